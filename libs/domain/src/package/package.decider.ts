@@ -1,0 +1,293 @@
+import { DomainError } from '../shared/domain-error';
+import { DecisionContext } from '../shared/event';
+import { Money } from '../shared/money';
+import { OfferingState } from '../offering/offering.decider';
+import { computeExpiresAt } from '../offering/validity';
+import { valueOfPaidCredits } from './credit-value';
+import { CreditKind, PackageEvent, PaymentMethod } from './package.events';
+
+export type PackageLifecycle = 'active' | 'expired' | 'refunded';
+
+export interface PackageSnapshot {
+  exists: true;
+  packageId: string;
+  clientId: string;
+  offeringId: string;
+  offeringName: string;
+  lifecycle: PackageLifecycle;
+  price: Money;
+  /** Credits that came with the package (they share its price). */
+  paidCredits: number;
+  paidRemaining: number;
+  goodwillRemaining: number;
+  /** Credits at purchase plus every adjustment (signed). */
+  creditsTotal: number;
+  /** Redemptions not reversed. */
+  creditsUsed: number;
+  creditsRefunded: number;
+  creditsForfeited: number;
+  purchasedAt: string;
+  expiresAt: string | null;
+  redemptions: Record<string, { creditKind: CreditKind; reversed: boolean }>;
+}
+
+export type PackageState = { exists: false } | PackageSnapshot;
+export const initialPackageState: PackageState = { exists: false };
+
+export const MAX_ADJUSTMENT = 1000;
+
+export type PackageCommand =
+  | {
+      type: 'PurchasePackage';
+      packageId: string;
+      clientId: string;
+      offering: OfferingState;
+      payment: { method: PaymentMethod; reference: string | null };
+    }
+  | { type: 'RedeemSession'; redemptionId: string; bookingId: string | null; serviceId: string | null; note: string | null; sessionAt: string | null }
+  | { type: 'ReverseRedemption'; redemptionId: string; reason: string }
+  | { type: 'AdjustCredits'; delta: number; reason: string }
+  | { type: 'ChangeExpiry'; expiresAt: string | null; reason: string }
+  | { type: 'ExpirePackage' }
+  | { type: 'RefundPackage'; credits: number | null; amount: number | null; reason: string };
+
+export function creditsRemaining(state: PackageSnapshot): number {
+  return state.paidRemaining + state.goodwillRemaining;
+}
+
+/** A package is expired once its expiry instant has passed, whether or not the sweep has recorded it yet. */
+export function isExpiredAt(state: PackageSnapshot, now: string): boolean {
+  return state.lifecycle === 'expired' || (state.expiresAt !== null && Date.parse(now) >= Date.parse(state.expiresAt));
+}
+
+export function decidePackage(command: PackageCommand, state: PackageState, ctx: DecisionContext): PackageEvent[] {
+  if (command.type === 'PurchasePackage') return decidePurchase(command, state, ctx);
+  if (!state.exists) throw new DomainError('package_not_found', 'Package not found.');
+
+  switch (command.type) {
+    case 'RedeemSession': {
+      assertUsable(state, ctx);
+      if (state.redemptions[command.redemptionId]) {
+        throw new DomainError('redemption_already_exists', `Redemption ${command.redemptionId} was already recorded.`);
+      }
+      if (creditsRemaining(state) === 0) throw new DomainError('no_credits_left', 'This package has no credits left.');
+      const creditKind: CreditKind = state.paidRemaining > 0 ? 'paid' : 'goodwill';
+      return [
+        {
+          type: 'SessionRedeemed',
+          data: {
+            packageId: state.packageId,
+            redemptionId: command.redemptionId,
+            bookingId: command.bookingId,
+            serviceId: command.serviceId,
+            note: command.note,
+            sessionAt: command.sessionAt ?? ctx.now,
+            creditKind,
+          },
+        },
+      ];
+    }
+    case 'ReverseRedemption': {
+      assertReason(command.reason);
+      const redemption = state.redemptions[command.redemptionId];
+      if (!redemption) throw new DomainError('redemption_not_found', `No redemption ${command.redemptionId} on this package.`);
+      if (redemption.reversed) throw new DomainError('redemption_already_reversed', 'This redemption was already reversed.');
+      assertUsable(state, ctx);
+      return [
+        {
+          type: 'RedemptionReversed',
+          data: { packageId: state.packageId, redemptionId: command.redemptionId, reason: command.reason, creditKind: redemption.creditKind },
+        },
+      ];
+    }
+    case 'AdjustCredits': {
+      assertReason(command.reason);
+      if (!Number.isInteger(command.delta) || command.delta === 0 || Math.abs(command.delta) > MAX_ADJUSTMENT) {
+        throw new DomainError('invalid_delta', `delta must be a whole number from -${MAX_ADJUSTMENT} to ${MAX_ADJUSTMENT}, not 0.`);
+      }
+      assertUsable(state, ctx);
+      let paidDelta = 0;
+      let goodwillDelta = command.delta;
+      if (command.delta < 0) {
+        const removal = -command.delta;
+        if (removal > creditsRemaining(state)) {
+          throw new DomainError('adjustment_exceeds_balance', `Cannot remove ${removal} credits: only ${creditsRemaining(state)} left.`);
+        }
+        const fromGoodwill = Math.min(removal, state.goodwillRemaining);
+        goodwillDelta = -fromGoodwill;
+        paidDelta = -(removal - fromGoodwill);
+      }
+      return [{ type: 'CreditsAdjusted', data: { packageId: state.packageId, delta: command.delta, paidDelta, goodwillDelta, reason: command.reason } }];
+    }
+    case 'ChangeExpiry': {
+      assertReason(command.reason);
+      assertUsable(state, ctx);
+      if (command.expiresAt !== null && Date.parse(command.expiresAt) <= Date.parse(ctx.now)) {
+        throw new DomainError('invalid_expiry', 'The new expiry must be in the future.');
+      }
+      if (command.expiresAt === state.expiresAt) return [];
+      return [
+        {
+          type: 'ExpiryChanged',
+          data: { packageId: state.packageId, previousExpiresAt: state.expiresAt, expiresAt: command.expiresAt, reason: command.reason },
+        },
+      ];
+    }
+    case 'ExpirePackage': {
+      if (state.lifecycle === 'refunded') throw new DomainError('package_refunded', 'This package was refunded.');
+      if (state.lifecycle === 'expired') throw new DomainError('package_expired', 'This package has already expired.');
+      if (!isExpiredAt(state, ctx.now)) throw new DomainError('package_not_expired_yet', 'This package has not reached its expiry.');
+      return [
+        {
+          type: 'PackageExpired',
+          data: {
+            packageId: state.packageId,
+            expiresAt: state.expiresAt!,
+            creditsForfeited: creditsRemaining(state),
+            paidCreditsForfeited: state.paidRemaining,
+            goodwillCreditsForfeited: state.goodwillRemaining,
+          },
+        },
+      ];
+    }
+    case 'RefundPackage': {
+      assertReason(command.reason);
+      assertUsable(state, ctx);
+      const remaining = creditsRemaining(state);
+      if (remaining === 0) throw new DomainError('no_credits_left', 'There are no unused credits to refund.');
+      const credits = command.credits ?? remaining;
+      if (!Number.isInteger(credits) || credits < 1 || credits > remaining) {
+        throw new DomainError('invalid_credits', `credits must be a whole number from 1 to ${remaining}.`);
+      }
+      // Refunds give money back, so they take paid credits first.
+      const paidCredits = Math.min(credits, state.paidRemaining);
+      const value = valueOfPaidCredits(state.price.amount, state.paidCredits, state.paidRemaining, paidCredits);
+      const amount = command.amount ?? value;
+      if (!Number.isSafeInteger(amount) || amount < 0 || amount > value) {
+        throw new DomainError('invalid_amount', `amount must be a whole number of minor units from 0 to ${value} (the value of the refunded credits).`);
+      }
+      return [
+        {
+          type: 'PackageRefunded',
+          data: {
+            packageId: state.packageId,
+            credits,
+            paidCredits,
+            goodwillCredits: credits - paidCredits,
+            amount: { amount, currency: state.price.currency },
+            reason: command.reason,
+          },
+        },
+      ];
+    }
+  }
+}
+
+function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackage' }>, state: PackageState, ctx: DecisionContext): PackageEvent[] {
+  if (state.exists) throw new DomainError('package_already_exists', 'This package already exists.');
+  const offering = command.offering;
+  if (!offering.exists) throw new DomainError('offering_not_found', 'Offering not found.');
+  if (offering.status !== 'active') throw new DomainError('offering_not_active', `The offering is ${offering.status}; only active offerings can be sold.`);
+  const expiresAt = computeExpiresAt(offering.validity, ctx.now, ctx.timezone);
+  if (expiresAt !== null && Date.parse(expiresAt) <= Date.parse(ctx.now)) {
+    throw new DomainError('offering_expired', 'The offering’s fixed expiration date has passed.');
+  }
+  const price = command.payment.method === 'comp' ? { amount: 0, currency: offering.price.currency } : offering.price;
+  return [
+    {
+      type: 'PackagePurchased',
+      data: {
+        packageId: command.packageId,
+        offeringId: offering.offeringId,
+        offeringName: offering.name,
+        clientId: command.clientId,
+        credits: offering.sessionCount,
+        price,
+        payment: command.payment,
+        purchasedAt: ctx.now,
+        expiresAt,
+      },
+    },
+  ];
+}
+
+function assertUsable(state: PackageSnapshot, ctx: DecisionContext): void {
+  if (state.lifecycle === 'refunded') throw new DomainError('package_refunded', 'This package was refunded.');
+  if (isExpiredAt(state, ctx.now)) throw new DomainError('package_expired', `This package expired at ${state.expiresAt}.`);
+}
+
+function assertReason(reason: string): void {
+  if (!reason || reason.trim().length === 0) throw new DomainError('reason_required', 'A reason is required.');
+}
+
+export function evolvePackage(state: PackageState, event: PackageEvent): PackageState {
+  if (event.type === 'PackagePurchased') {
+    const d = event.data;
+    return {
+      exists: true,
+      packageId: d.packageId,
+      clientId: d.clientId,
+      offeringId: d.offeringId,
+      offeringName: d.offeringName,
+      lifecycle: 'active',
+      price: d.price,
+      paidCredits: d.credits,
+      paidRemaining: d.credits,
+      goodwillRemaining: 0,
+      creditsTotal: d.credits,
+      creditsUsed: 0,
+      creditsRefunded: 0,
+      creditsForfeited: 0,
+      purchasedAt: d.purchasedAt,
+      expiresAt: d.expiresAt,
+      redemptions: {},
+    };
+  }
+  if (!state.exists) return state;
+  switch (event.type) {
+    case 'SessionRedeemed':
+      return {
+        ...takeCredit(state, event.data.creditKind, -1),
+        creditsUsed: state.creditsUsed + 1,
+        redemptions: { ...state.redemptions, [event.data.redemptionId]: { creditKind: event.data.creditKind, reversed: false } },
+      };
+    case 'RedemptionReversed':
+      return {
+        ...takeCredit(state, event.data.creditKind, +1),
+        creditsUsed: state.creditsUsed - 1,
+        redemptions: { ...state.redemptions, [event.data.redemptionId]: { creditKind: event.data.creditKind, reversed: true } },
+      };
+    case 'CreditsAdjusted':
+      return {
+        ...state,
+        paidRemaining: state.paidRemaining + event.data.paidDelta,
+        goodwillRemaining: state.goodwillRemaining + event.data.goodwillDelta,
+        creditsTotal: state.creditsTotal + event.data.delta,
+      };
+    case 'ExpiryChanged':
+      return { ...state, expiresAt: event.data.expiresAt };
+    case 'PackageExpired':
+      return { ...state, lifecycle: 'expired', paidRemaining: 0, goodwillRemaining: 0, creditsForfeited: state.creditsForfeited + event.data.creditsForfeited };
+    case 'PackageRefunded': {
+      const paidRemaining = state.paidRemaining - event.data.paidCredits;
+      const goodwillRemaining = state.goodwillRemaining - event.data.goodwillCredits;
+      return {
+        ...state,
+        paidRemaining,
+        goodwillRemaining,
+        creditsRefunded: state.creditsRefunded + event.data.credits,
+        lifecycle: paidRemaining + goodwillRemaining === 0 ? 'refunded' : state.lifecycle,
+      };
+    }
+  }
+}
+
+function takeCredit(state: PackageSnapshot, kind: CreditKind, delta: number): PackageSnapshot {
+  return kind === 'paid'
+    ? { ...state, paidRemaining: state.paidRemaining + delta }
+    : { ...state, goodwillRemaining: state.goodwillRemaining + delta };
+}
+
+export function foldPackage(events: PackageEvent[]): PackageState {
+  return events.reduce(evolvePackage, initialPackageState);
+}

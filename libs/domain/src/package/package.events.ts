@@ -1,0 +1,69 @@
+import { Money } from '../shared/money';
+
+/**
+ * Credits come in two kinds. `paid` credits came with the package and share its price
+ * (a comp package's paid credits share a price of 0); `goodwill` credits were added by an admin
+ * and carry no value. Redemptions use paid credits first; removals and forfeits take goodwill first.
+ * Every event that moves credits says which kind moved, so the ledger and accounting never guess.
+ */
+export type CreditKind = 'paid' | 'goodwill';
+
+export const PAYMENT_METHODS = ['cash', 'bank_transfer', 'check', 'card', 'comp', 'other'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export type PackagePurchased = {
+  type: 'PackagePurchased';
+  data: {
+    packageId: string;
+    offeringId: string;
+    /** The offering's name at the time of sale: receipts and reports show what was actually sold. */
+    offeringName: string;
+    clientId: string;
+    credits: number;
+    price: Money;
+    payment: { method: PaymentMethod; reference: string | null };
+    purchasedAt: string;
+    expiresAt: string | null;
+  };
+};
+export type SessionRedeemed = {
+  type: 'SessionRedeemed';
+  data: {
+    packageId: string;
+    redemptionId: string;
+    bookingId: string | null;
+    serviceId: string | null;
+    note: string | null;
+    sessionAt: string;
+    creditKind: CreditKind;
+  };
+};
+export type RedemptionReversed = {
+  type: 'RedemptionReversed';
+  data: { packageId: string; redemptionId: string; reason: string; creditKind: CreditKind };
+};
+export type CreditsAdjusted = {
+  type: 'CreditsAdjusted';
+  data: { packageId: string; delta: number; paidDelta: number; goodwillDelta: number; reason: string };
+};
+export type ExpiryChanged = {
+  type: 'ExpiryChanged';
+  data: { packageId: string; previousExpiresAt: string | null; expiresAt: string | null; reason: string };
+};
+export type PackageExpired = {
+  type: 'PackageExpired';
+  data: { packageId: string; expiresAt: string; creditsForfeited: number; paidCreditsForfeited: number; goodwillCreditsForfeited: number };
+};
+export type PackageRefunded = {
+  type: 'PackageRefunded';
+  data: { packageId: string; credits: number; paidCredits: number; goodwillCredits: number; amount: Money; reason: string };
+};
+
+export type PackageEvent =
+  | PackagePurchased
+  | SessionRedeemed
+  | RedemptionReversed
+  | CreditsAdjusted
+  | ExpiryChanged
+  | PackageExpired
+  | PackageRefunded;

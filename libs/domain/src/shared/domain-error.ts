@@ -1,0 +1,44 @@
+/**
+ * A business rule refused a command. `code` is stable and part of the public API
+ * (it becomes the problem+json `code`); `message` is for humans.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+/** Every code a decider can raise, with the HTTP status class it maps to at the edge. */
+export const DOMAIN_ERRORS = {
+  // 404
+  package_not_found: 404,
+  offering_not_found: 404,
+  redemption_not_found: 404,
+  // 409: the command is well-formed but the current state refuses it
+  package_already_exists: 409,
+  offering_already_exists: 409,
+  offering_not_active: 409,
+  offering_expired: 409,
+  offering_archived: 409,
+  no_credits_left: 409,
+  package_expired: 409,
+  package_refunded: 409,
+  package_not_expired_yet: 409,
+  redemption_already_exists: 409,
+  redemption_already_reversed: 409,
+  adjustment_exceeds_balance: 409,
+  invalid_status_transition: 409,
+  // 422: the command's values break a rule on their own
+  invalid_delta: 422,
+  invalid_credits: 422,
+  invalid_amount: 422,
+  invalid_expiry: 422,
+  invalid_offering: 422,
+  reason_required: 422,
+} as const;
+
+export type DomainErrorCode = keyof typeof DOMAIN_ERRORS;

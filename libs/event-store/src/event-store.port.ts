@@ -1,0 +1,95 @@
+/**
+ * The event store port. Adapters: PostgreSQL (./postgres). Every adapter must pass
+ * ./contract/event-store.contract.ts.
+ */
+
+export interface EventMetadata {
+  tenantId: string;
+  actor: { id: string; role: string };
+  correlationId: string;
+  causationId: string | null;
+  idempotencyKey: string | null;
+  /** When the command was decided (ISO-8601 UTC); the event's business time. */
+  occurredAt: string;
+}
+
+export interface NewEvent {
+  /** Chosen by the writer, so a retried append of the same events is recognised, not duplicated. */
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata;
+}
+
+/**
+ * Position in the global order: the writing transaction's id, then the row's sequence number.
+ * Both are decimal strings (they are 64-bit). Order is (transactionId, globalPosition).
+ */
+export interface Position {
+  transactionId: string;
+  globalPosition: string;
+}
+
+export const START: Position = { transactionId: '0', globalPosition: '0' };
+
+export interface StoredEvent extends NewEvent {
+  streamId: string;
+  /** 1 for a stream's first event. */
+  streamVersion: number;
+  position: Position;
+  recordedAt: string;
+}
+
+export interface StreamWrite {
+  streamId: string;
+  /** The stream's current version as the writer saw it: 0 = the stream must not exist yet. */
+  expectedVersion: number;
+  events: NewEvent[];
+}
+
+export interface AppendResult {
+  /** Position of the last event written; the caller's read-your-writes token. */
+  lastPosition: Position;
+  /** New version of each written stream. */
+  streamVersions: Record<string, number>;
+}
+
+export interface EventStore {
+  /** Appends to one or more streams atomically: all events are written, or none. */
+  append(writes: StreamWrite[]): Promise<AppendResult>;
+  readStream(streamId: string): Promise<StoredEvent[]>;
+  /**
+   * Events after `after` in global order, at most `limit`. Gap-free: an event that becomes
+   * visible later never sorts before an event already returned.
+   */
+  readAll(after: Position, limit: number): Promise<StoredEvent[]>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`Stream ${streamId} is not at version ${expectedVersion}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+export function comparePositions(a: Position, b: Position): number {
+  const tx = BigInt(a.transactionId) - BigInt(b.transactionId);
+  if (tx !== 0n) return tx < 0n ? -1 : 1;
+  const pos = BigInt(a.globalPosition) - BigInt(b.globalPosition);
+  return pos === 0n ? 0 : pos < 0n ? -1 : 1;
+}
+
+/** `Punchcard-Position` header form: `<transactionId>-<globalPosition>`. */
+export function formatPosition(position: Position): string {
+  return `${position.transactionId}-${position.globalPosition}`;
+}
+
+export function parsePosition(text: string): Position | null {
+  const match = /^(\d{1,20})-(\d{1,20})$/.exec(text);
+  return match ? { transactionId: match[1], globalPosition: match[2] } : null;
+}

@@ -1,0 +1,140 @@
+import { DatabaseError, Pool } from 'pg';
+import { Migration } from '../../../postgres/src';
+import { AppendResult, EventStore, NewEvent, Position, StoredEvent, StreamWrite, WrongExpectedVersionError } from '../event-store.port';
+
+export const eventStoreMigrations: Migration[] = [
+  {
+    id: 'event-store-001-events',
+    sql: `
+      CREATE TABLE events (
+        global_position bigint GENERATED ALWAYS AS IDENTITY,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        tenant_id text NOT NULL,
+        stream_id text NOT NULL,
+        stream_version integer NOT NULL CHECK (stream_version > 0),
+        event_id uuid NOT NULL,
+        type text NOT NULL,
+        schema_version integer NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT events_stream_version_key PRIMARY KEY (stream_id, stream_version),
+        CONSTRAINT events_event_id_key UNIQUE (event_id)
+      );
+      CREATE INDEX events_transaction_position ON events (transaction_id, global_position);
+    `,
+  },
+];
+
+/*
+ * One statement per append (so one round trip, and one commit in autocommit mode):
+ * - the WHERE clause checks every stream is at its expected version (max version, 0 if none);
+ *   if any is not, nothing is inserted and the caller gets WrongExpectedVersionError;
+ * - a concurrent writer that passed the same check collides on the (stream_id, stream_version)
+ *   primary key, so exactly one of them wins;
+ * - a retry of an append that already committed collides on event_id and is answered from the
+ *   stored rows (idempotent).
+ */
+const APPEND_SQL = `
+  INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata)
+  SELECT e.tenant_id, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata
+  FROM jsonb_to_recordset($1::jsonb) AS e(tenant_id text, stream_id text, stream_version integer, event_id uuid,
+                                          type text, schema_version integer, data jsonb, metadata jsonb)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS x(stream_id text, expected integer)
+    WHERE COALESCE((SELECT max(s.stream_version) FROM events s WHERE s.stream_id = x.stream_id), 0) <> x.expected
+  )
+  RETURNING transaction_id::text, global_position::text, stream_id, stream_version`;
+
+const COLUMNS = `global_position::text, transaction_id::text, stream_id, stream_version, event_id::text, type,
+                 schema_version, data, metadata, recorded_at`;
+
+export class PostgresEventStore implements EventStore {
+  constructor(private readonly pool: Pool) {}
+
+  async append(writes: StreamWrite[]): Promise<AppendResult> {
+    const rows = writes.flatMap((write) =>
+      write.events.map((event, index) => ({
+        tenant_id: event.metadata.tenantId,
+        stream_id: write.streamId,
+        stream_version: write.expectedVersion + index + 1,
+        event_id: event.eventId,
+        type: event.type,
+        schema_version: event.schemaVersion,
+        data: event.data,
+        metadata: event.metadata,
+      })),
+    );
+    if (rows.length === 0) throw new Error('append needs at least one event');
+    const expectations = writes.map((w) => ({ stream_id: w.streamId, expected: w.expectedVersion }));
+    let result;
+    try {
+      result = await this.pool.query(APPEND_SQL, [JSON.stringify(rows), JSON.stringify(expectations)]);
+    } catch (error) {
+      if (error instanceof DatabaseError && error.code === '23505') return this.replayOrConflict(writes);
+      throw error;
+    }
+    // No rows: a stream was not at its expected version (or this very append already committed).
+    if (result.rowCount === 0) return this.replayOrConflict(writes);
+    return toAppendResult(result.rows);
+  }
+
+  /** Answers a retried append from the stored rows if all its events are there; otherwise it is a conflict. */
+  private async replayOrConflict(writes: StreamWrite[]): Promise<AppendResult> {
+    const eventIds = writes.flatMap((w) => w.events.map((e: NewEvent) => e.eventId));
+    const stored = await this.pool.query(
+      `SELECT transaction_id::text, global_position::text, stream_id, stream_version FROM events WHERE event_id = ANY($1::uuid[])`,
+      [eventIds],
+    );
+    if (stored.rowCount === eventIds.length) return toAppendResult(stored.rows);
+    const first = writes[0];
+    throw new WrongExpectedVersionError(first.streamId, first.expectedVersion);
+  }
+
+  async readStream(streamId: string): Promise<StoredEvent[]> {
+    const result = await this.pool.query(`SELECT ${COLUMNS} FROM events WHERE stream_id = $1 ORDER BY events.stream_version`, [streamId]);
+    return result.rows.map(toStoredEvent);
+  }
+
+  async readAll(after: Position, limit: number): Promise<StoredEvent[]> {
+    // Only transactions older than every still-running one are visible: an event whose
+    // transaction commits later can then never sort before one already read.
+    const result = await this.pool.query(
+      `SELECT ${COLUMNS} FROM events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY events.transaction_id, events.global_position -- the columns, not the ::text outputs of the same name
+       LIMIT $3`,
+      [after.transactionId, after.globalPosition, limit],
+    );
+    return result.rows.map(toStoredEvent);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function toAppendResult(rows: { transaction_id: string; global_position: string; stream_id: string; stream_version: number }[]): AppendResult {
+  const streamVersions: Record<string, number> = {};
+  let last = rows[0];
+  for (const row of rows) {
+    streamVersions[row.stream_id] = Math.max(streamVersions[row.stream_id] ?? 0, row.stream_version);
+    if (BigInt(row.global_position) > BigInt(last.global_position)) last = row;
+  }
+  return { lastPosition: { transactionId: last.transaction_id, globalPosition: last.global_position }, streamVersions };
+}
+
+function toStoredEvent(row: any): StoredEvent {
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    position: { transactionId: row.transaction_id, globalPosition: row.global_position },
+    recordedAt: row.recorded_at.toISOString(),
+  };
+}

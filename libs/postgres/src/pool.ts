@@ -1,0 +1,53 @@
+import { Pool, PoolClient, types } from 'pg';
+
+// bigint (int8) columns come back as strings by default; positions stay strings (they can exceed 2^53).
+// COUNT(*) and friends are cast explicitly where a number is wanted.
+
+export interface DatabaseOptions {
+  connectionString: string;
+  /** Optional schema to work in (tests use one per file so they can run in parallel). */
+  schema?: string;
+  maxConnections?: number;
+}
+
+export function createPool(options: DatabaseOptions): Pool {
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 20,
+    options: options.schema ? `-c search_path=${quoteIdent(options.schema)}` : undefined,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export async function ensureSchema(connectionString: string, schema: string): Promise<void> {
+  const pool = new Pool({ connectionString, max: 1 });
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  } finally {
+    await pool.end();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** Runs `work` in one transaction on one connection; rolls back on any error. */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export { types };

@@ -1,0 +1,20 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../libs/postgres/src/embedded';
+
+/**
+ * Tests run against a real PostgreSQL: DATABASE_URL when set (CI uses the machine's server),
+ * otherwise an embedded one started here for the run and stopped in global-teardown.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.DATABASE_URL) {
+    console.log(`\n[tests] using PostgreSQL at DATABASE_URL`);
+    return;
+  }
+  const dataDir = join(__dirname, '../../.tmp/test-postgres');
+  rmSync(dataDir, { recursive: true, force: true });
+  const db = await startEmbeddedPostgres(dataDir);
+  process.env.DATABASE_URL = db.connectionString;
+  (globalThis as any).__embeddedPostgres = db;
+  console.log(`\n[tests] DATABASE_URL not set: started embedded PostgreSQL in .tmp/test-postgres`);
+}
