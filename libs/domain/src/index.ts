@@ -8,3 +8,4 @@ export * from './offering/offering.decider';
 export * from './package/package.events';
 export * from './package/package.decider';
 export * from './package/credit-value';
+export * from './package/package.view';

@@ -16,6 +16,7 @@ export interface PackageSnapshot {
   offeringName: string;
   lifecycle: PackageLifecycle;
   price: Money;
+  payment: { method: PaymentMethod; reference: string | null };
   /** Credits that came with the package (they share its price). */
   paidCredits: number;
   paidRemaining: number;
@@ -76,7 +77,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
         {
           type: 'SessionRedeemed',
           data: {
-            packageId: state.packageId,
+            ...refOf(state),
             redemptionId: command.redemptionId,
             bookingId: command.bookingId,
             serviceId: command.serviceId,
@@ -96,7 +97,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       return [
         {
           type: 'RedemptionReversed',
-          data: { packageId: state.packageId, redemptionId: command.redemptionId, reason: command.reason, creditKind: redemption.creditKind },
+          data: { ...refOf(state), redemptionId: command.redemptionId, reason: command.reason, creditKind: redemption.creditKind },
         },
       ];
     }
@@ -117,7 +118,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
         goodwillDelta = -fromGoodwill;
         paidDelta = -(removal - fromGoodwill);
       }
-      return [{ type: 'CreditsAdjusted', data: { packageId: state.packageId, delta: command.delta, paidDelta, goodwillDelta, reason: command.reason } }];
+      return [{ type: 'CreditsAdjusted', data: { ...refOf(state), delta: command.delta, paidDelta, goodwillDelta, reason: command.reason } }];
     }
     case 'ChangeExpiry': {
       assertReason(command.reason);
@@ -129,7 +130,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       return [
         {
           type: 'ExpiryChanged',
-          data: { packageId: state.packageId, previousExpiresAt: state.expiresAt, expiresAt: command.expiresAt, reason: command.reason },
+          data: { ...refOf(state), previousExpiresAt: state.expiresAt, expiresAt: command.expiresAt, reason: command.reason },
         },
       ];
     }
@@ -141,7 +142,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
         {
           type: 'PackageExpired',
           data: {
-            packageId: state.packageId,
+            ...refOf(state),
             expiresAt: state.expiresAt!,
             creditsForfeited: creditsRemaining(state),
             paidCreditsForfeited: state.paidRemaining,
@@ -170,7 +171,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
         {
           type: 'PackageRefunded',
           data: {
-            packageId: state.packageId,
+            ...refOf(state),
             credits,
             paidCredits,
             goodwillCredits: credits - paidCredits,
@@ -211,6 +212,10 @@ function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackag
   ];
 }
 
+function refOf(state: PackageSnapshot) {
+  return { packageId: state.packageId, offeringId: state.offeringId, clientId: state.clientId };
+}
+
 function assertUsable(state: PackageSnapshot, ctx: DecisionContext): void {
   if (state.lifecycle === 'refunded') throw new DomainError('package_refunded', 'This package was refunded.');
   if (isExpiredAt(state, ctx.now)) throw new DomainError('package_expired', `This package expired at ${state.expiresAt}.`);
@@ -231,6 +236,7 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
       offeringName: d.offeringName,
       lifecycle: 'active',
       price: d.price,
+      payment: d.payment,
       paidCredits: d.credits,
       paidRemaining: d.credits,
       goodwillRemaining: 0,

@@ -11,14 +11,21 @@ export type CreditKind = 'paid' | 'goodwill';
 export const PAYMENT_METHODS = ['cash', 'bank_transfer', 'check', 'card', 'comp', 'other'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
+/**
+ * Every package event names its package, offering and client (opaque ids, no personal data), so a
+ * read model keyed by any of them knows which documents an event touches without a lookup.
+ */
+interface PackageRef {
+  packageId: string;
+  offeringId: string;
+  clientId: string;
+}
+
 export type PackagePurchased = {
   type: 'PackagePurchased';
-  data: {
-    packageId: string;
-    offeringId: string;
+  data: PackageRef & {
     /** The offering's name at the time of sale: receipts and reports show what was actually sold. */
     offeringName: string;
-    clientId: string;
     credits: number;
     price: Money;
     payment: { method: PaymentMethod; reference: string | null };
@@ -28,8 +35,7 @@ export type PackagePurchased = {
 };
 export type SessionRedeemed = {
   type: 'SessionRedeemed';
-  data: {
-    packageId: string;
+  data: PackageRef & {
     redemptionId: string;
     bookingId: string | null;
     serviceId: string | null;
@@ -40,23 +46,23 @@ export type SessionRedeemed = {
 };
 export type RedemptionReversed = {
   type: 'RedemptionReversed';
-  data: { packageId: string; redemptionId: string; reason: string; creditKind: CreditKind };
+  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind };
 };
 export type CreditsAdjusted = {
   type: 'CreditsAdjusted';
-  data: { packageId: string; delta: number; paidDelta: number; goodwillDelta: number; reason: string };
+  data: PackageRef & { delta: number; paidDelta: number; goodwillDelta: number; reason: string };
 };
 export type ExpiryChanged = {
   type: 'ExpiryChanged';
-  data: { packageId: string; previousExpiresAt: string | null; expiresAt: string | null; reason: string };
+  data: PackageRef & { previousExpiresAt: string | null; expiresAt: string | null; reason: string };
 };
 export type PackageExpired = {
   type: 'PackageExpired';
-  data: { packageId: string; expiresAt: string; creditsForfeited: number; paidCreditsForfeited: number; goodwillCreditsForfeited: number };
+  data: PackageRef & { expiresAt: string; creditsForfeited: number; paidCreditsForfeited: number; goodwillCreditsForfeited: number };
 };
 export type PackageRefunded = {
   type: 'PackageRefunded';
-  data: { packageId: string; credits: number; paidCredits: number; goodwillCredits: number; amount: Money; reason: string };
+  data: PackageRef & { credits: number; paidCredits: number; goodwillCredits: number; amount: Money; reason: string };
 };
 
 export type PackageEvent =

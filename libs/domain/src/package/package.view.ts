@@ -1,0 +1,86 @@
+import { Money } from '../shared/money';
+import { creditsRemaining, PackageLifecycle, PackageSnapshot } from './package.decider';
+import { PaymentMethod } from './package.events';
+
+/** `used_up`: active, but no credits left. */
+export type PackageStatus = 'active' | 'used_up' | 'expired' | 'refunded';
+
+/** A package as the API and the packages read model show it. */
+export interface PackageView {
+  id: string;
+  clientId: string;
+  offeringId: string;
+  offeringName: string;
+  status: PackageStatus;
+  creditsTotal: number;
+  creditsUsed: number;
+  creditsRemaining: number;
+  creditsRefunded: number;
+  creditsForfeited: number;
+  paidCredits: number;
+  paidRemaining: number;
+  goodwillRemaining: number;
+  price: Money;
+  payment: { method: PaymentMethod; reference: string | null };
+  purchasedAt: string;
+  expiresAt: string | null;
+}
+
+export function toPackageView(state: PackageSnapshot): PackageView {
+  const remaining = creditsRemaining(state);
+  return {
+    id: state.packageId,
+    clientId: state.clientId,
+    offeringId: state.offeringId,
+    offeringName: state.offeringName,
+    status: state.lifecycle === 'active' && remaining === 0 ? 'used_up' : state.lifecycle,
+    creditsTotal: state.creditsTotal,
+    creditsUsed: state.creditsUsed,
+    creditsRemaining: remaining,
+    creditsRefunded: state.creditsRefunded,
+    creditsForfeited: state.creditsForfeited,
+    paidCredits: state.paidCredits,
+    paidRemaining: state.paidRemaining,
+    goodwillRemaining: state.goodwillRemaining,
+    price: state.price,
+    payment: state.payment,
+    purchasedAt: state.purchasedAt,
+    expiresAt: state.expiresAt,
+  };
+}
+
+/**
+ * The decider state behind a view, minus the redemption index (a read model does not keep it;
+ * evolve only adds to it). Lets the read model reuse evolvePackage instead of restating its rules.
+ */
+export function fromPackageView(view: PackageView): PackageSnapshot {
+  const lifecycle: PackageLifecycle = view.status === 'used_up' ? 'active' : view.status;
+  return {
+    exists: true,
+    packageId: view.id,
+    clientId: view.clientId,
+    offeringId: view.offeringId,
+    offeringName: view.offeringName,
+    lifecycle,
+    price: view.price,
+    payment: view.payment,
+    paidCredits: view.paidCredits,
+    paidRemaining: view.paidRemaining,
+    goodwillRemaining: view.goodwillRemaining,
+    creditsTotal: view.creditsTotal,
+    creditsUsed: view.creditsUsed,
+    creditsRefunded: view.creditsRefunded,
+    creditsForfeited: view.creditsForfeited,
+    purchasedAt: view.purchasedAt,
+    expiresAt: view.expiresAt,
+    redemptions: {},
+  };
+}
+
+/** What a reader sees now: a package past its expiry is expired even before the sweep records it. */
+export function effectiveStatus(view: Pick<PackageView, 'status' | 'expiresAt'>, now: string): PackageStatus {
+  if ((view.status === 'active' || view.status === 'used_up') && view.expiresAt !== null && Date.parse(now) >= Date.parse(view.expiresAt)) {
+    return 'expired';
+  }
+  return view.status;
+}

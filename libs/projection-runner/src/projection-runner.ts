@@ -1,0 +1,153 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { comparePositions, EventStore, Position, StoredEvent } from '../../event-store/src/event-store.port';
+import { DocumentChange, DocumentKey, ReadStore } from '../../read-store/src/read-store.port';
+import { Lease } from './lease';
+import { DocumentSet, Projection } from './projection';
+
+export interface RunnerOptions {
+  batchSize?: number;
+  /** How long an idle loop waits for new events before polling again (a nudge wakes it at once). */
+  idleMs?: number;
+  /** Applied to every event before projections see it (schema upcasting). */
+  upcast?: (event: StoredEvent) => StoredEvent;
+  onError?: (projection: string, error: unknown) => void;
+}
+
+const keyString = (k: DocumentKey) => `${k.collection}\u0000${k.tenantId}\u0000${k.id}`;
+
+/**
+ * Keeps projections up to date. Each batch: read events after the checkpoint, load every document
+ * they touch in one query, apply them in order in memory, then write the changed documents and the
+ * new checkpoint in one transaction. Runs only while it holds the lease.
+ */
+export class ProjectionRunner {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private wake: (() => void) | null = null;
+  private readonly batchSize: number;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly readStore: ReadStore,
+    readonly projections: Projection[],
+    private readonly lease: Lease,
+    private readonly options: RunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.idleMs = options.idleMs ?? 200;
+  }
+
+  /** Applies one batch; returns how many events it read (0 = caught up). */
+  async runBatch(projection: Projection): Promise<number> {
+    const from = await this.readStore.checkpoint(projection.name);
+    const raw = await this.events.readAll(from, this.batchSize);
+    if (raw.length === 0) return 0;
+    const batch = this.options.upcast ? raw.map(this.options.upcast) : raw;
+
+    const wanted = new Map<string, DocumentKey>();
+    const keysByEvent = batch.map((event) => {
+      const keys = projection.keys(event);
+      keys.forEach((k) => wanted.set(keyString(k), k));
+      return keys;
+    });
+    const documents = new Map<string, unknown>();
+    for (const doc of await this.readStore.getMany([...wanted.values()])) documents.set(keyString(doc), doc.data);
+
+    const changes = new Map<string, DocumentChange>();
+    const set: DocumentSet = {
+      get: <T>(key: DocumentKey) => (documents.get(keyString(key)) as T | undefined) ?? null,
+      put: (key, data) => {
+        documents.set(keyString(key), data);
+        changes.set(keyString(key), { kind: 'put', key, data });
+      },
+      delete: (key) => {
+        documents.delete(keyString(key));
+        changes.set(keyString(key), { kind: 'delete', key });
+      },
+    };
+    batch.forEach((event, i) => {
+      if (keysByEvent[i].length) projection.apply(event, set);
+    });
+    await this.readStore.commit(projection.name, from, batch[batch.length - 1].position, [...changes.values()]);
+    return batch.length;
+  }
+
+  /** Applies batches until no event is left; returns the number of events applied. */
+  async catchUp(projection: Projection): Promise<number> {
+    let total = 0;
+    for (let n = await this.runBatch(projection); n > 0; n = await this.runBatch(projection)) total += n;
+    return total;
+  }
+
+  async catchUpAll(): Promise<void> {
+    for (const projection of this.projections) await this.catchUp(projection);
+  }
+
+  /** Resets a projection's documents and checkpoint, then replays every event into it. */
+  async rebuild(projection: Projection): Promise<number> {
+    await this.readStore.reset(projection.name, projection.collections);
+    return this.catchUp(projection);
+  }
+
+  /** True once every projection's checkpoint is at or past `position`. */
+  async hasReached(position: Position): Promise<boolean> {
+    for (const projection of this.projections) {
+      if (comparePositions(await this.readStore.checkpoint(projection.name), position) < 0) return false;
+    }
+    return true;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loops = [this.leaseLoop()];
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.nudge();
+    await Promise.all(this.loops);
+    await this.lease.release();
+  }
+
+  /** Wakes idle loops now (called after an append in this process). */
+  nudge(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private async leaseLoop(): Promise<void> {
+    while (this.running) {
+      if (!(await this.lease.tryAcquire().catch(() => false))) {
+        await this.idle(2000);
+        continue;
+      }
+      let worked = 0;
+      for (const projection of this.projections) {
+        if (!this.running || !this.lease.held) break;
+        try {
+          worked += await this.runBatch(projection);
+        } catch (error) {
+          this.options.onError?.(projection.name, error);
+          await sleep(500);
+        }
+      }
+      if (worked === 0) await this.idle(this.idleMs);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

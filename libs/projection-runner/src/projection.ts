@@ -1,0 +1,22 @@
+import { StoredEvent } from '../../event-store/src/event-store.port';
+import { DocumentKey } from '../../read-store/src/read-store.port';
+
+/** Documents of one batch: everything `keys` named is loaded before `apply` runs. */
+export interface DocumentSet {
+  get<T>(key: DocumentKey): T | null;
+  put(key: DocumentKey, data: unknown): void;
+  delete(key: DocumentKey): void;
+}
+
+/**
+ * A read model. `apply` must be a pure function of the event and the documents: no clock, no I/O,
+ * so that a rebuild from the first event yields exactly the documents the live run wrote.
+ */
+export interface Projection {
+  /** Checkpoint name; bump its version suffix when the documents' shape changes. */
+  name: string;
+  collections: string[];
+  /** The documents `apply` will read or write for this event ([] = the event is not of interest). */
+  keys(event: StoredEvent): DocumentKey[];
+  apply(event: StoredEvent, documents: DocumentSet): void;
+}

@@ -1,0 +1,107 @@
+import { CreditKind, Money, PackageEvent } from '../../libs/domain/src';
+import { StoredEvent } from '../../libs/event-store/src/event-store.port';
+import { Projection } from '../../libs/projection-runner/src/projection';
+import { LEDGER_BALANCES, LEDGER_ENTRIES, PACKAGE_EVENT_TYPES } from '../collections';
+
+/**
+ * One entry per package event, in stream order: what moved, the balance after it, who did it and why.
+ * `delta` is the change to the credits the client can still use.
+ */
+export interface LedgerEntry {
+  id: string;
+  packageId: string;
+  clientId: string;
+  offeringId: string;
+  sequence: number;
+  type: string;
+  delta: number;
+  balance: number;
+  creditKind: CreditKind | null;
+  reason: string | null;
+  redemptionId: string | null;
+  bookingId: string | null;
+  serviceId: string | null;
+  note: string | null;
+  sessionAt: string | null;
+  amount: Money | null;
+  previousExpiresAt: string | null;
+  expiresAt: string | null;
+  actor: { id: string; role: string };
+  occurredAt: string;
+  eventId: string;
+}
+
+interface Balance {
+  balance: number;
+}
+
+/** Entry ids sort in stream order (cursor pagination and as-of scans rely on it). */
+export function ledgerEntryId(packageId: string, sequence: number): string {
+  return `${packageId}:${String(sequence).padStart(8, '0')}`;
+}
+
+export const packageLedgerProjection: Projection = {
+  name: 'package-ledger-v1',
+  collections: [LEDGER_ENTRIES, LEDGER_BALANCES],
+  keys: (event) => (PACKAGE_EVENT_TYPES.has(event.type) ? [balanceKey(event)] : []),
+  apply(stored, documents) {
+    const event = stored as unknown as PackageEvent & StoredEvent;
+    const d = event.data;
+    const previous = documents.get<Balance>(balanceKey(stored))?.balance ?? 0;
+    const entry: LedgerEntry = {
+      id: ledgerEntryId(d.packageId, stored.streamVersion),
+      packageId: d.packageId,
+      clientId: d.clientId,
+      offeringId: d.offeringId,
+      sequence: stored.streamVersion,
+      type: event.type,
+      delta: 0,
+      balance: previous,
+      creditKind: null,
+      reason: null,
+      redemptionId: null,
+      bookingId: null,
+      serviceId: null,
+      note: null,
+      sessionAt: null,
+      amount: null,
+      previousExpiresAt: null,
+      expiresAt: null,
+      actor: stored.metadata.actor,
+      occurredAt: stored.metadata.occurredAt,
+      eventId: stored.eventId,
+    };
+    switch (event.type) {
+      case 'PackagePurchased':
+        Object.assign(entry, { delta: event.data.credits, creditKind: 'paid', amount: event.data.price, expiresAt: event.data.expiresAt });
+        break;
+      case 'SessionRedeemed': {
+        const { redemptionId, bookingId, serviceId, note, sessionAt, creditKind } = event.data;
+        Object.assign(entry, { delta: -1, creditKind, redemptionId, bookingId, serviceId, note, sessionAt });
+        break;
+      }
+      case 'RedemptionReversed':
+        Object.assign(entry, { delta: 1, creditKind: event.data.creditKind, redemptionId: event.data.redemptionId, reason: event.data.reason });
+        break;
+      case 'CreditsAdjusted':
+        Object.assign(entry, { delta: event.data.delta, creditKind: event.data.paidDelta !== 0 ? 'paid' : 'goodwill', reason: event.data.reason });
+        break;
+      case 'ExpiryChanged':
+        Object.assign(entry, { reason: event.data.reason, previousExpiresAt: event.data.previousExpiresAt, expiresAt: event.data.expiresAt });
+        break;
+      case 'PackageExpired':
+        Object.assign(entry, { delta: -event.data.creditsForfeited, expiresAt: event.data.expiresAt, reason: 'expired' });
+        break;
+      case 'PackageRefunded':
+        Object.assign(entry, { delta: -event.data.credits, amount: event.data.amount, reason: event.data.reason });
+        break;
+    }
+    entry.balance = previous + entry.delta;
+    documents.put({ collection: LEDGER_ENTRIES, tenantId: stored.metadata.tenantId, id: entry.id }, entry);
+    documents.put(balanceKey(stored), { balance: entry.balance } satisfies Balance);
+  },
+};
+
+function balanceKey(event: StoredEvent) {
+  return { collection: LEDGER_BALANCES, tenantId: event.metadata.tenantId, id: (event.data as { packageId: string }).packageId };
+}

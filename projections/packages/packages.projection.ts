@@ -1,0 +1,30 @@
+import { evolvePackage, fromPackageView, initialPackageState, PackageEvent, PackageView, toPackageView } from '../../libs/domain/src';
+import { StoredEvent } from '../../libs/event-store/src/event-store.port';
+import { Projection } from '../../libs/projection-runner/src/projection';
+import { PACKAGE_EVENT_TYPES, PACKAGES } from '../collections';
+
+/** One document per package: balances and status for the package list and detail. */
+export type PackageDocument = PackageView & { tenantId: string; version: number; updatedAt: string };
+
+export const packagesProjection: Projection = {
+  name: 'packages-v1',
+  collections: [PACKAGES],
+  keys: (event) => (PACKAGE_EVENT_TYPES.has(event.type) ? [packageKey(event)] : []),
+  apply(event, documents) {
+    const key = packageKey(event);
+    const current = documents.get<PackageDocument>(key);
+    const state = evolvePackage(current ? fromPackageView(current) : initialPackageState, event as unknown as PackageEvent);
+    if (!state.exists) return;
+    const document: PackageDocument = {
+      ...toPackageView(state),
+      tenantId: event.metadata.tenantId,
+      version: event.streamVersion,
+      updatedAt: event.metadata.occurredAt,
+    };
+    documents.put(key, document);
+  },
+};
+
+function packageKey(event: StoredEvent) {
+  return { collection: PACKAGES, tenantId: event.metadata.tenantId, id: (event.data as { packageId: string }).packageId };
+}
