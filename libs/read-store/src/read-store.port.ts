@@ -28,8 +28,11 @@ export type FieldCondition = Scalar | { in?: Scalar[]; lt?: string | number; lte
 
 export interface FindQuery {
   where?: Record<string, FieldCondition>;
-  /** Case-insensitive substring match of `text` against any of `fields`. */
-  search?: { fields: string[]; text: string };
+  /**
+   * Case-insensitive substring match of `text` against any of `fields`, or (when given) the document
+   * matching `orWhere` instead: e.g. offering name contains q, or the client is one whose name matched q.
+   */
+  search?: { fields: string[]; text: string; orWhere?: Record<string, FieldCondition> };
   /** Results are ordered by document id; cursors are ids. */
   order?: 'asc' | 'desc';
   /** Only documents after this id in the chosen order (cursor pagination). */

@@ -52,6 +52,10 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: '100%' }, limit: 10 }))).toEqual(['a3']);
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: '_' }, limit: 10 }))).toEqual([]);
     expect(ids(await store.find('things', 'tenant-b', { search: { fields: ['name'], text: 'yoga' }, limit: 10 }))).toEqual(['b1']);
+    const orWhere = { status: 'refunded' };
+    expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: 'pilates', orWhere }, limit: 10 }))).toEqual(['a3', 'a4']);
+    const combined = { where: { status: 'active' }, search: { fields: ['name'], text: 'pilates', orWhere }, limit: 10 };
+    expect(ids(await store.find('things', 'tenant-a', combined))).toEqual(['a3']);
   });
 
   it('pages with an id cursor in either direction', async () => {

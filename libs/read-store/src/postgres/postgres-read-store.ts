@@ -58,25 +58,13 @@ export class PostgresReadStore implements ReadStore {
     const clauses = ['collection = $1', 'tenant_id = $2'];
     const equalities: Record<string, unknown> = {};
 
-    for (const [field, condition] of Object.entries(query.where ?? {})) {
-      assertField(field);
-      if (!isOperatorCondition(condition)) {
-        equalities[field] = condition;
-        continue;
-      }
-      if (condition.in) clauses.push(`data->'${field}' = ANY(${param(condition.in.map((v) => JSON.stringify(v)))}::jsonb[])`);
-      for (const [op, sql] of Object.entries(RANGE_OPERATORS)) {
-        const value = condition[op as keyof typeof RANGE_OPERATORS];
-        if (value === undefined) continue;
-        const lhs = typeof value === 'number' ? `(data->>'${field}')::numeric` : `(data->>'${field}')`;
-        clauses.push(`${lhs} ${sql} ${param(value)}`);
-      }
-    }
-    if (Object.keys(equalities).length) clauses.push(`data @> ${param(JSON.stringify(equalities))}::jsonb`);
+    clauses.push(...conditionsSql(query.where ?? {}, param));
     if (query.search && query.search.text) {
       query.search.fields.forEach(assertField);
       const pattern = param(`%${query.search.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
-      clauses.push(`(${query.search.fields.map((f) => `data->>'${f}' ILIKE ${pattern}`).join(' OR ')})`);
+      const alternatives = query.search.fields.map((f) => `data->>'${f}' ILIKE ${pattern}`);
+      if (query.search.orWhere) alternatives.push(`(${conditionsSql(query.search.orWhere, param).join(' AND ') || 'true'})`);
+      clauses.push(`(${alternatives.join(' OR ')})`);
     }
     const descending = query.order === 'desc';
     if (query.after !== undefined) clauses.push(`id ${descending ? '<' : '>'} ${param(query.after)}`);
@@ -152,6 +140,28 @@ export class PostgresReadStore implements ReadStore {
       await client.query('DELETE FROM read_documents WHERE collection = ANY($1::text[])', [collections]);
     });
   }
+}
+
+/** SQL for field conditions (ANDed); values go through `param`. */
+function conditionsSql(where: Record<string, FieldCondition>, param: (value: unknown) => string): string[] {
+  const clauses: string[] = [];
+  const equalities: Record<string, unknown> = {};
+  for (const [field, condition] of Object.entries(where)) {
+    assertField(field);
+    if (!isOperatorCondition(condition)) {
+      equalities[field] = condition;
+      continue;
+    }
+    if (condition.in) clauses.push(`data->'${field}' = ANY(${param(condition.in.map((v) => JSON.stringify(v)))}::jsonb[])`);
+    for (const [op, sql] of Object.entries(RANGE_OPERATORS)) {
+      const value = condition[op as keyof typeof RANGE_OPERATORS];
+      if (value === undefined) continue;
+      const lhs = typeof value === 'number' ? `(data->>'${field}')::numeric` : `(data->>'${field}')`;
+      clauses.push(`${lhs} ${sql} ${param(value)}`);
+    }
+  }
+  if (Object.keys(equalities).length) clauses.push(`data @> ${param(JSON.stringify(equalities))}::jsonb`);
+  return clauses;
 }
 
 function isOperatorCondition(condition: FieldCondition): condition is Exclude<FieldCondition, string | number | boolean | null> {

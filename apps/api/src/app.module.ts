@@ -1,0 +1,67 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuthGuard } from './auth/auth.guard';
+import { KeyStore } from './auth/key-store';
+import { ClientDirectory } from './clients/client-directory';
+import { ClientsController } from './clients/clients.controller';
+import { ExpirySweep } from './expiry-sweep/expiry-sweep';
+import { Scheduler } from './expiry-sweep/scheduler';
+import { HealthController } from './health/health.controller';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { ProblemFilter } from './http/problem.filter';
+import { ReadYourWritesInterceptor } from './http/read-your-writes';
+import { Config } from './infrastructure/config';
+import { Infrastructure } from './infrastructure/infrastructure';
+import { CreateOfferingHandler } from './offerings/create-offering/create-offering.command';
+import { OfferingsController } from './offerings/offerings.controller';
+import { GetOfferingHandler, ListOfferingsHandler } from './offerings/queries/offering.queries';
+import { UpdateOfferingHandler } from './offerings/update-offering/update-offering.command';
+import { ChangePackageHandler } from './packages/change-package/change-package.command';
+import { PackagesController } from './packages/packages.controller';
+import { PurchasePackageHandler } from './packages/purchase-package/purchase-package.command';
+import { GetLedgerHandler, GetPackageHandler, ListPackagesHandler } from './packages/queries/package.queries';
+import { TenantDirectory } from './tenants/tenant-directory';
+import { TenantsController } from './tenants/tenants.controller';
+import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, PG_POOL, PROJECTION_RUNNER, READ_STORE, systemClock } from './tokens';
+import { StreamExecutor } from './write-side/stream-executor';
+
+@Module({})
+export class AppModule {
+  /** The connections are built outside Nest (see infrastructure/) and passed in as values. */
+  static create(infrastructure: Infrastructure, config: Config, clock: Clock = systemClock): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), ScheduleModule.forRoot()],
+      controllers: [HealthController, TenantsController, ClientsController, OfferingsController, PackagesController],
+      providers: [
+        { provide: PG_POOL, useValue: infrastructure.pool },
+        { provide: EVENT_STORE, useValue: infrastructure.eventStore },
+        { provide: READ_STORE, useValue: infrastructure.readStore },
+        { provide: PROJECTION_RUNNER, useValue: infrastructure.runner },
+        { provide: APP_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: clock },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
+        KeyStore,
+        TenantDirectory,
+        ClientDirectory,
+        StreamExecutor,
+        ExpirySweep,
+        Scheduler,
+        CreateOfferingHandler,
+        UpdateOfferingHandler,
+        GetOfferingHandler,
+        ListOfferingsHandler,
+        PurchasePackageHandler,
+        ChangePackageHandler,
+        GetPackageHandler,
+        ListPackagesHandler,
+        GetLedgerHandler,
+      ],
+    };
+  }
+}

@@ -1,0 +1,48 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { KeyStore } from './auth/key-store';
+import { configureApp } from './configure-app';
+import { Config } from './infrastructure/config';
+import { createInfrastructure } from './infrastructure/infrastructure';
+
+/**
+ * Starts the service: database (embedded unless DATABASE_URL), migrations, projections, scheduler, HTTP.
+ * `withHttp: false` is the worker (projections + scheduler for multi-instance deployments).
+ */
+export async function bootstrap(config: Config, options: { withHttp: boolean }) {
+  const logger = new Logger('Punchcard');
+  let connectionString = config.databaseUrl;
+  let stopEmbedded: (() => Promise<void>) | null = null;
+  if (!connectionString) {
+    // Loaded only here: the package is an ES module (see libs/postgres/src/embedded.ts).
+    const { startEmbeddedPostgres } = await import('../../../libs/postgres/src/embedded.js');
+    const embedded = await startEmbeddedPostgres(config.dataDir);
+    connectionString = embedded.connectionString;
+    stopEmbedded = embedded.stop;
+    logger.log(`Embedded PostgreSQL running with data in ${config.dataDir}`);
+  }
+  const infrastructure = await createInfrastructure({ connectionString, poolSize: config.poolSize });
+  const app = await NestFactory.create(AppModule.create(infrastructure, config), { logger: ['log', 'warn', 'error'] });
+  configureApp(app);
+  await app.get(KeyStore).ensureOperatorKey(config.operatorKey);
+  if (config.runProjections) infrastructure.runner.start();
+
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await app.close();
+    await infrastructure.close();
+    await stopEmbedded?.();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown().then(() => process.exit(0)));
+
+  if (options.withHttp) {
+    await app.listen(config.port);
+    logger.log(`Listening on http://localhost:${config.port} (API docs at /docs)`);
+  } else {
+    await app.init();
+  }
+  return { app, infrastructure, shutdown };
+}

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
+import { ApiError } from '../http/problem';
+import { UuidParam } from '../http/uuid-param';
+import { IsTimezone } from '../http/validators';
+import { ClientDirectory } from './client-directory';
+
+export class CreateClientDto {
+  @ApiProperty({ example: 'Ada Lovelace' }) @IsString() @Length(1, 200) name!: string;
+  @ApiProperty({ example: 'ada@example.com' }) @IsEmail() @Length(3, 320) email!: string;
+  @ApiPropertyOptional({ example: 'Europe/London' }) @IsOptional() @IsTimezone() timezone?: string;
+}
+
+export class ListClientsQuery {
+  @ApiPropertyOptional({ description: 'Matches name or email' }) @IsOptional() @IsString() @Length(1, 100) q?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
+  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+}
+
+@ApiTags('clients')
+@ApiBearerAuth()
+@Controller('v1/clients')
+export class ClientsController {
+  constructor(private readonly clients: ClientDirectory) {}
+
+  @Post()
+  create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateClientDto) {
+    return this.clients.create(tenant.tenantId, body);
+  }
+
+  @Get(':id')
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string) {
+    const client = await this.clients.get(tenant.tenantId, id);
+    if (!client) throw notFound();
+    return client;
+  }
+
+  @Get()
+  async list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListClientsQuery) {
+    const limit = query.limit ?? 20;
+    const rows = await this.clients.list(tenant.tenantId, { q: query.q, cursor: query.cursor, limit: limit + 1 });
+    return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? rows[limit - 1].id : null };
+  }
+}
+
+function notFound() {
+  return new ApiError(404, 'client_not_found', 'Client not found.');
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { DomainError } from '../../../../libs/domain/src';
+import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+import { PackageDocument, PACKAGES } from '../../../../projections';
+import { ChangePackageCommand } from '../packages/change-package/change-package.command';
+import { TenantDirectory } from '../tenants/tenant-directory';
+import { Clock, CLOCK, READ_STORE } from '../tokens';
+import { systemContext } from '../write-side/command-context';
+
+const PAGE = 500;
+
+/**
+ * Records PackageExpired for packages whose expiry has passed. The read model only finds the
+ * candidates; each is decided against its stream, so a package extended meanwhile is left alone.
+ * Redemptions after expiresAt are refused by the decider whether or not this has run yet.
+ */
+@Injectable()
+export class ExpirySweep {
+  private readonly logger = new Logger('ExpirySweep');
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly tenants: TenantDirectory,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Returns how many packages it expired. */
+  async run(): Promise<number> {
+    const now = this.clock.now().toISOString();
+    let expired = 0;
+    for (const tenantId of await this.tenants.allIds()) {
+      let after: string | undefined;
+      for (;;) {
+        const due = await this.readStore.find<PackageDocument>(PACKAGES, tenantId, {
+          where: { status: { in: ['active', 'used_up'] }, expiresAt: { lte: now } },
+          after,
+          limit: PAGE,
+        });
+        for (const { id } of due) {
+          try {
+            await this.commands.execute(new ChangePackageCommand(id, { type: 'ExpirePackage' }, systemContext(tenantId, 'expiry-sweep')));
+            expired++;
+          } catch (error) {
+            // Already expired, refunded, or extended since the read model was written: nothing to do.
+            if (!(error instanceof DomainError)) this.logger.error(`Could not expire package ${id}: ${String(error)}`);
+          }
+        }
+        if (due.length < PAGE) break;
+        after = due[due.length - 1].id;
+      }
+    }
+    if (expired) this.logger.log(`Expired ${expired} package(s)`);
+    return expired;
+  }
+}

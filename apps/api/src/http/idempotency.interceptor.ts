@@ -1,0 +1,124 @@
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import { createHash } from 'node:crypto';
+import { Pool } from 'pg';
+import { catchError, from, lastValueFrom, Observable } from 'rxjs';
+import { Principal } from '../auth/principal';
+import { PG_POOL } from '../tokens';
+import { ApiError, toProblem } from './problem';
+
+/** A response recorded under an idempotency key, sent again verbatim by the ProblemFilter. */
+export class StoredResponse {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string>,
+  ) {}
+}
+
+const REPLAYED_HEADERS = ['location', 'punchcard-position'];
+const LOCK_SECONDS = 30;
+
+/**
+ * `Idempotency-Key` on POST: the first request with a key runs and its response (success or 4xx)
+ * is stored; a retry with the same key and body gets that response again (`Idempotent-Replayed: true`);
+ * the same key with another body is refused (422); a retry while the first is still running gets 409.
+ * Keys are scoped to the tenant (or the operator). A 5xx is not stored, so the client can retry.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const request = context.switchToHttp().getRequest();
+    const key = request.headers['idempotency-key'];
+    if (request.method !== 'POST' || key === undefined) return next.handle();
+    if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) {
+      throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    }
+    const principal: Principal = request.principal;
+    const scope = principal.kind === 'tenant' ? principal.tenantId : 'operator';
+    const requestHash = createHash('sha256')
+      .update(`${request.method} ${request.path}\n${canonicalJson(request.body ?? null)}`)
+      .digest('hex');
+
+    await this.claim(scope, key, requestHash);
+    const response = context.switchToHttp().getResponse();
+    const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+
+    return from(
+      (async () => {
+        try {
+          const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          const headers = Object.fromEntries(
+            REPLAYED_HEADERS.filter((h) => response.getHeader(h) !== undefined).map((h) => [h, String(response.getHeader(h))]),
+          );
+          await this.record(scope, key, status, body ?? null, headers);
+          return body;
+        } catch (error) {
+          const problem = toProblem(error);
+          if (problem.status < 500) await this.record(scope, key, problem.status, problem, {});
+          else await this.pool.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+          throw error;
+        }
+      })(),
+    ).pipe(catchError((error) => Promise.reject(error)));
+  }
+
+  private async claim(scope: string, key: string, requestHash: string): Promise<void> {
+    const claimed = await this.pool.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, locked_until) VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+       ON CONFLICT (scope, key) DO NOTHING`,
+      [scope, key, requestHash, LOCK_SECONDS],
+    );
+    if (claimed.rowCount) return;
+    const { rows } = await this.pool.query(
+      'SELECT request_hash, status_code, response_body, response_headers, locked_until < now() AS lock_expired FROM idempotency_keys WHERE scope = $1 AND key = $2',
+      [scope, key],
+    );
+    const row = rows[0];
+    if (!row) return this.claim(scope, key, requestHash); // deleted after a 5xx in between: claim again
+    if (row.request_hash !== requestHash) {
+      throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request.');
+    }
+    if (row.status_code !== null) throw new StoredResponse(row.status_code, row.response_body, row.response_headers ?? {});
+    // Still running elsewhere, unless its holder died: then take the key over (the write side
+    // recognises events already appended under this key, so nothing is applied twice).
+    const takenOver =
+      row.lock_expired &&
+      (
+        await this.pool.query(
+          `UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $3)
+           WHERE scope = $1 AND key = $2 AND status_code IS NULL AND locked_until < now()`,
+          [scope, key, LOCK_SECONDS],
+        )
+      ).rowCount;
+    if (!takenOver) {
+      throw new ApiError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    }
+  }
+
+  private async record(scope: string, key: string, status: number, body: unknown, headers: Record<string, string>): Promise<void> {
+    await this.pool.query(
+      `UPDATE idempotency_keys SET status_code = $3, response_body = $4, response_headers = $5, locked_until = NULL
+       WHERE scope = $1 AND key = $2`,
+      [scope, key, status, JSON.stringify(body), JSON.stringify(headers)],
+    );
+  }
+}
+
+/** JSON with object keys sorted, so the same body always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

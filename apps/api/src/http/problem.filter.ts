@@ -1,0 +1,20 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { StoredResponse } from './idempotency.interceptor';
+import { toProblem } from './problem';
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (error instanceof StoredResponse) {
+      response.status(error.status).set(error.headers).setHeader('Idempotent-Replayed', 'true');
+      if (error.status >= 400) response.type('application/problem+json');
+      response.send(JSON.stringify(error.body));
+      return;
+    }
+    const problem = toProblem(error);
+    if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+}

@@ -1,0 +1,51 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+import type { Response } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Observable } from 'rxjs';
+import { formatPosition, parsePosition, Position } from '../../../../libs/event-store/src/event-store.port';
+import { ProjectionRunner } from '../../../../libs/projection-runner/src/projection-runner';
+import { PROJECTION_RUNNER } from '../tokens';
+import { ApiError } from './problem';
+
+export const POSITION_HEADER = 'Punchcard-Position';
+const WAIT_MS = 5_000;
+
+/** Every query accepts `after`: the Punchcard-Position a command answered with. */
+export class ReadYourWritesQuery {
+  @ApiPropertyOptional({ description: 'Wait until read models include this Punchcard-Position (from a command response).' })
+  @IsOptional()
+  @Matches(/^\d{1,20}-\d{1,20}$/, { message: 'after must be a Punchcard-Position value such as 812-4711' })
+  after?: string;
+}
+
+export function sendPosition(response: Response, position: Position): void {
+  response.setHeader(POSITION_HEADER, formatPosition(position));
+}
+
+/**
+ * Before a query runs, waits until the projections have passed `?after=`. If they have not within
+ * a few seconds the answer is 503 read_model_behind (with Retry-After), never silently stale data.
+ */
+@Injectable()
+export class ReadYourWritesInterceptor implements NestInterceptor {
+  constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const request = context.switchToHttp().getRequest();
+    const after = request.method === 'GET' && typeof request.query?.after === 'string' ? parsePosition(request.query.after) : null;
+    if (after) {
+      const deadline = Date.now() + WAIT_MS;
+      while (!(await this.runner.hasReached(after))) {
+        if (Date.now() > deadline) {
+          context.switchToHttp().getResponse<Response>().setHeader('Retry-After', '1');
+          throw new ApiError(503, 'read_model_behind', 'The read models have not caught up with that position yet; retry shortly.');
+        }
+        this.runner.nudge();
+        await sleep(10);
+      }
+    }
+    return next.handle();
+  }
+}

@@ -1,0 +1,81 @@
+import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import { OfferingFields, OfferingState } from '../../../../libs/domain/src';
+import { CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
+import { ApiError } from '../http/problem';
+import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { UuidParam } from '../http/uuid-param';
+import { commandContext } from '../write-side/command-context';
+import { Decided } from '../write-side/stream-executor';
+import { CreateOfferingCommand } from './create-offering/create-offering.command';
+import { toOfferingView } from './offering-stream';
+import { CreateOfferingDto, ListOfferingsQuery as ListOfferingsParams, UpdateOfferingDto, validityFrom } from './offerings.dto';
+import { GetOfferingQuery, ListOfferingsQuery } from './queries/offering.queries';
+import { UpdateOfferingCommand } from './update-offering/update-offering.command';
+
+@ApiTags('offerings')
+@ApiBearerAuth()
+@Controller('v1/offerings')
+export class OfferingsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  /** Creates a package template ("6 sessions, 90 days, 540.00 USD"). Status defaults to active. */
+  @Post()
+  async create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateOfferingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const id = uuidv7();
+    const fields: OfferingFields = {
+      name: body.name,
+      description: body.description ?? null,
+      sessionCount: body.sessionCount,
+      price: { amount: body.price.amount, currency: body.price.currency },
+      validity: validityFrom(body) ?? { kind: 'none' },
+    };
+    const result = await this.commands.execute(new CreateOfferingCommand(id, fields, body.status ?? 'active', commandContext(tenant, req)));
+    res.setHeader('Location', `/v1/offerings/${id}`);
+    return respond(res, result);
+  }
+
+  /** Changes fields and/or status (draft → active ⇄ paused → archived). Packages already sold keep their terms. */
+  @Patch(':id')
+  async update(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @UuidParam('id', 'offering_not_found') id: string,
+    @Body() body: UpdateOfferingDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { validityDays, expiresOn, noExpiry, status, price, ...rest } = body;
+    const changes: Partial<OfferingFields> = { ...rest };
+    if (price) changes.price = { amount: price.amount, currency: price.currency };
+    const validity = validityFrom({ validityDays, expiresOn, noExpiry });
+    if (validity) changes.validity = validity;
+    if (Object.keys(changes).length === 0 && !status) throw new ApiError(400, 'validation_failed', 'Nothing to change: the body is empty.');
+    return respond(res, await this.commands.execute(new UpdateOfferingCommand(id, changes, status, commandContext(tenant, req))));
+  }
+
+  /** The offering with what has been sold from it (packages, credits granted, used, refunded, forfeited). */
+  @Get(':id')
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+    const offering = await this.queries.execute(new GetOfferingQuery(tenant.tenantId, id));
+    if (!offering) throw new ApiError(404, 'offering_not_found', 'Offering not found.');
+    return offering;
+  }
+
+  @Get()
+  list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListOfferingsParams) {
+    return this.queries.execute(new ListOfferingsQuery(tenant.tenantId, { status: query.status, cursor: query.cursor, limit: query.limit ?? 20 }));
+  }
+}
+
+function respond(res: Response, result: Decided<OfferingState>) {
+  if (result.position) sendPosition(res, result.position);
+  if (!result.state.exists) throw new ApiError(404, 'offering_not_found', 'Offering not found.');
+  return toOfferingView(result.state);
+}

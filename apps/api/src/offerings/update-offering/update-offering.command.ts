@@ -1,0 +1,31 @@
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { decideOffering, evolveOffering, OfferingFields, OfferingState, OfferingStatus } from '../../../../../libs/domain/src';
+import { CommandContext } from '../../write-side/command-context';
+import { Decided, StreamExecutor } from '../../write-side/stream-executor';
+import { offeringDecider, offeringStreamId } from '../offering-stream';
+
+/** Field changes and/or a status change (at least one), decided together and appended atomically. */
+export class UpdateOfferingCommand extends Command<Decided<OfferingState>> {
+  constructor(
+    readonly offeringId: string,
+    readonly changes: Partial<OfferingFields>,
+    readonly status: OfferingStatus | undefined,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(UpdateOfferingCommand)
+export class UpdateOfferingHandler implements ICommandHandler<UpdateOfferingCommand> {
+  constructor(private readonly streams: StreamExecutor) {}
+
+  execute({ offeringId, changes, status, context }: UpdateOfferingCommand) {
+    return this.streams.execute(offeringStreamId(offeringId), offeringDecider, context, (state) => {
+      const updated = Object.keys(changes).length ? decideOffering({ type: 'UpdateOffering', changes }, state) : [];
+      const afterUpdate = updated.reduce(evolveOffering, state);
+      const statusChanged = status ? decideOffering({ type: 'ChangeOfferingStatus', status }, afterUpdate) : [];
+      return [...updated, ...statusChanged];
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import { PackageState } from '../../../../libs/domain/src';
+import { CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
+import { ApiError } from '../http/problem';
+import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { UuidParam } from '../http/uuid-param';
+import { toUtcInstant } from '../http/validators';
+import { Clock, CLOCK } from '../tokens';
+import { commandContext } from '../write-side/command-context';
+import { Decided } from '../write-side/stream-executor';
+import { ChangePackageCommand, PackageChange } from './change-package/change-package.command';
+import { packageResponse } from './package-stream';
+import {
+  AdjustCreditsDto,
+  ChangeExpiryDto,
+  LedgerQuery,
+  ListPackagesQuery as ListPackagesParams,
+  PurchasePackageDto,
+  RedeemSessionDto,
+  RefundDto,
+  ReverseRedemptionDto,
+} from './packages.dto';
+import { PurchasePackageCommand } from './purchase-package/purchase-package.command';
+import { GetLedgerQuery, GetPackageQuery, ListPackagesQuery } from './queries/package.queries';
+
+const notFound = () => new ApiError(404, 'package_not_found', 'Package not found.');
+
+@ApiTags('packages')
+@ApiBearerAuth()
+@Controller('v1/packages')
+export class PackagesController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Sells a package of an active offering to a client; its credits and expiry follow the offering's terms. */
+  @Post()
+  async purchase(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PurchasePackageDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const id = uuidv7();
+    const payment = { method: body.payment.method, reference: body.payment.reference ?? null };
+    const result = await this.commands.execute(new PurchasePackageCommand(id, body.offeringId, body.clientId, payment, commandContext(tenant, req)));
+    res.setHeader('Location', `/v1/packages/${id}`);
+    return this.respond(res, result);
+  }
+
+  @Get()
+  list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListPackagesParams) {
+    const { after: _, limit, ...filter } = query;
+    return this.queries.execute(new ListPackagesQuery(tenant.tenantId, { ...filter, limit: limit ?? 20 }));
+  }
+
+  @Get(':id')
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+    const found = await this.queries.execute(new GetPackageQuery(tenant.tenantId, id));
+    if (!found) throw notFound();
+    return found;
+  }
+
+  /** Every credit movement with the balance after it, who made it and why; `asOf` replays the ledger to an instant. */
+  @Get(':id/ledger')
+  async ledger(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: LedgerQuery) {
+    const asOf = query.asOf ? toUtcInstant(query.asOf) : null;
+    const page = await this.queries.execute(new GetLedgerQuery(tenant.tenantId, id, asOf, query.cursor, query.limit ?? 100));
+    if (!page) throw notFound();
+    return page;
+  }
+
+  /** Deducts one credit (a booking or a manual deduction). 409 no_credits_left / package_expired / package_refunded. */
+  @Post(':id/redemptions')
+  async redeem(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: RedeemSessionDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const redemptionId = uuidv7();
+    const change: PackageChange = {
+      type: 'RedeemSession',
+      redemptionId,
+      bookingId: body.bookingId ?? null,
+      serviceId: body.serviceId ?? null,
+      note: body.note ?? null,
+      sessionAt: body.sessionAt ?? null,
+    };
+    const result = await this.change(tenant, id, change, req);
+    // A replayed command (same Idempotency-Key after a crash) reports the redemption it recorded then.
+    const recorded = result.events.length ? redemptionId : null;
+    return { ...this.respond(res, result), redemptionId: recorded };
+  }
+
+  /** Gives back the credit of a redemption (e.g. deducted by mistake). */
+  @Post(':id/redemptions/:redemptionId/reversals')
+  async reverse(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @UuidParam('id', 'package_not_found') id: string,
+    @UuidParam('redemptionId', 'redemption_not_found') redemptionId: string,
+    @Body() body: ReverseRedemptionDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.respond(res, await this.change(tenant, id, { type: 'ReverseRedemption', redemptionId, reason: body.reason }, req));
+  }
+
+  /** Adds goodwill credits (positive delta) or removes credits (negative), with a reason. */
+  @Post(':id/adjustments')
+  async adjust(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: AdjustCreditsDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.respond(res, await this.change(tenant, id, { type: 'AdjustCredits', delta: body.delta, reason: body.reason }, req));
+  }
+
+  /** Extends or shortens the expiry (null: never expires). */
+  @Post(':id/expiry-changes')
+  async changeExpiry(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: ChangeExpiryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.respond(res, await this.change(tenant, id, { type: 'ChangeExpiry', expiresAt: body.expiresAt, reason: body.reason }, req));
+  }
+
+  /** Refunds unused credits (default: all); the amount defaults to what those credits are worth. */
+  @Post(':id/refunds')
+  async refund(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: RefundDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const change: PackageChange = { type: 'RefundPackage', credits: body.credits ?? null, amount: body.amount ?? null, reason: body.reason };
+    return this.respond(res, await this.change(tenant, id, change, req));
+  }
+
+  private respond(res: Response, result: Decided<PackageState>) {
+    if (!result.state.exists) throw notFound();
+    if (result.position) sendPosition(res, result.position);
+    return packageResponse(result.state, this.clock.now().toISOString());
+  }
+
+  private change(tenant: TenantPrincipal, id: string, change: PackageChange, req: Request): Promise<Decided<PackageState>> {
+    return this.commands.execute(new ChangePackageCommand(id, change, commandContext(tenant, req)));
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { inTransaction } from '../../../../libs/postgres/src';
+import { issueTenantKey } from '../auth/api-keys';
+import { PG_POOL } from '../tokens';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  timezone: string;
+  currency: string;
+  createdAt: string;
+}
+
+/** Tenants and their settings. Settings are read on every command, so they are cached (they rarely change). */
+@Injectable()
+export class TenantDirectory {
+  private readonly cache = new Map<string, Tenant>();
+
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async create(input: { name: string; timezone: string; currency: string }): Promise<{ tenant: Tenant; adminApiKey: string }> {
+    const id = randomUUID();
+    const key = issueTenantKey();
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query(
+        'INSERT INTO tenants (id, name, timezone, currency) VALUES ($1, $2, $3, $4) RETURNING created_at',
+        [id, input.name, input.timezone, input.currency],
+      );
+      await client.query(`INSERT INTO api_keys (id, tenant_id, role, secret_hash) VALUES ($1, $2, 'admin', $3)`, [key.id, id, key.hash]);
+      return { tenant: { id, ...input, createdAt: rows[0].created_at.toISOString() }, adminApiKey: key.key };
+    });
+  }
+
+  async get(id: string): Promise<Tenant> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const { rows } = await this.pool.query('SELECT id, name, timezone, currency, created_at FROM tenants WHERE id = $1', [id]);
+    if (!rows[0]) throw new Error(`Tenant ${id} not found`);
+    const tenant: Tenant = { id: rows[0].id, name: rows[0].name, timezone: rows[0].timezone, currency: rows[0].currency, createdAt: rows[0].created_at.toISOString() };
+    this.cache.set(id, tenant);
+    return tenant;
+  }
+
+  async allIds(): Promise<string[]> {
+    const { rows } = await this.pool.query('SELECT id FROM tenants ORDER BY id');
+    return rows.map((r) => r.id);
+  }
+}

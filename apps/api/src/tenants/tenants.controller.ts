@@ -1,0 +1,27 @@
+import { Body, Controller, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+import { OperatorOnly } from '../auth/auth.decorators';
+import { IsCurrency, IsTimezone } from '../http/validators';
+import { TenantDirectory } from './tenant-directory';
+
+export class CreateTenantDto {
+  @ApiProperty({ example: 'Studio Nord' }) @IsString() @Length(1, 200) name!: string;
+  @ApiProperty({ example: 'Europe/Berlin' }) @IsTimezone() timezone!: string;
+  @ApiProperty({ example: 'EUR' }) @IsCurrency() currency!: string;
+}
+
+@ApiTags('tenants')
+@ApiBearerAuth()
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantDirectory) {}
+
+  /** Creates a business and its first admin API key (shown only in this response). */
+  @Post()
+  @OperatorOnly()
+  async create(@Body() body: CreateTenantDto) {
+    const { tenant, adminApiKey } = await this.tenants.create(body);
+    return { ...tenant, adminApiKey };
+  }
+}

@@ -1,0 +1,13 @@
+/** Injection tokens for the values built outside Nest (see infrastructure/). */
+export const PG_POOL = Symbol('PG_POOL');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const READ_STORE = Symbol('READ_STORE');
+export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
+export const CLOCK = Symbol('CLOCK');
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** The only source of "now" on the write side; tests may replace it. */
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
