@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseError, Pool } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import { ApiError } from '../http/problem';
 import { PG_POOL } from '../tokens';
 
@@ -19,13 +18,15 @@ const COLUMNS = `id, name, email, timezone, to_char(created_at AT TIME ZONE 'UTC
 export class ClientDirectory {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  async create(tenantId: string, input: { name: string; email: string; timezone?: string }): Promise<Client> {
+  /** Creating the same id again (a retried request) returns the existing client. */
+  async create(tenantId: string, id: string, input: { name: string; email: string; timezone?: string }): Promise<Client> {
     try {
       const { rows } = await this.pool.query(
-        `INSERT INTO clients (tenant_id, id, name, email, timezone) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-        [tenantId, uuidv7(), input.name, input.email, input.timezone ?? null],
+        `INSERT INTO clients (tenant_id, id, name, email, timezone) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, id) DO NOTHING RETURNING ${COLUMNS}`,
+        [tenantId, id, input.name, input.email, input.timezone ?? null],
       );
-      return rows[0];
+      return rows[0] ?? (await this.get(tenantId, id))!;
     } catch (error) {
       if (error instanceof DatabaseError && error.code === '23505') {
         throw new ApiError(409, 'client_email_taken', 'A client with this email already exists.');

@@ -1,9 +1,11 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
+import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
 import { IsTimezone } from '../http/validators';
@@ -28,8 +30,8 @@ export class ClientsController {
   constructor(private readonly clients: ClientDirectory) {}
 
   @Post()
-  create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateClientDto) {
-    return this.clients.create(tenant.tenantId, body);
+  create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateClientDto, @Req() req: Request) {
+    return this.clients.create(tenant.tenantId, newId(req, 'client'), body);
   }
 
   @Get(':id')

@@ -3,9 +3,10 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
-import { catchError, from, lastValueFrom, Observable } from 'rxjs';
+import { from, lastValueFrom, Observable } from 'rxjs';
 import { Principal } from '../auth/principal';
 import { PG_POOL } from '../tokens';
+import { IdempotencyInfo } from './new-id';
 import { ApiError, toProblem } from './problem';
 
 /** A response recorded under an idempotency key, sent again verbatim by the ProblemFilter. */
@@ -46,7 +47,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(`${request.method} ${request.path}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
 
-    await this.claim(scope, key, requestHash);
+    const firstSeenAt = await this.claim(scope, key, requestHash);
+    request.idempotency = { scope, key, firstSeenAt } satisfies IdempotencyInfo;
     const response = context.switchToHttp().getResponse();
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
 
@@ -66,18 +68,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
           throw error;
         }
       })(),
-    ).pipe(catchError((error) => Promise.reject(error)));
+    );
   }
 
-  private async claim(scope: string, key: string, requestHash: string): Promise<void> {
+  /** Claims the key for this request; returns when the key was first seen. */
+  private async claim(scope: string, key: string, requestHash: string): Promise<Date> {
     const claimed = await this.pool.query(
       `INSERT INTO idempotency_keys (scope, key, request_hash, locked_until) VALUES ($1, $2, $3, now() + make_interval(secs => $4))
-       ON CONFLICT (scope, key) DO NOTHING`,
+       ON CONFLICT (scope, key) DO NOTHING RETURNING created_at`,
       [scope, key, requestHash, LOCK_SECONDS],
     );
-    if (claimed.rowCount) return;
+    if (claimed.rowCount) return claimed.rows[0].created_at;
     const { rows } = await this.pool.query(
-      'SELECT request_hash, status_code, response_body, response_headers, locked_until < now() AS lock_expired FROM idempotency_keys WHERE scope = $1 AND key = $2',
+      `SELECT request_hash, status_code, response_body, response_headers, created_at, locked_until < now() AS lock_expired
+       FROM idempotency_keys WHERE scope = $1 AND key = $2`,
       [scope, key],
     );
     const row = rows[0];
@@ -100,6 +104,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (!takenOver) {
       throw new ApiError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
     }
+    return row.created_at;
   }
 
   private async record(scope: string, key: string, status: number, body: unknown, headers: Record<string, string>): Promise<void> {

@@ -2,10 +2,10 @@ import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nes
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { v7 as uuidv7 } from 'uuid';
 import { OfferingFields, OfferingState } from '../../../../libs/domain/src';
 import { CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
+import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
@@ -29,7 +29,7 @@ export class OfferingsController {
   /** Creates a package template ("6 sessions, 90 days, 540.00 USD"). Status defaults to active. */
   @Post()
   async create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateOfferingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const id = uuidv7();
+    const id = newId(req, 'offering');
     const fields: OfferingFields = {
       name: body.name,
       description: body.description ?? null,
@@ -52,7 +52,8 @@ export class OfferingsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { validityDays, expiresOn, noExpiry, status, price, ...rest } = body;
-    const changes: Partial<OfferingFields> = { ...rest };
+    // DTO instances carry every declared field (undefined when not sent): keep only what was sent.
+    const changes = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)) as Partial<OfferingFields>;
     if (price) changes.price = { amount: price.amount, currency: price.currency };
     const validity = validityFrom({ validityDays, expiresOn, noExpiry });
     if (validity) changes.validity = validity;

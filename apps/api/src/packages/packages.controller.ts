@@ -2,10 +2,10 @@ import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/co
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { v7 as uuidv7 } from 'uuid';
 import { PackageState } from '../../../../libs/domain/src';
 import { CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
+import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
@@ -43,7 +43,7 @@ export class PackagesController {
   /** Sells a package of an active offering to a client; its credits and expiry follow the offering's terms. */
   @Post()
   async purchase(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PurchasePackageDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const id = uuidv7();
+    const id = newId(req, 'package');
     const payment = { method: body.payment.method, reference: body.payment.reference ?? null };
     const result = await this.commands.execute(new PurchasePackageCommand(id, body.offeringId, body.clientId, payment, commandContext(tenant, req)));
     res.setHeader('Location', `/v1/packages/${id}`);
@@ -75,7 +75,7 @@ export class PackagesController {
   /** Deducts one credit (a booking or a manual deduction). 409 no_credits_left / package_expired / package_refunded. */
   @Post(':id/redemptions')
   async redeem(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: RedeemSessionDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const redemptionId = uuidv7();
+    const redemptionId = newId(req, 'redemption');
     const change: PackageChange = {
       type: 'RedeemSession',
       redemptionId,
@@ -84,10 +84,7 @@ export class PackagesController {
       note: body.note ?? null,
       sessionAt: body.sessionAt ?? null,
     };
-    const result = await this.change(tenant, id, change, req);
-    // A replayed command (same Idempotency-Key after a crash) reports the redemption it recorded then.
-    const recorded = result.events.length ? redemptionId : null;
-    return { ...this.respond(res, result), redemptionId: recorded };
+    return { ...this.respond(res, await this.change(tenant, id, change, req)), redemptionId };
   }
 
   /** Gives back the credit of a redemption (e.g. deducted by mistake). */

@@ -1,15 +1,12 @@
 /**
- * Value (minor units) of the first `paidRemaining` of `paidCredits` credits sharing `price`.
- * Using floor(price * r / n) for the remaining value means each credit's value is
- * V(r) - V(r-1): the values of all credits add up to the price exactly, to the cent,
- * whatever order credits are redeemed, refunded or forfeited in.
+ * Value (minor units) carried by `count` of the `paidRemaining` paid credits that together still
+ * carry `valueRemaining`. The package tracks its remaining paid value explicitly and every movement
+ * takes its share of it (the last credit takes the remainder), so however credits are redeemed,
+ * reversed, refunded, removed or forfeited, the values moved out add up to the price exactly.
+ * A reversal restores exactly what its redemption took.
  */
-export function remainingPaidValue(price: number, paidCredits: number, paidRemaining: number): number {
-  if (paidCredits === 0) return 0;
-  return Math.floor((price * paidRemaining) / paidCredits);
-}
-
-/** Value of `count` paid credits taken from the `paidRemaining` still held. */
-export function valueOfPaidCredits(price: number, paidCredits: number, paidRemaining: number, count: number): number {
-  return remainingPaidValue(price, paidCredits, paidRemaining) - remainingPaidValue(price, paidCredits, paidRemaining - count);
+export function valueOfPaidCredits(valueRemaining: number, paidRemaining: number, count: number): number {
+  if (count <= 0 || paidRemaining <= 0) return 0;
+  if (count >= paidRemaining) return valueRemaining;
+  return valueRemaining - Math.floor((valueRemaining * (paidRemaining - count)) / paidRemaining);
 }

@@ -2,7 +2,8 @@ import { DomainError } from '../shared/domain-error';
 import { DecisionContext } from '../shared/event';
 import { Money } from '../shared/money';
 import { OfferingState } from '../offering/offering.decider';
-import { computeExpiresAt } from '../offering/validity';
+import { DateTime } from 'luxon';
+import { computeExpiresAt, toUtcIso } from '../offering/validity';
 import { valueOfPaidCredits } from './credit-value';
 import { CreditKind, PackageEvent, PaymentMethod } from './package.events';
 
@@ -20,6 +21,8 @@ export interface PackageSnapshot {
   /** Credits that came with the package (they share its price). */
   paidCredits: number;
   paidRemaining: number;
+  /** What the remaining paid credits are worth (minor units); starts at the price. */
+  paidValueRemaining: number;
   goodwillRemaining: number;
   /** Credits at purchase plus every adjustment (signed). */
   creditsTotal: number;
@@ -29,7 +32,7 @@ export interface PackageSnapshot {
   creditsForfeited: number;
   purchasedAt: string;
   expiresAt: string | null;
-  redemptions: Record<string, { creditKind: CreditKind; reversed: boolean }>;
+  redemptions: Record<string, { creditKind: CreditKind; value: number; reversed: boolean }>;
 }
 
 export type PackageState = { exists: false } | PackageSnapshot;
@@ -72,6 +75,10 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
         throw new DomainError('redemption_already_exists', `Redemption ${command.redemptionId} was already recorded.`);
       }
       if (creditsRemaining(state) === 0) throw new DomainError('no_credits_left', 'This package has no credits left.');
+      const sessionAt = command.sessionAt === null ? ctx.now : normaliseInstant(command.sessionAt, 'sessionAt');
+      if (state.expiresAt !== null && Date.parse(sessionAt) >= Date.parse(state.expiresAt)) {
+        throw new DomainError('session_after_expiry', `The session is at or after the package's expiry (${state.expiresAt}).`);
+      }
       const creditKind: CreditKind = state.paidRemaining > 0 ? 'paid' : 'goodwill';
       return [
         {
@@ -82,8 +89,9 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
             bookingId: command.bookingId,
             serviceId: command.serviceId,
             note: command.note,
-            sessionAt: command.sessionAt ?? ctx.now,
+            sessionAt,
             creditKind,
+            value: creditKind === 'paid' ? valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, 1) : 0,
           },
         },
       ];
@@ -97,7 +105,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       return [
         {
           type: 'RedemptionReversed',
-          data: { ...refOf(state), redemptionId: command.redemptionId, reason: command.reason, creditKind: redemption.creditKind },
+          data: { ...refOf(state), redemptionId: command.redemptionId, reason: command.reason, creditKind: redemption.creditKind, value: redemption.value },
         },
       ];
     }
@@ -115,22 +123,24 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
           throw new DomainError('adjustment_exceeds_balance', `Cannot remove ${removal} credits: only ${creditsRemaining(state)} left.`);
         }
         const fromGoodwill = Math.min(removal, state.goodwillRemaining);
-        goodwillDelta = -fromGoodwill;
-        paidDelta = -(removal - fromGoodwill);
+        goodwillDelta = fromGoodwill === 0 ? 0 : -fromGoodwill;
+        paidDelta = fromGoodwill === removal ? 0 : -(removal - fromGoodwill);
       }
-      return [{ type: 'CreditsAdjusted', data: { ...refOf(state), delta: command.delta, paidDelta, goodwillDelta, reason: command.reason } }];
+      const value = valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, -paidDelta);
+      return [{ type: 'CreditsAdjusted', data: { ...refOf(state), delta: command.delta, paidDelta, goodwillDelta, value, reason: command.reason } }];
     }
     case 'ChangeExpiry': {
       assertReason(command.reason);
       assertUsable(state, ctx);
-      if (command.expiresAt !== null && Date.parse(command.expiresAt) <= Date.parse(ctx.now)) {
+      const expiresAt = command.expiresAt === null ? null : normaliseInstant(command.expiresAt, 'expiresAt');
+      if (expiresAt !== null && Date.parse(expiresAt) <= Date.parse(ctx.now)) {
         throw new DomainError('invalid_expiry', 'The new expiry must be in the future.');
       }
-      if (command.expiresAt === state.expiresAt) return [];
+      if (expiresAt === state.expiresAt) return [];
       return [
         {
           type: 'ExpiryChanged',
-          data: { ...refOf(state), previousExpiresAt: state.expiresAt, expiresAt: command.expiresAt, reason: command.reason },
+          data: { ...refOf(state), previousExpiresAt: state.expiresAt, expiresAt, reason: command.reason },
         },
       ];
     }
@@ -147,6 +157,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
             creditsForfeited: creditsRemaining(state),
             paidCreditsForfeited: state.paidRemaining,
             goodwillCreditsForfeited: state.goodwillRemaining,
+            value: state.paidValueRemaining,
           },
         },
       ];
@@ -162,7 +173,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       }
       // Refunds give money back, so they take paid credits first.
       const paidCredits = Math.min(credits, state.paidRemaining);
-      const value = valueOfPaidCredits(state.price.amount, state.paidCredits, state.paidRemaining, paidCredits);
+      const value = valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, paidCredits);
       const amount = command.amount ?? value;
       if (!Number.isSafeInteger(amount) || amount < 0 || amount > value) {
         throw new DomainError('invalid_amount', `amount must be a whole number of minor units from 0 to ${value} (the value of the refunded credits).`);
@@ -175,6 +186,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
             credits,
             paidCredits,
             goodwillCredits: credits - paidCredits,
+            value,
             amount: { amount, currency: state.price.currency },
             reason: command.reason,
           },
@@ -239,6 +251,7 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
       payment: d.payment,
       paidCredits: d.credits,
       paidRemaining: d.credits,
+      paidValueRemaining: d.price.amount,
       goodwillRemaining: 0,
       creditsTotal: d.credits,
       creditsUsed: 0,
@@ -253,33 +266,35 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
   switch (event.type) {
     case 'SessionRedeemed':
       return {
-        ...takeCredit(state, event.data.creditKind, -1),
+        ...moveCredit(state, event.data.creditKind, -1, -event.data.value),
         creditsUsed: state.creditsUsed + 1,
-        redemptions: { ...state.redemptions, [event.data.redemptionId]: { creditKind: event.data.creditKind, reversed: false } },
+        redemptions: { ...state.redemptions, [event.data.redemptionId]: { creditKind: event.data.creditKind, value: event.data.value, reversed: false } },
       };
     case 'RedemptionReversed':
       return {
-        ...takeCredit(state, event.data.creditKind, +1),
+        ...moveCredit(state, event.data.creditKind, +1, event.data.value),
         creditsUsed: state.creditsUsed - 1,
-        redemptions: { ...state.redemptions, [event.data.redemptionId]: { creditKind: event.data.creditKind, reversed: true } },
+        redemptions: { ...state.redemptions, [event.data.redemptionId]: { creditKind: event.data.creditKind, value: event.data.value, reversed: true } },
       };
     case 'CreditsAdjusted':
       return {
         ...state,
         paidRemaining: state.paidRemaining + event.data.paidDelta,
+        paidValueRemaining: state.paidValueRemaining - event.data.value,
         goodwillRemaining: state.goodwillRemaining + event.data.goodwillDelta,
         creditsTotal: state.creditsTotal + event.data.delta,
       };
     case 'ExpiryChanged':
       return { ...state, expiresAt: event.data.expiresAt };
     case 'PackageExpired':
-      return { ...state, lifecycle: 'expired', paidRemaining: 0, goodwillRemaining: 0, creditsForfeited: state.creditsForfeited + event.data.creditsForfeited };
+      return { ...state, lifecycle: 'expired', paidRemaining: 0, paidValueRemaining: 0, goodwillRemaining: 0, creditsForfeited: state.creditsForfeited + event.data.creditsForfeited };
     case 'PackageRefunded': {
       const paidRemaining = state.paidRemaining - event.data.paidCredits;
       const goodwillRemaining = state.goodwillRemaining - event.data.goodwillCredits;
       return {
         ...state,
         paidRemaining,
+        paidValueRemaining: state.paidValueRemaining - event.data.value,
         goodwillRemaining,
         creditsRefunded: state.creditsRefunded + event.data.credits,
         lifecycle: paidRemaining + goodwillRemaining === 0 ? 'refunded' : state.lifecycle,
@@ -288,10 +303,18 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
   }
 }
 
-function takeCredit(state: PackageSnapshot, kind: CreditKind, delta: number): PackageSnapshot {
+function moveCredit(state: PackageSnapshot, kind: CreditKind, delta: number, valueDelta: number): PackageSnapshot {
   return kind === 'paid'
-    ? { ...state, paidRemaining: state.paidRemaining + delta }
+    ? { ...state, paidRemaining: state.paidRemaining + delta, paidValueRemaining: state.paidValueRemaining + valueDelta }
     : { ...state, goodwillRemaining: state.goodwillRemaining + delta };
+}
+
+/** Instants in events are always UTC ISO-8601 with milliseconds, so equal instants compare equal. */
+function normaliseInstant(value: string, field: string): string {
+  const parsed = DateTime.fromISO(value, { setZone: true });
+  // An offset is required: without one the instant would depend on the server's time zone.
+  if (!parsed.isValid || !/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(value)) throw new DomainError('invalid_instant', `${field} must be an ISO-8601 instant with a time and offset.`);
+  return toUtcIso(parsed);
 }
 
 export function foldPackage(events: PackageEvent[]): PackageState {

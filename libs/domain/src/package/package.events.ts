@@ -1,6 +1,9 @@
 import { Money } from '../shared/money';
 
 /**
+ * Every event that moves paid credits records the `value` (minor units of the package's currency)
+ * that moved with them, so accounting reads values instead of recomputing them.
+ *
  * Credits come in two kinds. `paid` credits came with the package and share its price
  * (a comp package's paid credits share a price of 0); `goodwill` credits were added by an admin
  * and carry no value. Redemptions use paid credits first; removals and forfeits take goodwill first.
@@ -42,15 +45,17 @@ export type SessionRedeemed = {
     note: string | null;
     sessionAt: string;
     creditKind: CreditKind;
+    value: number;
   };
 };
 export type RedemptionReversed = {
   type: 'RedemptionReversed';
-  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind };
+  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind; value: number };
 };
 export type CreditsAdjusted = {
   type: 'CreditsAdjusted';
-  data: PackageRef & { delta: number; paidDelta: number; goodwillDelta: number; reason: string };
+  /** `value`: the value of the paid credits removed (0 when adding, or when only goodwill was removed). */
+  data: PackageRef & { delta: number; paidDelta: number; goodwillDelta: number; value: number; reason: string };
 };
 export type ExpiryChanged = {
   type: 'ExpiryChanged';
@@ -58,11 +63,12 @@ export type ExpiryChanged = {
 };
 export type PackageExpired = {
   type: 'PackageExpired';
-  data: PackageRef & { expiresAt: string; creditsForfeited: number; paidCreditsForfeited: number; goodwillCreditsForfeited: number };
+  data: PackageRef & { expiresAt: string; creditsForfeited: number; paidCreditsForfeited: number; goodwillCreditsForfeited: number; value: number };
 };
 export type PackageRefunded = {
   type: 'PackageRefunded';
-  data: PackageRef & { credits: number; paidCredits: number; goodwillCredits: number; amount: Money; reason: string };
+  /** `value`: what the refunded credits were worth; `amount`: the money returned (at most `value`). */
+  data: PackageRef & { credits: number; paidCredits: number; goodwillCredits: number; value: number; amount: Money; reason: string };
 };
 
 export type PackageEvent =

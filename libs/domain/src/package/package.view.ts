@@ -19,6 +19,8 @@ export interface PackageView {
   creditsForfeited: number;
   paidCredits: number;
   paidRemaining: number;
+  /** What the remaining paid credits are worth, in minor units of the price's currency. */
+  paidValueRemaining: number;
   goodwillRemaining: number;
   price: Money;
   payment: { method: PaymentMethod; reference: string | null };
@@ -41,6 +43,7 @@ export function toPackageView(state: PackageSnapshot): PackageView {
     creditsForfeited: state.creditsForfeited,
     paidCredits: state.paidCredits,
     paidRemaining: state.paidRemaining,
+    paidValueRemaining: state.paidValueRemaining,
     goodwillRemaining: state.goodwillRemaining,
     price: state.price,
     payment: state.payment,
@@ -66,6 +69,7 @@ export function fromPackageView(view: PackageView): PackageSnapshot {
     payment: view.payment,
     paidCredits: view.paidCredits,
     paidRemaining: view.paidRemaining,
+    paidValueRemaining: view.paidValueRemaining,
     goodwillRemaining: view.goodwillRemaining,
     creditsTotal: view.creditsTotal,
     creditsUsed: view.creditsUsed,

@@ -28,6 +28,7 @@ export const DOMAIN_ERRORS = {
   package_expired: 409,
   package_refunded: 409,
   package_not_expired_yet: 409,
+  session_after_expiry: 409,
   redemption_already_exists: 409,
   redemption_already_reversed: 409,
   adjustment_exceeds_balance: 409,
@@ -37,6 +38,7 @@ export const DOMAIN_ERRORS = {
   invalid_credits: 422,
   invalid_amount: 422,
   invalid_expiry: 422,
+  invalid_instant: 422,
   invalid_offering: 422,
   reason_required: 422,
 } as const;

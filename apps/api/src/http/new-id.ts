@@ -1,0 +1,22 @@
+import { createHash } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+
+/** Set on the request by the IdempotencyInterceptor when an Idempotency-Key is present. */
+export interface IdempotencyInfo {
+  scope: string;
+  key: string;
+  /** When the key was first seen; the same on every retry. */
+  firstSeenAt: Date;
+}
+
+/**
+ * A new time-ordered id (UUIDv7). Under an Idempotency-Key it is derived from the key, so a retry
+ * of a request whose first attempt crashed after writing addresses the same package/redemption
+ * and is recognised as done instead of creating a second one.
+ */
+export function newId(request: object, purpose: string): string {
+  const info = (request as { idempotency?: IdempotencyInfo }).idempotency;
+  if (!info) return uuidv7();
+  const random = createHash('sha256').update(`${info.scope}\n${info.key}\n${purpose}`).digest().subarray(0, 16);
+  return uuidv7({ msecs: info.firstSeenAt.getTime(), random: Uint8Array.from(random) });
+}
