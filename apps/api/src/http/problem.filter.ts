@@ -9,8 +9,7 @@ export class ProblemFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof StoredResponse) {
       response.status(error.status).set(error.headers).setHeader('Idempotent-Replayed', 'true');
-      if (error.status >= 400) response.type('application/problem+json');
-      response.send(JSON.stringify(error.body));
+      response.type(error.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(error.body));
       return;
     }
     const problem = toProblem(error);
