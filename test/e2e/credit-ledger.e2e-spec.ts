@@ -1,3 +1,4 @@
+import { ExpirySweep } from '../../apps/api/src/expiry-sweep/expiry-sweep';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -154,7 +155,6 @@ describe('Credit ledger: the business owner scenario over HTTP', () => {
     const shown = await t.http.get(`/v1/packages/${pkg.id}?after=${redeemed.headers['punchcard-position']}`).set(studio.auth).expect(200);
     expect(shown.body.status).toBe('expired'); // shown as expired at once, before the sweep records it
 
-    const { ExpirySweep } = await import('../../apps/api/src/expiry-sweep/expiry-sweep');
     const pkgEventsBefore = (await t.infrastructure.eventStore.readStream(`package-${pkg.id}`)).length;
     expect(await t.app.get(ExpirySweep).run()).toBeGreaterThanOrEqual(1);
     const stream = await t.infrastructure.eventStore.readStream(`package-${pkg.id}`);

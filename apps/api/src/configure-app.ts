@@ -8,6 +8,7 @@ export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: '100kb', type: ['application/json', 'application/*+json'] });
   express.disable('x-powered-by');
+  express.set('etag', false); // API responses are not cached by validators; hashing every body costs CPU
   express.set('query parser', 'simple');
   app.useGlobalPipes(validationPipe);
   app.enableShutdownHooks();

@@ -8,6 +8,11 @@ export interface RunnerOptions {
   batchSize?: number;
   /** How long an idle loop waits for new events before polling again (a nudge wakes it at once). */
   idleMs?: number;
+  /**
+   * Least time between two batches that were not full. Under load this lets events gather into
+   * larger batches instead of a round of queries per event; it bounds read-your-writes delay.
+   */
+  minBatchIntervalMs?: number;
   /** Applied to every event before projections see it (schema upcasting). */
   upcast?: (event: StoredEvent) => StoredEvent;
   onError?: (projection: string, error: unknown) => void;
@@ -26,6 +31,7 @@ export class ProjectionRunner {
   private wake: (() => void) | null = null;
   private readonly batchSize: number;
   private readonly idleMs: number;
+  private readonly minBatchIntervalMs: number;
 
   constructor(
     private readonly events: EventStore,
@@ -36,6 +42,7 @@ export class ProjectionRunner {
   ) {
     this.batchSize = options.batchSize ?? 1000;
     this.idleMs = options.idleMs ?? 200;
+    this.minBatchIntervalMs = options.minBatchIntervalMs ?? 25;
   }
 
   /** Applies one batch; returns how many events it read (0 = caught up). */
@@ -124,17 +131,22 @@ export class ProjectionRunner {
         await this.idle(2000);
         continue;
       }
+      const started = Date.now();
       let worked = 0;
+      let full = false;
       for (const projection of this.projections) {
         if (!this.running || !this.lease.held) break;
         try {
-          worked += await this.runBatch(projection);
+          const applied = await this.runBatch(projection);
+          worked += applied;
+          full ||= applied === this.batchSize;
         } catch (error) {
           this.options.onError?.(projection.name, error);
           await sleep(500);
         }
       }
       if (worked === 0) await this.idle(this.idleMs);
+      else if (!full) await sleep(Math.max(0, this.minBatchIntervalMs - (Date.now() - started)));
     }
   }
 

@@ -1,0 +1,236 @@
+/**
+ * npm run bench — measures on this machine, against the raw PostgreSQL rate of the same run:
+ *  1. raw single-row INSERT transactions/s at 1, 8, 32 connections
+ *  2. event store appends/s through the port at 1, 8, 32 connections (one event per append)
+ *  3. HTTP redemptions/s with p50/p99 latency at 32 concurrent clients (server in its own process)
+ *  4. projection rebuild events/s over 100k and 200k events, with peak RSS (memory must stay flat)
+ * Uses DATABASE_URL when set, else an embedded PostgreSQL; works in a scratch database it drops at the end.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { createInfrastructure } from '../../apps/api/src/infrastructure/infrastructure';
+import { NewEvent } from '../../libs/event-store/src/event-store.port';
+import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store';
+import { createPool } from '../../libs/postgres/src';
+import { ALL_PROJECTIONS } from '../../projections';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const rows: string[][] = [];
+const report = (...cells: (string | number)[]) => {
+  rows.push(cells.map(String));
+  console.log(cells.join(' | '));
+};
+
+async function main() {
+  let baseUrl = process.env.DATABASE_URL;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (!baseUrl) {
+    const { startEmbeddedPostgres } = await import('../../libs/postgres/src/embedded.js');
+    const embedded = await startEmbeddedPostgres(join(process.cwd(), '.tmp/bench-postgres'));
+    baseUrl = embedded.connectionString;
+    stopEmbedded = embedded.stop;
+  }
+  const dbName = `punchcard_bench_${Date.now()}`;
+  const admin = new Pool({ connectionString: baseUrl, max: 1 });
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${dbName}`;
+  const benchUrl = url.toString();
+  const server = (await admin.query('SHOW server_version')).rows[0].server_version;
+  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${server}${process.env.DATABASE_URL ? ' (DATABASE_URL)' : ' (embedded)'}`);
+  console.log(`Each rate is measured for ${SECONDS} s.\n`);
+
+  try {
+    const raw: Record<number, number> = {};
+    const pool = createPool({ connectionString: benchUrl, maxConnections: 40 });
+    await pool.query('CREATE TABLE raw_inserts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, data jsonb NOT NULL)');
+    const infrastructure = await createInfrastructure({ connectionString: benchUrl, poolSize: 40 });
+    const store = new PostgresEventStore(pool);
+    const payload = { packageId: randomUUID(), offeringId: randomUUID(), clientId: randomUUID(), redemptionId: randomUUID(), note: null, value: 9000 };
+
+    report('measure', 'connections', 'per second', 'vs raw insert', 'p50 ms', 'p99 ms');
+    for (const connections of [1, 8, 32]) {
+      raw[connections] = await rate(connections, () => pool.query('INSERT INTO raw_inserts (data) VALUES ($1)', [JSON.stringify(payload)]));
+      report('raw PostgreSQL single-row INSERT (autocommit)', connections, fmt(raw[connections]), '100%', '', '');
+    }
+    for (const connections of [1, 8, 32]) {
+      const appends = await rate(connections, () =>
+        store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('SessionRedeemed', payload)] }]),
+      );
+      report('event store append, 1 event (port)', connections, fmt(appends), pct(appends / raw[connections]), '', '');
+    }
+
+    await httpBench(benchUrl, raw[32]);
+    await rebuildBench(infrastructure, store);
+    await pool.end();
+    await infrastructure.close();
+  } finally {
+    await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await stopEmbedded?.();
+  }
+  console.log('\nMarkdown:\n');
+  console.log(`| ${rows[0].join(' | ')} |\n|${rows[0].map(() => ' --- ').join('|')}|`);
+  for (const row of rows.slice(1)) console.log(`| ${row.join(' | ')} |`);
+}
+
+function benchEvent(type: string, data: unknown, tenantId = 'bench'): NewEvent {
+  return {
+    eventId: uuidv7(),
+    type,
+    schemaVersion: 1,
+    data,
+    metadata: { tenantId, actor: { id: 'bench', role: 'admin' }, correlationId: uuidv7(), causationId: null, idempotencyKey: null, occurredAt: new Date().toISOString() },
+  };
+}
+
+/** Operations per second with `connections` concurrent loops for SECONDS. */
+async function rate(connections: number, operation: () => Promise<unknown>, latencies?: number[]): Promise<number> {
+  const until = Date.now() + SECONDS * 1000;
+  let done = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until) {
+        const t0 = performance.now();
+        await operation();
+        latencies?.push(performance.now() - t0);
+        done++;
+      }
+    }),
+  );
+  return done / ((Date.now() - started) / 1000);
+}
+
+async function httpBench(databaseUrl: string, raw32: number) {
+  const port = 3900 + Math.floor(Math.random() * 90);
+  const operatorKey = `pcop_${randomUUID().replace(/-/g, '')}bench`;
+  const child = spawn(process.execPath, [join(__dirname, '../../apps/api/src/main.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), PUNCHCARD_OPERATOR_KEY: operatorKey, PUNCHCARD_SCHEDULER: 'off' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const call = (method: string, path: string, key: string, body?: unknown) => request(agent, port, method, path, key, body);
+    for (let i = 0; (await call('GET', '/health', '').catch(() => ({ status: 0 }))).status !== 200; i++) {
+      if (i > 100) throw new Error('server did not start');
+      await sleep(200);
+    }
+    const tenant = (await call('POST', '/v1/tenants', operatorKey, { name: 'Bench', timezone: 'UTC', currency: 'USD' })).body;
+    const key = tenant.adminApiKey;
+    const offering = (await call('POST', '/v1/offerings', key, { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
+    const packages: string[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, worker) => {
+        for (let i = 0; i < 125; i++) {
+          const client = (await call('POST', '/v1/clients', key, { name: `Client ${worker}-${i}`, email: `c${worker}-${i}@bench.test` })).body;
+          packages.push((await call('POST', '/v1/packages', key, { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } })).body.id);
+        }
+      }),
+    );
+    const redeem = async () => {
+      const id = packages[Math.floor(Math.random() * packages.length)];
+      const res = await call('POST', `/v1/packages/${id}/redemptions`, key, { note: 'bench' });
+      if (res.status !== 201) throw new Error(`redemption answered ${res.status}: ${JSON.stringify(res.body)}`);
+    };
+    await rate(32, redeem); // warm-up
+    const latencies: number[] = [];
+    const perSecond = await rate(32, redeem, latencies);
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
+    report(`HTTP POST /redemptions (${packages.length} packages, separate server process)`, 32, fmt(perSecond), pct(perSecond / raw32), q(0.5), q(0.99));
+    report('server process peak RSS', '', `${peakRss(child)} MiB`, '', '', '');
+    agent.destroy();
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+function request(agent: http.Agent, port: number, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+async function rebuildBench(infrastructure: Awaited<ReturnType<typeof createInfrastructure>>, store: PostgresEventStore) {
+  for (const target of [100_000, 200_000]) {
+    await seedPackages(store, target);
+    const total = Number((await infrastructure.pool.query('SELECT count(*) FROM events')).rows[0].count);
+    for (const projection of ALL_PROJECTIONS) {
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+      const started = Date.now();
+      const events = await infrastructure.runner.rebuild(projection);
+      const seconds = (Date.now() - started) / 1000;
+      clearInterval(sampler);
+      report(`rebuild ${projection.name} over ${fmt(total)} events`, 1, fmt(events / seconds), '', '', '');
+      report(`  peak RSS during that rebuild`, '', `${Math.round(peak / 2 ** 20)} MiB`, '', '', '');
+    }
+  }
+}
+
+/** Packages of 10 events each (a purchase and 9 redemptions) until the store holds `target` events. */
+async function seedPackages(store: PostgresEventStore, target: number) {
+  const pool = (store as unknown as { pool: Pool }).pool;
+  const have = Number((await pool.query('SELECT count(*) FROM events')).rows[0].count);
+  const offeringId = uuidv7();
+  if (have === 0) {
+    await store.append([{ streamId: `offering-${offeringId}`, expectedVersion: 0, events: [benchEvent('OfferingCreated', { offeringId, name: 'Seed', description: null, sessionCount: 10, price: { amount: 50000, currency: 'USD' }, validity: { kind: 'none' }, status: 'active' })] }]);
+  }
+  const packagesNeeded = Math.ceil((target - have - 1) / 10);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < packagesNeeded) {
+        next++;
+        const packageId = uuidv7();
+        const clientId = uuidv7();
+        const ref = { packageId, offeringId, clientId };
+        const events = [
+          benchEvent('PackagePurchased', { ...ref, offeringName: 'Seed', credits: 10, price: { amount: 50000, currency: 'USD' }, payment: { method: 'cash', reference: null }, purchasedAt: new Date().toISOString(), expiresAt: null }),
+          ...Array.from({ length: 9 }, (_, i) =>
+            benchEvent('SessionRedeemed', { ...ref, redemptionId: uuidv7(), bookingId: null, serviceId: null, note: null, sessionAt: new Date().toISOString(), creditKind: 'paid', value: i === 8 ? 5000 : 5000 }),
+          ),
+        ];
+        await store.append([{ streamId: `package-${packageId}`, expectedVersion: 0, events }]);
+      }
+    }),
+  );
+}
+
+function peakRss(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
