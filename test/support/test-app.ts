@@ -4,7 +4,7 @@ import request from 'supertest';
 import { AppModule } from '../../apps/api/src/app.module';
 import { issueOperatorKey } from '../../apps/api/src/auth/api-keys';
 import { KeyStore } from '../../apps/api/src/auth/key-store';
-import { configureApp } from '../../apps/api/src/configure-app';
+import { APP_OPTIONS, configureApp } from '../../apps/api/src/configure-app';
 import { loadConfig } from '../../apps/api/src/infrastructure/config';
 import { createInfrastructure, Infrastructure, MIGRATIONS } from '../../apps/api/src/infrastructure/infrastructure';
 import { Clock } from '../../apps/api/src/tokens';
@@ -50,7 +50,7 @@ export async function createTestApp(options: { runProjections?: boolean; poolSiz
   const clock = new TestClock();
   const config = { ...loadConfig({}), runScheduler: false };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.create(infrastructure, config, clock)] }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  const app = moduleRef.createNestApplication({ ...APP_OPTIONS, logger: ['error'] });
   configureApp(app);
   await app.init();
   const operatorKey = issueOperatorKey();

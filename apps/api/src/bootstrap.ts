@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { KeyStore } from './auth/key-store';
-import { configureApp } from './configure-app';
+import { APP_OPTIONS, configureApp } from './configure-app';
 import { Config } from './infrastructure/config';
 import { createInfrastructure } from './infrastructure/infrastructure';
 
@@ -23,7 +23,7 @@ export async function bootstrap(config: Config, options: { withHttp: boolean }) 
     logger.log(`Embedded PostgreSQL running with data in ${config.dataDir}`);
   }
   const infrastructure = await createInfrastructure({ connectionString, poolSize: config.poolSize });
-  const app = await NestFactory.create(AppModule.create(infrastructure, config), { logger: ['log', 'warn', 'error'] });
+  const app = await NestFactory.create(AppModule.create(infrastructure, config), { ...APP_OPTIONS, logger: ['log', 'warn', 'error'] });
   configureApp(app);
   await app.get(KeyStore).ensureOperatorKey(config.operatorKey);
   if (config.runProjections) infrastructure.runner.start();

@@ -8,11 +8,11 @@ import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
-import { IsTimezone } from '../http/validators';
+import { IsTimezone, NotBlank } from '../http/validators';
 import { ClientDirectory } from './client-directory';
 
 export class CreateClientDto {
-  @ApiProperty({ example: 'Ada Lovelace' }) @IsString() @Length(1, 200) name!: string;
+  @ApiProperty({ example: 'Ada Lovelace' }) @IsString() @Length(1, 200) @NotBlank() name!: string;
   @ApiProperty({ example: 'ada@example.com' }) @IsEmail() @Length(3, 320) email!: string;
   @ApiPropertyOptional({ example: 'Europe/London' }) @IsOptional() @IsTimezone() timezone?: string;
 }

@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiError } from './problem';
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; messages: string[] }[] {
@@ -9,15 +9,60 @@ function flatten(errors: ValidationError[], prefix = ''): { field: string; messa
   });
 }
 
-/** Unknown fields are refused (never silently dropped), and every message names its field. */
-export const validationPipe = new ValidationPipe({
-  whitelist: true,
-  forbidNonWhitelisted: true,
-  forbidUnknownValues: true,
-  transform: true,
-  exceptionFactory: (errors) => {
-    const fields = flatten(errors);
-    const detail = fields.map((f) => f.messages.join('; ')).join('; ') || 'The request is invalid.';
-    return new ApiError(400, 'validation_failed', detail, { errors: fields });
-  },
-});
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Finds what class-transformer would silently drop or PostgreSQL would refuse, anywhere in the input. */
+function findUnsafe(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? `${path || 'value'} must not contain NUL characters` : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnsafe(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      const field = path ? `${path}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key) || key.includes('\u0000')) return `property ${field} is not allowed`;
+      const found = findUnsafe((value as Record<string, unknown>)[key], field);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/**
+ * class-validator at the edge, strict: the body must be a JSON object; unknown fields, prototype
+ * keys and NUL characters are refused (never silently dropped); every message names its field.
+ */
+@Injectable()
+export class StrictValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      exceptionFactory: (errors) => {
+        const fields = flatten(errors);
+        const detail = fields.map((f) => f.messages.join('; ')).join('; ') || 'The request is invalid.';
+        return new ApiError(400, 'validation_failed', detail, { errors: fields });
+      },
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
+      if (value === undefined) value = {}; // a POST without a body is an empty object
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new ApiError(400, 'validation_failed', 'The request body must be a JSON object.');
+      }
+    }
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const unsafe = findUnsafe(value, '');
+      if (unsafe) throw new ApiError(400, 'validation_failed', unsafe);
+    }
+    return super.transform(value, metadata);
+  }
+}

@@ -20,6 +20,9 @@ export const IsInstant = rule(
   (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && DateTime.fromISO(v).isValid,
 );
 
+/** A string with at least one non-space character. */
+export const NotBlank = rule('notBlank', '$property must not be blank', (v) => typeof v === 'string' && /\S/.test(v));
+
 export function toUtcInstant(value: string): string {
   return DateTime.fromISO(value, { zone: 'utc' }).toUTC().toISO()!;
 }

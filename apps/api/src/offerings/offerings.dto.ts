@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Equals, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { Equals, IsDefined, IsIn, IsObject, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_SESSION_COUNT, MAX_VALIDITY_DAYS, OfferingStatus, Validity } from '../../../../libs/domain/src';
 import { ApiError } from '../http/problem';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
-import { IsCalendarDate, IsCurrency } from '../http/validators';
+import { IsCalendarDate, IsCurrency, NotBlank } from '../http/validators';
 
 export class PriceDto {
   @ApiProperty({ description: 'Integer minor units (cents)', example: 54000 }) @IsInt() @Min(0) @Max(100_000_000_00) amount!: number;
@@ -28,18 +28,18 @@ class ValidityFields {
 }
 
 export class CreateOfferingDto extends ValidityFields {
-  @ApiProperty({ example: '6 sessions, 90 days' }) @IsString() @Length(1, 200) name!: string;
+  @ApiProperty({ example: '6 sessions, 90 days' }) @IsString() @Length(1, 200) @NotBlank() name!: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(0, 5000) description?: string;
   @ApiProperty({ example: 6 }) @IsInt() @Min(1) @Max(MAX_SESSION_COUNT) sessionCount!: number;
-  @ApiProperty() @ValidateNested() @Type(() => PriceDto) price!: PriceDto;
+  @ApiProperty() @IsDefined() @IsObject() @ValidateNested() @Type(() => PriceDto) price!: PriceDto;
   @ApiPropertyOptional({ enum: ['draft', 'active'], default: 'active' }) @IsOptional() @IsIn(['draft', 'active']) status?: 'draft' | 'active';
 }
 
 export class UpdateOfferingDto extends ValidityFields {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) @NotBlank() name?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(0, 5000) description?: string;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(MAX_SESSION_COUNT) sessionCount?: number;
-  @ApiPropertyOptional() @IsOptional() @ValidateNested() @Type(() => PriceDto) price?: PriceDto;
+  @ApiPropertyOptional() @IsOptional() @IsObject() @ValidateNested() @Type(() => PriceDto) price?: PriceDto;
   @ApiPropertyOptional({ description: 'true: packages sold from now on never expire' }) @IsOptional() @Equals(true) noExpiry?: true;
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: OfferingStatus;
 }

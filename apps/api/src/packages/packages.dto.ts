@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, NotEquals, ValidateIf, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, NotEquals, ValidateIf, ValidateNested } from 'class-validator';
 import { MAX_ADJUSTMENT, PAYMENT_METHODS, PackageStatus, PaymentMethod } from '../../../../libs/domain/src';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
 import { IsInstant } from '../http/validators';
@@ -13,7 +13,7 @@ export class PaymentDto {
 export class PurchasePackageDto {
   @ApiProperty() @IsUUID() offeringId!: string;
   @ApiProperty() @IsUUID() clientId!: string;
-  @ApiProperty() @ValidateNested() @Type(() => PaymentDto) payment!: PaymentDto;
+  @ApiProperty() @IsDefined() @IsObject() @ValidateNested() @Type(() => PaymentDto) payment!: PaymentDto;
 }
 
 const ID = /^[\w.:-]{1,100}$/;

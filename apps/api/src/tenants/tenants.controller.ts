@@ -2,11 +2,11 @@ import { Body, Controller, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import { OperatorOnly } from '../auth/auth.decorators';
-import { IsCurrency, IsTimezone } from '../http/validators';
+import { IsCurrency, IsTimezone, NotBlank } from '../http/validators';
 import { TenantDirectory } from './tenant-directory';
 
 export class CreateTenantDto {
-  @ApiProperty({ example: 'Studio Nord' }) @IsString() @Length(1, 200) name!: string;
+  @ApiProperty({ example: 'Studio Nord' }) @IsString() @Length(1, 200) @NotBlank() name!: string;
   @ApiProperty({ example: 'Europe/Berlin' }) @IsTimezone() timezone!: string;
   @ApiProperty({ example: 'EUR' }) @IsCurrency() currency!: string;
 }

@@ -33,7 +33,9 @@ export function isValidIsoDate(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) && DateTime.fromISO(value, { zone: 'utc' }).isValid;
 }
 
+/** An IANA zone name (Area/Location, or UTC). Luxon alone would also take "local", "system" or "UTC+5". */
 export function isValidTimezone(zone: string): boolean {
+  if (zone !== 'UTC' && !/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)+$/.test(zone)) return false;
   return DateTime.local().setZone(zone).isValid;
 }
 

@@ -1,0 +1,664 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
+import { createTestApp, TenantSession, TestApp } from '../support/test-app';
+
+/**
+ * Bad input gets a 4xx application/problem+json with a stable `code` and a `detail`, never a 5xx,
+ * and changes nothing (DESIGN.md §6, §7). Every write endpoint is driven through a table of bad
+ * bodies; every case also checks that no event, client or tenant was written by it.
+ */
+
+let t: TestApp;
+let a: TenantSession; // the tenant under test
+let b: TenantSession; // another tenant, whose ids must be as good as unknown to `a`
+
+/** Ids created in beforeAll; the tables below read them lazily. */
+const fx = {
+  clientId: '',
+  clientEmail: 'ada.lovelace@example.com',
+  offeringId: '',
+  draftOfferingId: '',
+  archivedOfferingId: '',
+  packageId: '', // 6 credits, one redeemed (redemptionId), one redeemed and reversed (reversedRedemptionId)
+  redemptionId: '',
+  reversedRedemptionId: '',
+  emptyPackageId: '', // its only credit is used
+  otherClientId: '',
+  otherOfferingId: '',
+  otherPackageId: '',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+type Lazy<T> = T | (() => T);
+const value = <T>(lazy: Lazy<T>): T => (typeof lazy === 'function' ? (lazy as () => T)() : lazy);
+
+interface Case {
+  name: string;
+  /** Sent as JSON (JSON.stringify); `undefined` sends no body. */
+  body?: Lazy<unknown>;
+  /** Sent verbatim instead of `body`. */
+  raw?: Lazy<string>;
+  /** Content-Type of the request (default application/json). */
+  type?: string;
+  headers?: Record<string, string>;
+  /** Overrides the endpoint's path (bad or foreign ids). */
+  path?: () => string;
+  /** Exact expectations where the API defines them; otherwise any 4xx with a code. */
+  status?: number;
+  code?: string;
+}
+
+interface Endpoint {
+  name: string;
+  method: 'post' | 'patch';
+  path: () => string;
+  auth: () => Record<string, string>;
+  /** A body the endpoint would accept (the bad cases are variations of it). */
+  valid: () => Record<string, unknown>;
+  cases: Case[];
+  /** Whether `{}` is a valid body (then "no body" is not a bad input). */
+  emptyBodyIsValid?: boolean;
+}
+
+const TEN_K = 'x'.repeat(10_000);
+const NUL = 'Ada\u0000Lovelace';
+const invalid = { status: 400, code: 'validation_failed' } as const;
+const with_ = (endpoint: () => Record<string, unknown>, changes: Record<string, unknown>) => () => ({ ...endpoint(), ...changes });
+const without = (endpoint: () => Record<string, unknown>, field: string) => () => {
+  const { [field]: _, ...rest } = endpoint();
+  return rest;
+};
+
+/** The body in application/x-www-form-urlencoded form (nested objects as a[b]=c). */
+function formEncoded(body: Record<string, unknown>): string {
+  const pairs: [string, string][] = [];
+  for (const [key, v] of Object.entries(body)) {
+    if (v !== null && typeof v === 'object') for (const [k2, v2] of Object.entries(v)) pairs.push([`${key}[${k2}]`, String(v2)]);
+    else pairs.push([key, String(v)]);
+  }
+  return new URLSearchParams(pairs).toString();
+}
+
+/** What every write endpoint must refuse, whatever its fields. */
+function commonCases(endpoint: Endpoint): Case[] {
+  const valid = endpoint.valid;
+  const json = () => JSON.stringify(valid());
+  return [
+    { name: 'unknown field tenantId', body: with_(valid, { tenantId: randomUUID() }), ...invalid },
+    { name: 'unknown field creditsRemaining', body: with_(valid, { creditsRemaining: 999 }), ...invalid },
+    { name: 'unknown field role', body: with_(valid, { role: 'owner' }), ...invalid },
+    { name: 'unknown field id', body: with_(valid, { id: randomUUID() }), ...invalid },
+    { name: '"__proto__" key', raw: () => json().replace(/^\{/, '{"__proto__":{"role":"owner","tenantId":"x"},'), ...invalid },
+    { name: '"constructor.prototype" key', raw: () => json().replace(/^\{/, '{"constructor":{"prototype":{"role":"owner"}},'), ...invalid },
+    { name: 'array holding the valid body', body: () => [valid()] },
+    { name: 'empty array', body: [] },
+    { name: 'JSON null', raw: 'null', status: 400 },
+    { name: 'JSON string', raw: '"hello"', status: 400 },
+    { name: 'JSON number', raw: '42', status: 400 },
+    { name: 'JSON true', raw: 'true', status: 400 },
+    { name: 'malformed JSON', raw: '{"name": ', status: 400, code: 'malformed_json' },
+    { name: 'JSON with trailing garbage', raw: () => `${json()}}`, status: 400, code: 'malformed_json' },
+    { name: 'JSON with a NaN literal', raw: '{"amount": NaN}', status: 400, code: 'malformed_json' },
+    { name: 'JSON with single quotes', raw: "{'name': 'x'}", status: 400, code: 'malformed_json' },
+    { name: 'body over 100kb', raw: () => JSON.stringify({ ...valid(), padding: 'x'.repeat(150_000) }), status: 413, code: 'payload_too_large' },
+    { name: 'unsupported charset', raw: json, type: 'application/json; charset=latin1', status: 415, code: 'unsupported_encoding' },
+    { name: 'unsupported content encoding', raw: json, headers: { 'Content-Encoding': 'snappy' }, status: 415, code: 'unsupported_encoding' },
+    { name: 'gzip content encoding that is not gzip', raw: json, headers: { 'Content-Encoding': 'gzip' } },
+    ...(endpoint.emptyBodyIsValid ? [] : [{ name: 'no body at all', body: undefined, ...invalid }, { name: 'empty object', body: {}, ...invalid }]),
+    // A JSON API must not act on a body it did not read as JSON (415 Unsupported Media Type).
+    { name: 'valid JSON sent as text/plain', raw: json, type: 'text/plain' },
+    { name: 'valid body sent form-urlencoded', raw: () => formEncoded(valid()), type: 'application/x-www-form-urlencoded' },
+  ];
+}
+
+const pkg = (id: () => string, suffix: string) => () => `/v1/packages/${id()}${suffix}`;
+
+/** Wrong package ids on a package sub-resource: all are simply "not found". */
+function foreignPackageCases(suffix: string, valid: () => Record<string, unknown>): Case[] {
+  return [
+    { name: 'non-UUID package id', path: () => `/v1/packages/not-a-uuid${suffix}`, body: valid, status: 404, code: 'package_not_found' },
+    { name: 'unknown package id', path: () => `/v1/packages/${randomUUID()}${suffix}`, body: valid, status: 404, code: 'package_not_found' },
+    { name: "another tenant's package", path: pkg(() => fx.otherPackageId, suffix), body: valid, status: 404, code: 'package_not_found' },
+  ];
+}
+
+/** Bad values for an instant field (ISO-8601 with time and offset). */
+function badInstants(field: string, valid: () => Record<string, unknown>): Case[] {
+  return [
+    ['month 13', '2026-13-01T10:00:00Z'],
+    ['February 30', '2026-02-30T10:00:00Z'],
+    ['hour 25', '2026-01-01T25:00:00Z'],
+    ['a word', 'tomorrow'],
+    ['a date without time', '2026-01-01'],
+    ['a time without offset', '2026-01-01T10:00:00'],
+    ['a locale format', '01/02/2026 10:00'],
+    ['empty string', ''],
+    ['epoch number', 1767225600],
+    ['an object', { date: '2026-01-01' }],
+  ].map(([label, v]) => ({ name: `${field}: ${label}`, body: with_(valid, { [field]: v }), ...invalid }));
+}
+
+/** Bad values for a `reason` field (required, 1 to 500 characters, not blank). */
+function badReasons(valid: () => Record<string, unknown>): Case[] {
+  return [
+    { name: 'reason missing', body: without(valid, 'reason'), ...invalid },
+    { name: 'reason empty', body: with_(valid, { reason: '' }), ...invalid },
+    { name: 'reason blank', body: with_(valid, { reason: '  \t\n ' }), ...invalid },
+    { name: 'reason 10k chars', body: with_(valid, { reason: TEN_K }), ...invalid },
+    { name: 'reason a number', body: with_(valid, { reason: 42 }), ...invalid },
+    { name: 'reason null', body: with_(valid, { reason: null }), ...invalid },
+    { name: 'reason an array', body: with_(valid, { reason: ['a'] }), ...invalid },
+    { name: 'reason with a NUL character', body: with_(valid, { reason: NUL }) },
+  ];
+}
+
+const tenantBody = () => ({ name: 'Studio Nord', timezone: 'Europe/Berlin', currency: 'EUR' });
+let emails = 0;
+/** A fresh email each time, so a wrongly accepted case does not turn the next ones into client_email_taken. */
+const clientBody = () => ({ name: 'Grace Hopper', email: `grace${++emails}@example.com`, timezone: 'Europe/London' });
+const offeringBody = () => ({ name: '10 sessions', sessionCount: 10, price: { amount: 90000, currency: 'USD' }, validityDays: 90 });
+const purchaseBody = () => ({ offeringId: fx.offeringId, clientId: fx.clientId, payment: { method: 'cash', reference: 'R-1' } });
+const redeemBody = () => ({ bookingId: 'booking-1', note: 'Deducted at the end of the workout' });
+const reverseBody = () => ({ reason: 'Deducted by mistake' });
+const adjustBody = () => ({ delta: 1, reason: 'Goodwill' });
+const expiryBody = () => ({ expiresAt: '2099-12-31T23:00:00Z', reason: 'Client was ill' });
+const refundBody = () => ({ reason: 'Client moved away' });
+
+const asA = () => a.auth;
+
+const endpoints: Endpoint[] = [
+  {
+    name: 'POST /v1/tenants',
+    method: 'post',
+    path: () => '/v1/tenants',
+    auth: () => ({ Authorization: `Bearer ${t.operatorKey}` }),
+    valid: tenantBody,
+    cases: [
+      { name: 'name missing', body: without(tenantBody, 'name'), ...invalid },
+      { name: 'name empty', body: with_(tenantBody, { name: '' }), ...invalid },
+      { name: 'name blank', body: with_(tenantBody, { name: '   ' }), ...invalid },
+      { name: 'name 10k chars', body: with_(tenantBody, { name: TEN_K }), ...invalid },
+      { name: 'name a number', body: with_(tenantBody, { name: 42 }), ...invalid },
+      { name: 'name an object', body: with_(tenantBody, { name: { first: 'x' } }), ...invalid },
+      { name: 'name with a NUL character', body: with_(tenantBody, { name: NUL }) },
+      { name: 'timezone missing', body: without(tenantBody, 'timezone'), ...invalid },
+      { name: 'timezone unknown', body: with_(tenantBody, { timezone: 'Mars/Olympus_Mons' }), ...invalid },
+      { name: 'timezone "local" (not an IANA zone)', body: with_(tenantBody, { timezone: 'local' }), ...invalid },
+      { name: 'timezone with trailing space', body: with_(tenantBody, { timezone: 'Europe/Berlin ' }), ...invalid },
+      { name: 'timezone empty', body: with_(tenantBody, { timezone: '' }), ...invalid },
+      { name: 'timezone 10k chars', body: with_(tenantBody, { timezone: TEN_K }), ...invalid },
+      { name: 'timezone a number', body: with_(tenantBody, { timezone: 1 }), ...invalid },
+      { name: 'currency missing', body: without(tenantBody, 'currency'), ...invalid },
+      { name: 'currency lower case', body: with_(tenantBody, { currency: 'eur' }), ...invalid },
+      { name: 'currency unknown', body: with_(tenantBody, { currency: 'ABC' }), ...invalid },
+      { name: 'currency too long', body: with_(tenantBody, { currency: 'EURO' }), ...invalid },
+      { name: 'currency a number', body: with_(tenantBody, { currency: 978 }), ...invalid },
+      { name: 'unknown field adminApiKey', body: with_(tenantBody, { adminApiKey: 'pc_x' }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/clients',
+    method: 'post',
+    path: () => '/v1/clients',
+    auth: asA,
+    valid: clientBody,
+    cases: [
+      { name: 'name missing', body: without(clientBody, 'name'), ...invalid },
+      { name: 'name empty', body: with_(clientBody, { name: '' }), ...invalid },
+      { name: 'name blank', body: with_(clientBody, { name: ' \t ' }), ...invalid },
+      { name: 'name 10k chars', body: with_(clientBody, { name: TEN_K }), ...invalid },
+      { name: 'name a number', body: with_(clientBody, { name: 42 }), ...invalid },
+      { name: 'name null', body: with_(clientBody, { name: null }), ...invalid },
+      { name: 'name with a NUL character', body: with_(clientBody, { name: NUL }) },
+      { name: 'email missing', body: without(clientBody, 'email'), ...invalid },
+      { name: 'email not an email', body: with_(clientBody, { email: 'grace' }), ...invalid },
+      { name: 'email empty', body: with_(clientBody, { email: '' }), ...invalid },
+      { name: 'email 10k chars', body: with_(clientBody, { email: `${TEN_K}@example.com` }), ...invalid },
+      { name: 'email an array', body: with_(clientBody, { email: ['grace@example.com'] }), ...invalid },
+      { name: 'email already taken (other case)', body: () => ({ ...clientBody(), email: fx.clientEmail.toUpperCase() }), status: 409, code: 'client_email_taken' },
+      { name: 'timezone unknown', body: with_(clientBody, { timezone: 'Atlantis/Capital' }), ...invalid },
+      { name: 'timezone "local" (not an IANA zone)', body: with_(clientBody, { timezone: 'local' }), ...invalid },
+      { name: 'timezone empty', body: with_(clientBody, { timezone: '' }), ...invalid },
+      { name: 'timezone a number', body: with_(clientBody, { timezone: 2 }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/offerings',
+    method: 'post',
+    path: () => '/v1/offerings',
+    auth: asA,
+    valid: offeringBody,
+    cases: [
+      { name: 'name missing', body: without(offeringBody, 'name'), ...invalid },
+      { name: 'name empty', body: with_(offeringBody, { name: '' }), ...invalid },
+      { name: 'name blank', body: with_(offeringBody, { name: '   ' }) },
+      { name: 'name 10k chars', body: with_(offeringBody, { name: TEN_K }), ...invalid },
+      { name: 'name with a NUL character', body: with_(offeringBody, { name: NUL }) },
+      { name: 'description 10k chars', body: with_(offeringBody, { description: TEN_K }), ...invalid },
+      { name: 'description a number', body: with_(offeringBody, { description: 5 }), ...invalid },
+      { name: 'sessionCount missing', body: without(offeringBody, 'sessionCount'), ...invalid },
+      { name: 'sessionCount 0', body: with_(offeringBody, { sessionCount: 0 }), ...invalid },
+      { name: 'sessionCount negative', body: with_(offeringBody, { sessionCount: -6 }), ...invalid },
+      { name: 'sessionCount float', body: with_(offeringBody, { sessionCount: 6.5 }), ...invalid },
+      { name: 'sessionCount numeric string', body: with_(offeringBody, { sessionCount: '6' }), ...invalid },
+      { name: 'sessionCount "NaN"', body: with_(offeringBody, { sessionCount: 'NaN' }), ...invalid },
+      { name: 'sessionCount huge', body: with_(offeringBody, { sessionCount: 1e308 }), ...invalid },
+      { name: 'sessionCount above the maximum', body: with_(offeringBody, { sessionCount: 1001 }), ...invalid },
+      { name: 'sessionCount beyond double range', raw: '{"name":"x","sessionCount":1e400,"price":{"amount":1,"currency":"USD"}}', ...invalid },
+      { name: 'sessionCount true', body: with_(offeringBody, { sessionCount: true }), ...invalid },
+      { name: 'price missing', body: without(offeringBody, 'price'), ...invalid },
+      { name: 'price null', body: with_(offeringBody, { price: null }), ...invalid },
+      { name: 'price a number', body: with_(offeringBody, { price: 90000 }), ...invalid },
+      { name: 'price an array', body: with_(offeringBody, { price: [90000, 'USD'] }), ...invalid },
+      { name: 'price an array holding a price', body: with_(offeringBody, { price: [{ amount: 90000, currency: 'USD' }] }) },
+      { name: 'price.amount negative', body: with_(offeringBody, { price: { amount: -1, currency: 'USD' } }), ...invalid },
+      { name: 'price.amount float', body: with_(offeringBody, { price: { amount: 900.5, currency: 'USD' } }), ...invalid },
+      { name: 'price.amount string', body: with_(offeringBody, { price: { amount: '90000', currency: 'USD' } }), ...invalid },
+      { name: 'price.amount huge', body: with_(offeringBody, { price: { amount: 2 ** 60, currency: 'USD' } }), ...invalid },
+      { name: 'price.amount missing', body: with_(offeringBody, { price: { currency: 'USD' } }), ...invalid },
+      { name: 'price.currency lower case', body: with_(offeringBody, { price: { amount: 1, currency: 'usd' } }), ...invalid },
+      { name: 'price.currency unknown', body: with_(offeringBody, { price: { amount: 1, currency: 'XYZ' } }), ...invalid },
+      { name: 'price.currency missing', body: with_(offeringBody, { price: { amount: 1 } }), ...invalid },
+      { name: 'price has an unknown field', body: with_(offeringBody, { price: { amount: 1, currency: 'USD', tax: 19 } }), ...invalid },
+      { name: 'validityDays 0', body: with_(offeringBody, { validityDays: 0 }), ...invalid },
+      { name: 'validityDays negative', body: with_(offeringBody, { validityDays: -90 }), ...invalid },
+      { name: 'validityDays float', body: with_(offeringBody, { validityDays: 1.5 }), ...invalid },
+      { name: 'validityDays above the maximum', body: with_(offeringBody, { validityDays: 3651 }), ...invalid },
+      { name: 'validityDays string', body: with_(offeringBody, { validityDays: '90' }), ...invalid },
+      { name: 'expiresOn month 13', body: () => ({ ...without(offeringBody, 'validityDays')(), expiresOn: '2026-13-01' }), ...invalid },
+      { name: 'expiresOn February 30', body: () => ({ ...without(offeringBody, 'validityDays')(), expiresOn: '2026-02-30' }), ...invalid },
+      { name: 'expiresOn a word', body: () => ({ ...without(offeringBody, 'validityDays')(), expiresOn: 'tomorrow' }), ...invalid },
+      { name: 'expiresOn an instant', body: () => ({ ...without(offeringBody, 'validityDays')(), expiresOn: '2026-12-31T00:00:00Z' }), ...invalid },
+      { name: 'validityDays and expiresOn together', body: with_(offeringBody, { expiresOn: '2099-12-31' }), ...invalid },
+      { name: 'noExpiry (update only)', body: () => ({ ...without(offeringBody, 'validityDays')(), noExpiry: true }), ...invalid },
+      { name: 'status archived (create allows draft/active)', body: with_(offeringBody, { status: 'archived' }), ...invalid },
+      { name: 'status unknown', body: with_(offeringBody, { status: 'published' }), ...invalid },
+    ],
+  },
+  {
+    name: 'PATCH /v1/offerings/:id',
+    method: 'patch',
+    path: () => `/v1/offerings/${fx.offeringId}`,
+    auth: asA,
+    valid: () => ({ name: 'Renamed' }),
+    cases: [
+      { name: 'non-UUID offering id', path: () => '/v1/offerings/not-a-uuid', body: { name: 'x' }, status: 404, code: 'offering_not_found' },
+      { name: 'unknown offering id', path: () => `/v1/offerings/${randomUUID()}`, body: { name: 'x' }, status: 404, code: 'offering_not_found' },
+      { name: "another tenant's offering", path: () => `/v1/offerings/${fx.otherOfferingId}`, body: { name: 'x' }, status: 404, code: 'offering_not_found' },
+      { name: 'archived offering', path: () => `/v1/offerings/${fx.archivedOfferingId}`, body: { name: 'x' }, status: 409, code: 'offering_archived' },
+      { name: 'status back to draft', body: { status: 'draft' }, status: 409, code: 'invalid_status_transition' },
+      { name: 'status unknown', body: { status: 'deleted' }, ...invalid },
+      { name: 'name empty', body: { name: '' }, ...invalid },
+      { name: 'name blank', body: { name: '   ' }, status: 400, code: 'validation_failed' },
+      { name: 'name null', body: { name: null } },
+      { name: 'name 10k chars', body: { name: TEN_K }, ...invalid },
+      { name: 'name with a NUL character', body: { name: NUL } },
+      { name: 'sessionCount 0', body: { sessionCount: 0 }, ...invalid },
+      { name: 'sessionCount null', body: { sessionCount: null } },
+      { name: 'sessionCount float', body: { sessionCount: 2.5 }, ...invalid },
+      { name: 'price.amount negative', body: { price: { amount: -100, currency: 'USD' } }, ...invalid },
+      { name: 'price without currency', body: { price: { amount: 100 } }, ...invalid },
+      { name: 'price a string', body: { price: '100 USD' }, ...invalid },
+      { name: 'noExpiry false', body: { noExpiry: false }, ...invalid },
+      { name: 'noExpiry "true"', body: { noExpiry: 'true' }, ...invalid },
+      { name: 'noExpiry and validityDays together', body: { noExpiry: true, validityDays: 30 }, ...invalid },
+      { name: 'expiresOn invalid', body: { expiresOn: '2026-13-01' }, ...invalid },
+      { name: 'unknown field offeringId', body: { offeringId: randomUUID() }, ...invalid },
+      { name: 'unknown field exists', body: { exists: false }, ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/packages',
+    method: 'post',
+    path: () => '/v1/packages',
+    auth: asA,
+    valid: purchaseBody,
+    cases: [
+      { name: 'unknown client', body: () => ({ ...purchaseBody(), clientId: randomUUID() }), status: 422, code: 'client_not_found' },
+      { name: "another tenant's client", body: () => ({ ...purchaseBody(), clientId: fx.otherClientId }), status: 422, code: 'client_not_found' },
+      { name: 'unknown offering', body: () => ({ ...purchaseBody(), offeringId: randomUUID() }), status: 404, code: 'offering_not_found' },
+      { name: "another tenant's offering", body: () => ({ ...purchaseBody(), offeringId: fx.otherOfferingId }), status: 404, code: 'offering_not_found' },
+      { name: 'draft offering', body: () => ({ ...purchaseBody(), offeringId: fx.draftOfferingId }), status: 409, code: 'offering_not_active' },
+      { name: 'archived offering', body: () => ({ ...purchaseBody(), offeringId: fx.archivedOfferingId }), status: 409, code: 'offering_not_active' },
+      { name: 'offeringId missing', body: without(purchaseBody, 'offeringId'), ...invalid },
+      { name: 'offeringId not a UUID', body: () => ({ ...purchaseBody(), offeringId: 'offering-1' }), ...invalid },
+      { name: 'offeringId a number', body: () => ({ ...purchaseBody(), offeringId: 1 }), ...invalid },
+      { name: 'clientId missing', body: without(purchaseBody, 'clientId'), ...invalid },
+      { name: 'clientId not a UUID', body: () => ({ ...purchaseBody(), clientId: "1' OR '1'='1" }), ...invalid },
+      { name: 'clientId empty', body: () => ({ ...purchaseBody(), clientId: '' }), ...invalid },
+      { name: 'payment missing', body: without(purchaseBody, 'payment'), ...invalid },
+      { name: 'payment null', body: () => ({ ...purchaseBody(), payment: null }), ...invalid },
+      { name: 'payment a string', body: () => ({ ...purchaseBody(), payment: 'cash' }), ...invalid },
+      { name: 'payment an array', body: () => ({ ...purchaseBody(), payment: [{ method: 'cash' }] }), ...invalid },
+      { name: 'payment an empty array', body: () => ({ ...purchaseBody(), payment: [] }), ...invalid },
+      { name: 'payment.method unknown', body: () => ({ ...purchaseBody(), payment: { method: 'bitcoin' } }), ...invalid },
+      { name: 'payment.method missing', body: () => ({ ...purchaseBody(), payment: {} }), ...invalid },
+      { name: 'payment.reference empty', body: () => ({ ...purchaseBody(), payment: { method: 'cash', reference: '' } }), ...invalid },
+      { name: 'payment.reference 10k chars', body: () => ({ ...purchaseBody(), payment: { method: 'cash', reference: TEN_K } }), ...invalid },
+      { name: 'payment.reference a number', body: () => ({ ...purchaseBody(), payment: { method: 'check', reference: 1234 } }), ...invalid },
+      { name: 'payment has an unknown field amount', body: () => ({ ...purchaseBody(), payment: { method: 'cash', amount: 1 } }), ...invalid },
+      { name: 'unknown field price', body: () => ({ ...purchaseBody(), price: { amount: 0, currency: 'USD' } }), ...invalid },
+      { name: 'unknown field expiresAt', body: () => ({ ...purchaseBody(), expiresAt: '2099-01-01T00:00:00Z' }), ...invalid },
+      { name: 'unknown field creditsTotal', body: () => ({ ...purchaseBody(), creditsTotal: 1000 }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/packages/:id/redemptions',
+    method: 'post',
+    path: pkg(() => fx.packageId, '/redemptions'),
+    auth: asA,
+    valid: redeemBody,
+    emptyBodyIsValid: true,
+    cases: [
+      ...foreignPackageCases('/redemptions', redeemBody),
+      { name: 'no credits left', path: pkg(() => fx.emptyPackageId, '/redemptions'), body: redeemBody, status: 409, code: 'no_credits_left' },
+      { name: 'session after the expiry', body: with_(redeemBody, { sessionAt: '2999-01-01T10:00:00Z' }), status: 409, code: 'session_after_expiry' },
+      { name: 'bookingId with spaces', body: with_(redeemBody, { bookingId: 'booking 1' }), ...invalid },
+      { name: 'bookingId 10k chars', body: with_(redeemBody, { bookingId: TEN_K }), ...invalid },
+      { name: 'bookingId empty', body: with_(redeemBody, { bookingId: '' }), ...invalid },
+      { name: 'bookingId a number', body: with_(redeemBody, { bookingId: 17 }), ...invalid },
+      { name: 'serviceId with a slash', body: with_(redeemBody, { serviceId: 'a/b' }), ...invalid },
+      { name: 'note empty', body: with_(redeemBody, { note: '' }), ...invalid },
+      { name: 'note 10k chars', body: with_(redeemBody, { note: TEN_K }), ...invalid },
+      { name: 'note an object', body: with_(redeemBody, { note: { text: 'x' } }), ...invalid },
+      { name: 'note with a NUL character', body: with_(redeemBody, { note: NUL }) },
+      ...badInstants('sessionAt', redeemBody),
+      { name: 'unknown field credits', body: with_(redeemBody, { credits: 5 }), ...invalid },
+      { name: 'unknown field redemptionId', body: with_(redeemBody, { redemptionId: randomUUID() }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/packages/:id/redemptions/:rid/reversals',
+    method: 'post',
+    path: () => `/v1/packages/${fx.packageId}/redemptions/${fx.redemptionId}/reversals`,
+    auth: asA,
+    valid: reverseBody,
+    cases: [
+      { name: 'non-UUID package id', path: () => `/v1/packages/not-a-uuid/redemptions/${fx.redemptionId}/reversals`, body: reverseBody, status: 404, code: 'package_not_found' },
+      { name: 'unknown package id', path: () => `/v1/packages/${randomUUID()}/redemptions/${fx.redemptionId}/reversals`, body: reverseBody, status: 404, code: 'package_not_found' },
+      { name: "another tenant's package", path: () => `/v1/packages/${fx.otherPackageId}/redemptions/${fx.redemptionId}/reversals`, body: reverseBody, status: 404, code: 'package_not_found' },
+      { name: 'non-UUID redemption id', path: () => `/v1/packages/${fx.packageId}/redemptions/42/reversals`, body: reverseBody, status: 404, code: 'redemption_not_found' },
+      { name: 'unknown redemption id', path: () => `/v1/packages/${fx.packageId}/redemptions/${randomUUID()}/reversals`, body: reverseBody, status: 404, code: 'redemption_not_found' },
+      { name: 'redemption already reversed', path: () => `/v1/packages/${fx.packageId}/redemptions/${fx.reversedRedemptionId}/reversals`, body: reverseBody, status: 409, code: 'redemption_already_reversed' },
+      ...badReasons(reverseBody),
+    ],
+  },
+  {
+    name: 'POST /v1/packages/:id/adjustments',
+    method: 'post',
+    path: pkg(() => fx.packageId, '/adjustments'),
+    auth: asA,
+    valid: adjustBody,
+    cases: [
+      ...foreignPackageCases('/adjustments', adjustBody),
+      { name: 'removing more credits than are left', body: with_(adjustBody, { delta: -100 }), status: 409, code: 'adjustment_exceeds_balance' },
+      { name: 'removing from a package with no credits left', path: pkg(() => fx.emptyPackageId, '/adjustments'), body: with_(adjustBody, { delta: -1 }), status: 409, code: 'adjustment_exceeds_balance' },
+      { name: 'delta 0', body: with_(adjustBody, { delta: 0 }), ...invalid },
+      { name: 'delta -0', raw: '{"delta": -0, "reason": "Goodwill"}', ...invalid },
+      { name: 'delta float', body: with_(adjustBody, { delta: 1.5 }), ...invalid },
+      { name: 'delta numeric string', body: with_(adjustBody, { delta: '1' }), ...invalid },
+      { name: 'delta "NaN"', body: with_(adjustBody, { delta: 'NaN' }), ...invalid },
+      { name: 'delta "Infinity"', body: with_(adjustBody, { delta: 'Infinity' }), ...invalid },
+      { name: 'delta huge', body: with_(adjustBody, { delta: 1e20 }), ...invalid },
+      { name: 'delta huge negative', body: with_(adjustBody, { delta: -1e20 }), ...invalid },
+      { name: 'delta beyond double range', raw: '{"delta": 1e400, "reason": "Goodwill"}', ...invalid },
+      { name: 'delta above the maximum', body: with_(adjustBody, { delta: 1001 }), ...invalid },
+      { name: 'delta null', body: with_(adjustBody, { delta: null }), ...invalid },
+      { name: 'delta missing', body: without(adjustBody, 'delta'), ...invalid },
+      { name: 'delta true', body: with_(adjustBody, { delta: true }), ...invalid },
+      ...badReasons(adjustBody),
+    ],
+  },
+  {
+    name: 'POST /v1/packages/:id/expiry-changes',
+    method: 'post',
+    path: pkg(() => fx.packageId, '/expiry-changes'),
+    auth: asA,
+    valid: expiryBody,
+    cases: [
+      ...foreignPackageCases('/expiry-changes', expiryBody),
+      { name: 'expiresAt in the past', body: with_(expiryBody, { expiresAt: '2000-01-01T00:00:00Z' }), status: 422, code: 'invalid_expiry' },
+      { name: 'expiresAt missing', body: without(expiryBody, 'expiresAt'), ...invalid },
+      ...badInstants('expiresAt', expiryBody),
+      ...badReasons(expiryBody),
+    ],
+  },
+  {
+    name: 'POST /v1/packages/:id/refunds',
+    method: 'post',
+    path: pkg(() => fx.packageId, '/refunds'),
+    auth: asA,
+    valid: refundBody,
+    cases: [
+      ...foreignPackageCases('/refunds', refundBody),
+      { name: 'no credits left', path: pkg(() => fx.emptyPackageId, '/refunds'), body: refundBody, status: 409, code: 'no_credits_left' },
+      { name: 'more credits than are left', body: with_(refundBody, { credits: 6 }), status: 422, code: 'invalid_credits' },
+      { name: 'amount above the credits’ value', body: with_(refundBody, { credits: 1, amount: 1_000_000 }), status: 422, code: 'invalid_amount' },
+      { name: 'credits 0', body: with_(refundBody, { credits: 0 }), ...invalid },
+      { name: 'credits negative', body: with_(refundBody, { credits: -1 }), ...invalid },
+      { name: 'credits float', body: with_(refundBody, { credits: 1.5 }), ...invalid },
+      { name: 'credits string', body: with_(refundBody, { credits: '1' }), ...invalid },
+      { name: 'credits huge', body: with_(refundBody, { credits: 1e15 }), ...invalid },
+      { name: 'amount negative', body: with_(refundBody, { amount: -100 }), ...invalid },
+      { name: 'amount float', body: with_(refundBody, { amount: 10.5 }), ...invalid },
+      { name: 'amount "NaN"', body: with_(refundBody, { amount: 'NaN' }), ...invalid },
+      { name: 'amount huge', body: with_(refundBody, { amount: 2 ** 63 }), ...invalid },
+      { name: 'amount as money object', body: with_(refundBody, { amount: { amount: 100, currency: 'USD' } }), ...invalid },
+      ...badReasons(refundBody),
+    ],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Everything a bad request must leave untouched. */
+async function fingerprint() {
+  const { rows } = await t.db.pool.query(
+    `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM clients) AS clients, (SELECT count(*)::int FROM tenants) AS tenants`,
+  );
+  return rows[0] as { events: number; clients: number; tenants: number };
+}
+
+async function clientIds(session: TenantSession): Promise<string[]> {
+  const res = await t.http.get('/v1/clients?limit=100').set(session.auth).expect(200);
+  return res.body.items.map((c: { id: string }) => c.id);
+}
+
+function send(method: 'get' | 'post' | 'patch', path: string, auth: Record<string, string>, c: Omit<Case, 'name'> = {}) {
+  const req = t.http[method](path).set(auth);
+  for (const [name, v] of Object.entries(c.headers ?? {})) req.set(name, v);
+  const payload = c.raw !== undefined ? value(c.raw) : c.body === undefined ? undefined : JSON.stringify(value(c.body));
+  if (payload === undefined) return req;
+  return req.set('Content-Type', c.type ?? 'application/json').send(payload);
+}
+
+/** A 4xx problem+json with a string code and detail (and the exact status/code where given). */
+function expectProblem(res: Response, expected: { status?: number; code?: string } = {}) {
+  const body = parseBody(res);
+  const is4xx = res.status >= 400 && res.status < 500;
+  expect({ status: res.status, contentType: res.headers['content-type'], code: body?.code, detail: body?.detail }).toEqual({
+    status: expected.status ?? (is4xx ? res.status : '4xx'),
+    contentType: expect.stringMatching(/^application\/problem\+json/),
+    code: expected.code ?? expect.any(String),
+    detail: expect.any(String),
+  });
+}
+
+function parseBody(res: Response): any {
+  if (res.body && typeof res.body === 'object' && Object.keys(res.body).length) return res.body;
+  try {
+    return JSON.parse(res.text);
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+let baseline: { events: number; clients: number; tenants: number; clientsOfA: string[]; clientsOfB: string[] };
+
+beforeAll(async () => {
+  t = await createTestApp();
+  a = await t.newTenant({ timezone: 'America/New_York', currency: 'USD' });
+  b = await t.newTenant({ timezone: 'Europe/Berlin', currency: 'EUR' });
+  const created = await t.http.post('/v1/clients').set(a.auth).send({ name: 'Ada Lovelace', email: fx.clientEmail }).expect(201);
+  fx.clientId = created.body.id;
+  fx.offeringId = await a.createOffering();
+  fx.draftOfferingId = await a.createOffering({ name: 'Draft', status: 'draft' });
+  fx.archivedOfferingId = await a.createOffering({ name: 'Retired' });
+  await t.http.patch(`/v1/offerings/${fx.archivedOfferingId}`).set(a.auth).send({ status: 'archived' }).expect(200);
+  const single = await a.createOffering({ name: 'Single session', sessionCount: 1 });
+
+  fx.packageId = (await a.sellPackage(fx.offeringId, fx.clientId)).id;
+  const redeem = (packageId: string) => t.http.post(`/v1/packages/${packageId}/redemptions`).set(a.auth).send({}).expect(201);
+  fx.redemptionId = (await redeem(fx.packageId)).body.redemptionId;
+  fx.reversedRedemptionId = (await redeem(fx.packageId)).body.redemptionId;
+  await t.http
+    .post(`/v1/packages/${fx.packageId}/redemptions/${fx.reversedRedemptionId}/reversals`)
+    .set(a.auth)
+    .send({ reason: 'Deducted twice' })
+    .expect(201);
+  fx.emptyPackageId = (await a.sellPackage(single, fx.clientId)).id;
+  await redeem(fx.emptyPackageId);
+
+  fx.otherClientId = await b.createClient();
+  fx.otherOfferingId = await b.createOffering({ price: { amount: 100, currency: 'EUR' } });
+  fx.otherPackageId = (await b.sellPackage(fx.otherOfferingId, fx.otherClientId)).id;
+
+  baseline = { ...(await fingerprint()), clientsOfA: await clientIds(a), clientsOfB: await clientIds(b) };
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Write endpoints
+
+describe.each(endpoints)('$name refuses bad input', (endpoint) => {
+  it.each([...endpoint.cases, ...commonCases(endpoint)])('$name', async (c) => {
+    const before = await fingerprint();
+    const res = await send(endpoint.method, c.path ? c.path() : endpoint.path(), endpoint.auth(), c);
+    expectProblem(res, c);
+    expect(await fingerprint()).toEqual(before);
+  });
+});
+
+describe('the whole table changed nothing', () => {
+  it('no event was appended', async () => {
+    expect(await t.eventCount()).toBe(baseline.events);
+  });
+
+  it('no client was created, in either tenant', async () => {
+    expect(await clientIds(a)).toEqual(baseline.clientsOfA);
+    expect(await clientIds(b)).toEqual(baseline.clientsOfB);
+    expect((await fingerprint()).clients).toBe(baseline.clients);
+  });
+
+  it('no tenant was created', async () => {
+    expect((await fingerprint()).tenants).toBe(baseline.tenants);
+  });
+
+  it('the package still has its credits (5 of 6: one redeemed, one redeemed and reversed)', async () => {
+    const ledger = await t.http.get(`/v1/packages/${fx.packageId}/ledger`).set(a.auth).expect(200);
+    expect(ledger.body.balance).toBe(5);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+interface QueryCase {
+  name: string;
+  path: () => string;
+  status?: number;
+  code?: string;
+}
+
+const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+const ledgerOf = (params: Record<string, string>) => () => `/v1/packages/${fx.packageId}/ledger?${q(params)}`;
+const pageQueryCases = (base: string): QueryCase[] => [
+  { name: 'limit=0', path: () => `${base}?limit=0`, ...invalid },
+  { name: 'limit=101', path: () => `${base}?limit=101`, ...invalid },
+  { name: 'limit=-1', path: () => `${base}?limit=-1`, ...invalid },
+  { name: 'limit=abc', path: () => `${base}?limit=abc`, ...invalid },
+  { name: 'limit=1.5', path: () => `${base}?limit=1.5`, ...invalid },
+  { name: 'limit empty', path: () => `${base}?limit=`, ...invalid },
+  { name: 'limit=1e3', path: () => `${base}?limit=1e3`, ...invalid },
+  { name: 'limit given twice', path: () => `${base}?limit=1&limit=2`, ...invalid },
+  { name: 'unknown query parameter', path: () => `${base}?foo=bar`, ...invalid },
+  { name: 'unknown query parameter tenantId', path: () => `${base}?tenantId=${b.tenantId}`, ...invalid },
+  { name: 'cursor not a UUID', path: () => `${base}?cursor=not-a-cursor`, ...invalid },
+  { name: 'cursor empty', path: () => `${base}?cursor=`, ...invalid },
+];
+
+const queryCases: QueryCase[] = [
+  ...pageQueryCases('/v1/packages').map((c) => ({ ...c, name: `GET /v1/packages ${c.name}` })),
+  { name: 'GET /v1/packages status unknown', path: () => '/v1/packages?status=gone', ...invalid },
+  { name: 'GET /v1/packages clientId not a UUID', path: () => '/v1/packages?clientId=ada', ...invalid },
+  { name: 'GET /v1/packages offeringId not a UUID', path: () => '/v1/packages?offeringId=1', ...invalid },
+  { name: 'GET /v1/packages q empty', path: () => '/v1/packages?q=', ...invalid },
+  { name: 'GET /v1/packages q 101 chars', path: () => `/v1/packages?q=${'x'.repeat(101)}`, ...invalid },
+  { name: 'GET /v1/packages q given twice', path: () => '/v1/packages?q=a&q=b', ...invalid },
+  { name: 'GET /v1/packages after=abc', path: () => '/v1/packages?after=abc', ...invalid },
+  { name: 'GET /v1/packages after=1-2-3', path: () => '/v1/packages?after=1-2-3', ...invalid },
+  { name: 'GET /v1/packages after=-1-1', path: () => '/v1/packages?after=-1-1', ...invalid },
+  { name: 'GET /v1/packages after with 21 digits', path: () => `/v1/packages?after=${'9'.repeat(21)}-1`, ...invalid },
+  { name: 'GET /v1/packages after given twice', path: () => '/v1/packages?after=1-1&after=1-2', ...invalid },
+  ...pageQueryCases('/v1/offerings').map((c) => ({ ...c, name: `GET /v1/offerings ${c.name}` })),
+  { name: 'GET /v1/offerings status unknown', path: () => '/v1/offerings?status=live', ...invalid },
+  { name: 'GET /v1/offerings after=abc', path: () => '/v1/offerings?after=abc', ...invalid },
+  ...pageQueryCases('/v1/clients').map((c) => ({ ...c, name: `GET /v1/clients ${c.name}` })),
+  { name: 'GET /v1/clients q empty', path: () => '/v1/clients?q=', ...invalid },
+  { name: 'GET /v1/clients q 101 chars', path: () => `/v1/clients?q=${'x'.repeat(101)}`, ...invalid },
+  { name: 'GET /v1/packages/:id non-UUID id', path: () => '/v1/packages/not-a-uuid', status: 404, code: 'package_not_found' },
+  { name: 'GET /v1/packages/:id unknown id', path: () => `/v1/packages/${randomUUID()}`, status: 404, code: 'package_not_found' },
+  { name: 'GET /v1/packages/:id after=abc', path: () => `/v1/packages/${fx.packageId}?after=abc`, ...invalid },
+  { name: 'GET /v1/packages/:id unknown query parameter', path: () => `/v1/packages/${fx.packageId}?expand=all`, ...invalid },
+  { name: 'GET ledger non-UUID package id', path: () => '/v1/packages/123/ledger', status: 404, code: 'package_not_found' },
+  { name: 'GET ledger unknown package id', path: () => `/v1/packages/${randomUUID()}/ledger`, status: 404, code: 'package_not_found' },
+  { name: 'GET ledger asOf month 13', path: ledgerOf({ asOf: '2026-13-01T00:00:00Z' }), ...invalid },
+  { name: 'GET ledger asOf tomorrow', path: ledgerOf({ asOf: 'tomorrow' }), ...invalid },
+  { name: 'GET ledger asOf a date without time', path: ledgerOf({ asOf: '2026-01-01' }), ...invalid },
+  { name: 'GET ledger asOf without offset', path: ledgerOf({ asOf: '2026-01-01T10:00:00' }), ...invalid },
+  { name: 'GET ledger asOf epoch seconds', path: ledgerOf({ asOf: '1767225600' }), ...invalid },
+  { name: 'GET ledger asOf empty', path: ledgerOf({ asOf: '' }), ...invalid },
+  { name: 'GET ledger cursor malformed', path: ledgerOf({ cursor: 'abc' }), ...invalid },
+  { name: 'GET ledger limit=0', path: ledgerOf({ limit: '0' }), ...invalid },
+  { name: 'GET ledger limit=101', path: ledgerOf({ limit: '101' }), ...invalid },
+  { name: 'GET ledger limit=abc', path: ledgerOf({ limit: 'abc' }), ...invalid },
+  { name: 'GET ledger after=abc', path: ledgerOf({ after: 'abc' }), ...invalid },
+  { name: 'GET ledger unknown query parameter', path: ledgerOf({ balanceOnly: 'true' }), ...invalid },
+  { name: 'GET /v1/offerings/:id non-UUID id', path: () => '/v1/offerings/xyz', status: 404, code: 'offering_not_found' },
+  { name: 'GET /v1/offerings/:id unknown id', path: () => `/v1/offerings/${randomUUID()}`, status: 404, code: 'offering_not_found' },
+  { name: 'GET /v1/offerings/:id unknown query parameter', path: () => `/v1/offerings/${fx.offeringId}?x=1`, ...invalid },
+  { name: 'GET /v1/clients/:id non-UUID id', path: () => '/v1/clients/ada', status: 404, code: 'client_not_found' },
+  { name: 'GET /v1/clients/:id unknown id', path: () => `/v1/clients/${randomUUID()}`, status: 404, code: 'client_not_found' },
+];
+
+describe('queries refuse bad parameters', () => {
+  it.each(queryCases)('$name', async (c) => {
+    expectProblem(await send('get', c.path(), a.auth), c);
+  });
+});
+
+const oddSearchTexts: [string, string][] = [
+  ['a NUL character', '%00'],
+  ['LIKE wildcards', '%25_%25'],
+  ['a backslash', '%5C'],
+  ['SQL', encodeURIComponent("' OR 1=1 --")],
+  ['invalid UTF-8', '%ED%A0%80'],
+  ['a bare percent sign', '%'],
+];
+
+describe.each(['/v1/packages', '/v1/clients'])('odd but harmless search text on GET %s never causes a 5xx', (base) => {
+  it.each(oddSearchTexts)('q with %s', async (_, encoded) => {
+    const res = await send('get', `${base}?q=${encoded}`, a.auth);
+    expect(res.status).toBeLessThan(500);
+    if (res.status >= 400) expectProblem(res);
+  });
+});
