@@ -37,22 +37,28 @@ export class PostgresAdvisoryLease implements Lease {
       client.release(true);
       throw error;
     }
-    client.on('error', () => this.lose());
+    client.on('error', this.lose);
     this.client = client;
     return true;
   }
 
+  /** Unlocks at once (so another instance can take over now), then returns the connection to the pool. */
   async release(): Promise<void> {
     const client = this.client;
     if (!client) return;
     this.client = null;
-    // Closing the connection releases the session lock with it.
-    client.release(true);
+    client.off('error', this.lose);
+    try {
+      await client.query(`SELECT pg_advisory_unlock(hashtext(current_schema() || ':' || $1))`, [this.name]);
+      client.release();
+    } catch {
+      client.release(true); // a broken connection: PostgreSQL drops the lock with the session
+    }
   }
 
-  private lose(): void {
+  private readonly lose = (): void => {
     const client = this.client;
     this.client = null;
     client?.release(true);
-  }
+  };
 }
