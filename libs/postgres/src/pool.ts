@@ -16,8 +16,10 @@ export function createPool(options: DatabaseOptions): Pool {
     max: options.maxConnections ?? 20,
     options: options.schema ? `-c search_path=${quoteIdent(options.schema)}` : undefined,
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  // A client losing its connection (e.g. the server shutting down) must not crash the process: an idle
+  // one is replaced by the pool, and a checked-out one's failure reaches its caller as a failed query.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
