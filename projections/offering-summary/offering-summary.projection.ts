@@ -21,6 +21,7 @@ const EMPTY_USAGE = { packagesSold: 0, creditsGranted: 0, creditsUsed: 0, credit
 export const offeringSummaryProjection: Projection = {
   name: 'offering-summary-v1',
   collections: [OFFERINGS],
+  indexes: [{ collection: OFFERINGS, field: 'status' }],
   keys: (event) => (OFFERING_EVENT_TYPES.has(event.type) || PACKAGE_EVENT_TYPES.has(event.type) ? [offeringKey(event)] : []),
   apply(stored, documents) {
     const key = offeringKey(stored);

@@ -43,6 +43,7 @@ export function ledgerEntryId(packageId: string, sequence: number): string {
 export const packageLedgerProjection: Projection = {
   name: 'package-ledger-v1',
   collections: [LEDGER_ENTRIES, LEDGER_BALANCES],
+  indexes: [{ collection: LEDGER_ENTRIES, field: 'packageId' }],
   keys: (event) => (PACKAGE_EVENT_TYPES.has(event.type) ? [balanceKey(event)] : []),
   apply(stored, documents) {
     const event = stored as unknown as PackageEvent & StoredEvent;

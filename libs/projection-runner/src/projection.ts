@@ -1,5 +1,5 @@
 import { StoredEvent } from '../../event-store/src/event-store.port';
-import { DocumentKey } from '../../read-store/src/read-store.port';
+import { DocumentKey, FieldIndex } from '../../read-store/src/read-store.port';
 
 /** Documents of one batch: everything `keys` named is loaded before `apply` runs. */
 export interface DocumentSet {
@@ -16,6 +16,8 @@ export interface Projection {
   /** Checkpoint name; bump its version suffix when the documents' shape changes. */
   name: string;
   collections: string[];
+  /** Fields its queries filter by. */
+  indexes?: FieldIndex[];
   /** The documents `apply` will read or write for this event ([] = the event is not of interest). */
   keys(event: StoredEvent): DocumentKey[];
   apply(event: StoredEvent, documents: DocumentSet): void;

@@ -40,7 +40,15 @@ export interface FindQuery {
   limit: number;
 }
 
+/** A field queries filter a collection by; the adapter indexes it (with the tenant, ordered by id). */
+export interface FieldIndex {
+  collection: string;
+  field: string;
+}
+
 export interface ReadStore {
+  /** Creates the indexes if missing (idempotent; safe when several instances start together). */
+  ensureIndexes(indexes: FieldIndex[]): Promise<void>;
   get<T>(key: DocumentKey): Promise<T | null>;
   getMany(keys: DocumentKey[]): Promise<StoredDocument[]>;
   find<T>(collection: string, tenantId: string, query: FindQuery): Promise<StoredDocument<T>[]>;

@@ -30,6 +30,7 @@ export async function createInfrastructure(options: { connectionString: string; 
   await migrate(pool, MIGRATIONS);
   const eventStore = new PostgresEventStore(pool);
   const readStore = new PostgresReadStore(pool);
+  await readStore.ensureIndexes(ALL_PROJECTIONS.flatMap((p) => p.indexes ?? []));
   const runner = new ProjectionRunner(eventStore, readStore, ALL_PROJECTIONS, new PostgresAdvisoryLease(pool, 'projections'), {
     upcast: upcastStored,
     onError: (name, error) => console.error(`[projections] ${name} failed, will retry:`, error),

@@ -16,6 +16,8 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
   beforeAll(async () => {
     subject = await createSubject();
     store = subject.store;
+    await store.ensureIndexes([{ collection: 'things', field: 'status' }]);
+    await store.ensureIndexes([{ collection: 'things', field: 'status' }]); // idempotent
     const things = [
       { id: 'a1', name: 'Yoga Basics', status: 'active', credits: 5, expiresAt: '2026-03-01T00:00:00.000Z' },
       { id: 'a2', name: 'yoga advanced', status: 'expired', credits: 0, expiresAt: '2026-01-01T00:00:00.000Z' },

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { comparePositions, Position, START } from '../../../event-store/src/event-store.port';
 import { inTransaction, Migration } from '../../../postgres/src';
-import { CheckpointMovedError, DocumentChange, DocumentKey, FieldCondition, FindQuery, ReadStore, StoredDocument } from '../read-store.port';
+import { CheckpointMovedError, DocumentChange, DocumentKey, FieldCondition, FieldIndex, FindQuery, ReadStore, Scalar, StoredDocument } from '../read-store.port';
 
 export const readStoreMigrations: Migration[] = [
   {
@@ -14,7 +14,6 @@ export const readStoreMigrations: Migration[] = [
         data jsonb NOT NULL,
         PRIMARY KEY (collection, tenant_id, id)
       );
-      -- Serves the equality filters of find() (data @> '{"field": value}').
       CREATE INDEX read_documents_data ON read_documents USING gin (data jsonb_path_ops);
       CREATE TABLE projection_checkpoints (
         projection text PRIMARY KEY,
@@ -24,6 +23,12 @@ export const readStoreMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // Replaced by per-field btree indexes (ensureIndexes): the GIN index stored every path of every
+    // document, which made it the main cost of a rebuild.
+    id: 'read-store-002-drop-gin',
+    sql: `DROP INDEX IF EXISTS read_documents_data;`,
+  },
 ];
 
 const FIELD = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -31,6 +36,19 @@ const RANGE_OPERATORS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
 
 export class PostgresReadStore implements ReadStore {
   constructor(private readonly pool: Pool) {}
+
+  async ensureIndexes(indexes: FieldIndex[]): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':read-indexes'))`);
+      for (const { collection, field } of indexes) {
+        assertField(field);
+        const name = `rd_${collection}_${field}`.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase().slice(0, 63);
+        await client.query(
+          `CREATE INDEX IF NOT EXISTS ${name} ON read_documents (tenant_id, (data->>'${field}'), id) WHERE collection = ${literal(collection)}`,
+        );
+      }
+    });
+  }
 
   async get<T>(key: DocumentKey): Promise<T | null> {
     const result = await this.pool.query('SELECT data FROM read_documents WHERE collection = $1 AND tenant_id = $2 AND id = $3', [
@@ -142,17 +160,23 @@ export class PostgresReadStore implements ReadStore {
   }
 }
 
-/** SQL for field conditions (ANDed); values go through `param`. */
+/** SQL for field conditions (ANDed); values go through `param`. Strings compare as text, so field indexes apply. */
 function conditionsSql(where: Record<string, FieldCondition>, param: (value: unknown) => string): string[] {
   const clauses: string[] = [];
-  const equalities: Record<string, unknown> = {};
   for (const [field, condition] of Object.entries(where)) {
     assertField(field);
     if (!isOperatorCondition(condition)) {
-      equalities[field] = condition;
+      clauses.push(equalitySql(field, condition, param));
       continue;
     }
-    if (condition.in) clauses.push(`data->'${field}' = ANY(${param(condition.in.map((v) => JSON.stringify(v)))}::jsonb[])`);
+    if (condition.in) {
+      const values = condition.in;
+      clauses.push(
+        values.every((v) => typeof v === 'string')
+          ? `data->>'${field}' = ANY(${param(values)}::text[])`
+          : `(${values.map((v) => equalitySql(field, v, param)).join(' OR ') || 'false'})`,
+      );
+    }
     for (const [op, sql] of Object.entries(RANGE_OPERATORS)) {
       const value = condition[op as keyof typeof RANGE_OPERATORS];
       if (value === undefined) continue;
@@ -160,8 +184,17 @@ function conditionsSql(where: Record<string, FieldCondition>, param: (value: unk
       clauses.push(`${lhs} ${sql} ${param(value)}`);
     }
   }
-  if (Object.keys(equalities).length) clauses.push(`data @> ${param(JSON.stringify(equalities))}::jsonb`);
   return clauses;
+}
+
+function equalitySql(field: string, value: Scalar, param: (value: unknown) => string): string {
+  if (value === null) return `data->>'${field}' IS NULL`;
+  if (typeof value === 'string') return `data->>'${field}' = ${param(value)}`;
+  return `data->'${field}' = ${param(JSON.stringify(value))}::jsonb`;
+}
+
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }
 
 function isOperatorCondition(condition: FieldCondition): condition is Exclude<FieldCondition, string | number | boolean | null> {
