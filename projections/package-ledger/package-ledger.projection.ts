@@ -17,6 +17,9 @@ export interface LedgerEntry {
   delta: number;
   balance: number;
   creditKind: CreditKind | null;
+  /** For adjustments: how many paid and goodwill credits moved (signed). */
+  paidDelta?: number;
+  goodwillDelta?: number;
   reason: string | null;
   redemptionId: string | null;
   bookingId: string | null;
@@ -85,7 +88,10 @@ export const packageLedgerProjection: Projection = {
         Object.assign(entry, { delta: 1, creditKind: event.data.creditKind, redemptionId: event.data.redemptionId, reason: event.data.reason });
         break;
       case 'CreditsAdjusted':
-        Object.assign(entry, { delta: event.data.delta, creditKind: event.data.paidDelta !== 0 ? 'paid' : 'goodwill', reason: event.data.reason });
+        // creditKind stays null when a removal took both kinds (paidDelta/goodwillDelta say how many).
+        const { delta, paidDelta, goodwillDelta, reason } = event.data;
+        const creditKind = paidDelta === 0 ? 'goodwill' : goodwillDelta === 0 ? 'paid' : null;
+        Object.assign(entry, { delta, creditKind, reason, paidDelta, goodwillDelta });
         break;
       case 'ExpiryChanged':
         Object.assign(entry, { reason: event.data.reason, previousExpiresAt: event.data.previousExpiresAt, expiresAt: event.data.expiresAt });

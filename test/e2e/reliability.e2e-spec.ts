@@ -54,6 +54,25 @@ describe('Reliability: concurrency, idempotency, replay', () => {
       expect(replayed.headers['content-type']).toMatch(/^application\/problem\+json/);
     });
 
+    it('does not burn a key on a 400: the corrected request with the same key runs', async () => {
+      const offeringId = await studio.createOffering();
+      const pkg = await studio.sellPackage(offeringId, await studio.createClient());
+      const send = (body: object) => t.http.post(`/v1/packages/${pkg.id}/adjustments`).set(studio.auth).set('Idempotency-Key', 'fix-me').send(body);
+      expect((await send({ delta: 'one', reason: 'goodwill' }).expect(400)).body.code).toBe('validation_failed');
+      expect((await send({ delta: 1, reason: 'goodwill' }).expect(201)).body.creditsRemaining).toBe(7);
+    });
+
+    it('ignores Idempotency-Key on PATCH (it is honoured on POST only), so a reused key never silently drops a change', async () => {
+      const created = await t.http
+        .post('/v1/offerings')
+        .set(studio.auth)
+        .set('Idempotency-Key', 'offer-1')
+        .send({ name: 'Before', sessionCount: 3, price: { amount: 100, currency: 'USD' } })
+        .expect(201);
+      const patched = await t.http.patch(`/v1/offerings/${created.body.id}`).set(studio.auth).set('Idempotency-Key', 'offer-1').send({ name: 'After' }).expect(200);
+      expect(patched.body.name).toBe('After');
+    });
+
     it('lets exactly one of many concurrent requests with the same key run', async () => {
       const offeringId = await studio.createOffering({ sessionCount: 10 });
       const pkg = await studio.sellPackage(offeringId, await studio.createClient());

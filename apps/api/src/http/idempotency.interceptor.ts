@@ -25,7 +25,7 @@ const LOCK_SECONDS = 30;
  * `Idempotency-Key` on POST: the first request with a key runs and its response (success or 4xx)
  * is stored; a retry with the same key and body gets that response again (`Idempotent-Replayed: true`);
  * the same key with another body is refused (422); a retry while the first is still running gets 409.
- * Keys are scoped to the tenant (or the operator). A 5xx is not stored, so the client can retry.
+ * Keys are scoped to the tenant (or the operator). A 400 or 5xx is not stored, so the client can retry.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -62,8 +62,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
           await this.record(scope, key, status, body ?? null, headers);
           return body;
         } catch (error) {
+          // A 400 means the request never ran (invalid input) and a 5xx may be transient: neither is
+          // stored, so a corrected or repeated request can use the key. Other 4xx answers are final.
           const problem = toProblem(error);
-          if (problem.status < 500) await this.record(scope, key, problem.status, problem, {});
+          if (problem.status !== 400 && problem.status < 500) await this.record(scope, key, problem.status, problem, {});
           else await this.pool.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
           throw error;
         }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TenantPrincipal } from '../auth/principal';
+import { IdempotencyInfo } from '../http/new-id';
 
 /** Who asked, under which key and correlation: becomes every resulting event's metadata. */
 export interface CommandContext {
@@ -9,14 +10,15 @@ export interface CommandContext {
   idempotencyKey: string | null;
 }
 
+/** The idempotency key comes from the IdempotencyInterceptor (POST only), never straight from the header. */
 export function commandContext(principal: TenantPrincipal, request: { headers: Record<string, unknown> }): CommandContext {
-  const key = request.headers['idempotency-key'];
+  const key = (request as { idempotency?: IdempotencyInfo }).idempotency?.key;
   const correlation = request.headers['x-correlation-id'];
   return {
     tenantId: principal.tenantId,
     actor: { id: `api-key:${principal.keyId}`, role: principal.role },
     correlationId: typeof correlation === 'string' && /^[\w.:-]{1,100}$/.test(correlation) ? correlation : randomUUID(),
-    idempotencyKey: typeof key === 'string' ? key : null,
+    idempotencyKey: key ?? null,
   };
 }
 
