@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { openDatabase } from '../../apps/api/src/infrastructure/database';
 import { createInfrastructure } from '../../apps/api/src/infrastructure/infrastructure';
 import { NewEvent } from '../../libs/event-store/src/event-store.port';
 import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store';
@@ -29,14 +30,8 @@ const report = (...cells: (string | number)[]) => {
 };
 
 async function main() {
-  let baseUrl = process.env.DATABASE_URL;
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  if (!baseUrl) {
-    const { startEmbeddedPostgres } = await import('../../libs/postgres/src/embedded.js');
-    const embedded = await startEmbeddedPostgres(join(process.cwd(), '.tmp/bench-postgres'));
-    baseUrl = embedded.connectionString;
-    stopEmbedded = embedded.stop;
-  }
+  const database = await openDatabase(process.env.DATABASE_URL || null, join(process.cwd(), '.tmp/bench-postgres'));
+  const baseUrl = database.connectionString;
   const dbName = `punchcard_bench_${Date.now()}`;
   const admin = new Pool({ connectionString: baseUrl, max: 1 });
   await admin.query(`CREATE DATABASE ${dbName}`);
@@ -74,7 +69,7 @@ async function main() {
   } finally {
     await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await stopEmbedded?.();
+    await database.stop();
   }
   console.log('\nMarkdown:\n');
   console.log(`| ${rows[0].join(' | ')} |\n|${rows[0].map(() => ' --- ').join('|')}|`);

@@ -4,6 +4,7 @@ import { AppModule } from './app.module';
 import { KeyStore } from './auth/key-store';
 import { APP_OPTIONS, configureApp } from './configure-app';
 import { Config } from './infrastructure/config';
+import { openDatabase } from './infrastructure/database';
 import { createInfrastructure } from './infrastructure/infrastructure';
 
 /**
@@ -12,17 +13,9 @@ import { createInfrastructure } from './infrastructure/infrastructure';
  */
 export async function bootstrap(config: Config, options: { withHttp: boolean }) {
   const logger = new Logger('Punchcard');
-  let connectionString = config.databaseUrl;
-  let stopEmbedded: (() => Promise<void>) | null = null;
-  if (!connectionString) {
-    // Loaded only here: the package is an ES module (see libs/postgres/src/embedded.ts).
-    const { startEmbeddedPostgres } = await import('../../../libs/postgres/src/embedded.js');
-    const embedded = await startEmbeddedPostgres(config.dataDir);
-    connectionString = embedded.connectionString;
-    stopEmbedded = embedded.stop;
-    logger.log(`Embedded PostgreSQL running with data in ${config.dataDir}`);
-  }
-  const infrastructure = await createInfrastructure({ connectionString, poolSize: config.poolSize });
+  const database = await openDatabase(config.databaseUrl, config.dataDir);
+  if (database.embedded) logger.log(`Embedded PostgreSQL running with data in ${config.dataDir}`);
+  const infrastructure = await createInfrastructure({ connectionString: database.connectionString, poolSize: config.poolSize });
   const app = await NestFactory.create(AppModule.create(infrastructure, config), { ...APP_OPTIONS, logger: ['log', 'warn', 'error'] });
   configureApp(app);
   await app.get(KeyStore).ensureOperatorKey(config.operatorKey);
@@ -34,7 +27,7 @@ export async function bootstrap(config: Config, options: { withHttp: boolean }) 
     closing = true;
     await app.close();
     await infrastructure.close();
-    await stopEmbedded?.();
+    await database.stop();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown().then(() => process.exit(0)));
 

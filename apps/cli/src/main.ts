@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { openDatabase } from '../../api/src/infrastructure/database';
 import { createInfrastructure } from '../../api/src/infrastructure/infrastructure';
 import { loadConfig } from '../../api/src/infrastructure/config';
 import { PostgresAdvisoryLease } from '../../../libs/projection-runner/src/lease';
@@ -20,15 +21,8 @@ async function main(argv: string[]): Promise<number> {
     return command ? 2 : 0;
   }
   const config = loadConfig();
-  let connectionString = config.databaseUrl;
-  let stopEmbedded: (() => Promise<void>) | null = null;
-  if (!connectionString) {
-    const { startEmbeddedPostgres } = await import('../../../libs/postgres/src/embedded.js');
-    const embedded = await startEmbeddedPostgres(config.dataDir);
-    connectionString = embedded.connectionString;
-    stopEmbedded = embedded.stop;
-  }
-  const infrastructure = await createInfrastructure({ connectionString, poolSize: 4 });
+  const database = await openDatabase(config.databaseUrl, config.dataDir);
+  const infrastructure = await createInfrastructure({ connectionString: database.connectionString, poolSize: 4 });
   try {
     if (command === 'projections') {
       for (const projection of ALL_PROJECTIONS) {
@@ -60,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await infrastructure.close();
-    await stopEmbedded?.();
+    await database.stop();
   }
 }
 
