@@ -207,8 +207,8 @@ async function seedPackages(store: PostgresEventStore, target: number) {
         const ref = { packageId, offeringId, clientId };
         const events = [
           benchEvent('PackagePurchased', { ...ref, offeringName: 'Seed', credits: 10, price: { amount: 50000, currency: 'USD' }, payment: { method: 'cash', reference: null }, purchasedAt: new Date().toISOString(), expiresAt: null }),
-          ...Array.from({ length: 9 }, (_, i) =>
-            benchEvent('SessionRedeemed', { ...ref, redemptionId: uuidv7(), bookingId: null, serviceId: null, note: null, sessionAt: new Date().toISOString(), creditKind: 'paid', value: i === 8 ? 5000 : 5000 }),
+          ...Array.from({ length: 9 }, () =>
+            benchEvent('SessionRedeemed', { ...ref, redemptionId: uuidv7(), bookingId: null, serviceId: null, note: null, sessionAt: new Date().toISOString(), creditKind: 'paid', value: 5000 }),
           ),
         ];
         await store.append([{ streamId: `package-${packageId}`, expectedVersion: 0, events }]);

@@ -1,7 +1,6 @@
-import { Pool, PoolClient, types } from 'pg';
+import { Pool, PoolClient } from 'pg';
 
-// bigint (int8) columns come back as strings by default; positions stay strings (they can exceed 2^53).
-// COUNT(*) and friends are cast explicitly where a number is wanted.
+// bigint (int8) columns come back as strings: positions stay strings (they can exceed 2^53).
 
 export interface DatabaseOptions {
   connectionString: string;
@@ -52,4 +51,3 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
   }
 }
 
-export { types };
