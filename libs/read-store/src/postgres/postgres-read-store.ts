@@ -14,7 +14,8 @@ export const readStoreMigrations: Migration[] = [
         data jsonb NOT NULL,
         PRIMARY KEY (collection, tenant_id, id)
       );
-      CREATE INDEX read_documents_data ON read_documents USING gin (data jsonb_path_ops);
+      -- Filters use per-field btree indexes that projections declare (ensureIndexes), not a GIN
+      -- index over whole documents: that one indexed every path and dominated rebuild time.
       CREATE TABLE projection_checkpoints (
         projection text PRIMARY KEY,
         transaction_id xid8 NOT NULL,
@@ -22,12 +23,6 @@ export const readStoreMigrations: Migration[] = [
         updated_at timestamptz NOT NULL DEFAULT now()
       );
     `,
-  },
-  {
-    // Replaced by per-field btree indexes (ensureIndexes): the GIN index stored every path of every
-    // document, which made it the main cost of a rebuild.
-    id: 'read-store-002-drop-gin',
-    sql: `DROP INDEX IF EXISTS read_documents_data;`,
   },
 ];
 
@@ -74,7 +69,6 @@ export class PostgresReadStore implements ReadStore {
     const params: unknown[] = [collection, tenantId];
     const param = (value: unknown) => `$${params.push(value)}`;
     const clauses = ['collection = $1', 'tenant_id = $2'];
-    const equalities: Record<string, unknown> = {};
 
     clauses.push(...conditionsSql(query.where ?? {}, param));
     if (query.search && query.search.text) {
