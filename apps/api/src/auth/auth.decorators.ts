@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { Principal, TenantPrincipal } from './principal';
+import { TenantPrincipal } from './principal';
 
 export const ACCESS = 'punchcard:access';
 export type Access = 'public' | 'operator' | 'tenant';
@@ -9,5 +9,4 @@ export const Public = () => SetMetadata(ACCESS, 'public' satisfies Access);
 /** Only the operator key (tenant management). Routes without a decorator need a tenant key. */
 export const OperatorOnly = () => SetMetadata(ACCESS, 'operator' satisfies Access);
 
-export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().principal);
 export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantPrincipal => ctx.switchToHttp().getRequest().principal);

@@ -1,10 +1,12 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { StoredResponse } from './idempotency.interceptor';
 import { toProblem } from './problem';
 
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof StoredResponse) {
@@ -13,6 +15,7 @@ export class ProblemFilter implements ExceptionFilter {
       return;
     }
     const problem = toProblem(error);
+    if (problem.code === 'internal_error') this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { HttpException, HttpStatus } from '@nestjs/common';
 import { DOMAIN_ERRORS, DomainError } from '../../../../libs/domain/src';
 
 /** RFC 9457 problem details, with a stable machine-readable `code`. */
@@ -38,13 +38,11 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-const logger = new Logger('Problem');
-
 function problem(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
   return { type: `https://punchcard.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
 }
 
-/** Maps anything thrown while serving a request to the problem the client sees. */
+/** Maps anything thrown while serving a request to the problem the client sees (pure: the filter logs 5xx). */
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) return problem(DOMAIN_ERRORS[error.code], error.code, error.message);
   if (error instanceof ApiError) return problem(error.getStatus(), error.code, error.message, error.extra);
@@ -60,6 +58,5 @@ export function toProblem(error: unknown): Problem {
     if (status === HttpStatus.NOT_FOUND) return problem(404, 'route_not_found', 'No such endpoint.');
     if (status < 500) return problem(status, `http_${status}`, error.message);
   }
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return problem(500, 'internal_error', 'An unexpected error occurred; it has been logged.');
 }
