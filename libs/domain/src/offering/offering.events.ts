@@ -3,13 +3,55 @@ import { Validity } from './validity';
 
 export type OfferingStatus = 'draft' | 'active' | 'paused' | 'archived';
 
+export type Visibility = { kind: 'all' } | { kind: 'groups'; groups: string[] };
+export type ReminderUnit = 'minutes' | 'hours' | 'days' | 'weeks';
+export interface Reminder {
+  amount: number;
+  unit: ReminderUnit;
+}
+export type CreditOutcome = 'return' | 'forfeit';
+/**
+ * What happens to a booked credit when the client cancels or does not come. Cancelling at least
+ * `noticeHours` before the session always returns the credit; later, `lateCancellation` decides;
+ * a no-show follows `noShow`.
+ */
+export interface CancellationPolicy {
+  noticeHours: number;
+  lateCancellation: CreditOutcome;
+  noShow: CreditOutcome;
+}
+
+export const DEFAULT_CANCELLATION_POLICY: CancellationPolicy = { noticeHours: 24, lateCancellation: 'forfeit', noShow: 'forfeit' };
+
 export interface OfferingFields {
   name: string;
   description: string | null;
   sessionCount: number;
   price: Money;
   validity: Validity;
+  /** Bookings from this offering's packages must be on this schedule (null = any schedule). */
+  scheduleId: string | null;
+  /** Session types its packages can book; [] = any. */
+  sessionTypeIds: string[];
+  /** At most this many booked sessions per week (Monday to Sunday, client's zone); null = no cap. */
+  maxSessionsPerWeek: number | null;
+  visibility: Visibility;
+  /** Up to three; stored now, sent by a later capability. */
+  reminders: Reminder[];
+  feedbackRequest: boolean;
+  cancellationPolicy: CancellationPolicy;
 }
+
+/** Fields added after the first release take these values in older events (see schema-versions). */
+export const OFFERING_FIELD_DEFAULTS: Omit<OfferingFields, 'name' | 'description' | 'sessionCount' | 'price' | 'validity'> = {
+  scheduleId: null,
+  sessionTypeIds: [],
+  maxSessionsPerWeek: null,
+  visibility: { kind: 'all' },
+  reminders: [],
+  feedbackRequest: false,
+  cancellationPolicy: DEFAULT_CANCELLATION_POLICY,
+};
 
 export type OfferingCreated = {
   type: 'OfferingCreated';
@@ -24,4 +66,10 @@ export type OfferingStatusChanged = {
   data: { offeringId: string; from: OfferingStatus; to: OfferingStatus };
 };
 
-export type OfferingEvent = OfferingCreated | OfferingUpdated | OfferingStatusChanged;
+/** Deleted offerings sell and book nothing more; past bookings, events and reports stay. */
+export type OfferingDeleted = {
+  type: 'OfferingDeleted';
+  data: { offeringId: string; reason: string | null };
+};
+
+export type OfferingEvent = OfferingCreated | OfferingUpdated | OfferingStatusChanged | OfferingDeleted;
