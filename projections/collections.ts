@@ -9,9 +9,21 @@ export const PACKAGE_EVENT_TYPES = new Set([
   'PackagePurchased',
   'SessionRedeemed',
   'RedemptionReversed',
+  'SessionRescheduled',
+  'SessionForfeited',
   'CreditsAdjusted',
   'ExpiryChanged',
   'PackageExpired',
   'PackageRefunded',
 ]);
-export const OFFERING_EVENT_TYPES = new Set(['OfferingCreated', 'OfferingUpdated', 'OfferingStatusChanged']);
+export const OFFERING_EVENT_TYPES = new Set(['OfferingCreated', 'OfferingUpdated', 'OfferingStatusChanged', 'OfferingDeleted']);
+
+export const SESSION_TYPES = 'session-types';
+export const SCHEDULES = 'schedules';
+export const SESSION_TYPE_EVENT_TYPES = new Set(['SessionTypeCreated', 'SessionTypeUpdated', 'SessionTypeStatusChanged']);
+export const SCHEDULE_EVENT_TYPES = new Set(['ScheduleCreated', 'ScheduleUpdated']);
+
+export const BOOKINGS = 'bookings';
+export const SCHEDULE_DAYS = 'schedule-days';
+export const BOOKING_EVENT_TYPES = new Set(['BookingPlaced', 'BookingRescheduled', 'BookingCancelled', 'AttendanceMarked']);
+export const SCHEDULE_DAY_EVENT_TYPES = new Set(['SlotReserved', 'SlotReleased']);

@@ -3,11 +3,15 @@ import { StoredEvent } from '../../libs/event-store/src/event-store.port';
 import { Projection } from '../../libs/projection-runner/src/projection';
 import { OFFERING_EVENT_TYPES, OFFERINGS, PACKAGE_EVENT_TYPES } from '../collections';
 
-/** An offering with what has been sold from it. `creditsGranted` counts purchases and adjustments. */
+/**
+ * An offering with what has been sold from it. `creditsGranted` counts purchases and adjustments.
+ * A deleted offering keeps its document (deleted: true): its packages and reports still refer to it.
+ */
 export type OfferingDocument = OfferingFields & {
   id: string;
   tenantId: string;
   status: OfferingStatus;
+  deleted: boolean;
   createdAt: string;
   packagesSold: number;
   creditsGranted: number;
@@ -19,7 +23,9 @@ export type OfferingDocument = OfferingFields & {
 const EMPTY_USAGE = { packagesSold: 0, creditsGranted: 0, creditsUsed: 0, creditsRefunded: 0, creditsForfeited: 0 };
 
 export const offeringSummaryProjection: Projection = {
-  name: 'offering-summary-v1',
+  // v2: booking terms and `deleted` joined the document.
+  name: 'offering-summary-v2',
+  // deleted is not indexed: the list filters it together with the tenant, and few offerings are deleted.
   collections: [OFFERINGS],
   indexes: [{ collection: OFFERINGS, field: 'status' }],
   keys: (event) => (OFFERING_EVENT_TYPES.has(event.type) || PACKAGE_EVENT_TYPES.has(event.type) ? [offeringKey(event)] : []),
@@ -27,22 +33,34 @@ export const offeringSummaryProjection: Projection = {
     const key = offeringKey(stored);
     const current = documents.get<OfferingDocument>(key);
     if (OFFERING_EVENT_TYPES.has(stored.type)) {
-      const before: OfferingState = current ? { exists: true, offeringId: current.id, ...current } : initialOfferingState;
+      // A document already there at OfferingCreated (the stream's first event) was left by an older
+      // version of this projection: start afresh, or its usage would be counted twice.
+      const previous = stored.type === 'OfferingCreated' ? null : current;
+      const before: OfferingState = previous ? { exists: true, offeringId: previous.id, ...previous } : initialOfferingState;
       const state = evolveOffering(before, stored as unknown as OfferingEvent);
       if (!state.exists) return;
-      const { name, description, sessionCount, price, validity, status } = state;
+      const { name, description, sessionCount, price, validity, status, deleted } = state;
+      const { scheduleId, sessionTypeIds, maxSessionsPerWeek, visibility, reminders, feedbackRequest, cancellationPolicy } = state;
       documents.put(key, {
         ...EMPTY_USAGE,
-        ...current,
+        ...previous,
         id: state.offeringId,
         tenantId: stored.metadata.tenantId,
-        createdAt: current?.createdAt ?? stored.metadata.occurredAt,
+        createdAt: previous?.createdAt ?? stored.metadata.occurredAt,
         name,
         description,
         sessionCount,
         price,
         validity,
+        scheduleId,
+        sessionTypeIds,
+        maxSessionsPerWeek,
+        visibility,
+        reminders,
+        feedbackRequest,
+        cancellationPolicy,
         status,
+        deleted,
       } satisfies OfferingDocument);
       return;
     }
@@ -66,6 +84,8 @@ function usageChange(doc: OfferingDocument, event: PackageEvent): Partial<Offeri
     case 'PackageRefunded':
       return { creditsRefunded: doc.creditsRefunded + event.data.credits };
     case 'ExpiryChanged':
+    case 'SessionRescheduled':
+    case 'SessionForfeited':
       return {};
   }
 }

@@ -21,6 +21,8 @@ export interface LedgerEntry {
   paidDelta?: number;
   goodwillDelta?: number;
   reason: string | null;
+  /** The booking rule that decided a returned or forfeited booked credit (see BOOKING_CREDIT_RULES). */
+  rule: string | null;
   redemptionId: string | null;
   bookingId: string | null;
   serviceId: string | null;
@@ -63,6 +65,7 @@ export const packageLedgerProjection: Projection = {
       balance: previous,
       creditKind: null,
       reason: null,
+      rule: null,
       redemptionId: null,
       bookingId: null,
       serviceId: null,
@@ -85,8 +88,19 @@ export const packageLedgerProjection: Projection = {
         break;
       }
       case 'RedemptionReversed':
-        Object.assign(entry, { delta: 1, creditKind: event.data.creditKind, redemptionId: event.data.redemptionId, reason: event.data.reason });
+        Object.assign(entry, { delta: 1, creditKind: event.data.creditKind, redemptionId: event.data.redemptionId, reason: event.data.reason, rule: event.data.rule });
         break;
+      case 'SessionRescheduled': {
+        const { redemptionId, bookingId, sessionAt } = event.data;
+        Object.assign(entry, { redemptionId, bookingId, sessionAt, reason: `rescheduled from ${event.data.previousSessionAt}` });
+        break;
+      }
+      case 'SessionForfeited': {
+        // No credit moves: the entry records why a booked credit stayed used.
+        const { redemptionId, bookingId, cause, rule } = event.data;
+        Object.assign(entry, { redemptionId, bookingId, rule, reason: cause === 'no_show' ? 'no-show' : 'late cancellation' });
+        break;
+      }
       case 'CreditsAdjusted':
         // creditKind stays null when a removal took both kinds (paidDelta/goodwillDelta say how many).
         const { delta, paidDelta, goodwillDelta, reason } = event.data;

@@ -26,6 +26,11 @@ const fx = {
   otherClientId: '',
   otherOfferingId: '',
   otherPackageId: '',
+  sessionTypeId: '', // active, no non-member price
+  archivedSessionTypeId: '',
+  otherSessionTypeId: '',
+  scheduleId: '',
+  otherScheduleId: '',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -165,8 +170,79 @@ const reverseBody = () => ({ reason: 'Deducted by mistake' });
 const adjustBody = () => ({ delta: 1, reason: 'Goodwill' });
 const expiryBody = () => ({ expiresAt: '2099-12-31T23:00:00Z', reason: 'Client was ill' });
 const refundBody = () => ({ reason: 'Client moved away' });
+const sessionTypeBody = () => ({ name: 'Personal training', durationMinutes: 60, price: { amount: 9000, currency: 'USD' } });
+const range = (start: unknown, end: unknown) => ({ start, end });
+const scheduleBody = () => ({
+  host: 'Coach Ada',
+  timezone: 'America/New_York',
+  weeklyHours: { monday: [range('09:00', '12:00')] },
+  sessionTypeIds: [fx.sessionTypeId],
+});
+/** `count` distinct dates from 2027-01-01 on, each a day off. */
+const daysOff = (count: number) => Array.from({ length: count }, (_, i) => ({ date: new Date(Date.UTC(2027, 0, 1 + i)).toISOString().slice(0, 10), hours: [] }));
+/** `count` non-overlapping half-hour ranges from 00:00. */
+const halfHours = (count: number) =>
+  Array.from({ length: count }, (_, i) => range(`${String(i).padStart(2, '0')}:00`, `${String(i).padStart(2, '0')}:30`));
 
 const asA = () => a.auth;
+
+/** Bad values for the fields create and update share (`valid` is the body they are added to). */
+function badScheduleFields(valid: () => Record<string, unknown>): Case[] {
+  const day = (ranges: unknown) => with_(valid, { weeklyHours: { monday: ranges } });
+  const override = (o: unknown) => with_(valid, { overrides: [o] });
+  const badHours = { status: 422, code: 'invalid_schedule' } as const;
+  return [
+    { name: 'host empty', body: with_(valid, { host: '' }), ...invalid },
+    { name: 'host blank', body: with_(valid, { host: ' \n ' }), ...invalid },
+    { name: 'host a number', body: with_(valid, { host: 7 }), ...invalid },
+    { name: 'host 10k chars', body: with_(valid, { host: TEN_K }), ...invalid },
+    { name: 'timezone unknown', body: with_(valid, { timezone: 'Mars/Olympus_Mons' }), ...invalid },
+    { name: 'timezone "local"', body: with_(valid, { timezone: 'local' }), ...invalid },
+    { name: 'timezone an offset', body: with_(valid, { timezone: 'UTC+2' }), ...invalid },
+    { name: 'timezone a number', body: with_(valid, { timezone: 2 }), ...invalid },
+    { name: 'weeklyHours null', body: with_(valid, { weeklyHours: null }), ...invalid },
+    { name: 'weeklyHours an array', body: with_(valid, { weeklyHours: [[range('09:00', '10:00')]] }), ...invalid },
+    { name: 'weeklyHours a string', body: with_(valid, { weeklyHours: 'Mon-Fri 9-5' }), ...invalid },
+    { name: 'weeklyHours with an unknown day', body: with_(valid, { weeklyHours: { mon: [range('09:00', '10:00')] } }), ...invalid },
+    { name: 'a day null', body: day(null), ...invalid },
+    { name: 'a day an object', body: day(range('09:00', '10:00')), ...invalid },
+    { name: 'a day with a string range', body: day(['09:00-10:00']), ...invalid },
+    { name: 'a day with a null range', body: day([null]), ...invalid },
+    { name: 'start 25:00', body: day([range('25:00', '26:00')]), ...invalid },
+    { name: 'end 25:00', body: day([range('09:00', '25:00')]), ...invalid },
+    { name: 'start 24:00', body: day([range('24:00', '24:00')]), ...invalid },
+    { name: 'minute 60', body: day([range('09:60', '10:00')]), ...invalid },
+    { name: 'single-digit hour', body: day([range('9:00', '10:00')]), ...invalid },
+    { name: 'with seconds', body: day([range('09:00:00', '10:00:00')]), ...invalid },
+    { name: 'a time as a number', body: day([range(900, 1000)]), ...invalid },
+    { name: 'a range without end', body: day([{ start: '09:00' }]), ...invalid },
+    { name: 'a range with an extra field', body: day([{ ...range('09:00', '10:00'), capacity: 2 }]), ...invalid },
+    { name: '13 ranges a day', body: day(halfHours(13)), ...invalid },
+    { name: '09:00-08:00 (ends before it starts)', body: day([range('09:00', '08:00')]), ...badHours },
+    { name: '09:00-09:00 (empty)', body: day([range('09:00', '09:00')]), ...badHours },
+    { name: 'overlapping ranges', body: day([range('09:00', '12:00'), range('11:00', '13:00')]), ...badHours },
+    { name: 'the same range twice', body: day([range('09:00', '10:00'), range('09:00', '10:00')]), ...badHours },
+    { name: 'overrides not a list', body: with_(valid, { overrides: { date: '2027-01-01', hours: [] } }), ...invalid },
+    { name: 'override date February 30', body: override({ date: '2027-02-30', hours: [] }), ...invalid },
+    { name: 'override date in another format', body: override({ date: '01/02/2027', hours: [] }), ...invalid },
+    { name: 'override date an instant', body: override({ date: '2027-01-01T00:00:00Z', hours: [] }), ...invalid },
+    { name: 'override without hours', body: override({ date: '2027-01-01' }), ...invalid },
+    { name: 'override hours null', body: override({ date: '2027-01-01', hours: null }), ...invalid },
+    { name: 'override with an unknown field', body: override({ date: '2027-01-01', hours: [], closed: true }), ...invalid },
+    { name: 'override with a bad time', body: override({ date: '2027-01-01', hours: [range('10:00', '24:30')] }), ...invalid },
+    { name: '501 overrides', body: with_(valid, { overrides: daysOff(501) }), ...invalid },
+    { name: 'the same override date twice', body: with_(valid, { overrides: [...daysOff(1), ...daysOff(1)] }), ...badHours },
+    { name: 'override hours overlapping', body: override({ date: '2027-01-01', hours: [range('10:00', '12:00'), range('11:59', '13:00')] }), ...badHours },
+    { name: 'override hours ending before they start', body: override({ date: '2027-01-01', hours: [range('18:00', '08:00')] }), ...badHours },
+    { name: 'sessionTypeIds not a list', body: () => ({ ...valid(), sessionTypeIds: fx.sessionTypeId }), ...invalid },
+    { name: 'sessionTypeIds with a non-UUID', body: with_(valid, { sessionTypeIds: ['personal-training'] }), ...invalid },
+    { name: 'sessionTypeIds with a number', body: with_(valid, { sessionTypeIds: [1] }), ...invalid },
+    { name: 'sessionTypeIds repeating an id', body: () => ({ ...valid(), sessionTypeIds: [fx.sessionTypeId, fx.sessionTypeId] }), ...invalid },
+    { name: '101 sessionTypeIds', body: with_(valid, { sessionTypeIds: Array.from({ length: 101 }, () => randomUUID()) }), ...invalid },
+    { name: 'active a string', body: with_(valid, { active: 'true' }), ...invalid },
+    { name: 'active a number', body: with_(valid, { active: 1 }), ...invalid },
+  ];
+}
 
 const endpoints: Endpoint[] = [
   {
@@ -449,6 +525,149 @@ const endpoints: Endpoint[] = [
       ...badReasons(refundBody),
     ],
   },
+  {
+    name: 'POST /v1/session-types',
+    method: 'post',
+    path: () => '/v1/session-types',
+    auth: asA,
+    valid: sessionTypeBody,
+    cases: [
+      { name: 'non-member price in another currency', body: with_(sessionTypeBody, { nonMemberPrice: { amount: 100, currency: 'EUR' } }), status: 422, code: 'invalid_session_type' },
+      { name: 'name missing', body: without(sessionTypeBody, 'name'), ...invalid },
+      { name: 'name empty', body: with_(sessionTypeBody, { name: '' }), ...invalid },
+      { name: 'name blank', body: with_(sessionTypeBody, { name: '  \t' }), ...invalid },
+      { name: 'name null', body: with_(sessionTypeBody, { name: null }), ...invalid },
+      { name: 'name a number', body: with_(sessionTypeBody, { name: 42 }), ...invalid },
+      { name: 'name 10k chars', body: with_(sessionTypeBody, { name: TEN_K }), ...invalid },
+      { name: 'name with a NUL character', body: with_(sessionTypeBody, { name: NUL }) },
+      { name: 'description a number', body: with_(sessionTypeBody, { description: 5 }), ...invalid },
+      { name: 'description 10k chars', body: with_(sessionTypeBody, { description: TEN_K }), ...invalid },
+      { name: 'durationMinutes missing', body: without(sessionTypeBody, 'durationMinutes'), ...invalid },
+      { name: 'durationMinutes 20 (not a listed duration)', body: with_(sessionTypeBody, { durationMinutes: 20 }), ...invalid },
+      { name: 'durationMinutes 0', body: with_(sessionTypeBody, { durationMinutes: 0 }), ...invalid },
+      { name: 'durationMinutes 135', body: with_(sessionTypeBody, { durationMinutes: 135 }), ...invalid },
+      { name: 'durationMinutes 60.5', body: with_(sessionTypeBody, { durationMinutes: 60.5 }), ...invalid },
+      { name: 'durationMinutes numeric string', body: with_(sessionTypeBody, { durationMinutes: '60' }), ...invalid },
+      { name: 'durationMinutes null', body: with_(sessionTypeBody, { durationMinutes: null }), ...invalid },
+      { name: 'capacity 0', body: with_(sessionTypeBody, { capacity: 0 }), ...invalid },
+      { name: 'capacity negative', body: with_(sessionTypeBody, { capacity: -1 }), ...invalid },
+      { name: 'capacity 501', body: with_(sessionTypeBody, { capacity: 501 }), ...invalid },
+      { name: 'capacity 1.5', body: with_(sessionTypeBody, { capacity: 1.5 }), ...invalid },
+      { name: 'capacity numeric string', body: with_(sessionTypeBody, { capacity: '2' }), ...invalid },
+      { name: 'capacity null', body: with_(sessionTypeBody, { capacity: null }), ...invalid },
+      { name: 'capacity beyond double range', raw: '{"name":"x","durationMinutes":60,"price":{"amount":1,"currency":"USD"},"capacity":1e400}', ...invalid },
+      { name: 'price missing', body: without(sessionTypeBody, 'price'), ...invalid },
+      { name: 'price null', body: with_(sessionTypeBody, { price: null }), ...invalid },
+      { name: 'price a number', body: with_(sessionTypeBody, { price: 9000 }), ...invalid },
+      { name: 'price.amount negative', body: with_(sessionTypeBody, { price: { amount: -1, currency: 'USD' } }), ...invalid },
+      { name: 'price.amount float', body: with_(sessionTypeBody, { price: { amount: 90.5, currency: 'USD' } }), ...invalid },
+      { name: 'price.currency lower case', body: with_(sessionTypeBody, { price: { amount: 1, currency: 'usd' } }), ...invalid },
+      { name: 'price has an unknown field', body: with_(sessionTypeBody, { price: { amount: 1, currency: 'USD', tax: 19 } }), ...invalid },
+      { name: 'nonMemberPrice a number', body: with_(sessionTypeBody, { nonMemberPrice: 100 }), ...invalid },
+      { name: 'nonMemberPrice.amount negative', body: with_(sessionTypeBody, { nonMemberPrice: { amount: -1, currency: 'USD' } }), ...invalid },
+      { name: 'nonMemberPrice.currency unknown', body: with_(sessionTypeBody, { nonMemberPrice: { amount: 1, currency: 'XYZ' } }), ...invalid },
+      { name: 'location empty', body: with_(sessionTypeBody, { location: '' }), ...invalid },
+      { name: 'location blank', body: with_(sessionTypeBody, { location: '   ' }), ...invalid },
+      { name: 'location an object', body: with_(sessionTypeBody, { location: { room: 'A' } }), ...invalid },
+      { name: 'bufferMinutes 7 (not a listed buffer)', body: with_(sessionTypeBody, { bufferMinutes: 7 }), ...invalid },
+      { name: 'bufferMinutes negative', body: with_(sessionTypeBody, { bufferMinutes: -5 }), ...invalid },
+      { name: 'bufferMinutes numeric string', body: with_(sessionTypeBody, { bufferMinutes: '15' }), ...invalid },
+      { name: 'bufferMinutes null', body: with_(sessionTypeBody, { bufferMinutes: null }), ...invalid },
+      { name: 'minLeadHours negative', body: with_(sessionTypeBody, { minLeadHours: -1 }), ...invalid },
+      { name: 'minLeadHours over a year', body: with_(sessionTypeBody, { minLeadHours: 8761 }), ...invalid },
+      { name: 'minLeadHours float', body: with_(sessionTypeBody, { minLeadHours: 1.5 }), ...invalid },
+      { name: 'minLeadHours null', body: with_(sessionTypeBody, { minLeadHours: null }), ...invalid },
+      { name: 'maxLeadDays 0', body: with_(sessionTypeBody, { maxLeadDays: 0 }), ...invalid },
+      { name: 'maxLeadDays 731', body: with_(sessionTypeBody, { maxLeadDays: 731 }), ...invalid },
+      { name: 'maxLeadDays a word', body: with_(sessionTypeBody, { maxLeadDays: 'never' }), ...invalid },
+      { name: 'maxSessionsPerDay 0', body: with_(sessionTypeBody, { maxSessionsPerDay: 0 }), ...invalid },
+      { name: 'maxSessionsPerDay 201', body: with_(sessionTypeBody, { maxSessionsPerDay: 201 }), ...invalid },
+      { name: 'coverImageUrl ftp', body: with_(sessionTypeBody, { coverImageUrl: 'ftp://example.com/a.jpg' }), ...invalid },
+      { name: 'coverImageUrl javascript:', body: with_(sessionTypeBody, { coverImageUrl: 'javascript:alert(1)' }), ...invalid },
+      { name: 'coverImageUrl relative', body: with_(sessionTypeBody, { coverImageUrl: '/img/a.jpg' }), ...invalid },
+      { name: 'coverImageUrl with spaces', body: with_(sessionTypeBody, { coverImageUrl: 'https://example.com/a b.jpg' }), ...invalid },
+      { name: 'coverImageUrl empty', body: with_(sessionTypeBody, { coverImageUrl: '' }), ...invalid },
+      { name: 'coverImageUrl 10k chars', body: with_(sessionTypeBody, { coverImageUrl: `https://example.com/${TEN_K}` }), ...invalid },
+      { name: 'coverImageUrl a number', body: with_(sessionTypeBody, { coverImageUrl: 1 }), ...invalid },
+      { name: 'status paused (create allows draft/active)', body: with_(sessionTypeBody, { status: 'paused' }), ...invalid },
+      { name: 'status archived', body: with_(sessionTypeBody, { status: 'archived' }), ...invalid },
+      { name: 'status unknown', body: with_(sessionTypeBody, { status: 'published' }), ...invalid },
+      { name: 'status null', body: with_(sessionTypeBody, { status: null }), ...invalid },
+      { name: 'unknown field sessionTypeId', body: with_(sessionTypeBody, { sessionTypeId: randomUUID() }), ...invalid },
+      { name: 'unknown field durationHours', body: with_(sessionTypeBody, { durationHours: 1 }), ...invalid },
+    ],
+  },
+  {
+    name: 'PATCH /v1/session-types/:id',
+    method: 'patch',
+    path: () => `/v1/session-types/${fx.sessionTypeId}`,
+    auth: asA,
+    valid: () => ({ name: 'Renamed' }),
+    cases: [
+      { name: 'non-UUID session type id', path: () => '/v1/session-types/not-a-uuid', body: { name: 'x' }, status: 404, code: 'session_type_not_found' },
+      { name: 'unknown session type id', path: () => `/v1/session-types/${randomUUID()}`, body: { name: 'x' }, status: 404, code: 'session_type_not_found' },
+      { name: "another tenant's session type", path: () => `/v1/session-types/${fx.otherSessionTypeId}`, body: { name: 'x' }, status: 404, code: 'session_type_not_found' },
+      { name: 'archived session type', path: () => `/v1/session-types/${fx.archivedSessionTypeId}`, body: { name: 'x' }, status: 409, code: 'session_type_archived' },
+      { name: 'archived session type, status only', path: () => `/v1/session-types/${fx.archivedSessionTypeId}`, body: { status: 'active' }, status: 409, code: 'session_type_archived' },
+      { name: 'status back to draft', body: { status: 'draft' }, status: 409, code: 'invalid_status_transition' },
+      { name: 'non-member price in another currency', body: { nonMemberPrice: { amount: 100, currency: 'EUR' } }, status: 422, code: 'invalid_session_type' },
+      { name: 'status unknown', body: { status: 'deleted' }, ...invalid },
+      { name: 'status null', body: { status: null }, ...invalid },
+      { name: 'name empty', body: { name: '' }, ...invalid },
+      { name: 'name blank', body: { name: '   ' }, ...invalid },
+      { name: 'name null', body: { name: null }, ...invalid },
+      { name: 'durationMinutes 20', body: { durationMinutes: 20 }, ...invalid },
+      { name: 'durationMinutes null', body: { durationMinutes: null }, ...invalid },
+      { name: 'capacity 0', body: { capacity: 0 }, ...invalid },
+      { name: 'capacity null', body: { capacity: null }, ...invalid },
+      { name: 'price null', body: { price: null }, ...invalid },
+      { name: 'price without currency', body: { price: { amount: 100 } }, ...invalid },
+      { name: 'bufferMinutes 7', body: { bufferMinutes: 7 }, ...invalid },
+      { name: 'minLeadHours null', body: { minLeadHours: null }, ...invalid },
+      { name: 'maxLeadDays 0', body: { maxLeadDays: 0 }, ...invalid },
+      { name: 'coverImageUrl not a URL', body: { coverImageUrl: 'not a url' }, ...invalid },
+      { name: 'unknown field id', body: { id: randomUUID(), name: 'x' }, ...invalid },
+      { name: 'unknown field createdAt', body: { createdAt: '2020-01-01T00:00:00Z' }, ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/schedules',
+    method: 'post',
+    path: () => '/v1/schedules',
+    auth: asA,
+    valid: scheduleBody,
+    cases: [
+      ...badScheduleFields(scheduleBody),
+      { name: 'host missing', body: without(scheduleBody, 'host'), ...invalid },
+      { name: 'timezone missing', body: without(scheduleBody, 'timezone'), ...invalid },
+      { name: 'unknown session type', body: () => ({ ...scheduleBody(), sessionTypeIds: [randomUUID()] }), status: 422, code: 'unknown_session_type' },
+      { name: "another tenant's session type", body: () => ({ ...scheduleBody(), sessionTypeIds: [fx.otherSessionTypeId] }), status: 422, code: 'unknown_session_type' },
+      { name: 'unknown field status', body: with_(scheduleBody, { status: 'active' }), ...invalid },
+      { name: 'unknown field scheduleId', body: with_(scheduleBody, { scheduleId: randomUUID() }), ...invalid },
+    ],
+  },
+  {
+    name: 'PATCH /v1/schedules/:id',
+    method: 'patch',
+    path: () => `/v1/schedules/${fx.scheduleId}`,
+    auth: asA,
+    valid: () => ({ host: 'Coach Grace' }),
+    cases: [
+      { name: 'non-UUID schedule id', path: () => '/v1/schedules/not-a-uuid', body: { host: 'x' }, status: 404, code: 'schedule_not_found' },
+      { name: 'unknown schedule id', path: () => `/v1/schedules/${randomUUID()}`, body: { host: 'x' }, status: 404, code: 'schedule_not_found' },
+      { name: "another tenant's schedule", path: () => `/v1/schedules/${fx.otherScheduleId}`, body: { active: false }, status: 404, code: 'schedule_not_found' },
+      { name: "another tenant's schedule, with session types", path: () => `/v1/schedules/${fx.otherScheduleId}`, body: () => ({ sessionTypeIds: [fx.sessionTypeId] }), status: 404, code: 'schedule_not_found' },
+      { name: 'unknown session type', body: () => ({ sessionTypeIds: [fx.sessionTypeId, randomUUID()] }), status: 422, code: 'unknown_session_type' },
+      { name: "another tenant's session type", body: () => ({ sessionTypeIds: [fx.otherSessionTypeId] }), status: 422, code: 'unknown_session_type' },
+      { name: 'weeklyHours with no day', body: { weeklyHours: {} }, ...invalid },
+      { name: 'host null', body: { host: null }, ...invalid },
+      { name: 'timezone null', body: { timezone: null }, ...invalid },
+      { name: 'active null', body: { active: null }, ...invalid },
+      { name: 'overrides null', body: { overrides: null }, ...invalid },
+      { name: 'sessionTypeIds null', body: { sessionTypeIds: null }, ...invalid },
+      ...badScheduleFields(() => ({ host: 'Coach Grace' })),
+    ],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -528,6 +747,15 @@ beforeAll(async () => {
   fx.otherClientId = await b.createClient();
   fx.otherOfferingId = await b.createOffering({ price: { amount: 100, currency: 'EUR' } });
   fx.otherPackageId = (await b.sellPackage(fx.otherOfferingId, fx.otherClientId)).id;
+
+  const sessionType = async (session: TenantSession, currency: string) =>
+    (await t.http.post('/v1/session-types').set(session.auth).send({ ...sessionTypeBody(), price: { amount: 9000, currency } }).expect(201)).body.id;
+  fx.sessionTypeId = await sessionType(a, 'USD');
+  fx.archivedSessionTypeId = await sessionType(a, 'USD');
+  await t.http.patch(`/v1/session-types/${fx.archivedSessionTypeId}`).set(a.auth).send({ status: 'archived' }).expect(200);
+  fx.otherSessionTypeId = await sessionType(b, 'EUR');
+  fx.scheduleId = (await t.http.post('/v1/schedules').set(a.auth).send(scheduleBody()).expect(201)).body.id;
+  fx.otherScheduleId = (await t.http.post('/v1/schedules').set(b.auth).send({ host: 'Bea', timezone: 'Europe/Berlin' }).expect(201)).body.id;
 
   baseline = { ...(await fingerprint()), clientsOfA: await clientIds(a), clientsOfB: await clientIds(b) };
 });
@@ -638,6 +866,22 @@ const queryCases: QueryCase[] = [
   { name: 'GET /v1/offerings/:id unknown query parameter', path: () => `/v1/offerings/${fx.offeringId}?x=1`, ...invalid },
   { name: 'GET /v1/clients/:id non-UUID id', path: () => '/v1/clients/ada', status: 404, code: 'client_not_found' },
   { name: 'GET /v1/clients/:id unknown id', path: () => `/v1/clients/${randomUUID()}`, status: 404, code: 'client_not_found' },
+  ...pageQueryCases('/v1/session-types').map((c) => ({ ...c, name: `GET /v1/session-types ${c.name}` })),
+  { name: 'GET /v1/session-types status unknown', path: () => '/v1/session-types?status=live', ...invalid },
+  { name: 'GET /v1/session-types after=abc', path: () => '/v1/session-types?after=abc', ...invalid },
+  { name: 'GET /v1/session-types/:id non-UUID id', path: () => '/v1/session-types/pt', status: 404, code: 'session_type_not_found' },
+  { name: 'GET /v1/session-types/:id unknown id', path: () => `/v1/session-types/${randomUUID()}`, status: 404, code: 'session_type_not_found' },
+  { name: "GET /v1/session-types/:id another tenant's", path: () => `/v1/session-types/${fx.otherSessionTypeId}`, status: 404, code: 'session_type_not_found' },
+  { name: 'GET /v1/session-types/:id unknown query parameter', path: () => `/v1/session-types/${fx.sessionTypeId}?x=1`, ...invalid },
+  ...pageQueryCases('/v1/schedules').map((c) => ({ ...c, name: `GET /v1/schedules ${c.name}` })),
+  { name: 'GET /v1/schedules active=yes', path: () => '/v1/schedules?active=yes', ...invalid },
+  { name: 'GET /v1/schedules active=1', path: () => '/v1/schedules?active=1', ...invalid },
+  { name: 'GET /v1/schedules active empty', path: () => '/v1/schedules?active=', ...invalid },
+  { name: 'GET /v1/schedules active given twice', path: () => '/v1/schedules?active=true&active=false', ...invalid },
+  { name: 'GET /v1/schedules/:id non-UUID id', path: () => '/v1/schedules/main', status: 404, code: 'schedule_not_found' },
+  { name: 'GET /v1/schedules/:id unknown id', path: () => `/v1/schedules/${randomUUID()}`, status: 404, code: 'schedule_not_found' },
+  { name: "GET /v1/schedules/:id another tenant's", path: () => `/v1/schedules/${fx.otherScheduleId}`, status: 404, code: 'schedule_not_found' },
+  { name: 'GET /v1/schedules/:id unknown query parameter', path: () => `/v1/schedules/${fx.scheduleId}?expand=slots`, ...invalid },
 ];
 
 describe('queries refuse bad parameters', () => {

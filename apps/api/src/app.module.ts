@@ -3,6 +3,14 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthGuard } from './auth/auth.guard';
+import { BookingStreams } from './bookings/booking-streams';
+import { BookingsController } from './bookings/bookings.controller';
+import { ChangeBookingHandler } from './bookings/change-booking/change-booking.command';
+import { PlaceBookingHandler } from './bookings/place-booking/place-booking.command';
+import { BookingReader } from './bookings/queries/booking-reader';
+import { SlotFinder } from './slots/slot-finder';
+import { SlotsController } from './slots/slots.controller';
+import { UnitOfWorkExecutor } from './write-side/unit-of-work';
 import { KeyStore } from './auth/key-store';
 import { ClientDirectory } from './clients/client-directory';
 import { ClientsController } from './clients/clients.controller';
@@ -22,6 +30,14 @@ import { ChangePackageHandler } from './packages/change-package/change-package.c
 import { PackagesController } from './packages/packages.controller';
 import { PurchasePackageHandler } from './packages/purchase-package/purchase-package.command';
 import { GetLedgerHandler, GetPackageHandler, ListPackagesHandler } from './packages/queries/package.queries';
+import { CreateScheduleHandler } from './schedules/create-schedule/create-schedule.command';
+import { GetScheduleHandler, ListSchedulesHandler } from './schedules/queries/schedule.queries';
+import { SchedulesController } from './schedules/schedules.controller';
+import { UpdateScheduleHandler } from './schedules/update-schedule/update-schedule.command';
+import { CreateSessionTypeHandler } from './session-types/create-session-type/create-session-type.command';
+import { GetSessionTypeHandler, ListSessionTypesHandler } from './session-types/queries/session-type.queries';
+import { SessionTypesController } from './session-types/session-types.controller';
+import { UpdateSessionTypeHandler } from './session-types/update-session-type/update-session-type.command';
 import { TenantDirectory } from './tenants/tenant-directory';
 import { TenantsController } from './tenants/tenants.controller';
 import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, PG_POOL, PROJECTION_RUNNER, READ_STORE, systemClock } from './tokens';
@@ -34,7 +50,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), ScheduleModule.forRoot()],
-      controllers: [HealthController, TenantsController, ClientsController, OfferingsController, PackagesController],
+      controllers: [HealthController, TenantsController, ClientsController, OfferingsController, PackagesController, SessionTypesController, SchedulesController, BookingsController, SlotsController],
       providers: [
         { provide: PG_POOL, useValue: infrastructure.pool },
         { provide: EVENT_STORE, useValue: infrastructure.eventStore },
@@ -50,6 +66,12 @@ export class AppModule {
         TenantDirectory,
         ClientDirectory,
         StreamExecutor,
+        UnitOfWorkExecutor,
+        BookingStreams,
+        PlaceBookingHandler,
+        ChangeBookingHandler,
+        BookingReader,
+        SlotFinder,
         ExpirySweep,
         Scheduler,
         CreateOfferingHandler,
@@ -61,6 +83,14 @@ export class AppModule {
         GetPackageHandler,
         ListPackagesHandler,
         GetLedgerHandler,
+        CreateSessionTypeHandler,
+        UpdateSessionTypeHandler,
+        GetSessionTypeHandler,
+        ListSessionTypesHandler,
+        CreateScheduleHandler,
+        UpdateScheduleHandler,
+        GetScheduleHandler,
+        ListSchedulesHandler,
       ],
     };
   }

@@ -8,10 +8,21 @@ export interface Client {
   name: string;
   email: string;
   timezone: string | null;
+  /** Group names (e.g. "VIP"); offerings visible to chosen groups are matched against them exactly. */
+  groups: string[];
   createdAt: string;
 }
 
-const COLUMNS = `id, name, email, timezone, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"`;
+export interface ClientChanges {
+  name?: string;
+  email?: string;
+  /** null clears it (the tenant's zone applies). */
+  timezone?: string | null;
+  /** Replaces the whole list. */
+  groups?: string[];
+}
+
+const COLUMNS = `id, name, email, timezone, groups, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"`;
 
 /** The client directory: personal data lives here, never in events, so a client can be erased and the ledger stays whole. */
 @Injectable()
@@ -19,22 +30,35 @@ export class ClientDirectory {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /** Creating the same id again (a retried request) returns the existing client. */
-  async create(tenantId: string, id: string, input: { name: string; email: string; timezone?: string }): Promise<Client> {
+  async create(tenantId: string, id: string, input: { name: string; email: string; timezone?: string; groups?: string[] }): Promise<Client> {
     try {
       const { rows } = await this.pool.query(
-        `INSERT INTO clients (tenant_id, id, name, email, timezone) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO clients (tenant_id, id, name, email, timezone, groups) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (tenant_id, id) DO NOTHING RETURNING ${COLUMNS}`,
-        [tenantId, id, input.name, input.email, input.timezone ?? null],
+        [tenantId, id, input.name, input.email, input.timezone ?? null, input.groups ?? []],
       );
       return rows[0] ?? (await this.get(tenantId, id))!;
     } catch (error) {
-      if (error instanceof DatabaseError && error.code === '23505') {
-        throw new ApiError(409, 'client_email_taken', 'A client with this email already exists.');
-      }
-      throw error;
+      throw emailTaken(error) ?? error;
     }
   }
 
+  /** Changes the given fields; null if the tenant has no such client. */
+  async update(tenantId: string, id: string, changes: ClientChanges): Promise<Client | null> {
+    const params: unknown[] = [tenantId, id];
+    const sets = (['name', 'email', 'timezone', 'groups'] as const)
+      .filter((column) => changes[column] !== undefined)
+      .map((column) => `${column} = $${params.push(changes[column])}`);
+    if (sets.length === 0) return this.get(tenantId, id);
+    try {
+      const { rows } = await this.pool.query(`UPDATE clients SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`, params);
+      return rows[0] ?? null;
+    } catch (error) {
+      throw emailTaken(error) ?? error;
+    }
+  }
+
+  /** The client with its groups and time zone (booking rules read both), or null. */
   async get(tenantId: string, id: string): Promise<Client | null> {
     const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM clients WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return rows[0] ?? null;
@@ -59,6 +83,10 @@ export class ClientDirectory {
     );
     return rows.map((r) => r.id);
   }
+}
+
+function emailTaken(error: unknown): ApiError | null {
+  return error instanceof DatabaseError && error.code === '23505' ? new ApiError(409, 'client_email_taken', 'A client with this email already exists.') : null;
 }
 
 function containsPattern(text: string): string {

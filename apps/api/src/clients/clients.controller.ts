@@ -1,20 +1,41 @@
-import { Body, Controller, Get, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsEmail, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
 import { CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
+import { GroupNames } from '../http/group-names';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
 import { IsTimezone, NotBlank } from '../http/validators';
 import { ClientDirectory } from './client-directory';
 
+/** Optional, but null is refused (the field cannot be cleared). */
+const OptionalNotNull = () => ValidateIf((_, value) => value !== undefined);
+
 export class CreateClientDto {
   @ApiProperty({ example: 'Ada Lovelace' }) @IsString() @Length(1, 200) @NotBlank() name!: string;
   @ApiProperty({ example: 'ada@example.com' }) @IsEmail() @Length(3, 320) email!: string;
   @ApiPropertyOptional({ example: 'Europe/London' }) @IsOptional() @IsTimezone() timezone?: string;
+  @ApiPropertyOptional({ type: [String], example: ['VIP'], description: 'Up to 50 distinct group names of 1 to 100 characters (trimmed)' })
+  @OptionalNotNull()
+  @GroupNames(0)
+  groups?: string[];
+}
+
+export class UpdateClientDto {
+  @ApiPropertyOptional({ example: 'Ada King' }) @OptionalNotNull() @IsString() @Length(1, 200) @NotBlank() name?: string;
+  @ApiPropertyOptional({ example: 'ada@example.com' }) @OptionalNotNull() @IsEmail() @Length(3, 320) email?: string;
+  @ApiPropertyOptional({ nullable: true, example: 'Europe/London', description: 'null clears it (the tenant time zone applies)' })
+  @IsOptional()
+  @IsTimezone()
+  timezone?: string | null;
+  @ApiPropertyOptional({ type: [String], example: ['VIP', 'Mornings'], description: 'Replaces the whole list; [] removes every group' })
+  @OptionalNotNull()
+  @GroupNames(0)
+  groups?: string[];
 }
 
 export class ListClientsQuery {
@@ -32,6 +53,16 @@ export class ClientsController {
   @Post()
   create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateClientDto, @Req() req: Request) {
     return this.clients.create(tenant.tenantId, newId(req, 'client'), body);
+  }
+
+  /** Changes any of name, email, timezone (null clears it) and groups (replaces the list); answers with the client. */
+  @Patch(':id')
+  async update(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string, @Body() body: UpdateClientDto) {
+    const { name, email, timezone, groups } = body;
+    if ([name, email, timezone, groups].every((v) => v === undefined)) throw new ApiError(400, 'validation_failed', 'Nothing to change: the body is empty.');
+    const client = await this.clients.update(tenant.tenantId, id, { name, email, timezone, groups });
+    if (!client) throw notFound();
+    return client;
   }
 
   @Get(':id')

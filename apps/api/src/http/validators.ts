@@ -1,6 +1,6 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 import { DateTime } from 'luxon';
-import { isValidCurrency, isValidIsoDate, isValidTimezone } from '../../../../libs/domain/src';
+import { isHttpUrl, isValidCurrency, isValidIsoDate, isValidTimezone, MINUTES_PER_DAY, tryParseTimeOfDay } from '../../../../libs/domain/src';
 
 function rule(name: string, message: string, test: (value: unknown) => boolean) {
   return (options?: ValidationOptions) => (target: object, propertyName: string) =>
@@ -19,6 +19,22 @@ export const IsInstant = rule(
   '$property must be an ISO-8601 instant with a time and an offset, e.g. 2026-03-31T22:00:00Z',
   (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && DateTime.fromISO(v).isValid,
 );
+
+/** A wall-clock time "HH:mm" from 00:00 to 23:59 (a range's start). */
+export const IsTimeOfDay = rule('isTimeOfDay', '$property must be a time "HH:mm" from 00:00 to 23:59', (v) => {
+  const minutes = tryParseTimeOfDay(v);
+  return minutes !== null && minutes < MINUTES_PER_DAY;
+});
+/** A wall-clock time "HH:mm" from 00:00 to 24:00 (a range's end; 24:00 is the end of the day). */
+export const IsEndTimeOfDay = rule('isEndTimeOfDay', '$property must be a time "HH:mm" from 00:00 to 24:00', (v) => tryParseTimeOfDay(v) !== null);
+/** An absolute http(s) URL. */
+export const IsHttpUrl = rule('isHttpUrl', '$property must be an http(s) URL', isHttpUrl);
+
+/**
+ * May be left out, but not sent as null: @IsOptional would let null through, which for a field
+ * without a "none" value would reach the domain as a 422 instead of a clear 400.
+ */
+export const OptionalNotNull = () => ValidateIf((_, value) => value !== undefined);
 
 /** A string with at least one non-space character. */
 export const NotBlank = rule('notBlank', '$property must not be blank', (v) => typeof v === 'string' && /\S/.test(v));

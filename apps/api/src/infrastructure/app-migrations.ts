@@ -50,4 +50,10 @@ export const appMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // Client groups (e.g. "VIP") decide which offerings a client sees. Membership describes a person,
+    // so it lives with the rest of the client directory, never in events.
+    id: 'app-002-client-groups',
+    sql: `ALTER TABLE clients ADD COLUMN groups text[] NOT NULL DEFAULT '{}';`,
+  },
 ];

@@ -9,6 +9,23 @@ export const offeringDecider: StreamDecider<OfferingState, OfferingEvent> = {
 };
 
 export function toOfferingView(state: Extract<OfferingState, { exists: true }>) {
-  const { offeringId, name, description, sessionCount, price, validity, status } = state;
-  return { id: offeringId, name, description, sessionCount, price, validity, status };
+  const { offeringId, name, description, sessionCount, price, validity, status, deleted } = state;
+  const { scheduleId, sessionTypeIds, maxSessionsPerWeek, visibility, reminders, feedbackRequest, cancellationPolicy } = state;
+  return {
+    id: offeringId,
+    name,
+    description,
+    sessionCount,
+    price,
+    validity,
+    scheduleId,
+    sessionTypeIds,
+    maxSessionsPerWeek,
+    visibility,
+    reminders,
+    feedbackRequest,
+    cancellationPolicy,
+    status,
+    deleted,
+  };
 }

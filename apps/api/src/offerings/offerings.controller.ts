@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nes
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { OfferingFields, OfferingState } from '../../../../libs/domain/src';
+import { OFFERING_FIELD_DEFAULTS, OfferingFields, OfferingState } from '../../../../libs/domain/src';
 import { CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
@@ -13,7 +13,7 @@ import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { CreateOfferingCommand } from './create-offering/create-offering.command';
 import { toOfferingView } from './offering-stream';
-import { CreateOfferingDto, ListOfferingsQuery as ListOfferingsParams, UpdateOfferingDto, validityFrom } from './offerings.dto';
+import { CreateOfferingDto, ListOfferingsQuery as ListOfferingsParams, offeringTermsFrom, UpdateOfferingDto, validityFrom } from './offerings.dto';
 import { GetOfferingQuery, ListOfferingsQuery } from './queries/offering.queries';
 import { UpdateOfferingCommand } from './update-offering/update-offering.command';
 
@@ -26,7 +26,11 @@ export class OfferingsController {
     private readonly queries: QueryBus,
   ) {}
 
-  /** Creates a package template ("6 sessions, 90 days, 540.00 USD"). Status defaults to active. */
+  /**
+   * Creates a package template ("6 sessions, 90 days, 540.00 USD"). Status defaults to active; booking
+   * terms left out take their defaults (any schedule and session type, no weekly cap, visible to all,
+   * no reminders, no feedback request, 24 hours notice with late cancellation and no-show forfeited).
+   */
   @Post()
   async create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateOfferingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'offering');
@@ -36,6 +40,8 @@ export class OfferingsController {
       sessionCount: body.sessionCount,
       price: { amount: body.price.amount, currency: body.price.currency },
       validity: validityFrom(body) ?? { kind: 'none' },
+      ...structuredClone(OFFERING_FIELD_DEFAULTS),
+      ...offeringTermsFrom(body),
     };
     const result = await this.commands.execute(new CreateOfferingCommand(id, fields, body.status ?? 'active', commandContext(tenant, req)));
     res.setHeader('Location', `/v1/offerings/${id}`);
@@ -51,17 +57,23 @@ export class OfferingsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { validityDays, expiresOn, noExpiry, status, price, ...rest } = body;
+    const { name, description, sessionCount, status, price } = body;
     // DTO instances carry every declared field (undefined when not sent): keep only what was sent.
-    const changes = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)) as Partial<OfferingFields>;
+    const changes: Partial<OfferingFields> = Object.fromEntries(
+      Object.entries({ name, description, sessionCount }).filter(([, value]) => value !== undefined),
+    );
     if (price) changes.price = { amount: price.amount, currency: price.currency };
-    const validity = validityFrom({ validityDays, expiresOn, noExpiry });
+    const validity = validityFrom(body);
     if (validity) changes.validity = validity;
+    Object.assign(changes, offeringTermsFrom(body));
     if (Object.keys(changes).length === 0 && !status) throw new ApiError(400, 'validation_failed', 'Nothing to change: the body is empty.');
     return respond(res, await this.commands.execute(new UpdateOfferingCommand(id, changes, status, commandContext(tenant, req))));
   }
 
-  /** The offering with what has been sold from it (packages, credits granted, used, refunded, forfeited). */
+  /**
+   * The offering with what has been sold from it (packages, credits granted, used, refunded, forfeited).
+   * A deleted offering is still found, with deleted: true, so past packages can show what they were sold from.
+   */
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
     const offering = await this.queries.execute(new GetOfferingQuery(tenant.tenantId, id));
@@ -69,9 +81,17 @@ export class OfferingsController {
     return offering;
   }
 
+  /** Newest first; deleted offerings only with ?includeDeleted=true. */
   @Get()
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListOfferingsParams) {
-    return this.queries.execute(new ListOfferingsQuery(tenant.tenantId, { status: query.status, cursor: query.cursor, limit: query.limit ?? 20 }));
+    return this.queries.execute(
+      new ListOfferingsQuery(tenant.tenantId, {
+        status: query.status,
+        includeDeleted: query.includeDeleted === 'true',
+        cursor: query.cursor,
+        limit: query.limit ?? 20,
+      }),
+    );
   }
 }
 

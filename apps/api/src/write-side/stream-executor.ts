@@ -65,26 +65,7 @@ export class StreamExecutor {
       if (events.length === 0) return { state, events: [], position: last?.position ?? null };
       try {
         const result = await this.eventStore.append([
-          {
-            streamId,
-            expectedVersion: stored.length,
-            events: events.map((event, index) => ({
-              eventId: context.idempotencyKey
-                ? uuidv5(`${context.tenantId}\n${context.idempotencyKey}\n${streamId}\n${stored.length + index}`, EVENT_ID_NAMESPACE)
-                : uuidv7(),
-              type: event.type,
-              schemaVersion: CURRENT_SCHEMA_VERSION[event.type] ?? 1,
-              data: event.data,
-              metadata: {
-                tenantId: context.tenantId,
-                actor: context.actor,
-                correlationId: context.correlationId,
-                causationId: null,
-                idempotencyKey: context.idempotencyKey,
-                occurredAt: now,
-              },
-            })),
-          },
+          { streamId, expectedVersion: stored.length, events: toNewEvents(context, streamId, stored.length, events, now) },
         ]);
         this.runner.nudge();
         return { state: events.reduce(decider.evolve, state), events, position: result.lastPosition };
@@ -96,4 +77,27 @@ export class StreamExecutor {
       }
     }
   }
+}
+
+/**
+ * Events as the store takes them. Under an idempotency key the ids derive from the key, the stream
+ * and the version, so a retried command after a crash writes the same ids (and the store dedupes).
+ */
+export function toNewEvents(context: CommandContext, streamId: string, fromVersion: number, events: DomainEvent[], now: string) {
+  return events.map((event, index) => ({
+    eventId: context.idempotencyKey
+      ? uuidv5(`${context.tenantId}\n${context.idempotencyKey}\n${streamId}\n${fromVersion + index}`, EVENT_ID_NAMESPACE)
+      : uuidv7(),
+    type: event.type,
+    schemaVersion: CURRENT_SCHEMA_VERSION[event.type] ?? 1,
+    data: event.data,
+    metadata: {
+      tenantId: context.tenantId,
+      actor: context.actor,
+      correlationId: context.correlationId,
+      causationId: null,
+      idempotencyKey: context.idempotencyKey,
+      occurredAt: now,
+    },
+  }));
 }

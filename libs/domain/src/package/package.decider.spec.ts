@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { OfferingState } from '../offering/offering.decider';
+import { OFFERING_FIELD_DEFAULTS } from '../offering/offering.events';
 import { DOMAIN_ERRORS, DomainError, DomainErrorCode } from '../shared/domain-error';
 import { DecisionContext } from '../shared/event';
 import { codesRaisedIn, exercisedCodes, givenWhenThen, seededRandom } from '../testing/given-when-then';
@@ -53,7 +54,7 @@ const redeemed = (redemptionId: string, value: number, creditKind: CreditKind = 
 /** `value`: exactly what the reversed redemption took. */
 const reversed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid'): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value },
+  data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value, rule: null },
 });
 /** `value`: what the removed paid credits were worth (0 when adding, or removing only goodwill). */
 const adjusted = (delta: number, paidDelta: number, goodwillDelta: number, value: number): PackageEvent => ({
@@ -103,6 +104,8 @@ const offering = (overrides: Partial<Extract<OfferingState, { exists: true }>> =
   sessionCount: 3,
   price: EUR(1000),
   validity: { kind: 'days', days: 30 },
+  ...OFFERING_FIELD_DEFAULTS,
+  deleted: false,
   ...overrides,
 });
 const purchase = (off: OfferingState = offering(), method: PaymentMethod = 'card'): PackageCommand => ({
@@ -179,6 +182,10 @@ describe('PurchasePackage', () => {
 
   it.each(['draft', 'paused', 'archived'] as const)('only an active offering can be sold, not a %s one: offering_not_active', (status) => {
     given([]).when(purchase(offering({ status })), at(PURCHASED_AT)).thenFails('offering_not_active');
+  });
+
+  it.each(['active', 'archived'] as const)('a deleted offering is never sold, even if it was %s: offering_deleted', (status) => {
+    given([]).when(purchase(offering({ status, deleted: true })), at(PURCHASED_AT)).thenFails('offering_deleted');
   });
 
   it('a package is purchased once: package_already_exists', () => {

@@ -32,7 +32,24 @@ export interface PackageSnapshot {
   creditsForfeited: number;
   purchasedAt: string;
   expiresAt: string | null;
-  redemptions: Record<string, { creditKind: CreditKind; value: number; reversed: boolean }>;
+  redemptions: Record<string, Redemption>;
+}
+
+export interface Redemption {
+  creditKind: CreditKind;
+  value: number;
+  reversed: boolean;
+  sessionAt: string;
+  bookingId: string | null;
+}
+
+/** The booking rules a package's offering imposes, passed in by the booking flow (its current configuration). */
+export interface BookingLimits {
+  /** The offering's current session count: bookings beyond it are refused even if credits remain. */
+  offeringSessionCount: number;
+  /** Max booked sessions per week (Monday to Sunday in `timezone`, the client's), or null. */
+  maxSessionsPerWeek: number | null;
+  timezone: string;
 }
 
 export type PackageState = { exists: false } | PackageSnapshot;
@@ -50,6 +67,10 @@ export type PackageCommand =
     }
   | { type: 'RedeemSession'; redemptionId: string; bookingId: string | null; serviceId: string | null; note: string | null; sessionAt: string | null }
   | { type: 'ReverseRedemption'; redemptionId: string; reason: string }
+  | { type: 'RedeemForBooking'; bookingId: string; serviceId: string; sessionAt: string; limits: BookingLimits }
+  | { type: 'RescheduleBookedSession'; bookingId: string; sessionAt: string; limits: BookingLimits }
+  | { type: 'ReturnBookedCredit'; bookingId: string; rule: string; reason: string }
+  | { type: 'ForfeitBookedCredit'; bookingId: string; cause: 'late_cancellation' | 'no_show'; rule: string }
   | { type: 'AdjustCredits'; delta: number; reason: string }
   | { type: 'ChangeExpiry'; expiresAt: string | null; reason: string }
   | { type: 'ExpirePackage' }
@@ -96,16 +117,68 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
         },
       ];
     }
-    case 'ReverseRedemption': {
+    case 'ReverseRedemption':
+    case 'ReturnBookedCredit': {
       assertReason(command.reason);
-      const redemption = state.redemptions[command.redemptionId];
-      if (!redemption) throw new DomainError('redemption_not_found', `No redemption ${command.redemptionId} on this package.`);
+      const redemptionId = command.type === 'ReverseRedemption' ? command.redemptionId : command.bookingId;
+      const redemption = state.redemptions[redemptionId];
+      if (!redemption) throw new DomainError('redemption_not_found', `No redemption ${redemptionId} on this package.`);
       if (redemption.reversed) throw new DomainError('redemption_already_reversed', 'This redemption was already reversed.');
       assertUsable(state, ctx);
       return [
         {
           type: 'RedemptionReversed',
-          data: { ...refOf(state), redemptionId: command.redemptionId, reason: command.reason, creditKind: redemption.creditKind, value: redemption.value },
+          data: {
+            ...refOf(state),
+            redemptionId,
+            reason: command.reason,
+            creditKind: redemption.creditKind,
+            value: redemption.value,
+            rule: command.type === 'ReturnBookedCredit' ? command.rule : null,
+          },
+        },
+      ];
+    }
+    case 'RedeemForBooking': {
+      assertUsable(state, ctx);
+      if (state.redemptions[command.bookingId]) throw new DomainError('redemption_already_exists', `Booking ${command.bookingId} already redeemed a credit.`);
+      if (creditsRemaining(state) === 0) throw new DomainError('no_credits_left', 'This package has no credits left.');
+      assertBookable(state, command.sessionAt, command.limits, null);
+      const creditKind: CreditKind = state.paidRemaining > 0 ? 'paid' : 'goodwill';
+      return [
+        {
+          type: 'SessionRedeemed',
+          data: {
+            ...refOf(state),
+            redemptionId: command.bookingId,
+            bookingId: command.bookingId,
+            serviceId: command.serviceId,
+            note: null,
+            sessionAt: command.sessionAt,
+            creditKind,
+            value: creditKind === 'paid' ? valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, 1) : 0,
+          },
+        },
+      ];
+    }
+    case 'RescheduleBookedSession': {
+      const redemption = activeBookedRedemption(state, command.bookingId);
+      assertUsable(state, ctx);
+      if (redemption.sessionAt === command.sessionAt) return [];
+      assertBookable(state, command.sessionAt, command.limits, command.bookingId);
+      return [
+        {
+          type: 'SessionRescheduled',
+          data: { ...refOf(state), redemptionId: command.bookingId, bookingId: command.bookingId, previousSessionAt: redemption.sessionAt, sessionAt: command.sessionAt },
+        },
+      ];
+    }
+    case 'ForfeitBookedCredit': {
+      const redemption = activeBookedRedemption(state, command.bookingId);
+      return [
+        {
+          type: 'SessionForfeited',
+          data: { ...refOf(state), redemptionId: command.bookingId, bookingId: command.bookingId, cause: command.cause, rule: command.rule, value: redemption.value },
         },
       ];
     }
@@ -200,6 +273,7 @@ function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackag
   if (state.exists) throw new DomainError('package_already_exists', 'This package already exists.');
   const offering = command.offering;
   if (!offering.exists) throw new DomainError('offering_not_found', 'Offering not found.');
+  if (offering.deleted) throw new DomainError('offering_deleted', 'The offering was deleted; it can no longer be sold.');
   if (offering.status !== 'active') throw new DomainError('offering_not_active', `The offering is ${offering.status}; only active offerings can be sold.`);
   const expiresAt = computeExpiresAt(offering.validity, ctx.now, ctx.timezone);
   if (expiresAt !== null && Date.parse(expiresAt) <= Date.parse(ctx.now)) {
@@ -222,6 +296,44 @@ function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackag
       },
     },
   ];
+}
+
+/**
+ * Rules a booked session must meet on top of having a credit: before expiry, within the offering's
+ * current session count (a reduced count refuses new bookings but keeps existing ones), and within
+ * the weekly cap in the client's zone. `excluding`: the booking being moved, when rescheduling
+ * (it already counts against the session count).
+ */
+function assertBookable(state: PackageSnapshot, sessionAt: string, limits: BookingLimits, excluding: string | null): void {
+  if (state.expiresAt !== null && Date.parse(sessionAt) >= Date.parse(state.expiresAt)) {
+    throw new DomainError('session_after_expiry', `The session is at or after the package's expiry (${state.expiresAt}).`);
+  }
+  const goodwillGranted = state.creditsTotal - state.paidCredits;
+  if (excluding === null && state.creditsUsed >= limits.offeringSessionCount + goodwillGranted) {
+    throw new DomainError('booking_limit_reached', `The offering now allows ${limits.offeringSessionCount} sessions per package and this package has used ${state.creditsUsed}.`);
+  }
+  if (limits.maxSessionsPerWeek !== null) {
+    const week = weekOf(sessionAt, limits.timezone);
+    const booked = Object.entries(state.redemptions).filter(
+      ([id, r]) => !r.reversed && id !== excluding && weekOf(r.sessionAt, limits.timezone) === week,
+    ).length;
+    if (booked >= limits.maxSessionsPerWeek) {
+      throw new DomainError('weekly_limit_reached', `This package allows ${limits.maxSessionsPerWeek} sessions per week and that week already has ${booked}.`);
+    }
+  }
+}
+
+/** ISO week (Monday start) of an instant in a zone, e.g. "2026-W14". */
+function weekOf(instant: string, zone: string): string {
+  const local = DateTime.fromISO(instant, { zone: 'utc' }).setZone(zone);
+  return `${local.weekYear}-W${local.weekNumber}`;
+}
+
+function activeBookedRedemption(state: PackageSnapshot, bookingId: string): Redemption {
+  const redemption = state.redemptions[bookingId];
+  if (!redemption || redemption.bookingId !== bookingId) throw new DomainError('redemption_not_found', `No redemption for booking ${bookingId} on this package.`);
+  if (redemption.reversed) throw new DomainError('redemption_already_reversed', 'The credit of this booking was already returned.');
+  return redemption;
 }
 
 function refOf(state: PackageSnapshot) {
@@ -268,14 +380,21 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
       return {
         ...moveCredit(state, event.data.creditKind, -1, -event.data.value),
         creditsUsed: state.creditsUsed + 1,
-        redemptions: { ...state.redemptions, [event.data.redemptionId]: { creditKind: event.data.creditKind, value: event.data.value, reversed: false } },
+        redemptions: {
+          ...state.redemptions,
+          [event.data.redemptionId]: { creditKind: event.data.creditKind, value: event.data.value, reversed: false, sessionAt: event.data.sessionAt, bookingId: event.data.bookingId },
+        },
       };
     case 'RedemptionReversed':
       return {
         ...moveCredit(state, event.data.creditKind, +1, event.data.value),
         creditsUsed: state.creditsUsed - 1,
-        redemptions: { ...state.redemptions, [event.data.redemptionId]: { creditKind: event.data.creditKind, value: event.data.value, reversed: true } },
+        redemptions: { ...state.redemptions, [event.data.redemptionId]: { ...state.redemptions[event.data.redemptionId], reversed: true } },
       };
+    case 'SessionRescheduled':
+      return { ...state, redemptions: { ...state.redemptions, [event.data.redemptionId]: { ...state.redemptions[event.data.redemptionId], sessionAt: event.data.sessionAt } } };
+    case 'SessionForfeited':
+      return state;
     case 'CreditsAdjusted':
       return {
         ...state,
@@ -310,7 +429,7 @@ function moveCredit(state: PackageSnapshot, kind: CreditKind, delta: number, val
 }
 
 /** Instants in events are always UTC ISO-8601 with milliseconds, so equal instants compare equal. */
-function normaliseInstant(value: string, field: string): string {
+export function normaliseInstant(value: string, field: string): string {
   const parsed = DateTime.fromISO(value, { setZone: true });
   // An offset is required: without one the instant would depend on the server's time zone.
   if (!parsed.isValid || !/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(value)) throw new DomainError('invalid_instant', `${field} must be an ISO-8601 instant with a time and offset.`);

@@ -48,9 +48,26 @@ export type SessionRedeemed = {
     value: number;
   };
 };
+/**
+ * `rule`: which policy returned the credit when a booking was cancelled or missed
+ * (see BOOKING_CREDIT_RULES); null for a manual reversal.
+ */
 export type RedemptionReversed = {
   type: 'RedemptionReversed';
-  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind; value: number };
+  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind; value: number; rule: string | null };
+};
+/** A booked session moved to another time; the credit stays redeemed. */
+export type SessionRescheduled = {
+  type: 'SessionRescheduled';
+  data: PackageRef & { redemptionId: string; bookingId: string; previousSessionAt: string; sessionAt: string };
+};
+/**
+ * A booked credit stays used although the session did not happen (late cancellation or no-show),
+ * by `rule`. No credit moves: this records why the redemption was not reversed.
+ */
+export type SessionForfeited = {
+  type: 'SessionForfeited';
+  data: PackageRef & { redemptionId: string; bookingId: string; cause: 'late_cancellation' | 'no_show'; rule: string; value: number };
 };
 export type CreditsAdjusted = {
   type: 'CreditsAdjusted';
@@ -75,6 +92,8 @@ export type PackageEvent =
   | PackagePurchased
   | SessionRedeemed
   | RedemptionReversed
+  | SessionRescheduled
+  | SessionForfeited
   | CreditsAdjusted
   | ExpiryChanged
   | PackageExpired

@@ -2,6 +2,7 @@ import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideOffering, OfferingFields, OfferingState, OfferingStatus } from '../../../../../libs/domain/src';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
+import { unknownReference } from '../offering-references';
 import { offeringDecider, offeringStreamId } from '../offering-stream';
 
 export class CreateOfferingCommand extends Command<Decided<OfferingState>> {
@@ -19,9 +20,12 @@ export class CreateOfferingCommand extends Command<Decided<OfferingState>> {
 export class CreateOfferingHandler implements ICommandHandler<CreateOfferingCommand> {
   constructor(private readonly streams: StreamExecutor) {}
 
-  execute({ offeringId, fields, status, context }: CreateOfferingCommand) {
-    return this.streams.execute(offeringStreamId(offeringId), offeringDecider, context, (state) =>
-      decideOffering({ type: 'CreateOffering', offeringId, fields, status }, state),
-    );
+  async execute({ offeringId, fields, status, context }: CreateOfferingCommand) {
+    const unknown = await unknownReference(this.streams, context.tenantId, fields);
+    return this.streams.execute(offeringStreamId(offeringId), offeringDecider, context, (state) => {
+      const events = decideOffering({ type: 'CreateOffering', offeringId, fields, status }, state);
+      if (unknown) throw unknown;
+      return events;
+    });
   }
 }

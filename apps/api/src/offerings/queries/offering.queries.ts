@@ -20,7 +20,7 @@ export class GetOfferingQuery extends Query<OfferingSummary | null> {
 export class ListOfferingsQuery extends Query<{ items: OfferingSummary[]; nextCursor: string | null }> {
   constructor(
     readonly tenantId: string,
-    readonly filter: { status?: string; cursor?: string; limit: number },
+    readonly filter: { status?: string; includeDeleted: boolean; cursor?: string; limit: number },
   ) {
     super();
   }
@@ -42,7 +42,7 @@ export class ListOfferingsHandler implements IQueryHandler<ListOfferingsQuery> {
 
   async execute({ tenantId, filter }: ListOfferingsQuery) {
     const docs = await this.readStore.find<OfferingDocument>(OFFERINGS, tenantId, {
-      where: filter.status ? { status: filter.status } : {},
+      where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.includeDeleted ? {} : { deleted: false }) },
       order: 'desc',
       after: filter.cursor,
       limit: filter.limit + 1,

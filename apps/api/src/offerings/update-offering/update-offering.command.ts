@@ -2,6 +2,7 @@ import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideOffering, evolveOffering, OfferingFields, OfferingState, OfferingStatus } from '../../../../../libs/domain/src';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
+import { unknownReference } from '../offering-references';
 import { offeringDecider, offeringStreamId } from '../offering-stream';
 
 /** Field changes and/or a status change (at least one), decided together and appended atomically. */
@@ -20,9 +21,11 @@ export class UpdateOfferingCommand extends Command<Decided<OfferingState>> {
 export class UpdateOfferingHandler implements ICommandHandler<UpdateOfferingCommand> {
   constructor(private readonly streams: StreamExecutor) {}
 
-  execute({ offeringId, changes, status, context }: UpdateOfferingCommand) {
+  async execute({ offeringId, changes, status, context }: UpdateOfferingCommand) {
+    const unknown = await unknownReference(this.streams, context.tenantId, changes);
     return this.streams.execute(offeringStreamId(offeringId), offeringDecider, context, (state) => {
       const updated = Object.keys(changes).length ? decideOffering({ type: 'UpdateOffering', changes }, state) : [];
+      if (unknown) throw unknown;
       const afterUpdate = updated.reduce(evolveOffering, state);
       const statusChanged = status ? decideOffering({ type: 'ChangeOfferingStatus', status }, afterUpdate) : [];
       return [...updated, ...statusChanged];

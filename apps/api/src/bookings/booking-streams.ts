@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import {
+  BookingClient,
+  BookingDecision,
+  BookingEvent,
+  BookingState,
+  BookingTarget,
+  DomainError,
+  evolveBooking,
+  evolveScheduleDay,
+  initialBookingState,
+  initialScheduleDayState,
+  ScheduleDayEvent,
+  ScheduleDayState,
+  scheduleDayStreamId,
+} from '../../../../libs/domain/src';
+import { ClientDirectory } from '../clients/client-directory';
+import { ApiError } from '../http/problem';
+import { packageStreamId } from '../packages/package-stream';
+import { scheduleDecider, scheduleStreamId } from '../schedules/schedule-stream';
+import { sessionTypeDecider, sessionTypeStreamId } from '../session-types/session-type-stream';
+import { StreamDecider } from '../write-side/stream-executor';
+import { UnitOfWork } from '../write-side/unit-of-work';
+
+export const bookingStreamId = (bookingId: string) => `booking-${bookingId}`;
+
+export const bookingDecider: StreamDecider<BookingState, BookingEvent> = { initialState: initialBookingState, evolve: evolveBooking };
+export const scheduleDayDecider: StreamDecider<ScheduleDayState, ScheduleDayEvent> = {
+  initialState: initialScheduleDayState,
+  evolve: evolveScheduleDay,
+};
+
+/** Loading what a booking decision reads, and staging what it decided, for the booking commands. */
+@Injectable()
+export class BookingStreams {
+  constructor(private readonly clients: ClientDirectory) {}
+
+  /** The schedule and session type as configured now; unknown (or another tenant's) → 404. */
+  async loadTarget(unit: UnitOfWork, scheduleId: string, sessionTypeId: string): Promise<BookingTarget> {
+    const { state: schedule } = await unit.load(scheduleStreamId(scheduleId), scheduleDecider);
+    if (!schedule.exists) throw new DomainError('schedule_not_found', 'Schedule not found.');
+    const { state: sessionType } = await unit.load(sessionTypeStreamId(sessionTypeId), sessionTypeDecider);
+    if (!sessionType.exists) throw new DomainError('session_type_not_found', 'Session type not found.');
+    return { scheduleId, schedule, sessionTypeId, sessionType };
+  }
+
+  async loadClient(tenantId: string, clientId: string): Promise<BookingClient> {
+    const client = await this.clients.get(tenantId, clientId);
+    if (!client) throw new ApiError(422, 'client_not_found', `No client ${clientId} in this business.`);
+    return { clientId, groups: client.groups, timezone: client.timezone };
+  }
+
+  /** Stages each stream's events; the day streams must have been loaded (their keys are `${scheduleId}/${date}`). */
+  stage(unit: UnitOfWork, bookingId: string, packageId: string, decision: BookingDecision): void {
+    unit.stage(bookingStreamId(bookingId), decision.booking);
+    for (const [key, events] of Object.entries(decision.days)) {
+      const [scheduleId, date] = key.split('/');
+      unit.stage(scheduleDayStreamId(scheduleId, date), events);
+    }
+    unit.stage(packageStreamId(packageId), decision.package);
+  }
+}
+
+/** A booking as the API shows it. */
+export function toBookingView(state: Extract<BookingState, { exists: true }>) {
+  const { exists: _, bookingId, credit, ...rest } = state;
+  return { id: bookingId, ...rest, creditOutcome: credit?.creditOutcome ?? null, rule: credit?.rule ?? null };
+}

@@ -1,0 +1,88 @@
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Position } from '../../../../libs/event-store/src/event-store.port';
+import { CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
+import { newId } from '../http/new-id';
+import { ApiError } from '../http/problem';
+import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { UuidParam } from '../http/uuid-param';
+import { toUtcInstant } from '../http/validators';
+import { commandContext } from '../write-side/command-context';
+import { toBookingView } from './booking-streams';
+import { AttendanceDto, CancelBookingDto, ListBookingsQuery, PlaceBookingDto, RescheduleBookingDto } from './bookings.dto';
+import { BookingChange, ChangeBookingCommand } from './change-booking/change-booking.command';
+import { BookingResult, PlaceBookingCommand } from './place-booking/place-booking.command';
+import { BookingReader } from './queries/booking-reader';
+
+const notFound = () => new ApiError(404, 'booking_not_found', 'Booking not found.');
+
+@ApiTags('bookings')
+@ApiBearerAuth()
+@Controller('v1/bookings')
+export class BookingsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly reader: BookingReader,
+  ) {}
+
+  /**
+   * Books an offered slot for a client and redeems one credit, atomically. Without `packageId` the
+   * client's usable package that expires first is used (409 no_usable_package if none).
+   */
+  @Post()
+  async place(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PlaceBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const id = newId(req, 'booking');
+    const request = { clientId: body.clientId, scheduleId: body.scheduleId, sessionTypeId: body.sessionTypeId, start: body.start, packageId: body.packageId ?? null };
+    const outcome = await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(tenant, req)));
+    res.setHeader('Location', `/v1/bookings/${id}`);
+    return respond(res, outcome);
+  }
+
+  @Get()
+  list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListBookingsQuery) {
+    const { after: _, limit, from, to, ...filter } = query;
+    return this.reader.list(tenant.tenantId, { ...filter, from: from && toUtcInstant(from), to: to && toUtcInstant(to), limit: limit ?? 20 });
+  }
+
+  @Get(':id')
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+    const booking = await this.reader.get(tenant.tenantId, id);
+    if (!booking) throw notFound();
+    return booking;
+  }
+
+  /** Cancels: at least the notice window before, the credit returns; later, the offering's policy decides. */
+  @Post(':id/cancellations')
+  cancel(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: CancelBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.change(tenant, id, { type: 'cancel', reason: body.reason ?? null, by: body.byBusiness ? 'business' : 'client' }, req, res);
+  }
+
+  /** Moves the booking to another offered slot, until the notice window; the credit stays redeemed. */
+  @Post(':id/reschedules')
+  reschedule(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: RescheduleBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.change(tenant, id, { type: 'reschedule', start: body.start, scheduleId: body.scheduleId ?? null }, req, res);
+  }
+
+  /** Staff marks attended or no-show once the session has started; a no-show follows the offering's policy. */
+  @Post(':id/attendance')
+  attendance(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: AttendanceDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.change(tenant, id, { type: 'attendance', attendance: body.attendance }, req, res);
+  }
+
+  private async change(tenant: TenantPrincipal, id: string, change: BookingChange, req: Request, res: Response) {
+    return respond(res, await this.commands.execute(new ChangeBookingCommand(id, change, commandContext(tenant, req))));
+  }
+}
+
+/** The booking with the package's balance after it ("session 2 of 6"). */
+function respond(res: Response, outcome: { result: BookingResult; position: Position | null }) {
+  if (outcome.position) sendPosition(res, outcome.position);
+  const { booking, pkg } = outcome.result;
+  const credits = pkg.exists
+    ? { creditsTotal: pkg.creditsTotal, creditsUsed: pkg.creditsUsed, creditsRemaining: pkg.paidRemaining + pkg.goodwillRemaining, expiresAt: pkg.expiresAt }
+    : null;
+  return { ...toBookingView(booking), package: credits };
+}

@@ -1,0 +1,64 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { ReadYourWritesQuery } from '../http/read-your-writes';
+import { IsCalendarDate, IsInstant, IsTimezone, NotBlank } from '../http/validators';
+
+export class PlaceBookingDto {
+  @ApiProperty() @IsUUID() clientId!: string;
+  @ApiProperty() @IsUUID() scheduleId!: string;
+  @ApiProperty() @IsUUID() sessionTypeId!: string;
+  @ApiProperty({ description: 'Start of an offered slot (an instant with offset, as GET …/slots lists it)', example: '2026-12-01T15:00:00Z' })
+  @IsInstant()
+  start!: string;
+  @ApiPropertyOptional({ description: 'The package to use; omitted: the client’s usable package that expires first' })
+  @IsOptional()
+  @IsUUID()
+  packageId?: string;
+}
+
+export class CancelBookingDto {
+  @ApiPropertyOptional({ example: 'Client is ill' }) @IsOptional() @IsString() @Length(1, 500) @NotBlank() reason?: string;
+  @ApiPropertyOptional({ description: 'The business cancels: the credit returns whatever the notice (staff/admin only)', default: false })
+  @IsOptional()
+  @IsBoolean()
+  byBusiness?: boolean;
+}
+
+export class RescheduleBookingDto {
+  @ApiProperty({ description: 'Start of the new slot', example: '2026-12-02T15:00:00Z' }) @IsInstant() start!: string;
+  @ApiPropertyOptional({ description: 'Another schedule offering the same session type (default: the same schedule)' })
+  @IsOptional()
+  @IsUUID()
+  scheduleId?: string;
+}
+
+export class AttendanceDto {
+  @ApiProperty({ enum: ['attended', 'no_show'] }) @IsIn(['attended', 'no_show']) attendance!: 'attended' | 'no_show';
+}
+
+const STATUSES = ['booked', 'cancelled', 'attended', 'no_show'] as const;
+
+export class ListBookingsQuery extends ReadYourWritesQuery {
+  @ApiPropertyOptional() @IsOptional() @IsUUID() clientId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() scheduleId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() offeringId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() packageId?: string;
+  @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: (typeof STATUSES)[number];
+  @ApiPropertyOptional({ description: 'Sessions starting at or after this instant' }) @IsOptional() @IsInstant() from?: string;
+  @ApiPropertyOptional({ description: 'Sessions starting before this instant' }) @IsOptional() @IsInstant() to?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
+  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+}
+
+export const MAX_SLOT_RANGE_DAYS = 62;
+
+export class SlotsQuery extends ReadYourWritesQuery {
+  @ApiProperty({ description: 'First local date (viewer’s zone)', example: '2026-12-01' }) @IsCalendarDate() from!: string;
+  @ApiProperty({ description: `Last local date, inclusive (at most ${MAX_SLOT_RANGE_DAYS} days after from)`, example: '2026-12-28' }) @IsCalendarDate() to!: string;
+  @ApiPropertyOptional({ description: 'Viewer’s IANA zone for the dates and local times (default: the schedule’s)' }) @IsOptional() @IsTimezone() timezone?: string;
+}
+
+export class ScheduleSlotsQuery extends SlotsQuery {
+  @ApiPropertyOptional({ description: 'Only this session type (default: every session type on the schedule)' }) @IsOptional() @IsUUID() sessionTypeId?: string;
+}

@@ -1,0 +1,85 @@
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import {
+  BookingDecision,
+  BookingState,
+  cancelBooking,
+  DomainError,
+  localDateOf,
+  markAttendance,
+  normaliseInstant,
+  rescheduleBooking,
+  scheduleDayStreamId,
+} from '../../../../../libs/domain/src';
+import { Position } from '../../../../../libs/event-store/src/event-store.port';
+import { offeringDecider, offeringStreamId } from '../../offerings/offering-stream';
+import { packageDecider, packageStreamId } from '../../packages/package-stream';
+import { TenantDirectory } from '../../tenants/tenant-directory';
+import { CommandContext } from '../../write-side/command-context';
+import { UnitOfWorkExecutor } from '../../write-side/unit-of-work';
+import { bookingDecider, bookingStreamId, BookingStreams, scheduleDayDecider } from '../booking-streams';
+import { BookingResult } from '../place-booking/place-booking.command';
+
+export type BookingChange =
+  | { type: 'cancel'; reason: string | null; by: 'client' | 'business' | 'offering_deleted' }
+  | { type: 'reschedule'; start: string; scheduleId: string | null }
+  | { type: 'attendance'; attendance: 'attended' | 'no_show' };
+
+/** Cancels, reschedules or marks attendance of a booking: booking, schedule day(s) and package change together. */
+export class ChangeBookingCommand extends Command<{ result: BookingResult; position: Position | null }> {
+  constructor(
+    readonly bookingId: string,
+    readonly change: BookingChange,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ChangeBookingCommand)
+export class ChangeBookingHandler implements ICommandHandler<ChangeBookingCommand> {
+  constructor(
+    private readonly units: UnitOfWorkExecutor,
+    private readonly streams: BookingStreams,
+    private readonly tenants: TenantDirectory,
+  ) {}
+
+  async execute({ bookingId, change, context }: ChangeBookingCommand) {
+    const { timezone } = await this.tenants.get(context.tenantId);
+    return this.units.run(context, async (unit): Promise<BookingResult> => {
+      const loaded = await unit.load(bookingStreamId(bookingId), bookingDecider);
+      const booking = loaded.state;
+      if (!booking.exists) throw new DomainError('booking_not_found', 'Booking not found.');
+      const { state: pkg } = await unit.load(packageStreamId(booking.packageId), packageDecider);
+      if (loaded.seenKey) return { booking, pkg }; // a retry of this very change: answer as it stands
+      const { state: offering } = await unit.load(offeringStreamId(booking.offeringId), offeringDecider);
+      const ctx = { now: unit.now, timezone };
+      const loadDay = async (scheduleId: string, date: string) => (await unit.load(scheduleDayStreamId(scheduleId, date), scheduleDayDecider)).state;
+
+      let decision: BookingDecision;
+      switch (change.type) {
+        case 'cancel':
+          decision = cancelBooking({ booking, pkg, offering, day: await loadDay(booking.scheduleId, booking.date) }, change, ctx);
+          break;
+        case 'attendance':
+          decision = markAttendance({ booking, pkg, offering }, change, ctx);
+          break;
+        case 'reschedule': {
+          const scheduleId = change.scheduleId ?? booking.scheduleId;
+          const target = await this.streams.loadTarget(unit, scheduleId, booking.sessionTypeId);
+          const client = await this.streams.loadClient(context.tenantId, booking.clientId);
+          const start = normaliseInstant(change.start, 'start');
+          const day = await loadDay(booking.scheduleId, booking.date);
+          const newDay = await loadDay(scheduleId, localDateOf(start, target.schedule.timezone));
+          decision = rescheduleBooking({ booking, pkg, offering, day, newDay, target, client }, { start }, ctx);
+          break;
+        }
+      }
+      this.streams.stage(unit, bookingId, booking.packageId, decision);
+      return {
+        booking: decision.booking.reduce(bookingDecider.evolve, booking as BookingState) as BookingResult['booking'],
+        pkg: decision.package.reduce(packageDecider.evolve, pkg),
+      };
+    });
+  }
+}
+

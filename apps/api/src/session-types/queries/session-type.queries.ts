@@ -1,0 +1,53 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
+import { SESSION_TYPES, SessionTypeDocument } from '../../../../../projections';
+import { READ_STORE } from '../../tokens';
+
+export type SessionTypeSummary = Omit<SessionTypeDocument, 'tenantId'>;
+
+const present = ({ tenantId: _, ...sessionType }: SessionTypeDocument): SessionTypeSummary => sessionType;
+
+export class GetSessionTypeQuery extends Query<SessionTypeSummary | null> {
+  constructor(
+    readonly tenantId: string,
+    readonly sessionTypeId: string,
+  ) {
+    super();
+  }
+}
+
+export class ListSessionTypesQuery extends Query<{ items: SessionTypeSummary[]; nextCursor: string | null }> {
+  constructor(
+    readonly tenantId: string,
+    readonly filter: { status?: string; cursor?: string; limit: number },
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetSessionTypeQuery)
+export class GetSessionTypeHandler implements IQueryHandler<GetSessionTypeQuery> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ tenantId, sessionTypeId }: GetSessionTypeQuery) {
+    const document = await this.readStore.get<SessionTypeDocument>({ collection: SESSION_TYPES, tenantId, id: sessionTypeId });
+    return document && present(document);
+  }
+}
+
+@QueryHandler(ListSessionTypesQuery)
+export class ListSessionTypesHandler implements IQueryHandler<ListSessionTypesQuery> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ tenantId, filter }: ListSessionTypesQuery) {
+    const docs = await this.readStore.find<SessionTypeDocument>(SESSION_TYPES, tenantId, {
+      where: filter.status ? { status: filter.status } : {},
+      order: 'desc',
+      after: filter.cursor,
+      limit: filter.limit + 1,
+    });
+    const items = docs.slice(0, filter.limit).map((d) => present(d.data));
+    return { items, nextCursor: docs.length > filter.limit ? items[items.length - 1].id : null };
+  }
+}

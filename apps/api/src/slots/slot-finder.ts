@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import {
+  BookingTarget,
+  checkSlot,
+  datesBetween,
+  ScheduleState,
+  slotsOn,
+} from '../../../../libs/domain/src';
+import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+import { SCHEDULE_DAYS, scheduleDayDocumentId, ScheduleDayDocument } from '../../../../projections';
+import { sessionTypeDecider, sessionTypeStreamId } from '../session-types/session-type-stream';
+import { Clock, CLOCK, READ_STORE } from '../tokens';
+import { StreamExecutor } from '../write-side/stream-executor';
+import { scheduleDecider, scheduleStreamId } from '../schedules/schedule-stream';
+
+export interface AvailableSlot {
+  scheduleId: string;
+  sessionTypeId: string;
+  start: string;
+  end: string;
+  /** Start and end in the viewer's zone, with offset. */
+  localStart: string;
+  localEnd: string;
+  seatsLeft: number;
+  capacity: number;
+}
+
+
+/**
+ * Bookable slots: the schedule's offered times (hours, overrides, duration, buffer) minus what its
+ * bookings, lead times and daily caps rule out, evaluated with the same checks the booking decider
+ * uses. Bookings come from the schedule-days read model, so a slot shown free can still be refused
+ * at booking time if someone took it a moment earlier (the stream decides).
+ */
+@Injectable()
+export class SlotFinder {
+  constructor(
+    private readonly streams: StreamExecutor,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async loadSchedule(tenantId: string, scheduleId: string) {
+    return (await this.streams.load(scheduleStreamId(scheduleId), tenantId, scheduleDecider)).state;
+  }
+
+  async loadSessionType(tenantId: string, sessionTypeId: string) {
+    return (await this.streams.load(sessionTypeStreamId(sessionTypeId), tenantId, sessionTypeDecider)).state;
+  }
+
+  /** Slots starting within the viewer's local dates `from`..`to` (inclusive) in `viewerZone`. */
+  async find(
+    tenantId: string,
+    schedule: Extract<ScheduleState, { exists: true }>,
+    sessionTypeIds: string[],
+    range: { from: string; to: string; viewerZone: string },
+  ): Promise<AvailableSlot[]> {
+    const windowStart = DateTime.fromISO(range.from, { zone: range.viewerZone }).startOf('day');
+    const windowEnd = DateTime.fromISO(range.to, { zone: range.viewerZone }).plus({ days: 1 }).startOf('day');
+    // The schedule's local dates that overlap the viewer's window (zones can differ by a day either way).
+    const dates = datesBetween(windowStart.setZone(schedule.timezone).toISODate()!, windowEnd.setZone(schedule.timezone).toISODate()!);
+    // Day documents' ids sort by date within a schedule: start after the day before the range.
+    const dayBefore = DateTime.fromISO(dates[0], { zone: 'utc' }).minus({ days: 1 }).toISODate()!;
+    const days = await this.readStore.find<ScheduleDayDocument>(SCHEDULE_DAYS, tenantId, {
+      where: { scheduleId: schedule.scheduleId, date: { lte: dates.at(-1)! } },
+      after: scheduleDayDocumentId(schedule.scheduleId, dayBefore),
+      limit: dates.length,
+    });
+    const reservationsOn = new Map(days.map((d) => [d.data.date, d.data]));
+    const now = this.clock.now().toISOString();
+    const found: AvailableSlot[] = [];
+    for (const sessionTypeId of sessionTypeIds) {
+      const sessionType = await this.loadSessionType(tenantId, sessionTypeId);
+      if (!sessionType.exists) continue;
+      const target: BookingTarget = { scheduleId: schedule.scheduleId, schedule, sessionTypeId, sessionType };
+      for (const date of dates) {
+        const day = reservationsOn.get(date) ?? { reservations: [] };
+        for (const slot of slotsOn(schedule, sessionType, date)) {
+          const start = DateTime.fromISO(slot.start, { zone: 'utc' });
+          if (start < windowStart || start >= windowEnd) continue;
+          const check = checkSlot(target, slot, day, now);
+          if (!('seatsLeft' in check)) continue;
+          found.push({
+            scheduleId: schedule.scheduleId,
+            sessionTypeId,
+            start: slot.start,
+            end: slot.end,
+            localStart: start.setZone(range.viewerZone).toISO({ suppressMilliseconds: true })!,
+            localEnd: DateTime.fromISO(slot.end, { zone: 'utc' }).setZone(range.viewerZone).toISO({ suppressMilliseconds: true })!,
+            seatsLeft: check.seatsLeft,
+            capacity: sessionType.capacity,
+          });
+        }
+      }
+    }
+    return found.sort((a, b) => a.start.localeCompare(b.start) || a.sessionTypeId.localeCompare(b.sessionTypeId));
+  }
+}

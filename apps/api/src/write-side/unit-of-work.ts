@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainEvent } from '../../../../libs/domain/src';
+import { EventStore, Position, StoredEvent, WrongExpectedVersionError } from '../../../../libs/event-store/src/event-store.port';
+import { ProjectionRunner } from '../../../../libs/projection-runner/src/projection-runner';
+import { ApiError } from '../http/problem';
+import { upcastStored } from '../infrastructure/infrastructure';
+import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';
+import { CommandContext } from './command-context';
+import { StreamDecider, toNewEvents } from './stream-executor';
+
+export interface LoadedStream<S> {
+  state: S;
+  version: number;
+  /** The stream already holds events written under this command's idempotency key (a retry). */
+  seenKey: boolean;
+}
+
+/**
+ * One attempt at a command over several streams: load what the decision needs, stage each
+ * stream's new events, and let the executor append them all in one atomic write, each at the
+ * version it was read at. Streams only read (configuration such as the schedule) are not
+ * version-checked: a decision uses the configuration as it was when it ran.
+ */
+export class UnitOfWork {
+  private readonly versions = new Map<string, number>();
+  private readonly staged = new Map<string, DomainEvent[]>();
+  private readonly foreign = new Set<string>();
+  private readonly loaded = new Map<string, StoredEvent[]>();
+  private latestOccurredAt = '';
+
+  constructor(
+    private readonly eventStore: EventStore,
+    readonly context: CommandContext,
+    private readonly clockNow: string,
+  ) {}
+
+  /** Business time of the decision: the clock, but never before an event of a stream it read. */
+  get now(): string {
+    return this.latestOccurredAt > this.clockNow ? this.latestOccurredAt : this.clockNow;
+  }
+
+  /**
+   * Reads a stream once per unit: a second load returns the same events, so a decision never
+   * mixes two versions of one stream (its expected version stays the one it decided on).
+   */
+  async load<S, E extends DomainEvent>(streamId: string, decider: StreamDecider<S, E>): Promise<LoadedStream<S>> {
+    const visible = this.loaded.get(streamId) ?? (await this.read(streamId));
+    const last = visible.at(-1)?.metadata.occurredAt ?? '';
+    if (last > this.latestOccurredAt) this.latestOccurredAt = last;
+    return {
+      state: visible.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState),
+      version: this.versions.get(streamId)!,
+      seenKey: this.context.idempotencyKey !== null && visible.some((e) => e.metadata.idempotencyKey === this.context.idempotencyKey),
+    };
+  }
+
+  private async read(streamId: string): Promise<StoredEvent[]> {
+    const stored = (await this.eventStore.readStream(streamId)).map(upcastStored);
+    // Another tenant's stream is indistinguishable from a missing one.
+    const visible = stored.length && stored[0].metadata.tenantId === this.context.tenantId ? stored : [];
+    this.versions.set(streamId, stored.length);
+    if (stored.length > visible.length) this.foreign.add(streamId);
+    this.loaded.set(streamId, visible);
+    return visible;
+  }
+
+  /** Stages events for a stream this unit loaded (its read version is the expected version). */
+  stage(streamId: string, events: DomainEvent[]): void {
+    if (events.length === 0) return;
+    if (!this.versions.has(streamId)) throw new Error(`Stream ${streamId} was not loaded before staging`);
+    if (this.foreign.has(streamId)) throw new Error(`Stream ${streamId} belongs to another tenant`);
+    this.staged.set(streamId, [...(this.staged.get(streamId) ?? []), ...events]);
+  }
+
+  writes() {
+    const now = this.now;
+    return [...this.staged].map(([streamId, events]) => {
+      const expectedVersion = this.versions.get(streamId)!;
+      return { streamId, expectedVersion, events: toNewEvents(this.context, streamId, expectedVersion, events, now) };
+    });
+  }
+}
+
+/**
+ * Runs `work` and appends what it staged in one multi-stream append; if any stream moved in the
+ * meantime, runs `work` again from fresh reads (optimistic concurrency), up to 10 times.
+ */
+@Injectable()
+export class UnitOfWorkExecutor {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async run<R>(context: CommandContext, work: (unit: UnitOfWork) => Promise<R>): Promise<{ result: R; position: Position | null }> {
+    for (let attempt = 1; ; attempt++) {
+      const unit = new UnitOfWork(this.eventStore, context, this.clock.now().toISOString());
+      const result = await work(unit);
+      const writes = unit.writes();
+      if (writes.length === 0) return { result, position: null };
+      try {
+        const appended = await this.eventStore.append(writes);
+        this.runner.nudge();
+        return { result, position: appended.lastPosition };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (attempt >= 10) throw new ApiError(409, 'concurrency_conflict', 'The resource kept changing while this command ran; retry it.');
+      }
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import { DateTime } from 'luxon';
+import { DomainError } from '../shared/domain-error';
+import { CatalogStatus, ScheduleFields, SessionTypeFields } from '../scheduling/scheduling.types';
+import { localDateOf, Slot, slotsOn } from '../scheduling/slots';
+
+/**
+ * One schedule's bookings on one local date: stream `schedule-{scheduleId}-day-{date}`.
+ * Capacity, overlaps, buffers and the per-day cap are decided here, by a stream, so two bookings
+ * of the last seat conflict on the stream version and exactly one wins.
+ */
+export interface Reservation {
+  bookingId: string;
+  sessionTypeId: string;
+  start: string;
+  end: string;
+  bufferMinutes: number;
+  capacity: number;
+}
+
+export type SlotReserved = { type: 'SlotReserved'; data: Reservation & { scheduleId: string; date: string } };
+export type SlotReleased = {
+  type: 'SlotReleased';
+  data: { scheduleId: string; date: string; bookingId: string; reason: 'cancelled' | 'rescheduled' };
+};
+export type ScheduleDayEvent = SlotReserved | SlotReleased;
+
+export interface ScheduleDayState {
+  reservations: Reservation[];
+}
+export const initialScheduleDayState: ScheduleDayState = { reservations: [] };
+
+export function evolveScheduleDay(state: ScheduleDayState, event: ScheduleDayEvent): ScheduleDayState {
+  switch (event.type) {
+    case 'SlotReserved': {
+      const { scheduleId: _s, date: _d, ...reservation } = event.data;
+      return { reservations: [...state.reservations, reservation] };
+    }
+    case 'SlotReleased':
+      return { reservations: state.reservations.filter((r) => r.bookingId !== event.data.bookingId) };
+  }
+}
+
+export const scheduleDayStreamId = (scheduleId: string, date: string) => `schedule-${scheduleId}-day-${date}`;
+
+/** What booking needs to know about the schedule and session type (their current configuration). */
+export interface BookingTarget {
+  scheduleId: string;
+  schedule: ScheduleFields;
+  sessionTypeId: string;
+  sessionType: SessionTypeFields & { status: CatalogStatus };
+}
+
+export type SlotRefusal =
+  | 'schedule_inactive'
+  | 'session_type_not_bookable'
+  | 'session_type_not_on_schedule'
+  | 'slot_not_offered'
+  | 'too_late_to_book'
+  | 'too_far_ahead'
+  | 'slot_full'
+  | 'slot_unavailable'
+  | 'daily_limit_reached';
+
+const REFUSAL_MESSAGES: Record<SlotRefusal, string> = {
+  schedule_inactive: 'The schedule is not active.',
+  session_type_not_bookable: 'The session type is not active.',
+  session_type_not_on_schedule: 'The session type is not offered on this schedule.',
+  slot_not_offered: 'The schedule does not offer this session type at that time.',
+  too_late_to_book: 'The session starts too soon to be booked (minimum lead time).',
+  too_far_ahead: 'The session is too far ahead to be booked (maximum lead time).',
+  slot_full: 'Every seat of this session is taken.',
+  slot_unavailable: 'The schedule is busy at that time (another session or its buffer).',
+  daily_limit_reached: 'The schedule has reached its maximum sessions of this type for that day.',
+};
+
+/** Seats left in `slot` given the day's reservations, or why it cannot be booked. Pure: `now` is passed in. */
+export function checkSlot(target: BookingTarget, slot: Slot, day: ScheduleDayState, now: string): { seatsLeft: number } | { refusal: SlotRefusal } {
+  const { schedule, sessionType, sessionTypeId } = target;
+  if (!schedule.active) return { refusal: 'schedule_inactive' };
+  if (sessionType.status !== 'active') return { refusal: 'session_type_not_bookable' };
+  if (!schedule.sessionTypeIds.includes(sessionTypeId)) return { refusal: 'session_type_not_on_schedule' };
+  const start = DateTime.fromISO(slot.start, { zone: 'utc' });
+  const nowAt = DateTime.fromISO(now, { zone: 'utc' });
+  if (start < nowAt.plus({ hours: sessionType.minLeadHours }) || start <= nowAt) return { refusal: 'too_late_to_book' };
+  if (sessionType.maxLeadDays !== null && start > nowAt.plus({ days: sessionType.maxLeadDays })) return { refusal: 'too_far_ahead' };
+
+  const sameSession = (r: Reservation) => r.sessionTypeId === sessionTypeId && r.start === slot.start && r.end === slot.end;
+  const seatsTaken = day.reservations.filter(sameSession).length;
+  if (seatsTaken >= sessionType.capacity) return { refusal: 'slot_full' };
+  const slotStart = Date.parse(slot.start);
+  const slotEnd = Date.parse(slot.end);
+  const clashes = day.reservations.some((r) => {
+    if (sameSession(r)) return false;
+    const gap = Math.max(r.bufferMinutes, sessionType.bufferMinutes) * 60_000;
+    return slotStart < Date.parse(r.end) + gap && Date.parse(r.start) < slotEnd + gap;
+  });
+  if (clashes) return { refusal: 'slot_unavailable' };
+  if (seatsTaken === 0 && sessionType.maxSessionsPerDay !== null) {
+    const sessionsThatDay = new Set(day.reservations.filter((r) => r.sessionTypeId === sessionTypeId).map((r) => r.start)).size;
+    if (sessionsThatDay >= sessionType.maxSessionsPerDay) return { refusal: 'daily_limit_reached' };
+  }
+  return { seatsLeft: sessionType.capacity - seatsTaken };
+}
+
+/** The offered slot starting at `start`, if the schedule offers one on that local date. */
+export function findOfferedSlot(target: BookingTarget, start: string): Slot | null {
+  const date = localDateOf(start, target.schedule.timezone);
+  return slotsOn(target.schedule, target.sessionType, date).find((slot) => slot.start === start) ?? null;
+}
+
+export type ReserveSlot = { type: 'ReserveSlot'; bookingId: string; start: string };
+
+export function decideReserveSlot(command: ReserveSlot, day: ScheduleDayState, target: BookingTarget, now: string): SlotReserved[] {
+  if (day.reservations.some((r) => r.bookingId === command.bookingId)) {
+    throw new DomainError('booking_already_exists', 'This booking already holds a slot.');
+  }
+  const slot = findOfferedSlot(target, command.start);
+  if (!slot) throw new DomainError('slot_not_offered', REFUSAL_MESSAGES.slot_not_offered);
+  const check = checkSlot(target, slot, day, now);
+  if ('refusal' in check) throw new DomainError(check.refusal, REFUSAL_MESSAGES[check.refusal]);
+  return [
+    {
+      type: 'SlotReserved',
+      data: {
+        scheduleId: target.scheduleId,
+        date: slot.date,
+        bookingId: command.bookingId,
+        sessionTypeId: target.sessionTypeId,
+        start: slot.start,
+        end: slot.end,
+        bufferMinutes: target.sessionType.bufferMinutes,
+        capacity: target.sessionType.capacity,
+      },
+    },
+  ];
+}
+
+export function decideReleaseSlot(bookingId: string, reason: SlotReleased['data']['reason'], day: ScheduleDayState, scheduleId: string, date: string): SlotReleased[] {
+  if (!day.reservations.some((r) => r.bookingId === bookingId)) return [];
+  return [{ type: 'SlotReleased', data: { scheduleId, date, bookingId, reason } }];
+}

@@ -1,0 +1,79 @@
+import { BookingEvent, BookingStatus, CreditDecision } from '../../libs/domain/src';
+import { StoredEvent } from '../../libs/event-store/src/event-store.port';
+import { Projection } from '../../libs/projection-runner/src/projection';
+import { BOOKING_EVENT_TYPES, BOOKINGS } from '../collections';
+
+/** One document per booking: where and when, its status, and what happened to its credit. */
+export interface BookingDocument {
+  id: string;
+  clientId: string;
+  packageId: string;
+  offeringId: string;
+  scheduleId: string;
+  sessionTypeId: string;
+  start: string;
+  end: string;
+  /** Schedule-local date of the session. */
+  date: string;
+  status: BookingStatus;
+  creditOutcome: CreditDecision['creditOutcome'] | null;
+  rule: CreditDecision['rule'] | null;
+  /** Cancelled inside the notice window. */
+  late: boolean | null;
+  reason: string | null;
+  bookedAt: string;
+  updatedAt: string;
+  /** Earlier times of a rescheduled booking, oldest first. */
+  previousStarts: string[];
+}
+
+export const bookingsProjection: Projection = {
+  name: 'bookings-v1',
+  collections: [BOOKINGS],
+  indexes: ['clientId', 'packageId', 'offeringId', 'scheduleId', 'status', 'start'].map((field) => ({ collection: BOOKINGS, field })),
+  keys: (event) => (BOOKING_EVENT_TYPES.has(event.type) ? [bookingKey(event)] : []),
+  apply(stored, documents) {
+    const key = bookingKey(stored);
+    const event = stored as unknown as BookingEvent;
+    const at = stored.metadata.occurredAt;
+    if (event.type === 'BookingPlaced') {
+      const { bookingId, ...rest } = event.data;
+      documents.put(key, {
+        id: bookingId,
+        ...rest,
+        status: 'booked',
+        creditOutcome: null,
+        rule: null,
+        late: null,
+        reason: null,
+        bookedAt: at,
+        updatedAt: at,
+        previousStarts: [],
+      } satisfies BookingDocument);
+      return;
+    }
+    const current = documents.get<BookingDocument>(key);
+    if (!current) return;
+    switch (event.type) {
+      case 'BookingRescheduled': {
+        const { start, end, date, scheduleId } = event.data;
+        documents.put(key, { ...current, start, end, date, scheduleId, previousStarts: [...current.previousStarts, current.start], updatedAt: at });
+        return;
+      }
+      case 'BookingCancelled': {
+        const { creditOutcome, rule, late, reason } = event.data;
+        documents.put(key, { ...current, status: 'cancelled', creditOutcome, rule, late, reason, updatedAt: at });
+        return;
+      }
+      case 'AttendanceMarked': {
+        const { creditOutcome, rule, attendance } = event.data;
+        documents.put(key, { ...current, status: attendance, creditOutcome, rule, updatedAt: at });
+        return;
+      }
+    }
+  },
+};
+
+function bookingKey(event: StoredEvent) {
+  return { collection: BOOKINGS, tenantId: event.metadata.tenantId, id: (event.data as { bookingId: string }).bookingId };
+}

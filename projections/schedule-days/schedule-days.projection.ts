@@ -1,0 +1,36 @@
+import { evolveScheduleDay, Reservation, ScheduleDayEvent } from '../../libs/domain/src';
+import { StoredEvent } from '../../libs/event-store/src/event-store.port';
+import { Projection } from '../../libs/projection-runner/src/projection';
+import { SCHEDULE_DAY_EVENT_TYPES, SCHEDULE_DAYS } from '../collections';
+
+/**
+ * A schedule's reservations on one local date, for slot listing. Only listing reads it: whether a
+ * booking fits is decided by the schedule-day stream itself, never by this copy.
+ */
+export interface ScheduleDayDocument {
+  scheduleId: string;
+  date: string;
+  reservations: Reservation[];
+}
+
+/** `${scheduleId}:${date}`: ids sort by date within a schedule, so a date range is one index range. */
+export const scheduleDayDocumentId = (scheduleId: string, date: string) => `${scheduleId}:${date}`;
+
+export const scheduleDaysProjection: Projection = {
+  name: 'schedule-days-v1',
+  collections: [SCHEDULE_DAYS],
+  indexes: [{ collection: SCHEDULE_DAYS, field: 'scheduleId' }],
+  keys: (event) => (SCHEDULE_DAY_EVENT_TYPES.has(event.type) ? [dayKey(event)] : []),
+  apply(stored, documents) {
+    const key = dayKey(stored);
+    const { scheduleId, date } = stored.data as { scheduleId: string; date: string };
+    const current = documents.get<ScheduleDayDocument>(key) ?? { scheduleId, date, reservations: [] };
+    const { reservations } = evolveScheduleDay(current, stored as unknown as ScheduleDayEvent);
+    documents.put(key, { scheduleId, date, reservations } satisfies ScheduleDayDocument);
+  },
+};
+
+function dayKey(event: StoredEvent) {
+  const { scheduleId, date } = event.data as { scheduleId: string; date: string };
+  return { collection: SCHEDULE_DAYS, tenantId: event.metadata.tenantId, id: scheduleDayDocumentId(scheduleId, date) };
+}

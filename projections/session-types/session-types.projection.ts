@@ -1,0 +1,41 @@
+import { CatalogStatus, evolveSessionType, initialSessionTypeState, SessionTypeEvent, SessionTypeFields, sessionTypeFieldsOf, SessionTypeState } from '../../libs/domain/src';
+import { StoredEvent } from '../../libs/event-store/src/event-store.port';
+import { Projection } from '../../libs/projection-runner/src/projection';
+import { SESSION_TYPE_EVENT_TYPES, SESSION_TYPES } from '../collections';
+
+/** One document per session type: what the command answered, plus when it was created and last changed. */
+export type SessionTypeDocument = SessionTypeFields & {
+  id: string;
+  tenantId: string;
+  status: CatalogStatus;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export const sessionTypesProjection: Projection = {
+  name: 'session-types-v1',
+  collections: [SESSION_TYPES],
+  indexes: [{ collection: SESSION_TYPES, field: 'status' }],
+  keys: (event) => (SESSION_TYPE_EVENT_TYPES.has(event.type) ? [sessionTypeKey(event)] : []),
+  apply(stored, documents) {
+    const key = sessionTypeKey(stored);
+    const current = documents.get<SessionTypeDocument>(key);
+    const before: SessionTypeState = current
+      ? { exists: true, sessionTypeId: current.id, status: current.status, ...sessionTypeFieldsOf(current) }
+      : initialSessionTypeState;
+    const state = evolveSessionType(before, stored as unknown as SessionTypeEvent);
+    if (!state.exists) return;
+    documents.put(key, {
+      id: state.sessionTypeId,
+      tenantId: stored.metadata.tenantId,
+      ...sessionTypeFieldsOf(state),
+      status: state.status,
+      createdAt: current?.createdAt ?? stored.metadata.occurredAt,
+      updatedAt: stored.metadata.occurredAt,
+    } satisfies SessionTypeDocument);
+  },
+};
+
+function sessionTypeKey(event: StoredEvent) {
+  return { collection: SESSION_TYPES, tenantId: event.metadata.tenantId, id: (event.data as { sessionTypeId: string }).sessionTypeId };
+}
