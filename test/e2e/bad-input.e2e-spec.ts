@@ -23,6 +23,7 @@ const fx = {
   redemptionId: '',
   reversedRedemptionId: '',
   emptyPackageId: '', // its only credit is used
+  secondClientId: '', // another client of `a`, whose email PATCH must not take
   otherClientId: '',
   otherOfferingId: '',
   otherPackageId: '',
@@ -170,6 +171,94 @@ const reverseBody = () => ({ reason: 'Deducted by mistake' });
 const adjustBody = () => ({ delta: 1, reason: 'Goodwill' });
 const expiryBody = () => ({ expiresAt: '2099-12-31T23:00:00Z', reason: 'Client was ill' });
 const refundBody = () => ({ reason: 'Client moved away' });
+const offeringWith = (changes: Record<string, unknown>) => with_(offeringBody, changes);
+const cancellation = (changes: Record<string, unknown> = {}) => ({ noticeHours: 24, lateCancellation: 'forfeit', noShow: 'forfeit', ...changes });
+const uuids = (n: number) => Array.from({ length: n }, () => randomUUID());
+const groupNames = (n: number) => Array.from({ length: n }, (_, i) => `Group ${i}`);
+
+/** Bad values of a group-name list (client groups; offering visibility groups). */
+function badGroups(label: string, body: (groups: unknown) => Record<string, unknown>): Case[] {
+  return [
+    [`${label} a string`, 'VIP'],
+    [`${label} null`, null],
+    [`${label} an object`, { name: 'VIP' }],
+    [`${label} with an empty name`, ['VIP', '']],
+    [`${label} with a blank name`, ['  ']],
+    [`${label} with a number`, ['VIP', 7]],
+    [`${label} with null`, [null]],
+    [`${label} with a 101-character name`, ['x'.repeat(101)]],
+    [`${label} 51 names`, groupNames(51)],
+    [`${label} repeating a name`, ['VIP', 'Morning', 'VIP']],
+    [`${label} repeating a name but for spaces`, ['VIP', ' VIP ']],
+    [`${label} with a 10k-character name`, [TEN_K]],
+  ].map(([name, groups]) => ({ name: name as string, body: () => body(groups), ...invalid }));
+}
+
+/** Bad values of the offering booking terms, as a whole body (`body`) from the given changes. */
+function badOfferingTerms(body: (changes: Record<string, unknown>) => Lazy<unknown>): Case[] {
+  const cases: [string, Record<string, unknown>][] = [
+    ['scheduleId not a UUID', { scheduleId: 'schedule-1' }],
+    ['scheduleId a number', { scheduleId: 1 }],
+    ['scheduleId empty', { scheduleId: '' }],
+    ['sessionTypeIds a string', { sessionTypeIds: randomUUID() }],
+    ['sessionTypeIds null', { sessionTypeIds: null }],
+    ['sessionTypeIds with a non-UUID', { sessionTypeIds: ['pt-60'] }],
+    ['sessionTypeIds with null', { sessionTypeIds: [null] }],
+    ['sessionTypeIds repeating an id', { sessionTypeIds: ['0b8a4a9e-6f0e-4d7e-9a55-1f2a3b4c5d6e', '0B8A4A9E-6F0E-4D7E-9A55-1F2A3B4C5D6E'] }],
+    ['sessionTypeIds 101 ids', { sessionTypeIds: uuids(101) }],
+    ['maxSessionsPerWeek 0', { maxSessionsPerWeek: 0 }],
+    ['maxSessionsPerWeek 51', { maxSessionsPerWeek: 51 }],
+    ['maxSessionsPerWeek float', { maxSessionsPerWeek: 1.5 }],
+    ['maxSessionsPerWeek numeric string', { maxSessionsPerWeek: '2' }],
+    ['maxSessionsPerWeek true', { maxSessionsPerWeek: true }],
+    ['visibility null', { visibility: null }],
+    ['visibility a string', { visibility: 'all' }],
+    ['visibility an array', { visibility: [{ kind: 'all' }] }],
+    ['visibility kind missing', { visibility: {} }],
+    ['visibility kind unknown', { visibility: { kind: 'members' } }],
+    ['visibility groups without groups', { visibility: { kind: 'groups' } }],
+    ['visibility groups with no group', { visibility: { kind: 'groups', groups: [] } }],
+    ["visibility 'all' with groups", { visibility: { kind: 'all', groups: ['VIP'] } }],
+    ["visibility 'all' with empty groups", { visibility: { kind: 'all', groups: [] } }],
+    ['visibility has an unknown field', { visibility: { kind: 'all', members: true } }],
+    ['reminders null', { reminders: null }],
+    ['reminders an object', { reminders: { amount: 1, unit: 'days' } }],
+    ['4 reminders', { reminders: [1, 2, 3, 4].map((amount) => ({ amount, unit: 'hours' })) }],
+    ['reminder amount 0', { reminders: [{ amount: 0, unit: 'hours' }] }],
+    ['reminder amount 1001', { reminders: [{ amount: 1001, unit: 'minutes' }] }],
+    ['reminder amount float', { reminders: [{ amount: 1.5, unit: 'days' }] }],
+    ['reminder amount string', { reminders: [{ amount: '2', unit: 'days' }] }],
+    ['reminder unit unknown', { reminders: [{ amount: 1, unit: 'months' }] }],
+    ['reminder unit missing', { reminders: [{ amount: 1 }] }],
+    ['reminder null', { reminders: [null] }],
+    ['reminder a number', { reminders: [24] }],
+    ['reminder has an unknown field', { reminders: [{ amount: 1, unit: 'days', channel: 'sms' }] }],
+    ['the same reminder twice', { reminders: [{ amount: 1, unit: 'days' }, { amount: 1, unit: 'days' }] }],
+    ['feedbackRequest "true"', { feedbackRequest: 'true' }],
+    ['feedbackRequest 1', { feedbackRequest: 1 }],
+    ['feedbackRequest null', { feedbackRequest: null }],
+    ['cancellationPolicy null', { cancellationPolicy: null }],
+    ['cancellationPolicy a number', { cancellationPolicy: 24 }],
+    ['cancellationPolicy an array', { cancellationPolicy: [cancellation()] }],
+    ['cancellationPolicy without noticeHours', { cancellationPolicy: { lateCancellation: 'forfeit', noShow: 'forfeit' } }],
+    ['cancellationPolicy without noShow', { cancellationPolicy: { noticeHours: 24, lateCancellation: 'forfeit' } }],
+    ['cancellationPolicy.noticeHours negative', { cancellationPolicy: cancellation({ noticeHours: -1 }) }],
+    ['cancellationPolicy.noticeHours 721', { cancellationPolicy: cancellation({ noticeHours: 721 }) }],
+    ['cancellationPolicy.noticeHours float', { cancellationPolicy: cancellation({ noticeHours: 1.5 }) }],
+    ['cancellationPolicy.noticeHours string', { cancellationPolicy: cancellation({ noticeHours: '24' }) }],
+    ['cancellationPolicy.lateCancellation unknown', { cancellationPolicy: cancellation({ lateCancellation: 'refund' }) }],
+    ['cancellationPolicy.noShow unknown', { cancellationPolicy: cancellation({ noShow: 'keep' }) }],
+    ['cancellationPolicy has an unknown field', { cancellationPolicy: cancellation({ fee: 10 }) }],
+  ];
+  return [
+    ...cases.map(([name, changes]) => ({ name, body: body(changes), ...invalid })),
+    ...badGroups('visibility.groups', (groups) => value(body({ visibility: { kind: 'groups', groups } })) as Record<string, unknown>),
+    { name: 'unknown schedule', body: () => value(body({ scheduleId: randomUUID() })), status: 422, code: 'unknown_schedule' },
+    { name: 'unknown session type', body: () => value(body({ sessionTypeIds: [randomUUID()] })), status: 422, code: 'unknown_session_type' },
+  ];
+}
+
+const clientPatchBody = () => ({ name: 'Ada King' });
 const sessionTypeBody = () => ({ name: 'Personal training', durationMinutes: 60, price: { amount: 9000, currency: 'USD' } });
 const range = (start: unknown, end: unknown) => ({ start, end });
 const scheduleBody = () => ({
@@ -298,6 +387,38 @@ const endpoints: Endpoint[] = [
       { name: 'timezone "local" (not an IANA zone)', body: with_(clientBody, { timezone: 'local' }), ...invalid },
       { name: 'timezone empty', body: with_(clientBody, { timezone: '' }), ...invalid },
       { name: 'timezone a number', body: with_(clientBody, { timezone: 2 }), ...invalid },
+      ...badGroups('groups', (groups) => ({ ...clientBody(), groups })),
+    ],
+  },
+  {
+    name: 'PATCH /v1/clients/:id',
+    method: 'patch',
+    path: () => `/v1/clients/${fx.clientId}`,
+    auth: asA,
+    valid: clientPatchBody,
+    cases: [
+      { name: 'non-UUID client id', path: () => '/v1/clients/ada', body: clientPatchBody, status: 404, code: 'client_not_found' },
+      { name: 'unknown client id', path: () => `/v1/clients/${randomUUID()}`, body: clientPatchBody, status: 404, code: 'client_not_found' },
+      { name: "another tenant's client", path: () => `/v1/clients/${fx.otherClientId}`, body: clientPatchBody, status: 404, code: 'client_not_found' },
+      { name: "another client's email (other case)", path: () => `/v1/clients/${fx.secondClientId}`, body: () => ({ email: fx.clientEmail.toUpperCase() }), status: 409, code: 'client_email_taken' },
+      { name: 'name empty', body: { name: '' }, ...invalid },
+      { name: 'name blank', body: { name: ' \t ' }, ...invalid },
+      { name: 'name 10k chars', body: { name: TEN_K }, ...invalid },
+      { name: 'name a number', body: { name: 42 }, ...invalid },
+      { name: 'name null', body: { name: null }, ...invalid },
+      { name: 'name with a NUL character', body: { name: NUL } },
+      { name: 'email not an email', body: { email: 'grace' }, ...invalid },
+      { name: 'email empty', body: { email: '' }, ...invalid },
+      { name: 'email null', body: { email: null }, ...invalid },
+      { name: 'email 10k chars', body: { email: `${TEN_K}@example.com` }, ...invalid },
+      { name: 'email an array', body: { email: ['grace@example.com'] }, ...invalid },
+      { name: 'timezone unknown', body: { timezone: 'Atlantis/Capital' }, ...invalid },
+      { name: 'timezone "local" (not an IANA zone)', body: { timezone: 'local' }, ...invalid },
+      { name: 'timezone empty', body: { timezone: '' }, ...invalid },
+      { name: 'timezone a number', body: { timezone: 2 }, ...invalid },
+      ...badGroups('groups', (groups) => ({ groups })),
+      { name: 'unknown field createdAt', body: { name: 'x', createdAt: '2020-01-01T00:00:00Z' }, ...invalid },
+      { name: 'unknown field tenant_id', body: { tenant_id: randomUUID() }, ...invalid },
     ],
   },
   {
@@ -351,6 +472,7 @@ const endpoints: Endpoint[] = [
       { name: 'noExpiry (update only)', body: () => ({ ...without(offeringBody, 'validityDays')(), noExpiry: true }), ...invalid },
       { name: 'status archived (create allows draft/active)', body: with_(offeringBody, { status: 'archived' }), ...invalid },
       { name: 'status unknown', body: with_(offeringBody, { status: 'published' }), ...invalid },
+      ...badOfferingTerms(offeringWith),
     ],
   },
   {
@@ -383,6 +505,9 @@ const endpoints: Endpoint[] = [
       { name: 'expiresOn invalid', body: { expiresOn: '2026-13-01' }, ...invalid },
       { name: 'unknown field offeringId', body: { offeringId: randomUUID() }, ...invalid },
       { name: 'unknown field exists', body: { exists: false }, ...invalid },
+      { name: 'unknown field deleted', body: { deleted: false }, ...invalid },
+      { name: 'price null', body: { price: null }, ...invalid },
+      ...badOfferingTerms((changes) => changes),
     ],
   },
   {
@@ -744,6 +869,7 @@ beforeAll(async () => {
   fx.emptyPackageId = (await a.sellPackage(single, fx.clientId)).id;
   await redeem(fx.emptyPackageId);
 
+  fx.secondClientId = await a.createClient('Grace Hopper');
   fx.otherClientId = await b.createClient();
   fx.otherOfferingId = await b.createOffering({ price: { amount: 100, currency: 'EUR' } });
   fx.otherPackageId = (await b.sellPackage(fx.otherOfferingId, fx.otherClientId)).id;
@@ -789,6 +915,13 @@ describe('the whole table changed nothing', () => {
 
   it('no tenant was created', async () => {
     expect((await fingerprint()).tenants).toBe(baseline.tenants);
+  });
+
+  it('no client was changed (PATCH /v1/clients/:id)', async () => {
+    const client = await t.http.get(`/v1/clients/${fx.clientId}`).set(a.auth).expect(200);
+    expect(client.body).toMatchObject({ name: 'Ada Lovelace', email: fx.clientEmail, timezone: null, groups: [] });
+    const second = await t.http.get(`/v1/clients/${fx.secondClientId}`).set(a.auth).expect(200);
+    expect(second.body).toMatchObject({ name: 'Grace Hopper', groups: [] });
   });
 
   it('the package still has its credits (5 of 6: one redeemed, one redeemed and reversed)', async () => {
@@ -840,6 +973,10 @@ const queryCases: QueryCase[] = [
   ...pageQueryCases('/v1/offerings').map((c) => ({ ...c, name: `GET /v1/offerings ${c.name}` })),
   { name: 'GET /v1/offerings status unknown', path: () => '/v1/offerings?status=live', ...invalid },
   { name: 'GET /v1/offerings after=abc', path: () => '/v1/offerings?after=abc', ...invalid },
+  { name: 'GET /v1/offerings includeDeleted=yes', path: () => '/v1/offerings?includeDeleted=yes', ...invalid },
+  { name: 'GET /v1/offerings includeDeleted=1', path: () => '/v1/offerings?includeDeleted=1', ...invalid },
+  { name: 'GET /v1/offerings includeDeleted empty', path: () => '/v1/offerings?includeDeleted=', ...invalid },
+  { name: 'GET /v1/offerings includeDeleted given twice', path: () => '/v1/offerings?includeDeleted=true&includeDeleted=false', ...invalid },
   ...pageQueryCases('/v1/clients').map((c) => ({ ...c, name: `GET /v1/clients ${c.name}` })),
   { name: 'GET /v1/clients q empty', path: () => '/v1/clients?q=', ...invalid },
   { name: 'GET /v1/clients q 101 chars', path: () => `/v1/clients?q=${'x'.repeat(101)}`, ...invalid },

@@ -61,7 +61,7 @@ export type SlotRefusal =
   | 'slot_unavailable'
   | 'daily_limit_reached';
 
-const REFUSAL_MESSAGES: Record<SlotRefusal, string> = {
+export const SLOT_REFUSAL_MESSAGES: Record<SlotRefusal, string> = {
   schedule_inactive: 'The schedule is not active.',
   session_type_not_bookable: 'The session type is not active.',
   session_type_not_on_schedule: 'The session type is not offered on this schedule.',
@@ -115,9 +115,9 @@ export function decideReserveSlot(command: ReserveSlot, day: ScheduleDayState, t
     throw new DomainError('booking_already_exists', 'This booking already holds a slot.');
   }
   const slot = findOfferedSlot(target, command.start);
-  if (!slot) throw new DomainError('slot_not_offered', REFUSAL_MESSAGES.slot_not_offered);
+  if (!slot) throw new DomainError('slot_not_offered', SLOT_REFUSAL_MESSAGES.slot_not_offered);
   const check = checkSlot(target, slot, day, now);
-  if ('refusal' in check) throw new DomainError(check.refusal, REFUSAL_MESSAGES[check.refusal]);
+  if ('refusal' in check) throw new DomainError(check.refusal, SLOT_REFUSAL_MESSAGES[check.refusal]);
   return [
     {
       type: 'SlotReserved',

@@ -141,7 +141,17 @@ describe('slotsOn: the grid on an ordinary day', () => {
  * the UTC instant of a local wall-clock time. On a spring-forward day one hour does not exist; on an
  * autumn day one hour is repeated and is offered once, at its first occurrence.
  */
-describe.each<{ zone: string; spring: string; autumn: string; skipped: string; repeated: string; springStarts: string[]; autumnStarts: string[] }>([
+describe.each<{
+  zone: string;
+  spring: string;
+  autumn: string;
+  skipped: string;
+  repeated: string;
+  springStarts: string[];
+  autumnStarts: string[];
+  /** The repeated hour's half past, first occurrence (summer time) and second (standard time). */
+  repeatedHalfPast: [string, string];
+}>([
   {
     zone: 'America/New_York',
     spring: '2026-03-08', // 02:00 EST -> 03:00 EDT
@@ -150,6 +160,7 @@ describe.each<{ zone: string; spring: string; autumn: string; skipped: string; r
     repeated: '01',
     springStarts: ['2026-03-08T05:00:00.000Z', '2026-03-08T06:00:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-08T08:00:00.000Z'],
     autumnStarts: ['2026-11-01T04:00:00.000Z', '2026-11-01T05:00:00.000Z', '2026-11-01T07:00:00.000Z', '2026-11-01T08:00:00.000Z', '2026-11-01T09:00:00.000Z'],
+    repeatedHalfPast: ['2026-11-01T05:30:00.000Z', '2026-11-01T06:30:00.000Z'],
   },
   {
     zone: 'Europe/Berlin',
@@ -159,6 +170,7 @@ describe.each<{ zone: string; spring: string; autumn: string; skipped: string; r
     repeated: '02',
     springStarts: ['2026-03-28T23:00:00.000Z', '2026-03-29T00:00:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-29T02:00:00.000Z'],
     autumnStarts: ['2026-10-24T22:00:00.000Z', '2026-10-24T23:00:00.000Z', '2026-10-25T00:00:00.000Z', '2026-10-25T02:00:00.000Z', '2026-10-25T03:00:00.000Z'],
+    repeatedHalfPast: ['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z'],
   },
   {
     zone: 'Australia/Sydney',
@@ -168,8 +180,9 @@ describe.each<{ zone: string; spring: string; autumn: string; skipped: string; r
     repeated: '02',
     springStarts: ['2026-10-03T14:00:00.000Z', '2026-10-03T15:00:00.000Z', '2026-10-03T16:00:00.000Z', '2026-10-03T17:00:00.000Z'],
     autumnStarts: ['2026-04-04T13:00:00.000Z', '2026-04-04T14:00:00.000Z', '2026-04-04T15:00:00.000Z', '2026-04-04T17:00:00.000Z', '2026-04-04T18:00:00.000Z'],
+    repeatedHalfPast: ['2026-04-04T15:30:00.000Z', '2026-04-04T16:30:00.000Z'],
   },
-])('slotsOn across DST in $zone', ({ zone, spring, autumn, skipped, repeated, springStarts, autumnStarts }) => {
+])('slotsOn across DST in $zone', ({ zone, spring, autumn, skipped, repeated, springStarts, autumnStarts, repeatedHalfPast }) => {
   const night = schedule(zone, everyDay(r('00:00', '05:00')));
 
   it(`spring forward (${spring}): the skipped hour ${skipped}:xx offers nothing; the rest keep their wall-clock times`, () => {
@@ -196,9 +209,11 @@ describe.each<{ zone: string; spring: string; autumn: string; skipped: string; r
     const halfHours = slotsOn(night, timing(30), autumn);
     const repeatedHalf = halfHours.filter((s) => wall(s.start, zone) === `${repeated}:30`);
     expect(repeatedHalf).toHaveLength(1);
-    // The first occurrence has the summer-time (larger) offset of the two.
-    const first = utc(`${autumn}T${repeated}:30`, zone);
+    // Both instants read ${repeated}:30 on the wall clock; only the first (summer time) is offered.
+    const [first, second] = repeatedHalfPast;
+    expect([wall(first, zone), wall(second, zone)]).toEqual([`${repeated}:30`, `${repeated}:30`]);
     expect(repeatedHalf[0].start).toBe(first);
+    expect(starts(halfHours)).not.toContain(second);
     expect(new Set(walls(halfHours, zone)).size).toBe(halfHours.length);
     expect(new Set(starts(halfHours)).size).toBe(halfHours.length);
   });
