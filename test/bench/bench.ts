@@ -3,7 +3,8 @@
  *  1. raw single-row INSERT transactions/s at 1, 8, 32 connections
  *  2. event store appends/s through the port at 1, 8, 32 connections (one event per append)
  *  3. HTTP redemptions/s with p50/p99 latency at 32 concurrent clients (server in its own process)
- *  4. projection rebuild events/s over 100k and 200k events, with peak RSS (memory must stay flat)
+ *  4. HTTP bookings/s at 32 concurrent clients over 64 schedules, and slot listing p50/p99 for 4 weeks of a busy schedule
+ *  5. projection rebuild events/s over 100k and 200k events, with peak RSS (memory must stay flat)
  * Uses DATABASE_URL when set, else an embedded PostgreSQL; works in a scratch database it drops at the end.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -122,10 +123,12 @@ async function httpBench(databaseUrl: string, raw32: number) {
     const key = tenant.adminApiKey;
     const offering = (await call('POST', '/v1/offerings', key, { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
     const packages: string[] = [];
+    const clients: string[] = [];
     await Promise.all(
       Array.from({ length: 16 }, async (_, worker) => {
         for (let i = 0; i < 125; i++) {
           const client = (await call('POST', '/v1/clients', key, { name: `Client ${worker}-${i}`, email: `c${worker}-${i}@bench.test` })).body;
+          clients.push(client.id);
           packages.push((await call('POST', '/v1/packages', key, { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } })).body.id);
         }
       }),
@@ -141,12 +144,73 @@ async function httpBench(databaseUrl: string, raw32: number) {
     latencies.sort((a, b) => a - b);
     const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
     report(`HTTP POST /redemptions (${packages.length} packages, separate server process)`, 32, fmt(perSecond), pct(perSecond / raw32), q(0.5), q(0.99));
+    await bookingBench(call, key, clients, raw32);
     report('server process peak RSS', '', `${peakRss(child)} MiB`, '', '', '');
     agent.destroy();
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
+}
+
+type Call = (method: string, path: string, key: string, body?: unknown) => Promise<{ status: number; body: any }>;
+
+/**
+ * Bookings through HTTP: 32 concurrent clients over 64 schedules (UTC, open all day, 30-minute private
+ * sessions), each booking the next free slot of a random schedule with automatic package choice.
+ * Then slot listing for a 4-week range on the busiest schedule.
+ */
+async function bookingBench(call: Call, key: string, clients: string[], raw32: number) {
+  const sessionType = (await call('POST', '/v1/session-types', key, { name: 'Bench session', durationMinutes: 30, price: { amount: 5000, currency: 'USD' } })).body;
+  const allDay = [{ start: '00:00', end: '24:00' }];
+  const weeklyHours = { monday: allDay, tuesday: allDay, wednesday: allDay, thursday: allDay, friday: allDay, saturday: allDay, sunday: allDay };
+  const schedules: string[] = [];
+  for (let i = 0; i < 64; i++) {
+    schedules.push((await call('POST', '/v1/schedules', key, { host: `Host ${i}`, timezone: 'UTC', weeklyHours, sessionTypeIds: [sessionType.id] })).body.id);
+  }
+  // Slot n of a schedule: day n / 48 after tomorrow, at (n % 48) × 30 min.
+  const tomorrow = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
+  const nextSlot = schedules.map(() => 0);
+  let conflicts = 0;
+  const book = async (scheduleIndex: number) => {
+    const n = nextSlot[scheduleIndex]++;
+    const start = new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
+    const clientId = clients[Math.floor(Math.random() * clients.length)];
+    const res = await call('POST', '/v1/bookings', key, { clientId, scheduleId: schedules[scheduleIndex], sessionTypeId: sessionType.id, start });
+    if (res.status === 409) conflicts++;
+    else if (res.status !== 201) throw new Error(`booking answered ${res.status}: ${JSON.stringify(res.body)}`);
+  };
+  const randomSchedule = () => book(Math.floor(Math.random() * schedules.length));
+  await rate(32, randomSchedule); // warm-up
+  const latencies: number[] = [];
+  conflicts = 0;
+  const perSecond = await rate(32, randomSchedule, latencies);
+  report(`HTTP POST /bookings (64 schedules, auto package; ${conflicts} answered 409)`, 32, fmt(perSecond), pct(perSecond / raw32), ...quantiles(latencies));
+
+  // A busy schedule: ~20 bookings a day for 4 weeks on schedule 0.
+  const busy = 0;
+  while (nextSlot[busy] < 48 * 28) {
+    await Promise.all(Array.from({ length: 16 }, () => book(busy)));
+    nextSlot[busy] += 24; // leave some slots free between runs of bookings
+  }
+  const from = new Date(tomorrow).toISOString().slice(0, 10);
+  const to = new Date(tomorrow + 27 * 86_400_000).toISOString().slice(0, 10);
+  const list = async () => {
+    const res = await call('GET', `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`, key);
+    if (res.status !== 200) throw new Error(`slot listing answered ${res.status}: ${JSON.stringify(res.body)}`);
+  };
+  const freeSlots = (await call('GET', `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`, key)).body.slots.length;
+  for (const connections of [1, 8]) {
+    const listLatencies: number[] = [];
+    const listRate = await rate(connections, list, listLatencies);
+    report(`HTTP GET /schedules/{id}/slots, 4 weeks (${freeSlots} free slots listed)`, connections, fmt(listRate), '', ...quantiles(listLatencies));
+  }
+}
+
+function quantiles(latencies: number[]): [string, string] {
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
+  return [q(0.5), q(0.99)];
 }
 
 function request(agent: http.Agent, port: number, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {

@@ -9,6 +9,8 @@ import { ChangeBookingHandler } from './bookings/change-booking/change-booking.c
 import { PlaceBookingHandler } from './bookings/place-booking/place-booking.command';
 import { BookingReader } from './bookings/queries/booking-reader';
 import { SlotFinder } from './slots/slot-finder';
+import { OfferingDeletion } from './offerings/delete-offering/offering-deletion';
+import { OfferingBadges } from './offerings/queries/offering-badges';
 import { SlotsController } from './slots/slots.controller';
 import { UnitOfWorkExecutor } from './write-side/unit-of-work';
 import { KeyStore } from './auth/key-store';
@@ -72,6 +74,8 @@ export class AppModule {
         ChangeBookingHandler,
         BookingReader,
         SlotFinder,
+        OfferingDeletion,
+        OfferingBadges,
         ExpirySweep,
         Scheduler,
         CreateOfferingHandler,

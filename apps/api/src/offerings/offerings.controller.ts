@@ -13,7 +13,9 @@ import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { CreateOfferingCommand } from './create-offering/create-offering.command';
 import { toOfferingView } from './offering-stream';
-import { CreateOfferingDto, ListOfferingsQuery as ListOfferingsParams, offeringTermsFrom, UpdateOfferingDto, validityFrom } from './offerings.dto';
+import { CreateOfferingDto, DeleteOfferingDto, ListOfferingsQuery as ListOfferingsParams, offeringTermsFrom, UpdateOfferingDto, validityFrom } from './offerings.dto';
+import { OfferingDeletion } from './delete-offering/offering-deletion';
+import { OfferingBadges } from './queries/offering-badges';
 import { GetOfferingQuery, ListOfferingsQuery } from './queries/offering.queries';
 import { UpdateOfferingCommand } from './update-offering/update-offering.command';
 
@@ -24,6 +26,8 @@ export class OfferingsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly deletion: OfferingDeletion,
+    private readonly badges: OfferingBadges,
   ) {}
 
   /**
@@ -78,7 +82,31 @@ export class OfferingsController {
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
     const offering = await this.queries.execute(new GetOfferingQuery(tenant.tenantId, id));
     if (!offering) throw new ApiError(404, 'offering_not_found', 'Offering not found.');
-    return offering;
+    return { ...offering, badge: offering.deleted ? null : await this.badges.badgeOf(tenant.tenantId, offering) };
+  }
+
+  /** What deleting would do: upcoming bookings it would cancel (their credits return) and the clients holding them. */
+  @Get(':id/deletion-preview')
+  deletionPreview(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+    return this.deletion.preview(tenant.tenantId, id);
+  }
+
+  /**
+   * Deletes the offering: nothing more is sold or booked from it, its upcoming bookings are cancelled
+   * and their credits returned (rule offering_deleted). Past bookings, events and reports stay.
+   * Repeating the call resumes an interrupted deletion.
+   */
+  @Post(':id/deletion')
+  async delete(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @UuidParam('id', 'offering_not_found') id: string,
+    @Body() body: DeleteOfferingDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.deletion.delete(id, body.reason ?? null, commandContext(tenant, req));
+    if (result.position) sendPosition(res, result.position);
+    return { offering: toOfferingView(result.offering), cancelledBookings: result.cancelledBookings, clientsAffected: result.clientsAffected };
   }
 
   /** Newest first; deleted offerings only with ?includeDeleted=true. */

@@ -208,3 +208,7 @@ function visibilityFrom(dto: VisibilityDto): Visibility {
   }
   return { kind: 'groups', groups: [...dto.groups!] };
 }
+
+export class DeleteOfferingDto {
+  @ApiPropertyOptional({ example: 'Service discontinued' }) @IsOptional() @IsString() @Length(1, 500) @NotBlank() reason?: string;
+}
