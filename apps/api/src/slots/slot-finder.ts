@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import {
   BookingTarget,
   checkSlot,
@@ -69,6 +69,8 @@ export class SlotFinder {
     });
     const reservationsOn = new Map(days.map((d) => [d.data.date, d.data]));
     const now = this.clock.now().toISOString();
+    const [fromMs, untilMs] = [windowStart.toMillis(), windowEnd.toMillis()];
+    const local = localTimeFormatter(range.viewerZone);
     const found: AvailableSlot[] = [];
     for (const sessionTypeId of sessionTypeIds) {
       const sessionType = await this.loadSessionType(tenantId, sessionTypeId);
@@ -77,8 +79,8 @@ export class SlotFinder {
       for (const date of dates) {
         const day = reservationsOn.get(date) ?? { reservations: [] };
         for (const slot of slotsOn(schedule, sessionType, date)) {
-          const start = DateTime.fromISO(slot.start, { zone: 'utc' });
-          if (start < windowStart || start >= windowEnd) continue;
+          const start = Date.parse(slot.start);
+          if (start < fromMs || start >= untilMs) continue;
           const check = checkSlot(target, slot, day, now);
           if (!('seatsLeft' in check)) continue;
           found.push({
@@ -86,8 +88,8 @@ export class SlotFinder {
             sessionTypeId,
             start: slot.start,
             end: slot.end,
-            localStart: start.setZone(range.viewerZone).toISO({ suppressMilliseconds: true })!,
-            localEnd: DateTime.fromISO(slot.end, { zone: 'utc' }).setZone(range.viewerZone).toISO({ suppressMilliseconds: true })!,
+            localStart: local(start),
+            localEnd: local(Date.parse(slot.end)),
             seatsLeft: check.seatsLeft,
             capacity: sessionType.capacity,
           });
@@ -96,4 +98,15 @@ export class SlotFinder {
     }
     return found.sort((a, b) => a.start.localeCompare(b.start) || a.sessionTypeId.localeCompare(b.sessionTypeId));
   }
+}
+
+/** `2026-03-08T09:30:00-04:00` for an instant in a zone; a plain offset lookup per slot (luxon's formatting is the slow part of a listing). */
+function localTimeFormatter(zoneName: string): (ms: number) => string {
+  const zone = IANAZone.create(zoneName);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (ms) => {
+    const offset = zone.offset(ms);
+    const wall = new Date(ms + offset * 60_000).toISOString().slice(0, 19);
+    return `${wall}${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  };
 }

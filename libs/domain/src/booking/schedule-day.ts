@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { DomainError } from '../shared/domain-error';
 import { CatalogStatus, ScheduleFields, SessionTypeFields } from '../scheduling/scheduling.types';
 import { localDateOf, Slot, slotsOn } from '../scheduling/slots';
@@ -23,6 +22,8 @@ export type SlotReleased = {
   data: { scheduleId: string; date: string; bookingId: string; reason: 'cancelled' | 'rescheduled' };
 };
 export type ScheduleDayEvent = SlotReserved | SlotReleased;
+
+const HOUR = 3_600_000;
 
 export interface ScheduleDayState {
   reservations: Reservation[];
@@ -79,15 +80,16 @@ export function checkSlot(target: BookingTarget, slot: Slot, day: ScheduleDaySta
   if (!schedule.active) return { refusal: 'schedule_inactive' };
   if (sessionType.status !== 'active') return { refusal: 'session_type_not_bookable' };
   if (!schedule.sessionTypeIds.includes(sessionTypeId)) return { refusal: 'session_type_not_on_schedule' };
-  const start = DateTime.fromISO(slot.start, { zone: 'utc' });
-  const nowAt = DateTime.fromISO(now, { zone: 'utc' });
-  if (start < nowAt.plus({ hours: sessionType.minLeadHours }) || start <= nowAt) return { refusal: 'too_late_to_book' };
-  if (sessionType.maxLeadDays !== null && start > nowAt.plus({ days: sessionType.maxLeadDays })) return { refusal: 'too_far_ahead' };
+  const start = Date.parse(slot.start);
+  const nowMs = Date.parse(now);
+  if (start <= nowMs || start < nowMs + sessionType.minLeadHours * HOUR) return { refusal: 'too_late_to_book' };
+  // Lead days are 24-hour periods from now (elapsed time, like lead hours).
+  if (sessionType.maxLeadDays !== null && start > nowMs + sessionType.maxLeadDays * 24 * HOUR) return { refusal: 'too_far_ahead' };
 
   const sameSession = (r: Reservation) => r.sessionTypeId === sessionTypeId && r.start === slot.start && r.end === slot.end;
   const seatsTaken = day.reservations.filter(sameSession).length;
   if (seatsTaken >= sessionType.capacity) return { refusal: 'slot_full' };
-  const slotStart = Date.parse(slot.start);
+  const slotStart = start;
   const slotEnd = Date.parse(slot.end);
   const clashes = day.reservations.some((r) => {
     if (sameSession(r)) return false;

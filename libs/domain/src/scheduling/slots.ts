@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon';
-import { toUtcIso } from '../offering/validity';
 import { ScheduleFields, SessionTypeFields, TimeRange, WEEKDAYS } from './scheduling.types';
 import { parseTimeOfDay } from './time-range';
 
@@ -33,24 +32,35 @@ export function hoursOn(schedule: Pick<ScheduleFields, 'weeklyHours' | 'override
  */
 export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours' | 'overrides'>, timing: Timing, date: string): Slot[] {
   const zone = schedule.timezone;
+  // The first instant of each local date (not always 00:00: some zones skip midnight when clocks go forward).
   const dayStart = DateTime.fromISO(date, { zone }).startOf('day');
-  const nextDayStart = dayStart.plus({ days: 1 });
+  const nextDayStart = DateTime.fromISO(DateTime.fromISO(date, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, { zone }).startOf('day');
+  const dayStartMs = dayStart.toMillis();
+  const nextDayStartMs = nextDayStart.toMillis();
+  // Most days have no clock change: wall minutes are then elapsed minutes since midnight, and luxon
+  // (slow per call) is only needed on the few days whose offset changes.
+  const steadyDay = dayStart.hour === 0 && dayStart.minute === 0 && nextDayStartMs - dayStartMs === 86_400_000 && dayStart.offset === nextDayStart.offset;
+  const toInstant = (minute: number): number | null => {
+    if (steadyDay) return dayStartMs + minute * 60_000;
+    const local = wallTime(dayStart, minute);
+    return local.hour * 60 + local.minute === minute && local.day === dayStart.day ? local.toMillis() : null; // null: skipped by DST
+  };
+  const duration = timing.durationMinutes * 60_000;
+  const buffer = timing.bufferMinutes * 60_000;
   const step = timing.durationMinutes + timing.bufferMinutes;
   const slots: Slot[] = [];
   const seen = new Set<number>();
   for (const range of hoursOn(schedule, date)) {
     const from = parseTimeOfDay(range.start);
     const to = parseTimeOfDay(range.end);
-    const rangeEnd = to === 1440 ? nextDayStart : wallTime(dayStart, to);
+    const rangeEnd = to === 1440 ? nextDayStartMs : steadyDay ? dayStartMs + to * 60_000 : wallTime(dayStart, to).toMillis();
     for (let minute = from; minute + timing.durationMinutes <= to; minute += step) {
-      const start = wallTime(dayStart, minute);
-      if (start.hour * 60 + start.minute !== minute || start.day !== dayStart.day) continue; // skipped by DST
-      const end = start.plus({ minutes: timing.durationMinutes });
-      if (end > rangeEnd) continue;
-      if (start.minus({ minutes: timing.bufferMinutes }) < dayStart || end.plus({ minutes: timing.bufferMinutes }) > nextDayStart) continue;
-      if (seen.has(start.toMillis())) continue;
-      seen.add(start.toMillis());
-      slots.push({ start: toUtcIso(start), end: toUtcIso(end), date });
+      const start = toInstant(minute);
+      if (start === null || seen.has(start)) continue;
+      const end = start + duration;
+      if (end > rangeEnd || start - buffer < dayStartMs || end + buffer > nextDayStartMs) continue;
+      seen.add(start);
+      slots.push({ start: new Date(start).toISOString(), end: new Date(end).toISOString(), date });
     }
   }
   return slots.sort((a, b) => a.start.localeCompare(b.start));
