@@ -88,7 +88,9 @@ export const packageLedgerProjection: Projection = {
         break;
       }
       case 'RedemptionReversed':
-        Object.assign(entry, { delta: 1, creditKind: event.data.creditKind, redemptionId: event.data.redemptionId, reason: event.data.reason, rule: event.data.rule });
+        // A reversal decided by a booking rule returns a booking's credit (its redemption id is the booking id).
+        const bookingId = event.data.rule === null ? null : event.data.redemptionId;
+        Object.assign(entry, { delta: 1, creditKind: event.data.creditKind, redemptionId: event.data.redemptionId, bookingId, reason: event.data.reason, rule: event.data.rule });
         break;
       case 'SessionRescheduled': {
         const { redemptionId, bookingId, sessionAt } = event.data;

@@ -105,6 +105,12 @@ export class ProjectionRunner {
     return true;
   }
 
+  /** True once the named projection has applied every event committed so far. */
+  async isCaughtUp(projectionName: string): Promise<boolean> {
+    const checkpoint = await this.readStore.checkpoint(projectionName);
+    return (await this.events.readAll(checkpoint, 1)).length === 0;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainEvent } from '../../../../libs/domain/src';
+import { DomainError, DomainEvent } from '../../../../libs/domain/src';
 import { EventStore, Position, StoredEvent, WrongExpectedVersionError } from '../../../../libs/event-store/src/event-store.port';
 import { ProjectionRunner } from '../../../../libs/projection-runner/src/projection-runner';
 import { ApiError } from '../http/problem';
@@ -72,9 +72,19 @@ export class UnitOfWork {
     this.staged.set(streamId, [...(this.staged.get(streamId) ?? []), ...events]);
   }
 
+  /**
+   * Whether a stream this unit read has been written since. Streams are read one after another, so a
+   * concurrent command can land between two reads: a refusal decided on such a torn read is not final.
+   */
+  async anyStreamMoved(): Promise<boolean> {
+    const current = await Promise.all([...this.versions].map(async ([streamId, version]) => (await this.eventStore.readStream(streamId)).length !== version));
+    return current.some(Boolean);
+  }
+
   writes() {
     const now = this.now;
-    return [...this.staged].map(([streamId, events]) => {
+    // In stream-id order, so two appends over the same streams take their row locks in the same order.
+    return [...this.staged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([streamId, events]) => {
       const expectedVersion = this.versions.get(streamId)!;
       return { streamId, expectedVersion, events: toNewEvents(this.context, streamId, expectedVersion, events, now) };
     });
@@ -96,7 +106,14 @@ export class UnitOfWorkExecutor {
   async run<R>(context: CommandContext, work: (unit: UnitOfWork) => Promise<R>): Promise<{ result: R; position: Position | null }> {
     for (let attempt = 1; ; attempt++) {
       const unit = new UnitOfWork(this.eventStore, context, this.clock.now().toISOString());
-      const result = await work(unit);
+      let result: R;
+      try {
+        result = await work(unit);
+      } catch (error) {
+        // A refusal may rest on streams read on either side of a concurrent append: decide again from fresh reads.
+        if (error instanceof DomainError && attempt < 10 && (await unit.anyStreamMoved())) continue;
+        throw error;
+      }
       const writes = unit.writes();
       if (writes.length === 0) return { result, position: null };
       try {

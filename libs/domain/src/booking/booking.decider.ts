@@ -225,6 +225,9 @@ export function rescheduleBooking(input: RescheduleInput, command: { start: stri
   const booking = openBooking(input.booking);
   const start = normaliseInstant(command.start, 'start');
   const policy = policyOf(input.offering);
+  if (Date.parse(ctx.now) >= Date.parse(booking.start)) {
+    throw new DomainError('session_already_started', 'The session has started: mark attendance (attended or no-show) instead.');
+  }
   if (Date.parse(booking.start) - Date.parse(ctx.now) < policy.noticeHours * HOUR) {
     throw new DomainError('reschedule_too_late', `A booking can be moved until ${policy.noticeHours} h before the session.`);
   }

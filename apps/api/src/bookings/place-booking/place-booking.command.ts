@@ -3,6 +3,7 @@ import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
   BookingState,
   choosePackage,
+  DomainError,
   localDateOf,
   normaliseInstant,
   OfferingState,
@@ -12,11 +13,13 @@ import {
 } from '../../../../../libs/domain/src';
 import { Position } from '../../../../../libs/event-store/src/event-store.port';
 import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
-import { PACKAGES } from '../../../../../projections';
+import { PACKAGES, packagesProjection } from '../../../../../projections';
 import { offeringDecider, offeringStreamId } from '../../offerings/offering-stream';
 import { packageDecider, packageStreamId } from '../../packages/package-stream';
 import { TenantDirectory } from '../../tenants/tenant-directory';
-import { READ_STORE } from '../../tokens';
+import { PROJECTION_RUNNER, READ_STORE } from '../../tokens';
+import { ProjectionRunner } from '../../../../../libs/projection-runner/src/projection-runner';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWork, UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 import { bookingDecider, bookingStreamId, BookingStreams, scheduleDayDecider } from '../booking-streams';
@@ -43,8 +46,11 @@ export class PlaceBookingCommand extends Command<{ result: BookingResult; positi
   }
 }
 
-/** How many of the client's packages auto-selection considers (newest read-model state). */
+/** How many of the client's active packages auto-selection considers (a client rarely holds more). */
 const CANDIDATE_LIMIT = 50;
+const CATCH_UP_MS = 2_000;
+
+type Candidate = { packageId: string; pkg: PackageState; offering: OfferingState };
 
 @CommandHandler(PlaceBookingCommand)
 export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand> {
@@ -53,6 +59,7 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
     private readonly streams: BookingStreams,
     private readonly tenants: TenantDirectory,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
   ) {}
 
   async execute({ bookingId, request, context }: PlaceBookingCommand) {
@@ -68,9 +75,9 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
       const { state: day } = await unit.load(scheduleDayStreamId(request.scheduleId, date), scheduleDayDecider);
       const ctx = { now: unit.now, timezone };
 
-      const packageIds = request.packageId ? [request.packageId] : await this.candidatePackages(context.tenantId, request.clientId);
-      const candidates = await Promise.all(packageIds.map((id) => this.loadPackage(unit, id)));
-      const chosen = request.packageId ? candidates[0] : candidates[choosePackage(candidates, { target, client }, start, bookingId, ctx)];
+      const chosen = request.packageId
+        ? await this.loadPackage(unit, request.packageId)
+        : await this.choose(unit, request.clientId, (candidates) => choosePackage(candidates, { target, client }, start, bookingId, ctx));
 
       const decision = placeBooking({ booking: booking.state, day, pkg: chosen.pkg, offering: chosen.offering, target, client }, { bookingId, start }, ctx);
       this.streams.stage(unit, bookingId, chosen.packageId, decision);
@@ -79,12 +86,37 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
     });
   }
 
-  private async candidatePackages(tenantId: string, clientId: string): Promise<string[]> {
-    const documents = await this.readStore.find(PACKAGES, tenantId, { where: { clientId, status: 'active' }, limit: CANDIDATE_LIMIT });
-    return documents.map((d) => d.id);
+  /**
+   * The client's packages come from the packages read model; their streams decide. A package sold a
+   * moment ago may not be in the read model yet, so before answering no_usable_package the read
+   * model is given time to catch up, and the choice is made once more.
+   */
+  private async choose(unit: UnitOfWork, clientId: string, pick: (candidates: Candidate[]) => number): Promise<Candidate> {
+    for (let attempt = 1; ; attempt++) {
+      const documents = await this.readStore.find(PACKAGES, unit.context.tenantId, { where: { clientId, status: 'active' }, limit: CANDIDATE_LIMIT });
+      const candidates = await Promise.all(documents.map((d) => this.loadPackage(unit, d.id)));
+      try {
+        return candidates[pick(candidates)];
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === 'no_usable_package') || attempt > 1 || !(await this.packagesCaughtUpLate())) throw error;
+      }
+    }
   }
 
-  private async loadPackage(unit: UnitOfWork, packageId: string): Promise<{ packageId: string; pkg: PackageState; offering: OfferingState }> {
+  /** Waits (up to CATCH_UP_MS) for the packages read model; true if it had to wait and then caught up. */
+  private async packagesCaughtUpLate(): Promise<boolean> {
+    const deadline = Date.now() + CATCH_UP_MS;
+    let waited = false;
+    while (!(await this.runner.isCaughtUp(packagesProjection.name))) {
+      if (Date.now() > deadline) return false;
+      waited = true;
+      this.runner.nudge();
+      await sleep(10);
+    }
+    return waited;
+  }
+
+  private async loadPackage(unit: UnitOfWork, packageId: string): Promise<Candidate> {
     const { state: pkg } = await unit.load(packageStreamId(packageId), packageDecider);
     const offering = pkg.exists ? (await unit.load(offeringStreamId(pkg.offeringId), offeringDecider)).state : ({ exists: false } as OfferingState);
     return { packageId, pkg, offering };
