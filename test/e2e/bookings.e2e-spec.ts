@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { ALL_PROJECTIONS } from '../../projections';
 import type { Response } from 'supertest';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
@@ -863,5 +864,18 @@ describe('Bookings over HTTP', () => {
     // Nothing of the intruder's attempts reached the studio's streams.
     expect((await t.infrastructure.eventStore.readStream(`booking-${booked.body.id}`)).map((e) => e.type)).toEqual(['BookingPlaced']);
     expect(await eventCounts(intruder.tenantId, ['BookingPlaced', 'SlotReserved', 'SessionRedeemed'])).toEqual({ BookingPlaced: 0, SlotReserved: 0, SessionRedeemed: 0 });
+  });
+
+  // Last: everything above left a varied booking history (cancellations, reschedules, attendance, races).
+  it('rebuilds every read model from the first event into exactly the documents the live run wrote', async () => {
+    await t.infrastructure.runner.stop();
+    await t.infrastructure.runner.catchUpAll();
+    const snapshot = async () => (await t.db.pool.query('SELECT collection, tenant_id, id, data FROM read_documents ORDER BY collection, tenant_id, id')).rows;
+    const live = await snapshot();
+    expect(live.filter((row) => row.collection === 'bookings').length).toBeGreaterThan(30);
+    expect(live.filter((row) => row.collection === 'schedule-days').length).toBeGreaterThan(10);
+    for (const projection of ALL_PROJECTIONS) await t.infrastructure.runner.rebuild(projection);
+    expect(await snapshot()).toEqual(live);
+    t.infrastructure.runner.start();
   });
 });
