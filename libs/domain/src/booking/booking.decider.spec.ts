@@ -295,7 +295,7 @@ describe('placeBooking', () => {
 
   it('folds into a booked booking, a held seat and a used credit', () => {
     const world = booked();
-    expect(world.booking).toEqual({ exists: true, ...REF, status: 'booked', start: at('10:00'), end: at('11:00'), date: WED });
+    expect(world.booking).toEqual({ exists: true, ...REF, status: 'booked', start: at('10:00'), end: at('11:00'), date: WED, credit: null });
     expect(dayOf(world).reservations.map((x) => x.bookingId)).toEqual(['b1']);
     expect(snapshot(world.pkg)).toMatchObject({ creditsUsed: 1, paidRemaining: 4, paidValueRemaining: 4000 });
     expect(snapshot(world.pkg).redemptions.b1).toEqual({ creditKind: 'paid', value: 1000, reversed: false, sessionAt: at('10:00'), bookingId: 'b1' });
@@ -425,7 +425,7 @@ describe('placeBooking', () => {
       fails(() => place('b1', at('10:00'), { pkg, offering: capped }), 'weekly_limit_reached');
       // The next Monday is another week; the Sunday before, another too.
       expect(place('b1', at('10:00', '2026-06-08'), { pkg, offering: capped }).package).toHaveLength(1);
-      expect(place('b1', at('10:00', '2026-05-31'), { pkg, offering: capped }).package).toHaveLength(1);
+      expect(place('b1', at('10:00', '2026-05-31'), { pkg, offering: capped, ctx: ctxAt('2026-05-20T00:00:00.000Z') }).package).toHaveLength(1);
     });
 
     it('a returned (reversed) credit no longer counts; any redemption of the week does, booked or manual', () => {
@@ -574,7 +574,7 @@ describe('cancelBooking', () => {
       package: [returned('cancelled_within_notice')],
     });
     const after = applyDecision(world, decision);
-    expect(after.booking).toMatchObject({ status: 'cancelled' });
+    expect(after.booking).toMatchObject({ status: 'cancelled', credit: { creditOutcome: 'returned', rule: 'cancelled_within_notice' } });
     expect(dayOf(after).reservations).toEqual([]);
     expect(snapshot(after.pkg)).toMatchObject({ creditsUsed: 0, paidRemaining: 5, paidValueRemaining: 5000 });
     // The seat and the credit can be booked again.
@@ -618,7 +618,7 @@ describe('cancelBooking', () => {
 
   it('cancelled by the business: the credit returns whatever the notice (cancelled_by_business)', () => {
     const decision = cancel(booked(), { by: 'business', now: plus(at('10:00'), -HOUR) });
-    expect(stored(decision.booking)).toEqual([cancelled({ creditOutcome: 'returned', rule: 'cancelled_by_business' }, { late: true })]);
+    expect(stored(decision).booking).toEqual([cancelled({ creditOutcome: 'returned', rule: 'cancelled_by_business' }, { late: true })]);
     expect(stored(decision).package).toEqual([returned('cancelled_by_business')]);
   });
 
@@ -709,7 +709,7 @@ describe('markAttendance', () => {
       days: {},
       package: [],
     });
-    expect(applyDecision(world, decision).booking).toMatchObject({ status: 'attended' });
+    expect(applyDecision(world, decision).booking).toMatchObject({ status: 'attended', credit: { creditOutcome: 'used', rule: 'attended' } });
   });
 
   it('no-show with an offering that forfeits: SessionForfeited (no_show_forfeits)', () => {
@@ -725,7 +725,7 @@ describe('markAttendance', () => {
     expect(decision.booking[0].data).toMatchObject({ creditOutcome: 'returned', rule: 'no_show_returns' });
     expect(stored(decision).package).toEqual([returned('no_show_returns', 'No-show')]);
     const after = applyDecision(world, decision);
-    expect(after.booking).toMatchObject({ status: 'no_show' });
+    expect(after.booking).toMatchObject({ status: 'no_show', credit: { creditOutcome: 'returned', rule: 'no_show_returns' } });
     expect(snapshot(after.pkg).creditsUsed).toBe(0);
   });
 
@@ -902,7 +902,7 @@ describe('rescheduleBooking', () => {
     expect(stored(cancel(after)).days).toEqual({ [`sch-2/${WED}`]: [slotReleased('b1', 'cancelled', WED, 'sch-2')] });
     // Moving it again (back to sch-1, another time) releases the sch-2 seat.
     expect(Object.keys(reschedule(after, at('15:00')).days).sort()).toEqual([`sch-1/${WED}`, `sch-2/${WED}`]);
-    expect(stored(reschedule(after, at('15:00')).days)[`sch-2/${WED}`]).toEqual([slotReleased('b1', 'rescheduled', WED, 'sch-2')]);
+    expect(stored(reschedule(after, at('15:00'))).days[`sch-2/${WED}`]).toEqual([slotReleased('b1', 'rescheduled', WED, 'sch-2')]);
   });
 });
 
@@ -934,12 +934,12 @@ describe('invariants over random place / cancel / attend / reschedule sequences 
       const schedule = { sessionTypeIds: Object.keys(types), weeklyHours: everyDay(r('09:00', '13:00')) };
       const targetOf = (typeId: string) => target(typeId, { type: { ...sessionType({}), ...types[typeId] }, schedule });
       const off = offering({
-        sessionCount: 6,
+        sessionCount: 2,
         cancellationPolicy: { noticeHours: random.pick([0, 24, 72]), lateCancellation: random.pick(['return', 'forfeit']), noShow: random.pick(['return', 'forfeit']) },
       });
       const clients = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
       const packages: Record<string, PackageState> = Object.fromEntries(
-        clients.map((c) => [c, foldPackage([purchased({ ...pkgRef(`p-${c}`, c), credits: 6, price: EUR(6000), expiresAt: null })])]),
+        clients.map((c) => [c, foldPackage([purchased({ ...pkgRef(`p-${c}`, c), credits: 2, price: EUR(2000), expiresAt: null })])]),
       );
       const bookings: Record<string, BookingState> = {};
       const credit: Record<string, CreditDecision['creditOutcome']> = {};
@@ -1049,7 +1049,6 @@ describe('invariants over random place / cancel / attend / reschedule sequences 
     }
 
     expect(placedCount).toBeGreaterThan(300);
-    expect(refusals).toEqual(expect.objectContaining({}));
     for (const code of ['slot_full', 'slot_unavailable', 'booking_cancelled', 'attendance_already_marked', 'same_time'] as const) expect(refusals).toContain(code);
     expect(refusals.has('no_credits_left') || refusals.has('booking_limit_reached')).toBe(true);
     for (const outcome of [

@@ -812,6 +812,10 @@ describe('booked sessions (RedeemForBooking, RescheduleBookedSession, ReturnBook
     expect(creditsRemaining(state)).toBe(2);
   });
 
+  it('refuses a manual reversal of a booked credit: the booking is cancelled instead', () => {
+    given([purchased(), bookedEvent('b1', MON, 333)]).when(reverse('b1'), ctx).thenFails('redemption_is_booked');
+  });
+
   it('cannot forfeit or move a booking the package never redeemed', () => {
     given([purchased()]).when({ type: 'ForfeitBookedCredit', bookingId: 'nope', cause: 'no_show', rule: 'no_show_forfeits' }, ctx).thenFails('redemption_not_found');
   });

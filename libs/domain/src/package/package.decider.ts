@@ -124,6 +124,10 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       const redemption = state.redemptions[redemptionId];
       if (!redemption) throw new DomainError('redemption_not_found', `No redemption ${redemptionId} on this package.`);
       if (redemption.reversed) throw new DomainError('redemption_already_reversed', 'This redemption was already reversed.');
+      // A booked credit returns with its booking (cancel it), or the booking and its seat would be left behind.
+      if (command.type === 'ReverseRedemption' && redemption.bookingId === redemptionId) {
+        throw new DomainError('redemption_is_booked', 'This credit belongs to a booking: cancel the booking (byBusiness returns it whatever the notice).');
+      }
       assertUsable(state, ctx);
       return [
         {
