@@ -32,6 +32,24 @@ const fx = {
   otherSessionTypeId: '',
   scheduleId: '',
   otherScheduleId: '',
+  // Bookings: a 60-minute session type on a UTC schedule open all day, every day, and an offering booking them.
+  bookingSessionTypeId: '',
+  bookingScheduleId: '',
+  bookingOfferingId: '',
+  bookingPackageId: '', // fx.clientId's package of the booking offering (10 credits)
+  bookedStart: '', // ≥ 2 days ahead, on the hour: held by bookingId
+  slotStart: '', // the hour after bookedStart: free (what the valid bodies book or move to)
+  takenStart: '', // two hours after bookedStart: held by secondBookingId
+  bookingId: '', // upcoming, booked: what the cancellation and reschedule tables aim at
+  secondBookingId: '',
+  cancelledBookingId: '',
+  startedStart: '', // a session that started minutes ago (the test clock was moved past it)
+  startedBookingId: '', // started, still booked: what the attendance table aims at
+  attendedBookingId: '', // started an hour earlier, marked attended
+  soonBookingId: '', // booked, starts within the offering's 24-hour notice window
+  deletableOfferingId: '', // what the deletion table aims at
+  otherBookingScheduleId: '',
+  otherBookingId: '', // tenant b's booking
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +348,92 @@ function badScheduleFields(valid: () => Record<string, unknown>): Case[] {
     { name: '101 sessionTypeIds', body: with_(valid, { sessionTypeIds: Array.from({ length: 101 }, () => randomUUID()) }), ...invalid },
     { name: 'active a string', body: with_(valid, { active: 'true' }), ...invalid },
     { name: 'active a number', body: with_(valid, { active: 1 }), ...invalid },
+  ];
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+/** `iso` moved by `ms`, as an instant in UTC. */
+const shifted = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+const ALL_DAY = [range('00:00', '24:00')];
+const allDayUtcSchedule = (sessionTypeIds: string[]) => ({
+  host: 'Coach Ada',
+  timezone: 'UTC',
+  weeklyHours: Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => [day, ALL_DAY])),
+  sessionTypeIds,
+});
+const bookingBody = () => ({
+  clientId: fx.clientId,
+  scheduleId: fx.bookingScheduleId,
+  sessionTypeId: fx.bookingSessionTypeId,
+  start: fx.slotStart,
+  packageId: fx.bookingPackageId,
+});
+const cancelBody = () => ({ reason: 'Client is ill', byBusiness: false });
+const rescheduleBody = () => ({ start: fx.slotStart, scheduleId: fx.bookingScheduleId });
+const attendanceBody = () => ({ attendance: 'attended' });
+const deletionBody = () => ({ reason: 'Service discontinued' });
+const bkg = (id: () => string, suffix: string) => () => `/v1/bookings/${id()}${suffix}`;
+
+/** Wrong booking ids on a booking sub-resource: all are simply "not found", another tenant's too. */
+function foreignBookingCases(suffix: string, valid: () => Record<string, unknown>): Case[] {
+  return [
+    { name: 'non-UUID booking id', path: () => `/v1/bookings/not-a-uuid${suffix}`, body: valid, status: 404, code: 'booking_not_found' },
+    { name: 'booking id with a NUL character', path: () => `/v1/bookings/${randomUUID()}%00${suffix}`, body: valid },
+    { name: 'booking id 10k chars', path: () => `/v1/bookings/${'a'.repeat(10_000)}${suffix}`, body: valid, status: 404, code: 'booking_not_found' },
+    { name: 'unknown booking id', path: () => `/v1/bookings/${randomUUID()}${suffix}`, body: valid, status: 404, code: 'booking_not_found' },
+    { name: "another tenant's booking", path: bkg(() => fx.otherBookingId, suffix), body: valid, status: 404, code: 'booking_not_found' },
+  ];
+}
+
+/** Bad values for a required id field (a UUID) of `valid`. */
+function badIdField(field: string, valid: () => Record<string, unknown>, options: { optional?: boolean } = {}): Case[] {
+  return [
+    ...(options.optional ? [] : [{ name: `${field} missing`, body: without(valid, field), ...invalid }, { name: `${field} null`, body: with_(valid, { [field]: null }), ...invalid }]),
+    { name: `${field} not a UUID`, body: with_(valid, { [field]: 'client-1' }), ...invalid },
+    { name: `${field} a UUID without dashes`, body: with_(valid, { [field]: randomUUID().replace(/-/g, '') }), ...invalid },
+    { name: `${field} SQL`, body: with_(valid, { [field]: "1' OR '1'='1" }), ...invalid },
+    { name: `${field} empty`, body: with_(valid, { [field]: '' }), ...invalid },
+    { name: `${field} a number`, body: with_(valid, { [field]: 42 }), ...invalid },
+    { name: `${field} true`, body: with_(valid, { [field]: true }), ...invalid },
+    { name: `${field} 10k chars`, body: with_(valid, { [field]: TEN_K }), ...invalid },
+    { name: `${field} with a NUL character`, body: () => ({ ...valid(), [field]: `${valid()[field] ?? randomUUID()}\u0000` }), ...invalid },
+    { name: `${field} an array holding a UUID`, body: () => ({ ...valid(), [field]: [valid()[field] ?? randomUUID()] }), ...invalid },
+    { name: `${field} an object holding a UUID`, body: () => ({ ...valid(), [field]: { id: valid()[field] ?? randomUUID() } }), ...invalid },
+  ];
+}
+
+/** Bad values for a required `start` instant, beyond badInstants. */
+function badStarts(valid: () => Record<string, unknown>): Case[] {
+  return [
+    ...badInstants('start', valid),
+    { name: 'start missing', body: without(valid, 'start'), ...invalid },
+    { name: 'start null', body: with_(valid, { start: null }), ...invalid },
+    { name: 'start "not a date"', body: with_(valid, { start: 'not a date' }), ...invalid },
+    { name: 'start with a zone name instead of an offset', body: () => ({ ...valid(), start: `${fx.slotStart.slice(0, 19)}[Europe/Berlin]` }), ...invalid },
+    { name: 'start with an offset of hours only', body: () => ({ ...valid(), start: `${fx.slotStart.slice(0, 19)}+02` }), ...invalid },
+    { name: 'start 10k chars', body: with_(valid, { start: `${TEN_K}T10:00:00Z` }), ...invalid },
+    { name: 'start with a NUL character', body: () => ({ ...valid(), start: `${fx.slotStart}\u0000` }), ...invalid },
+    { name: 'start with trailing text', body: () => ({ ...valid(), start: `${fx.slotStart} please` }), ...invalid },
+    { name: 'start an array holding the instant', body: () => ({ ...valid(), start: [fx.slotStart] }), ...invalid },
+    { name: 'start an object', body: () => ({ ...valid(), start: { at: fx.slotStart } }), ...invalid },
+    { name: 'start true', body: with_(valid, { start: true }), ...invalid },
+    { name: 'start epoch milliseconds', body: () => ({ ...valid(), start: Date.parse(fx.slotStart) }), ...invalid },
+  ];
+}
+
+/** Bad values for an optional `reason` (1 to 500 characters, not blank; null or left out = none). */
+function badOptionalReasons(valid: () => Record<string, unknown>): Case[] {
+  return [
+    { name: 'reason empty', body: with_(valid, { reason: '' }), ...invalid },
+    { name: 'reason blank', body: with_(valid, { reason: ' \t\n ' }), ...invalid },
+    { name: 'reason 501 chars', body: with_(valid, { reason: 'x'.repeat(501) }), ...invalid },
+    { name: 'reason 10k chars', body: with_(valid, { reason: TEN_K }), ...invalid },
+    { name: 'reason a number', body: with_(valid, { reason: 42 }), ...invalid },
+    { name: 'reason true', body: with_(valid, { reason: true }), ...invalid },
+    { name: 'reason an array', body: with_(valid, { reason: ['ill'] }), ...invalid },
+    { name: 'reason an object', body: with_(valid, { reason: { text: 'ill' } }), ...invalid },
+    { name: 'reason with a NUL character', body: with_(valid, { reason: NUL }), ...invalid },
   ];
 }
 
@@ -793,6 +897,162 @@ const endpoints: Endpoint[] = [
       ...badScheduleFields(() => ({ host: 'Coach Grace' })),
     ],
   },
+  {
+    name: 'POST /v1/bookings',
+    method: 'post',
+    path: () => '/v1/bookings',
+    auth: asA,
+    valid: bookingBody,
+    cases: [
+      ...badIdField('clientId', bookingBody),
+      ...badIdField('scheduleId', bookingBody),
+      ...badIdField('sessionTypeId', bookingBody),
+      ...badIdField('packageId', bookingBody, { optional: true }),
+      ...badStarts(bookingBody),
+      // Ids that are well-formed but not this tenant's: as unknown as a random one, never a hint they exist.
+      { name: 'unknown client', body: with_(bookingBody, { clientId: randomUUID() }), status: 422, code: 'client_not_found' },
+      { name: "another tenant's client", body: () => ({ ...bookingBody(), clientId: fx.otherClientId }), status: 422, code: 'client_not_found' },
+      { name: 'unknown schedule', body: with_(bookingBody, { scheduleId: randomUUID() }), status: 404, code: 'schedule_not_found' },
+      { name: "another tenant's schedule", body: () => ({ ...bookingBody(), scheduleId: fx.otherBookingScheduleId }), status: 404, code: 'schedule_not_found' },
+      {
+        name: "another tenant's schedule and session type",
+        body: () => ({ ...bookingBody(), scheduleId: fx.otherBookingScheduleId, sessionTypeId: fx.otherSessionTypeId }),
+        status: 404,
+        code: 'schedule_not_found',
+      },
+      { name: 'unknown session type', body: with_(bookingBody, { sessionTypeId: randomUUID() }), status: 404, code: 'session_type_not_found' },
+      { name: "another tenant's session type", body: () => ({ ...bookingBody(), sessionTypeId: fx.otherSessionTypeId }), status: 404, code: 'session_type_not_found' },
+      { name: 'unknown package', body: with_(bookingBody, { packageId: randomUUID() }), status: 404, code: 'package_not_found' },
+      { name: "another tenant's package", body: () => ({ ...bookingBody(), packageId: fx.otherPackageId }), status: 404, code: 'package_not_found' },
+      { name: "another client's package", body: () => ({ ...bookingBody(), clientId: fx.secondClientId }), status: 409, code: 'package_not_usable' },
+      { name: 'a package with no credits left', body: () => ({ ...bookingBody(), packageId: fx.emptyPackageId }), status: 409, code: 'no_credits_left' },
+      { name: 'no package named and none usable', body: () => ({ ...without(bookingBody, 'packageId')(), clientId: fx.secondClientId }), status: 409, code: 'no_usable_package' },
+      // Instants that are well-formed but not bookable.
+      { name: 'start half past (not on the slot grid)', body: () => ({ ...bookingBody(), start: shifted(fx.slotStart, 30 * 60_000) }), status: 409, code: 'slot_not_offered' },
+      { name: 'start a second past the hour', body: () => ({ ...bookingBody(), start: shifted(fx.slotStart, 1000) }), status: 409, code: 'slot_not_offered' },
+      { name: 'start a millisecond past the hour', body: () => ({ ...bookingBody(), start: shifted(fx.slotStart, 1) }), status: 409, code: 'slot_not_offered' },
+      { name: 'start yesterday on the hour', body: () => ({ ...bookingBody(), start: shifted(fx.slotStart, -3 * DAY_MS) }), status: 409, code: 'too_late_to_book' },
+      { name: 'start of a session that already started', body: () => ({ ...bookingBody(), start: fx.startedStart }), status: 409, code: 'too_late_to_book' },
+      { name: 'start in the year 2000', body: with_(bookingBody, { start: '2000-01-01T10:00:00Z' }), status: 409, code: 'too_late_to_book' },
+      { name: 'start already booked (capacity 1)', body: () => ({ ...bookingBody(), start: fx.bookedStart }), status: 409, code: 'slot_full' },
+      { name: 'start after the package expires', body: () => ({ ...bookingBody(), start: shifted(fx.slotStart, 200 * DAY_MS) }), status: 409, code: 'session_after_expiry' },
+      { name: 'a session type not on the schedule', body: () => ({ ...bookingBody(), sessionTypeId: fx.sessionTypeId }), status: 409 },
+      { name: 'an archived session type', body: () => ({ ...bookingBody(), sessionTypeId: fx.archivedSessionTypeId }), status: 409, code: 'session_type_not_bookable' },
+      { name: 'unknown field status', body: with_(bookingBody, { status: 'attended' }), ...invalid },
+      { name: 'unknown field bookingId', body: with_(bookingBody, { bookingId: randomUUID() }), ...invalid },
+      { name: 'unknown field offeringId', body: () => ({ ...bookingBody(), offeringId: fx.bookingOfferingId }), ...invalid },
+      { name: 'unknown field end', body: () => ({ ...bookingBody(), end: shifted(fx.slotStart, HOUR_MS) }), ...invalid },
+      { name: 'unknown field creditOutcome', body: with_(bookingBody, { creditOutcome: 'returned' }), ...invalid },
+      { name: 'unknown field capacity', body: with_(bookingBody, { capacity: 100 }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/bookings/:id/cancellations',
+    method: 'post',
+    path: bkg(() => fx.bookingId, '/cancellations'),
+    auth: asA,
+    valid: cancelBody,
+    emptyBodyIsValid: true,
+    cases: [
+      ...foreignBookingCases('/cancellations', cancelBody),
+      { name: 'a cancelled booking', path: bkg(() => fx.cancelledBookingId, '/cancellations'), body: cancelBody, status: 409, code: 'booking_cancelled' },
+      { name: 'an attended booking', path: bkg(() => fx.attendedBookingId, '/cancellations'), body: cancelBody, status: 409, code: 'attendance_already_marked' },
+      { name: 'a session that has started', path: bkg(() => fx.startedBookingId, '/cancellations'), body: cancelBody, status: 409, code: 'session_already_started' },
+      ...badOptionalReasons(cancelBody),
+      { name: 'byBusiness "true"', body: with_(cancelBody, { byBusiness: 'true' }), ...invalid },
+      { name: 'byBusiness 1', body: with_(cancelBody, { byBusiness: 1 }), ...invalid },
+      { name: 'byBusiness 0', body: with_(cancelBody, { byBusiness: 0 }), ...invalid },
+      { name: 'byBusiness "yes"', body: with_(cancelBody, { byBusiness: 'yes' }), ...invalid },
+      { name: 'byBusiness an array', body: with_(cancelBody, { byBusiness: [true] }), ...invalid },
+      { name: 'byBusiness an object', body: with_(cancelBody, { byBusiness: { value: true } }), ...invalid },
+      { name: 'unknown field by', body: with_(cancelBody, { by: 'offering_deleted' }), ...invalid },
+      { name: 'unknown field rule', body: with_(cancelBody, { rule: 'cancelled_by_business' }), ...invalid },
+      { name: 'unknown field creditOutcome', body: with_(cancelBody, { creditOutcome: 'returned' }), ...invalid },
+      { name: 'unknown field status', body: with_(cancelBody, { status: 'cancelled' }), ...invalid },
+      { name: 'unknown field late', body: with_(cancelBody, { late: false }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/bookings/:id/reschedules',
+    method: 'post',
+    path: bkg(() => fx.bookingId, '/reschedules'),
+    auth: asA,
+    valid: rescheduleBody,
+    cases: [
+      ...foreignBookingCases('/reschedules', rescheduleBody),
+      { name: 'a cancelled booking', path: bkg(() => fx.cancelledBookingId, '/reschedules'), body: rescheduleBody, status: 409, code: 'booking_cancelled' },
+      { name: 'an attended booking', path: bkg(() => fx.attendedBookingId, '/reschedules'), body: rescheduleBody, status: 409, code: 'attendance_already_marked' },
+      { name: 'a session that has started', path: bkg(() => fx.startedBookingId, '/reschedules'), body: rescheduleBody, status: 409, code: 'session_already_started' },
+      { name: 'a session inside the notice window', path: bkg(() => fx.soonBookingId, '/reschedules'), body: rescheduleBody, status: 409, code: 'reschedule_too_late' },
+      { name: 'the time it already has', body: () => ({ start: fx.bookedStart }), status: 409, code: 'same_time' },
+      { name: 'the time it already has, in another offset', body: () => ({ start: `${shifted(fx.bookedStart, 2 * HOUR_MS).slice(0, 19)}+02:00` }), status: 409, code: 'same_time' },
+      { name: 'a time already booked (capacity 1)', body: () => ({ start: fx.takenStart }), status: 409, code: 'slot_full' },
+      { name: 'start half past (not on the slot grid)', body: () => ({ start: shifted(fx.slotStart, 30 * 60_000) }), status: 409, code: 'slot_not_offered' },
+      { name: 'start yesterday on the hour', body: () => ({ start: shifted(fx.slotStart, -3 * DAY_MS) }), status: 409, code: 'too_late_to_book' },
+      { name: 'start in the year 2000', body: { start: '2000-01-01T10:00:00Z' }, status: 409, code: 'too_late_to_book' },
+      { name: 'start after the package expires', body: () => ({ start: shifted(fx.slotStart, 200 * DAY_MS) }), status: 409, code: 'session_after_expiry' },
+      ...badStarts(rescheduleBody),
+      ...badIdField('scheduleId', rescheduleBody, { optional: true }),
+      { name: 'unknown schedule', body: with_(rescheduleBody, { scheduleId: randomUUID() }), status: 404, code: 'schedule_not_found' },
+      { name: "another tenant's schedule", body: () => ({ ...rescheduleBody(), scheduleId: fx.otherBookingScheduleId }), status: 404, code: 'schedule_not_found' },
+      { name: 'a schedule the package does not book', body: () => ({ ...rescheduleBody(), scheduleId: fx.scheduleId }), status: 409, code: 'package_not_usable' },
+      { name: 'unknown field sessionTypeId', body: () => ({ ...rescheduleBody(), sessionTypeId: fx.sessionTypeId }), ...invalid },
+      { name: 'unknown field packageId', body: () => ({ ...rescheduleBody(), packageId: fx.packageId }), ...invalid },
+      { name: 'unknown field clientId', body: () => ({ ...rescheduleBody(), clientId: fx.secondClientId }), ...invalid },
+      { name: 'unknown field end', body: () => ({ ...rescheduleBody(), end: shifted(fx.slotStart, HOUR_MS) }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/bookings/:id/attendance',
+    method: 'post',
+    path: bkg(() => fx.startedBookingId, '/attendance'),
+    auth: asA,
+    valid: attendanceBody,
+    cases: [
+      ...foreignBookingCases('/attendance', attendanceBody),
+      { name: 'a session that has not started', path: bkg(() => fx.bookingId, '/attendance'), body: attendanceBody, status: 409, code: 'session_not_started' },
+      { name: 'attendance already marked', path: bkg(() => fx.attendedBookingId, '/attendance'), body: { attendance: 'no_show' }, status: 409, code: 'attendance_already_marked' },
+      { name: 'a cancelled booking', path: bkg(() => fx.cancelledBookingId, '/attendance'), body: attendanceBody, status: 409, code: 'booking_cancelled' },
+      { name: 'attendance missing', body: without(attendanceBody, 'attendance'), ...invalid },
+      { name: 'attendance null', body: { attendance: null }, ...invalid },
+      { name: 'attendance empty', body: { attendance: '' }, ...invalid },
+      { name: 'attendance unknown', body: { attendance: 'present' }, ...invalid },
+      { name: 'attendance in upper case', body: { attendance: 'ATTENDED' }, ...invalid },
+      { name: 'attendance "no-show" (dash)', body: { attendance: 'no-show' }, ...invalid },
+      { name: 'attendance a booking status', body: { attendance: 'cancelled' }, ...invalid },
+      { name: 'attendance "booked"', body: { attendance: 'booked' }, ...invalid },
+      { name: 'attendance true', body: { attendance: true }, ...invalid },
+      { name: 'attendance 1', body: { attendance: 1 }, ...invalid },
+      { name: 'attendance an array', body: { attendance: ['attended'] }, ...invalid },
+      { name: 'attendance an object', body: { attendance: { value: 'attended' } }, ...invalid },
+      { name: 'attendance 10k chars', body: { attendance: TEN_K }, ...invalid },
+      { name: 'attendance with a NUL character', body: { attendance: 'attended\u0000' }, ...invalid },
+      { name: 'unknown field creditOutcome', body: with_(attendanceBody, { creditOutcome: 'returned' }), ...invalid },
+      { name: 'unknown field rule', body: with_(attendanceBody, { rule: 'no_show_returns' }), ...invalid },
+      { name: 'unknown field note', body: with_(attendanceBody, { note: 'Came late' }), ...invalid },
+      { name: 'unknown field at', body: with_(attendanceBody, { at: '2000-01-01T10:00:00Z' }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/offerings/:id/deletion',
+    method: 'post',
+    path: () => `/v1/offerings/${fx.deletableOfferingId}/deletion`,
+    auth: asA,
+    valid: deletionBody,
+    emptyBodyIsValid: true,
+    cases: [
+      { name: 'non-UUID offering id', path: () => '/v1/offerings/not-a-uuid/deletion', body: deletionBody, status: 404, code: 'offering_not_found' },
+      { name: 'unknown offering id', path: () => `/v1/offerings/${randomUUID()}/deletion`, body: deletionBody, status: 404, code: 'offering_not_found' },
+      { name: "another tenant's offering", path: () => `/v1/offerings/${fx.otherOfferingId}/deletion`, body: deletionBody, status: 404, code: 'offering_not_found' },
+      { name: "another tenant's offering, no body", path: () => `/v1/offerings/${fx.otherOfferingId}/deletion`, body: {}, status: 404, code: 'offering_not_found' },
+      ...badOptionalReasons(deletionBody),
+      { name: 'unknown field deleted', body: with_(deletionBody, { deleted: true }), ...invalid },
+      { name: 'unknown field force', body: with_(deletionBody, { force: true }), ...invalid },
+      { name: 'unknown field cancelBookings', body: with_(deletionBody, { cancelBookings: false }), ...invalid },
+      { name: 'unknown field refund', body: with_(deletionBody, { refund: true }), ...invalid },
+      { name: 'unknown field offeringId', body: () => ({ ...deletionBody(), offeringId: fx.otherOfferingId }), ...invalid },
+    ],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -883,6 +1143,46 @@ beforeAll(async () => {
   fx.scheduleId = (await t.http.post('/v1/schedules').set(a.auth).send(scheduleBody()).expect(201)).body.id;
   fx.otherScheduleId = (await t.http.post('/v1/schedules').set(b.auth).send({ host: 'Bea', timezone: 'Europe/Berlin' }).expect(201)).body.id;
 
+  // Bookings. Every hour of every day is a slot on these schedules (60-minute sessions, no buffer, no lead time).
+  fx.bookingSessionTypeId = await sessionType(a, 'USD');
+  fx.bookingScheduleId = (await t.http.post('/v1/schedules').set(a.auth).send(allDayUtcSchedule([fx.bookingSessionTypeId])).expect(201)).body.id;
+  fx.bookingOfferingId = await a.createOffering({ name: 'Bookable', sessionCount: 10, scheduleId: fx.bookingScheduleId, sessionTypeIds: [fx.bookingSessionTypeId] });
+  fx.bookingPackageId = (await a.sellPackage(fx.bookingOfferingId, fx.clientId)).id;
+  const book = async (session: TenantSession, body: Record<string, unknown>) => (await t.http.post('/v1/bookings').set(session.auth).send(body).expect(201)).body;
+  const bookHere = (start: string) => book(a, { ...bookingBody(), start });
+  /** The first whole hour at least `ms` from the test clock's now, as a UTC instant. */
+  const hourAfter = (ms: number) => new Date(Math.ceil((t.clock.now().getTime() + ms) / HOUR_MS) * HOUR_MS).toISOString();
+
+  // Two sessions in the next hours; then the clock moves past both: one is marked attended, one stays booked.
+  const attendedStart = hourAfter(1000);
+  fx.attendedBookingId = (await bookHere(attendedStart)).id;
+  fx.startedStart = shifted(attendedStart, HOUR_MS);
+  fx.startedBookingId = (await bookHere(fx.startedStart)).id;
+  t.clock.advance(Date.parse(fx.startedStart) + 5 * 60_000 - t.clock.now().getTime());
+  await t.http.post(`/v1/bookings/${fx.attendedBookingId}/attendance`).set(a.auth).send({ attendance: 'attended' }).expect(201);
+
+  fx.soonBookingId = (await bookHere(hourAfter(2 * HOUR_MS))).id;
+
+  // Upcoming: booked, free, booked, cancelled (from 2 days ahead, on the hour).
+  fx.bookedStart = hourAfter(2 * DAY_MS);
+  fx.slotStart = shifted(fx.bookedStart, HOUR_MS);
+  fx.takenStart = shifted(fx.bookedStart, 2 * HOUR_MS);
+  const booked = await bookHere(fx.bookedStart);
+  fx.bookingId = booked.id;
+  fx.bookedStart = booked.start; // as the API writes it (the "same time" cases send it back)
+  fx.secondBookingId = (await bookHere(fx.takenStart)).id;
+  fx.cancelledBookingId = (await bookHere(shifted(fx.bookedStart, 3 * HOUR_MS))).id;
+  await t.http.post(`/v1/bookings/${fx.cancelledBookingId}/cancellations`).set(a.auth).send({ reason: 'Changed plans' }).expect(201);
+  fx.deletableOfferingId = await a.createOffering({ name: 'To be deleted' });
+
+  // Tenant b books on its own schedule.
+  fx.otherBookingScheduleId = (await t.http.post('/v1/schedules').set(b.auth).send(allDayUtcSchedule([fx.otherSessionTypeId])).expect(201)).body.id;
+  const otherOffering = await b.createOffering({ price: { amount: 100, currency: 'EUR' }, scheduleId: fx.otherBookingScheduleId, sessionTypeIds: [fx.otherSessionTypeId] });
+  const otherPackage = (await b.sellPackage(otherOffering, fx.otherClientId)).id;
+  fx.otherBookingId = (
+    await book(b, { clientId: fx.otherClientId, scheduleId: fx.otherBookingScheduleId, sessionTypeId: fx.otherSessionTypeId, start: fx.slotStart, packageId: otherPackage })
+  ).id;
+
   baseline = { ...(await fingerprint()), clientsOfA: await clientIds(a), clientsOfB: await clientIds(b) };
 });
 
@@ -928,6 +1228,27 @@ describe('the whole table changed nothing', () => {
     const ledger = await t.http.get(`/v1/packages/${fx.packageId}/ledger`).set(a.auth).expect(200);
     expect(ledger.body.balance).toBe(5);
   });
+
+  it('every fixture booking is as it was, in both tenants', async () => {
+    const get = async (session: TenantSession, id: string) => (await t.http.get(`/v1/bookings/${id}`).set(session.auth).expect(200)).body;
+    expect(await get(a, fx.bookingId)).toMatchObject({ status: 'booked', start: fx.bookedStart, scheduleId: fx.bookingScheduleId, previousStarts: [] });
+    expect(await get(a, fx.secondBookingId)).toMatchObject({ status: 'booked', start: fx.takenStart });
+    expect(await get(a, fx.startedBookingId)).toMatchObject({ status: 'booked', start: fx.startedStart, creditOutcome: null });
+    expect(await get(a, fx.attendedBookingId)).toMatchObject({ status: 'attended', creditOutcome: 'used', rule: 'attended' });
+    expect(await get(a, fx.cancelledBookingId)).toMatchObject({ status: 'cancelled', creditOutcome: 'returned', rule: 'cancelled_within_notice' });
+    expect(await get(b, fx.otherBookingId)).toMatchObject({ status: 'booked', start: fx.slotStart });
+    expect(await get(a, fx.soonBookingId)).toMatchObject({ status: 'booked', previousStarts: [] });
+    // 10 credits; five bookings hold one each (the cancelled one returned its credit).
+    const pkg = await t.http.get(`/v1/packages/${fx.bookingPackageId}`).set(a.auth).expect(200);
+    expect(pkg.body).toMatchObject({ creditsTotal: 10, creditsUsed: 5, creditsRemaining: 5 });
+    const list = await t.http.get('/v1/bookings').query({ packageId: fx.bookingPackageId, limit: 100 }).set(a.auth).expect(200);
+    expect(list.body.items).toHaveLength(6);
+  });
+
+  it('the offering under the deletion table was not deleted', async () => {
+    const offering = await t.http.get(`/v1/offerings/${fx.deletableOfferingId}`).set(a.auth).expect(200);
+    expect(offering.body.deleted).toBe(false);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -941,6 +1262,49 @@ interface QueryCase {
 }
 
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+/** A valid slot search: four weeks from the fixture booking's date. */
+const slotRange = () => ({ from: fx.bookedStart.slice(0, 10), to: new Date(Date.parse(fx.bookedStart) + 28 * DAY_MS).toISOString().slice(0, 10) });
+/** Bad from/to/timezone on a slot search (`base` is the path without the query). */
+function slotQueryCases(label: string, base: () => string): QueryCase[] {
+  const withRange = (changes: Record<string, string>) => () => `${base()}?${q({ ...slotRange(), ...changes })}`;
+  const dayAfter = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+  const cases: QueryCase[] = [
+    { name: 'from and to missing', path: () => base(), ...invalid },
+    { name: 'from missing', path: () => `${base()}?${q({ to: slotRange().to })}`, ...invalid },
+    { name: 'to missing', path: () => `${base()}?${q({ from: slotRange().from })}`, ...invalid },
+    { name: 'to before from', path: () => `${base()}?${q({ from: slotRange().to, to: slotRange().from })}`, ...invalid },
+    { name: 'to the day before from', path: () => `${base()}?${q({ from: slotRange().from, to: dayAfter(slotRange().from, -1) })}`, ...invalid },
+    { name: 'range of 63 days', path: () => `${base()}?${q({ from: slotRange().from, to: dayAfter(slotRange().from, 63) })}`, ...invalid },
+    { name: 'range of ten years', path: () => `${base()}?${q({ from: '2026-01-01', to: '2036-01-01' })}`, ...invalid },
+    { name: 'timezone unknown', path: withRange({ timezone: 'Mars/Olympus_Mons' }), ...invalid },
+    { name: 'timezone "local"', path: withRange({ timezone: 'local' }), ...invalid },
+    { name: 'timezone an offset', path: withRange({ timezone: 'UTC+2' }), ...invalid },
+    { name: 'timezone empty', path: withRange({ timezone: '' }), ...invalid },
+    { name: 'timezone 10k chars', path: withRange({ timezone: TEN_K }), ...invalid },
+    { name: 'timezone given twice', path: () => `${withRange({ timezone: 'UTC' })()}&timezone=Europe%2FBerlin`, ...invalid },
+    { name: 'unknown query parameter', path: withRange({ capacity: '2' }), ...invalid },
+    { name: 'unknown query parameter tenantId', path: () => withRange({ tenantId: b.tenantId })(), ...invalid },
+    { name: 'after=abc', path: withRange({ after: 'abc' }), ...invalid },
+    { name: 'from given twice', path: () => `${withRange({})()}&from=${slotRange().from}`, ...invalid },
+  ];
+  for (const field of ['from', 'to']) {
+    for (const [name, v] of [
+      ['February 30', '2027-02-30'],
+      ['month 13', '2027-13-01'],
+      ['a word', 'tomorrow'],
+      ['not a date', 'not a date'],
+      ['an instant', '2027-01-01T00:00:00Z'],
+      ['a locale format', '01/02/2027'],
+      ['without dashes', '20270101'],
+      ['empty', ''],
+      ['with a NUL character', '2027-01-01\u0000'],
+      ['10k chars', TEN_K],
+    ]) {
+      cases.push({ name: `${field} ${name}`, path: withRange({ [field]: v }), ...invalid });
+    }
+  }
+  return cases.map((c) => ({ ...c, name: `${label} ${c.name}` }));
+}
 const ledgerOf = (params: Record<string, string>) => () => `/v1/packages/${fx.packageId}/ledger?${q(params)}`;
 const pageQueryCases = (base: string): QueryCase[] => [
   { name: 'limit=0', path: () => `${base}?limit=0`, ...invalid },
@@ -1019,11 +1383,62 @@ const queryCases: QueryCase[] = [
   { name: 'GET /v1/schedules/:id unknown id', path: () => `/v1/schedules/${randomUUID()}`, status: 404, code: 'schedule_not_found' },
   { name: "GET /v1/schedules/:id another tenant's", path: () => `/v1/schedules/${fx.otherScheduleId}`, status: 404, code: 'schedule_not_found' },
   { name: 'GET /v1/schedules/:id unknown query parameter', path: () => `/v1/schedules/${fx.scheduleId}?expand=slots`, ...invalid },
+  ...pageQueryCases('/v1/bookings').map((c) => ({ ...c, name: `GET /v1/bookings ${c.name}` })),
+  ...['clientId', 'scheduleId', 'offeringId', 'packageId'].flatMap((field): QueryCase[] => [
+    { name: `GET /v1/bookings ${field} not a UUID`, path: () => `/v1/bookings?${q({ [field]: 'ada' })}`, ...invalid },
+    { name: `GET /v1/bookings ${field} empty`, path: () => `/v1/bookings?${q({ [field]: '' })}`, ...invalid },
+    { name: `GET /v1/bookings ${field} SQL`, path: () => `/v1/bookings?${q({ [field]: "' OR 1=1 --" })}`, ...invalid },
+    { name: `GET /v1/bookings ${field} given twice`, path: () => `/v1/bookings?${field}=${randomUUID()}&${field}=${randomUUID()}`, ...invalid },
+  ]),
+  { name: 'GET /v1/bookings status unknown', path: () => '/v1/bookings?status=done', ...invalid },
+  { name: 'GET /v1/bookings status in upper case', path: () => '/v1/bookings?status=BOOKED', ...invalid },
+  { name: 'GET /v1/bookings status no-show (dash)', path: () => '/v1/bookings?status=no-show', ...invalid },
+  { name: 'GET /v1/bookings status empty', path: () => '/v1/bookings?status=', ...invalid },
+  { name: 'GET /v1/bookings status given twice', path: () => '/v1/bookings?status=booked&status=cancelled', ...invalid },
+  ...['from', 'to'].flatMap((field): QueryCase[] =>
+    [
+      ['month 13', '2026-13-01T00:00:00Z'],
+      ['February 30', '2026-02-30T10:00:00Z'],
+      ['a word', 'tomorrow'],
+      ['not a date', 'not a date'],
+      ['a date without time', '2026-01-01'],
+      ['a time without offset', '2026-01-01T10:00:00'],
+      ['epoch seconds', '1767225600'],
+      ['empty', ''],
+      ['with a NUL character', '2026-01-01T10:00:00Z\u0000'],
+    ].map(([label, v]) => ({ name: `GET /v1/bookings ${field} ${label}`, path: () => `/v1/bookings?${q({ [field]: v })}`, ...invalid })),
+  ),
+  { name: 'GET /v1/bookings from given twice', path: () => `/v1/bookings?${q({ from: '2026-01-01T00:00:00Z' })}&${q({ from: '2026-02-01T00:00:00Z' })}`, ...invalid },
+  { name: 'GET /v1/bookings after=abc', path: () => '/v1/bookings?after=abc', ...invalid },
+  { name: 'GET /v1/bookings/:id non-UUID id', path: () => '/v1/bookings/not-a-uuid', status: 404, code: 'booking_not_found' },
+  { name: 'GET /v1/bookings/:id unknown id', path: () => `/v1/bookings/${randomUUID()}`, status: 404, code: 'booking_not_found' },
+  { name: "GET /v1/bookings/:id another tenant's", path: () => `/v1/bookings/${fx.otherBookingId}`, status: 404, code: 'booking_not_found' },
+  { name: 'GET /v1/bookings/:id unknown query parameter', path: () => `/v1/bookings/${fx.bookingId}?expand=package`, ...invalid },
+  { name: 'GET /v1/bookings/:id after=abc', path: () => `/v1/bookings/${fx.bookingId}?after=abc`, ...invalid },
+  ...slotQueryCases('GET /v1/schedules/:id/slots', () => `/v1/schedules/${fx.bookingScheduleId}/slots`),
+  { name: 'GET /v1/schedules/:id/slots sessionTypeId not a UUID', path: () => `/v1/schedules/${fx.bookingScheduleId}/slots?${q({ ...slotRange(), sessionTypeId: 'pt-60' })}`, ...invalid },
+  { name: 'GET /v1/schedules/:id/slots sessionTypeId empty', path: () => `/v1/schedules/${fx.bookingScheduleId}/slots?${q({ ...slotRange(), sessionTypeId: '' })}`, ...invalid },
+  { name: 'GET /v1/schedules/:id/slots sessionTypeId given twice', path: () => `/v1/schedules/${fx.bookingScheduleId}/slots?${q(slotRange())}&sessionTypeId=${randomUUID()}&sessionTypeId=${randomUUID()}`, ...invalid },
+  { name: 'GET /v1/schedules/:id/slots non-UUID schedule', path: () => `/v1/schedules/main/slots?${q(slotRange())}`, status: 404, code: 'schedule_not_found' },
+  { name: 'GET /v1/schedules/:id/slots unknown schedule', path: () => `/v1/schedules/${randomUUID()}/slots?${q(slotRange())}`, status: 404, code: 'schedule_not_found' },
+  { name: "GET /v1/schedules/:id/slots another tenant's schedule", path: () => `/v1/schedules/${fx.otherBookingScheduleId}/slots?${q(slotRange())}`, status: 404, code: 'schedule_not_found' },
+  ...slotQueryCases('GET /v1/session-types/:id/slots', () => `/v1/session-types/${fx.bookingSessionTypeId}/slots`),
+  { name: 'GET /v1/session-types/:id/slots sessionTypeId (not a parameter here)', path: () => `/v1/session-types/${fx.bookingSessionTypeId}/slots?${q({ ...slotRange(), sessionTypeId: fx.bookingSessionTypeId })}`, ...invalid },
+  { name: 'GET /v1/session-types/:id/slots non-UUID session type', path: () => `/v1/session-types/pt/slots?${q(slotRange())}`, status: 404, code: 'session_type_not_found' },
+  { name: 'GET /v1/session-types/:id/slots unknown session type', path: () => `/v1/session-types/${randomUUID()}/slots?${q(slotRange())}`, status: 404, code: 'session_type_not_found' },
+  { name: "GET /v1/session-types/:id/slots another tenant's session type", path: () => `/v1/session-types/${fx.otherSessionTypeId}/slots?${q(slotRange())}`, status: 404, code: 'session_type_not_found' },
+  { name: 'GET deletion-preview non-UUID offering', path: () => '/v1/offerings/xyz/deletion-preview', status: 404, code: 'offering_not_found' },
+  { name: 'GET deletion-preview unknown offering', path: () => `/v1/offerings/${randomUUID()}/deletion-preview`, status: 404, code: 'offering_not_found' },
+  { name: "GET deletion-preview another tenant's offering", path: () => `/v1/offerings/${fx.otherOfferingId}/deletion-preview`, status: 404, code: 'offering_not_found' },
+  { name: 'GET deletion-preview unknown query parameter', path: () => `/v1/offerings/${fx.deletableOfferingId}/deletion-preview?force=true`, ...invalid },
+  { name: 'GET deletion-preview after=abc', path: () => `/v1/offerings/${fx.deletableOfferingId}/deletion-preview?after=abc`, ...invalid },
 ];
 
 describe('queries refuse bad parameters', () => {
   it.each(queryCases)('$name', async (c) => {
+    const before = await fingerprint();
     expectProblem(await send('get', c.path(), a.auth), c);
+    expect(await fingerprint()).toEqual(before);
   });
 });
 

@@ -49,6 +49,17 @@ export class SlotFinder {
     return (await this.streams.load(sessionTypeStreamId(sessionTypeId), tenantId, sessionTypeDecider)).state;
   }
 
+  /** How many slots the schedule offers in the range for session types that can be booked (bookings aside), and how many are free. */
+  async count(tenantId: string, schedule: Extract<ScheduleState, { exists: true }>, sessionTypeIds: string[], range: { from: string; to: string; viewerZone: string }) {
+    let offered = 0;
+    for (const sessionTypeId of sessionTypeIds) {
+      const sessionType = await this.loadSessionType(tenantId, sessionTypeId);
+      if (!sessionType.exists || sessionType.status !== 'active') continue;
+      for (const date of datesBetween(range.from, range.to)) offered += slotsOn(schedule, sessionType, date).length;
+    }
+    return { offered, free: offered === 0 ? 0 : (await this.find(tenantId, schedule, sessionTypeIds, range)).length };
+  }
+
   /** Slots starting within the viewer's local dates `from`..`to` (inclusive) in `viewerZone`. */
   async find(
     tenantId: string,

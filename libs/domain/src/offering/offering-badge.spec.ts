@@ -47,7 +47,7 @@ const input = (changes: Partial<BadgeInput> = {}): BadgeInput => ({
   schedule: schedule(),
   creditsOpen: 5,
   packagesSold: 1,
-  freeSlotsAhead: 12,
+  slotsAhead: { offered: 12, free: 12 },
   ...changes,
 });
 
@@ -84,8 +84,8 @@ describe('offeringBadge', () => {
 
   describe("'no_availability': its schedule cannot offer anything", () => {
     it.each<[string, Partial<BadgeInput>]>([
-      ['the schedule is missing', { schedule: null, freeSlotsAhead: null }],
-      ['the schedule is inactive', { schedule: schedule({ active: false }), freeSlotsAhead: null }],
+      ['the schedule is missing', { schedule: null, slotsAhead: null }],
+      ['the schedule is inactive', { schedule: schedule({ active: false }), slotsAhead: null }],
       ['no weekly hours and no overrides', { schedule: schedule({ weeklyHours: CLOSED }) }],
       ['no weekly hours, only days off', { schedule: schedule({ weeklyHours: CLOSED, overrides: [{ date: '2026-06-20', hours: [] }] }) }],
       ['no weekly hours, override hours only in the past', { schedule: schedule({ weeklyHours: CLOSED, overrides: [{ date: '2026-06-14', hours: [{ start: '09:00', end: '10:00' }] }] }) }],
@@ -103,7 +103,7 @@ describe('offeringBadge', () => {
     });
 
     it('not for an offering that books any schedule (none linked)', () => {
-      expect(offeringBadge(input({ offering: offering({ scheduleId: null }), schedule: null, freeSlotsAhead: null }))).toBeNull();
+      expect(offeringBadge(input({ offering: offering({ scheduleId: null }), schedule: null, slotsAhead: null }))).toBeNull();
     });
   });
 
@@ -121,27 +121,29 @@ describe('offeringBadge', () => {
     });
 
     it('when no free slot is left ahead, even with credits open or nothing sold', () => {
-      expect(offeringBadge(input({ freeSlotsAhead: 0 }))).toBe('fully_booked');
-      expect(offeringBadge(input({ freeSlotsAhead: 0, packagesSold: 0, creditsOpen: 0 }))).toBe('fully_booked');
+      expect(offeringBadge(input({ slotsAhead: { offered: 5, free: 0 } }))).toBe('fully_booked');
+      // Nothing offered at all in the window (hours far ahead, session type paused) is no availability, not fully booked.
+      expect(offeringBadge(input({ slotsAhead: { offered: 0, free: 0 } }))).toBe('no_availability');
+      expect(offeringBadge(input({ slotsAhead: { offered: 5, free: 0 }, packagesSold: 0, creditsOpen: 0 }))).toBe('fully_booked');
     });
 
     it('not when free slots were not computed (no schedule linked), nor while one is free', () => {
-      expect(offeringBadge(input({ offering: offering({ scheduleId: null }), schedule: null, freeSlotsAhead: null }))).toBeNull();
-      expect(offeringBadge(input({ freeSlotsAhead: 1 }))).toBeNull();
+      expect(offeringBadge(input({ offering: offering({ scheduleId: null }), schedule: null, slotsAhead: null }))).toBeNull();
+      expect(offeringBadge(input({ slotsAhead: { offered: 5, free: 1 } }))).toBeNull();
     });
 
     it('also for an offering that books any schedule, once its credits are all booked', () => {
-      expect(offeringBadge(input({ offering: offering({ scheduleId: null }), schedule: null, freeSlotsAhead: null, creditsOpen: 0 }))).toBe('fully_booked');
+      expect(offeringBadge(input({ offering: offering({ scheduleId: null }), schedule: null, slotsAhead: null, creditsOpen: 0 }))).toBe('fully_booked');
     });
   });
 
   describe('precedence: expired, then no_availability, then fully_booked', () => {
     const expired = fixedDate('2026-06-01');
-    const fullyBooked = { packagesSold: 2, creditsOpen: 0, freeSlotsAhead: 0 };
+    const fullyBooked = { packagesSold: 2, creditsOpen: 0, slotsAhead: { offered: 5, free: 0 } };
 
     it('expired beats no_availability and fully_booked', () => {
-      expect(offeringBadge(input({ offering: expired, schedule: schedule({ active: false }), freeSlotsAhead: null }))).toBe('expired');
-      expect(offeringBadge(input({ offering: expired, schedule: null, freeSlotsAhead: null }))).toBe('expired');
+      expect(offeringBadge(input({ offering: expired, schedule: schedule({ active: false }), slotsAhead: null }))).toBe('expired');
+      expect(offeringBadge(input({ offering: expired, schedule: null, slotsAhead: null }))).toBe('expired');
       expect(offeringBadge(input({ offering: expired, ...fullyBooked }))).toBe('expired');
       expect(offeringBadge(input({ offering: expired, schedule: schedule({ weeklyHours: CLOSED }), ...fullyBooked }))).toBe('expired');
     });

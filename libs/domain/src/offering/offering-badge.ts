@@ -5,8 +5,9 @@ import { computeExpiresAt } from './validity';
 /**
  * The status badge an admin sees on an offering, first match wins:
  * - `expired`: its fixed expiration date has passed (packages can no longer be sold);
- * - `no_availability`: it books a schedule that is inactive or has no hours (weekly or upcoming overrides);
- * - `fully_booked`: no credits left to book on any package sold, or no free slot ahead on its schedule;
+ * - `no_availability`: it books a schedule that is inactive, has no hours (weekly or upcoming overrides)
+ *   or offers no session of its (active) session types in the look-ahead window;
+ * - `fully_booked`: no credits left to book on any package sold, or every slot ahead on its schedule is taken;
  * - null: none of these.
  */
 export type OfferingBadge = 'expired' | 'no_availability' | 'fully_booked' | null;
@@ -21,8 +22,8 @@ export interface BadgeInput {
   /** Credits still bookable across the packages sold from it, and how many packages were sold. */
   creditsOpen: number;
   packagesSold: number;
-  /** Free slots in the look-ahead window on its schedule, or null when not computed (no schedule linked). */
-  freeSlotsAhead: number | null;
+  /** Slots its schedule offers in the look-ahead window (bookings aside) and how many are still free; null without a schedule. */
+  slotsAhead: { offered: number; free: number } | null;
 }
 
 export function offeringBadge(input: BadgeInput): OfferingBadge {
@@ -36,8 +37,9 @@ export function offeringBadge(input: BadgeInput): OfferingBadge {
     const hasWeeklyHours = schedule !== null && Object.values(schedule.weeklyHours).some((ranges) => ranges.length > 0);
     const hasUpcomingOverrideHours = schedule !== null && schedule.overrides.some((o) => o.date >= schedule.today && o.hours.length > 0);
     if (!schedule || !schedule.active || (!hasWeeklyHours && !hasUpcomingOverrideHours)) return 'no_availability';
+    if (input.slotsAhead?.offered === 0) return 'no_availability';
   }
   if (input.packagesSold > 0 && input.creditsOpen === 0) return 'fully_booked';
-  if (input.freeSlotsAhead === 0) return 'fully_booked';
+  if (input.slotsAhead?.free === 0) return 'fully_booked';
   return null;
 }

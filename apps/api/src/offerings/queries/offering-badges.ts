@@ -23,12 +23,12 @@ export class OfferingBadges {
     const { timezone } = await this.tenants.get(tenantId);
     const offering = { exists: true, offeringId: summary.id, ...summary } as Extract<OfferingState, { exists: true }>;
     const schedule = summary.scheduleId ? await this.slots.loadSchedule(tenantId, summary.scheduleId) : null;
-    let freeSlotsAhead: number | null = null;
+    let slotsAhead: { offered: number; free: number } | null = null;
     if (schedule?.exists && schedule.active) {
       const today = DateTime.fromISO(now, { zone: 'utc' }).setZone(schedule.timezone);
       const types = summary.sessionTypeIds.length ? schedule.sessionTypeIds.filter((id) => summary.sessionTypeIds.includes(id)) : schedule.sessionTypeIds;
       const range = { from: today.toISODate()!, to: today.plus({ days: LOOK_AHEAD_DAYS }).toISODate()!, viewerZone: schedule.timezone };
-      freeSlotsAhead = (await this.slots.find(tenantId, schedule, types, range)).length;
+      slotsAhead = await this.slots.count(tenantId, schedule, types, range);
     }
     return offeringBadge({
       offering,
@@ -37,7 +37,7 @@ export class OfferingBadges {
       schedule: schedule?.exists ? { ...schedule, today: DateTime.fromISO(now, { zone: 'utc' }).setZone(schedule.timezone).toISODate()! } : null,
       packagesSold: summary.packagesSold,
       creditsOpen: summary.creditsGranted - summary.creditsUsed - summary.creditsRefunded - summary.creditsForfeited,
-      freeSlotsAhead,
+      slotsAhead,
     });
   }
 }
