@@ -25,7 +25,7 @@ export class UnitOfWork {
   private readonly versions = new Map<string, number>();
   private readonly staged = new Map<string, DomainEvent[]>();
   private readonly foreign = new Set<string>();
-  private readonly loaded = new Map<string, StoredEvent[]>();
+  private readonly reads = new Map<string, Promise<StoredEvent[]>>();
   private latestOccurredAt = '';
 
   constructor(
@@ -44,7 +44,8 @@ export class UnitOfWork {
    * mixes two versions of one stream (its expected version stays the one it decided on).
    */
   async load<S, E extends DomainEvent>(streamId: string, decider: StreamDecider<S, E>): Promise<LoadedStream<S>> {
-    const visible = this.loaded.get(streamId) ?? (await this.read(streamId));
+    if (!this.reads.has(streamId)) this.reads.set(streamId, this.read(streamId)); // concurrent loads share one read
+    const visible = await this.reads.get(streamId)!;
     const last = visible.at(-1)?.metadata.occurredAt ?? '';
     if (last > this.latestOccurredAt) this.latestOccurredAt = last;
     return {
@@ -60,7 +61,6 @@ export class UnitOfWork {
     const visible = stored.length && stored[0].metadata.tenantId === this.context.tenantId ? stored : [];
     this.versions.set(streamId, stored.length);
     if (stored.length > visible.length) this.foreign.add(streamId);
-    this.loaded.set(streamId, visible);
     return visible;
   }
 
