@@ -46,7 +46,8 @@ export function ledgerEntryId(packageId: string, sequence: number): string {
 }
 
 export const packageLedgerProjection: Projection = {
-  name: 'package-ledger-v1',
+  // v2: entries carry the booking `rule` (and the booking of a rule-based reversal); rebuilt from the start.
+  name: 'package-ledger-v2',
   collections: [LEDGER_ENTRIES, LEDGER_BALANCES],
   indexes: [{ collection: LEDGER_ENTRIES, field: 'packageId' }],
   keys: (event) => (PACKAGE_EVENT_TYPES.has(event.type) ? [balanceKey(event)] : []),

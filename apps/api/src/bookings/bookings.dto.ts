@@ -19,7 +19,7 @@ export class PlaceBookingDto {
 
 export class CancelBookingDto {
   @ApiPropertyOptional({ example: 'Client is ill' }) @IsOptional() @IsString() @Length(1, 500) @NotBlank() reason?: string;
-  @ApiPropertyOptional({ description: 'The business cancels: the credit returns whatever the notice (staff/admin only)', default: false })
+  @ApiPropertyOptional({ description: 'The business cancels: the credit returns whatever the notice', default: false })
   @IsOptional()
   @IsBoolean()
   byBusiness?: boolean;
@@ -56,7 +56,7 @@ export const MAX_SLOT_RANGE_DAYS = 62;
 export class SlotsQuery extends ReadYourWritesQuery {
   @ApiProperty({ description: 'First local date (viewer’s zone)', example: '2026-12-01' }) @IsCalendarDate() from!: string;
   @ApiProperty({ description: `Last local date, inclusive (at most ${MAX_SLOT_RANGE_DAYS} days after from)`, example: '2026-12-28' }) @IsCalendarDate() to!: string;
-  @ApiPropertyOptional({ description: 'Viewer’s IANA zone for the dates and local times (default: the schedule’s)' }) @IsOptional() @IsTimezone() timezone?: string;
+  @ApiPropertyOptional({ description: 'Viewer’s IANA zone for the dates and local times (default: the schedule’s for a schedule, UTC for a session type across schedules)' }) @IsOptional() @IsTimezone() timezone?: string;
 }
 
 export class ScheduleSlotsQuery extends SlotsQuery {

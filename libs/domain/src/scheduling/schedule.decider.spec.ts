@@ -144,6 +144,10 @@ describe('UpdateSchedule', () => {
 
   it('validates the schedule as it would be after the change: invalid_schedule', () => {
     given([created()]).when(update({ timezone: 'Europe/Atlantis' }), noCtx).thenFails('invalid_schedule');
+  });
+
+  it('keeps its time zone: bookings are filed by local date, so a zone change is refused', () => {
+    given([created()]).when(update({ timezone: 'America/New_York' }), noCtx).thenFails('schedule_timezone_fixed');
     given([created()]).when(update({ weeklyHours: week({ monday: [r('09:00', '08:00')] }) }), noCtx).thenFails('invalid_schedule');
     given([created()]).when(update({ host: '' }), noCtx).thenFails('invalid_schedule');
   });

@@ -42,6 +42,9 @@ export function decideSchedule(command: ScheduleCommand, state: ScheduleState): 
       const changes = changedFields(FIELD_KEYS, current, command.changes);
       if (Object.keys(changes).length === 0) return [];
       assertValidSchedule({ ...current, ...changes });
+      // Bookings are filed in streams by the schedule's local date; another zone would file the same
+      // instant under another day, where its seats would not be counted (create a new schedule instead).
+      if (changes.timezone !== undefined) throw new DomainError('schedule_timezone_fixed', 'A schedule’s time zone cannot change once created; create a new schedule for another zone.');
       return [{ type: 'ScheduleUpdated', data: { scheduleId: state.scheduleId, changes } }];
     }
   }

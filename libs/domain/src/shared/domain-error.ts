@@ -39,6 +39,7 @@ export const DOMAIN_ERRORS = {
   invalid_status_transition: 409,
   // bookings (409: the schedule, package or booking refuses it now)
   booking_already_exists: 409,
+  schedule_timezone_fixed: 409,
   redemption_is_booked: 409,
   booking_cancelled: 409,
   attendance_already_marked: 409,

@@ -19,8 +19,9 @@ export interface DeletionPreview {
   clientsAffected: number;
 }
 
-export interface DeletionResult extends DeletionPreview {
+export interface DeletionResult {
   offering: Extract<OfferingState, { exists: true }>;
+  clientsAffected: number;
   /** Bookings this call cancelled (a repeated call cancels what an interrupted one left). */
   cancelledBookings: number;
   position: Position | null;
@@ -76,7 +77,7 @@ export class OfferingDeletion {
         }
       }
     }
-    return { offeringId, offering: deleted.state, upcomingBookings: cancelled, clientsAffected: clients.size, cancelledBookings: cancelled, position };
+    return { offering: deleted.state, clientsAffected: clients.size, cancelledBookings: cancelled, position };
   }
 
   private async upcomingBookings(tenantId: string, offeringId: string) {
