@@ -1,4 +1,4 @@
-import { evolveOffering, initialOfferingState, OfferingEvent, OfferingFields, OfferingState, OfferingStatus, PackageEvent } from '../../libs/domain/src';
+import { evolveOffering, offeringFieldsOf, initialOfferingState, OfferingEvent, OfferingFields, OfferingState, OfferingStatus, PackageEvent } from '../../libs/domain/src';
 import { StoredEvent } from '../../libs/event-store/src/event-store.port';
 import { Projection } from '../../libs/projection-runner/src/projection';
 import { OFFERING_EVENT_TYPES, OFFERINGS, PACKAGE_EVENT_TYPES } from '../collections';
@@ -39,28 +39,15 @@ export const offeringSummaryProjection: Projection = {
       const before: OfferingState = previous ? { exists: true, offeringId: previous.id, ...previous } : initialOfferingState;
       const state = evolveOffering(before, stored as unknown as OfferingEvent);
       if (!state.exists) return;
-      const { name, description, sessionCount, price, validity, status, deleted } = state;
-      const { scheduleId, sessionTypeIds, maxSessionsPerWeek, visibility, reminders, feedbackRequest, cancellationPolicy } = state;
       documents.put(key, {
         ...EMPTY_USAGE,
         ...previous,
         id: state.offeringId,
         tenantId: stored.metadata.tenantId,
         createdAt: previous?.createdAt ?? stored.metadata.occurredAt,
-        name,
-        description,
-        sessionCount,
-        price,
-        validity,
-        scheduleId,
-        sessionTypeIds,
-        maxSessionsPerWeek,
-        visibility,
-        reminders,
-        feedbackRequest,
-        cancellationPolicy,
-        status,
-        deleted,
+        ...offeringFieldsOf(state),
+        status: state.status,
+        deleted: state.deleted,
       } satisfies OfferingDocument);
       return;
     }

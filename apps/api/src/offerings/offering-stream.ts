@@ -1,4 +1,4 @@
-import { evolveOffering, initialOfferingState, OfferingEvent, OfferingState } from '../../../../libs/domain/src';
+import { evolveOffering, offeringFieldsOf, initialOfferingState, OfferingEvent, OfferingState } from '../../../../libs/domain/src';
 import { StreamDecider } from '../write-side/stream-executor';
 
 export const offeringStreamId = (offeringId: string) => `offering-${offeringId}`;
@@ -9,23 +9,5 @@ export const offeringDecider: StreamDecider<OfferingState, OfferingEvent> = {
 };
 
 export function toOfferingView(state: Extract<OfferingState, { exists: true }>) {
-  const { offeringId, name, description, sessionCount, price, validity, status, deleted } = state;
-  const { scheduleId, sessionTypeIds, maxSessionsPerWeek, visibility, reminders, feedbackRequest, cancellationPolicy } = state;
-  return {
-    id: offeringId,
-    name,
-    description,
-    sessionCount,
-    price,
-    validity,
-    scheduleId,
-    sessionTypeIds,
-    maxSessionsPerWeek,
-    visibility,
-    reminders,
-    feedbackRequest,
-    cancellationPolicy,
-    status,
-    deleted,
-  };
+  return { id: state.offeringId, ...offeringFieldsOf(state), status: state.status, deleted: state.deleted };
 }

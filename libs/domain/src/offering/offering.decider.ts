@@ -1,3 +1,4 @@
+import { deepEqual } from '../shared/changes';
 import { DomainError } from '../shared/domain-error';
 import { isValidCurrency } from '../shared/money';
 import { CreditOutcome, OfferingEvent, OfferingFields, OfferingStatus, ReminderUnit } from './offering.events';
@@ -57,7 +58,7 @@ export function decideOffering(command: OfferingCommand, state: OfferingState): 
   if (command.type === 'CreateOffering') {
     if (state.exists) throw new DomainError('offering_already_exists', 'This offering already exists.');
     assertValidFields(command.fields);
-    return [{ type: 'OfferingCreated', data: { offeringId: command.offeringId, ...pickFields(command.fields), status: command.status } }];
+    return [{ type: 'OfferingCreated', data: { offeringId: command.offeringId, ...offeringFieldsOf(command.fields), status: command.status } }];
   }
   if (!state.exists) throw new DomainError('offering_not_found', 'Offering not found.');
   if (state.deleted) {
@@ -79,8 +80,8 @@ export function decideOffering(command: OfferingCommand, state: OfferingState): 
     case 'UpdateOffering': {
       // Only known fields count: a stray key (say `deleted` or `status`) must never reach evolve.
       const requested = FIELD_KEYS.filter((key) => command.changes[key] !== undefined);
-      assertValidFields({ ...pickFields(state), ...Object.fromEntries(requested.map((key) => [key, command.changes[key]])) });
-      const changed = requested.filter((key) => !sameValue(command.changes[key], state[key]));
+      assertValidFields({ ...offeringFieldsOf(state), ...Object.fromEntries(requested.map((key) => [key, command.changes[key]])) });
+      const changed = requested.filter((key) => !deepEqual(command.changes[key], state[key]));
       if (changed.length === 0) return [];
       const changes = Object.fromEntries(changed.map((key) => [key, command.changes[key]])) as Partial<OfferingFields>;
       return [{ type: 'OfferingUpdated', data: { offeringId: state.offeringId, changes } }];
@@ -99,7 +100,7 @@ export function evolveOffering(state: OfferingState, event: OfferingEvent): Offe
   switch (event.type) {
     case 'OfferingCreated': {
       const { offeringId, status, ...fields } = event.data;
-      return { exists: true, offeringId, status, deleted: false, ...pickFields(fields) };
+      return { exists: true, offeringId, status, deleted: false, ...offeringFieldsOf(fields) };
     }
     case 'OfferingUpdated':
       return state.exists ? { ...state, ...event.data.changes } : state;
@@ -110,20 +111,11 @@ export function evolveOffering(state: OfferingState, event: OfferingEvent): Offe
   }
 }
 
-function pickFields(source: OfferingFields): OfferingFields {
+/** Exactly the offering's fields (no id, status or deletion flag): what events, views and documents carry. */
+export function offeringFieldsOf(source: OfferingFields): OfferingFields {
   return Object.fromEntries(FIELD_KEYS.map((key) => [key, source[key]])) as unknown as OfferingFields;
 }
 
-/** Deep equality of JSON values, ignoring object key order (so a re-sent policy is not a change). */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
-  const keysA = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const keysB = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return keysA.length === keysB.length && keysA.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isIntIn = (value: unknown, min: number, max: number) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max;

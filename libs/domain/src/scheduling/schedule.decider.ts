@@ -1,6 +1,6 @@
 import { isValidIsoDate, isValidTimezone } from '../offering/validity';
 import { DomainError } from '../shared/domain-error';
-import { changedFields } from './changes';
+import { changedFields } from '../shared/changes';
 import { ScheduleEvent } from './schedule.events';
 import { ScheduleFields, WEEKDAYS } from './scheduling.types';
 import { timeRangesProblem } from './time-range';

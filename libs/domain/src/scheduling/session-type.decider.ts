@@ -1,6 +1,6 @@
 import { DomainError } from '../shared/domain-error';
 import { isValidCurrency, Money } from '../shared/money';
-import { changedFields } from './changes';
+import { changedFields } from '../shared/changes';
 import {
   BUFFER_MINUTES,
   CatalogStatus,
