@@ -111,6 +111,20 @@ export class ProjectionRunner {
     return (await this.events.readAll(checkpoint, 1)).length === 0;
   }
 
+  /**
+   * Polls `reached` (nudging the runner, every 10 ms) until it holds or `timeoutMs` passes.
+   * `waited`: it did not hold at the first look.
+   */
+  async waitUntil(reached: () => Promise<boolean>, timeoutMs: number): Promise<{ reached: boolean; waited: boolean }> {
+    const deadline = Date.now() + timeoutMs;
+    for (let waited = false; ; waited = true) {
+      if (await reached()) return { reached: true, waited };
+      if (Date.now() > deadline) return { reached: false, waited };
+      this.nudge();
+      await sleep(10);
+    }
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;

@@ -2,7 +2,6 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import type { Response } from 'express';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable } from 'rxjs';
 import { formatPosition, parsePosition, Position } from '../../../../libs/event-store/src/event-store.port';
 import { ProjectionRunner } from '../../../../libs/projection-runner/src/projection-runner';
@@ -36,14 +35,9 @@ export class ReadYourWritesInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest();
     const after = request.method === 'GET' && typeof request.query?.after === 'string' ? parsePosition(request.query.after) : null;
     if (after) {
-      const deadline = Date.now() + WAIT_MS;
-      while (!(await this.runner.hasReached(after))) {
-        if (Date.now() > deadline) {
-          context.switchToHttp().getResponse<Response>().setHeader('Retry-After', '1');
-          throw new ApiError(503, 'read_model_behind', 'The read models have not caught up with that position yet; retry shortly.');
-        }
-        this.runner.nudge();
-        await sleep(10);
+      if (!(await this.runner.waitUntil(() => this.runner.hasReached(after), WAIT_MS)).reached) {
+        context.switchToHttp().getResponse<Response>().setHeader('Retry-After', '1');
+        throw new ApiError(503, 'read_model_behind', 'The read models have not caught up with that position yet; retry shortly.');
       }
     }
     return next.handle();

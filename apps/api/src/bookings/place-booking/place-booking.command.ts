@@ -19,7 +19,6 @@ import { packageDecider, packageStreamId } from '../../packages/package-stream';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 import { PROJECTION_RUNNER, READ_STORE } from '../../tokens';
 import { ProjectionRunner } from '../../../../../libs/projection-runner/src/projection-runner';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWork, UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 import { bookingDecider, bookingStreamId, BookingStreams, scheduleDayDecider } from '../booking-streams';
@@ -105,16 +104,10 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
 
   /** Waits (up to CATCH_UP_MS) for the packages read model; true if it had to wait and then caught up. */
   private async packagesCaughtUpLate(): Promise<boolean> {
-    const deadline = Date.now() + CATCH_UP_MS;
-    let waited = false;
-    while (!(await this.runner.isCaughtUp(packagesProjection.name))) {
-      if (Date.now() > deadline) return false;
-      waited = true;
-      this.runner.nudge();
-      await sleep(10);
-    }
-    return waited;
+    const { reached, waited } = await this.runner.waitUntil(() => this.runner.isCaughtUp(packagesProjection.name), CATCH_UP_MS);
+    return reached && waited;
   }
+
 
   private async loadPackage(unit: UnitOfWork, packageId: string): Promise<Candidate> {
     const { state: pkg } = await unit.load(packageStreamId(packageId), packageDecider);

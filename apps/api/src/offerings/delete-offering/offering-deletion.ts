@@ -94,11 +94,8 @@ export class OfferingDeletion {
 
   private async waitFor(position: Position | null): Promise<void> {
     if (!position) return;
-    const deadline = Date.now() + CATCH_UP_MS;
-    while (!(await this.runner.hasReached(position))) {
-      if (Date.now() > deadline) throw new ApiError(503, 'read_model_behind', 'Bookings are still being indexed; retry the deletion shortly (it resumes).');
-      this.runner.nudge();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    if (!(await this.runner.waitUntil(() => this.runner.hasReached(position), CATCH_UP_MS)).reached) {
+      throw new ApiError(503, 'read_model_behind', 'Bookings are still being indexed; retry the deletion shortly (it resumes).');
     }
   }
 }
