@@ -8,11 +8,16 @@ import { StreamExecutor } from '../write-side/stream-executor';
  * deleted, so the answer cannot go stale before the schedule is appended.
  */
 export async function assertSessionTypesExist(streams: StreamExecutor, tenantId: string, sessionTypeIds: string[]): Promise<void> {
-  const loaded = await Promise.all(sessionTypeIds.map((id) => streams.load(sessionTypeStreamId(id), tenantId, sessionTypeDecider)));
-  const unknown = sessionTypeIds.filter((_, i) => !loaded[i].state.exists);
+  const unknown = await missingSessionTypes(streams, tenantId, sessionTypeIds);
   if (unknown.length) {
     throw new ApiError(422, 'unknown_session_type', `No session type ${unknown.join(', ')} in this business.`, {
       errors: [{ field: 'sessionTypeIds', messages: unknown.map((id) => `${id} is not a session type of this business`) }],
     });
   }
+}
+
+/** The ids among `sessionTypeIds` that name no session type of this tenant. */
+export async function missingSessionTypes(streams: StreamExecutor, tenantId: string, sessionTypeIds: string[]): Promise<string[]> {
+  const loaded = await Promise.all(sessionTypeIds.map((id) => streams.load(sessionTypeStreamId(id), tenantId, sessionTypeDecider)));
+  return sessionTypeIds.filter((_, i) => !loaded[i].state.exists);
 }
