@@ -33,17 +33,64 @@ export interface FindQuery {
    * matching `orWhere` instead: e.g. offering name contains q, or the client is one whose name matched q.
    */
   search?: { fields: string[]; text: string; orWhere?: Record<string, FieldCondition> };
-  /** Results are ordered by document id; cursors are ids. */
+  /** Without `sort`, results are ordered by document id; cursors are ids. */
   order?: 'asc' | 'desc';
   /** Only documents after this id in the chosen order (cursor pagination). */
   after?: string;
+  /**
+   * Order by a field, then by id (so equal values page stably), instead of by id alone. A missing
+   * or null field sorts as '' (text) or 0 (numeric). Page with `afterSorted`, the last row's value and id.
+   */
+  sort?: SortOrder;
+  afterSorted?: { value: Scalar; id: string };
   limit: number;
 }
 
-/** A field queries filter a collection by; the adapter indexes it (with the tenant, ordered by id). */
+export interface SortOrder {
+  field: string;
+  numeric?: boolean;
+  direction?: 'asc' | 'desc';
+}
+
+/**
+ * A field queries filter or sort a collection by; the adapter indexes it (with the tenant, then id).
+ * `within`: an equality field that leads the index (e.g. sort one offering's rows by `booked`);
+ * `numeric`: the field holds numbers and sorts as numbers.
+ */
 export interface FieldIndex {
   collection: string;
   field: string;
+  numeric?: boolean;
+  within?: string;
+}
+
+export interface SumQuery {
+  where?: Record<string, FieldCondition>;
+  /** Top-level fields to group by (their values as text; null when missing). */
+  groupBy: string[];
+  /** Numeric top-level fields to add up (missing counts as 0). */
+  fields: string[];
+}
+
+export interface SumRow {
+  group: Record<string, string | null>;
+  sums: Record<string, number>;
+  count: number;
+}
+
+/** A document that differs between a live collection and its rebuilt copy (by id). */
+export interface DocumentDifference {
+  collection: string;
+  tenantId: string;
+  id: string;
+  live: unknown | null;
+  rebuilt: unknown | null;
+}
+
+/** A projection's checkpoint name and the collections it writes. */
+export interface ProjectionStorage {
+  projection: string;
+  collections: string[];
 }
 
 export interface ReadStore {
@@ -60,8 +107,22 @@ export interface ReadStore {
    * (another runner got there first): a stale runner can never apply a batch twice.
    */
   commit(projection: string, from: Position, to: Position, changes: DocumentChange[]): Promise<void>;
+  /** Adds up numeric fields of the matching documents in the store (no documents cross the wire). */
+  sum(collection: string, tenantId: string, query: SumQuery): Promise<SumRow[]>;
   /** Deletes every document of `collections` and the projection's checkpoint, in one transaction. */
   reset(projection: string, collections: string[]): Promise<void>;
+  /**
+   * Blue/green switch: in one transaction, `live`'s documents and checkpoint are replaced by
+   * `rebuilt`'s (collections pair up by position), and `rebuilt` ends empty. Readers see the old
+   * generation or the new one, never a mix; a live runner's next commit fails its checkpoint check
+   * unless it starts exactly where the rebuilt generation stands.
+   */
+  swap(live: ProjectionStorage, rebuilt: ProjectionStorage): Promise<void>;
+  /**
+   * Compares `live` with `rebuilt` as of one snapshot: `null` when their checkpoints differ there (the
+   * caller catches up and asks again), else up to `limit` documents that differ (none = equal).
+   */
+  compare(live: ProjectionStorage, rebuilt: ProjectionStorage, limit: number): Promise<DocumentDifference[] | null>;
 }
 
 export class CheckpointMovedError extends Error {

@@ -1,7 +1,22 @@
+import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import { comparePositions, Position, START } from '../../../event-store/src/event-store.port';
 import { inTransaction, Migration } from '../../../postgres/src';
-import { CheckpointMovedError, DocumentChange, DocumentKey, FieldCondition, FieldIndex, FindQuery, ReadStore, Scalar, StoredDocument } from '../read-store.port';
+import {
+  CheckpointMovedError,
+  DocumentChange,
+  DocumentDifference,
+  DocumentKey,
+  FieldCondition,
+  FieldIndex,
+  FindQuery,
+  ProjectionStorage,
+  ReadStore,
+  Scalar,
+  StoredDocument,
+  SumQuery,
+  SumRow,
+} from '../read-store.port';
 
 export const readStoreMigrations: Migration[] = [
   {
@@ -35,11 +50,13 @@ export class PostgresReadStore implements ReadStore {
   async ensureIndexes(indexes: FieldIndex[]): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':read-indexes'))`);
-      for (const { collection, field } of indexes) {
+      for (const { collection, field, numeric, within } of indexes) {
         assertField(field);
-        const name = `rd_${collection}_${field}`.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase().slice(0, 63);
+        if (within) assertField(within);
+        const name = ['rd', collection, within, field, numeric ? 'n' : ''].filter(Boolean).join('_');
+        const columns = ['tenant_id', ...(within ? [`(data->>'${within}')`] : []), `(${sortExpression({ field, numeric })})`, 'id'];
         await client.query(
-          `CREATE INDEX IF NOT EXISTS ${name} ON read_documents (tenant_id, (data->>'${field}'), id) WHERE collection = ${literal(collection)}`,
+          `CREATE INDEX IF NOT EXISTS ${indexName(name)} ON read_documents (${columns.join(', ')}) WHERE collection = ${literal(collection)}`,
         );
       }
     });
@@ -78,15 +95,50 @@ export class PostgresReadStore implements ReadStore {
       if (query.search.orWhere) alternatives.push(`(${conditionsSql(query.search.orWhere, param).join(' AND ') || 'true'})`);
       clauses.push(`(${alternatives.join(' OR ')})`);
     }
-    const descending = query.order === 'desc';
-    if (query.after !== undefined) clauses.push(`id ${descending ? '<' : '>'} ${param(query.after)}`);
+    let orderBy: string;
+    if (query.sort) {
+      assertField(query.sort.field);
+      const key = sortExpression(query.sort);
+      const direction = query.sort.direction === 'desc' ? 'DESC' : 'ASC';
+      if (query.afterSorted) {
+        const value = param(query.afterSorted.value ?? (query.sort.numeric ? 0 : ''));
+        clauses.push(`(${key}, id) ${direction === 'DESC' ? '<' : '>'} (${query.sort.numeric ? `${value}::numeric` : `${value}::text`}, ${param(query.afterSorted.id)})`);
+      }
+      orderBy = `${key} ${direction}, id ${direction}`;
+    } else {
+      const descending = query.order === 'desc';
+      if (query.after !== undefined) clauses.push(`id ${descending ? '<' : '>'} ${param(query.after)}`);
+      orderBy = `id ${descending ? 'DESC' : 'ASC'}`;
+    }
     const result = await this.pool.query(
       `SELECT collection, tenant_id AS "tenantId", id, data FROM read_documents
        WHERE ${clauses.join(' AND ')}
-       ORDER BY id ${descending ? 'DESC' : 'ASC'} LIMIT ${param(query.limit)}`,
+       ORDER BY ${orderBy} LIMIT ${param(query.limit)}`,
       params,
     );
     return result.rows;
+  }
+
+  async sum(collection: string, tenantId: string, query: SumQuery): Promise<SumRow[]> {
+    const params: unknown[] = [collection, tenantId];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const clauses = ['collection = $1', 'tenant_id = $2', ...conditionsSql(query.where ?? {}, param)];
+    [...query.groupBy, ...query.fields].forEach(assertField);
+    const groups = query.groupBy.map((f, i) => `data->>'${f}' AS g${i}`);
+    const sums = query.fields.map((f, i) => `COALESCE(SUM((data->>'${f}')::numeric), 0)::text AS s${i}`);
+    const result = await this.pool.query(
+      `SELECT ${[...groups, ...sums, 'count(*)::int AS n'].join(', ')} FROM read_documents
+       WHERE ${clauses.join(' AND ')}
+       ${groups.length ? `GROUP BY ${query.groupBy.map((_, i) => i + 1).join(', ')} ORDER BY ${query.groupBy.map((_, i) => i + 1).join(', ')}` : ''}`,
+      params,
+    );
+    return result.rows
+      .filter((row) => row.n > 0)
+      .map((row) => ({
+        group: Object.fromEntries(query.groupBy.map((f, i) => [f, row[`g${i}`]])),
+        sums: Object.fromEntries(query.fields.map((f, i) => [f, Number(row[`s${i}`])])),
+        count: row.n,
+      }));
   }
 
   async checkpoint(projection: string): Promise<Position> {
@@ -152,6 +204,85 @@ export class PostgresReadStore implements ReadStore {
       await client.query('DELETE FROM read_documents WHERE collection = ANY($1::text[])', [collections]);
     });
   }
+
+  async swap(live: ProjectionStorage, rebuilt: ProjectionStorage): Promise<void> {
+    assertPaired(live, rebuilt);
+    await inTransaction(this.pool, async (client) => {
+      // Locks both checkpoint rows first: a live runner's commit waits, then fails its compare-and-set.
+      await client.query('SELECT projection FROM projection_checkpoints WHERE projection = ANY($1::text[]) ORDER BY projection FOR UPDATE', [
+        [live.projection, rebuilt.projection],
+      ]);
+      const moved = await client.query('DELETE FROM projection_checkpoints WHERE projection = $1 RETURNING transaction_id::text, global_position::text', [
+        rebuilt.projection,
+      ]);
+      if (moved.rowCount === 0) throw new Error(`Projection ${rebuilt.projection} has no checkpoint: nothing was rebuilt to switch to`);
+      await client.query('DELETE FROM read_documents WHERE collection = ANY($1::text[])', [live.collections]);
+      for (const [i, collection] of live.collections.entries()) {
+        await client.query('UPDATE read_documents SET collection = $1 WHERE collection = $2', [collection, rebuilt.collections[i]]);
+      }
+      const { transaction_id, global_position } = moved.rows[0];
+      await client.query(
+        `INSERT INTO projection_checkpoints (projection, transaction_id, global_position) VALUES ($1, $2::xid8, $3::bigint)
+         ON CONFLICT (projection) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()`,
+        [live.projection, transaction_id, global_position],
+      );
+    });
+  }
+
+  async compare(live: ProjectionStorage, rebuilt: ProjectionStorage, limit: number): Promise<DocumentDifference[] | null> {
+    assertPaired(live, rebuilt);
+    const client = await this.pool.connect();
+    try {
+      // One snapshot for the checkpoints and the documents, so both sides are compared as of one position.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const checkpoints = await client.query(
+        'SELECT count(DISTINCT (transaction_id, global_position))::int AS positions, count(*)::int AS n FROM projection_checkpoints WHERE projection = ANY($1::text[])',
+        [[live.projection, rebuilt.projection]],
+      );
+      const { positions, n } = checkpoints.rows[0];
+      if (!(positions === 1 && n === 2)) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      const differences: DocumentDifference[] = [];
+      for (const [i, collection] of live.collections.entries()) {
+        const result = await client.query(
+          `SELECT COALESCE(l.tenant_id, r.tenant_id) AS "tenantId", COALESCE(l.id, r.id) AS id, l.data AS live, r.data AS rebuilt
+           FROM (SELECT tenant_id, id, data FROM read_documents WHERE collection = $1) l
+           FULL JOIN (SELECT tenant_id, id, data FROM read_documents WHERE collection = $2) r ON l.tenant_id = r.tenant_id AND l.id = r.id
+           WHERE l.data IS DISTINCT FROM r.data
+           ORDER BY 1, 2 LIMIT $3`,
+          [collection, rebuilt.collections[i], limit - differences.length],
+        );
+        differences.push(...result.rows.map((row) => ({ collection, ...row })));
+        if (differences.length >= limit) break;
+      }
+      await client.query('COMMIT');
+      return differences;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+function assertPaired(live: ProjectionStorage, rebuilt: ProjectionStorage): void {
+  if (live.collections.length !== rebuilt.collections.length || live.projection === rebuilt.projection) {
+    throw new Error(`Cannot pair ${live.projection} with ${rebuilt.projection}: their collections do not line up`);
+  }
+}
+
+/** The ORDER BY / index expression of a sort field: indexes and queries must spell it identically. */
+function sortExpression({ field, numeric }: { field: string; numeric?: boolean }): string {
+  return numeric ? `COALESCE((data->>'${field}')::numeric, 0)` : `COALESCE(data->>'${field}', '')`;
+}
+
+/** Index names are at most 63 bytes: a long one keeps a readable head and a hash of the whole. */
+function indexName(name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase();
+  return clean.length <= 63 ? clean : `${clean.slice(0, 54)}_${createHash('sha1').update(clean).digest('hex').slice(0, 8)}`;
 }
 
 /** SQL for field conditions (ANDed); values go through `param`. Strings compare as text, so field indexes apply. */
