@@ -109,4 +109,99 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(await store.checkpoint('race')).toEqual(START);
     expect(await store.get(key('a1'))).not.toBeNull();
   });
+
+  describe('sorting by a field', () => {
+    const rows = [
+      { id: 'p1', offeringId: 'o1', booked: 3, last: '2026-01-03' },
+      { id: 'p2', offeringId: 'o1', booked: 10, last: null },
+      { id: 'p3', offeringId: 'o1', booked: 3, last: '2026-01-01' },
+      { id: 'p4', offeringId: 'o1', booked: 0, last: '2026-01-02' },
+      { id: 'p5', offeringId: 'o2', booked: 7, last: '2026-01-09' },
+    ];
+    beforeAll(async () => {
+      await store.ensureIndexes([
+        { collection: 'usage', within: 'offeringId', field: 'booked', numeric: true },
+        { collection: 'usage', within: 'offeringId', field: 'last' },
+      ]);
+      await store.commit('usage', START, at(1), rows.map((data) => ({ kind: 'put' as const, key: key(data.id, 'tenant-a', 'usage'), data })));
+    });
+
+    /** Pages through with `afterSorted`, `size` at a time, so a cursor bug shows as a skipped or repeated row. */
+    async function pageThrough(sort: { field: string; numeric?: boolean; direction?: 'asc' | 'desc' }, size: number): Promise<string[]> {
+      const seen: string[] = [];
+      let afterSorted: { value: any; id: string } | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.find<any>('usage', 'tenant-a', { where: { offeringId: 'o1' }, sort, afterSorted, limit: size });
+        seen.push(...ids(page));
+        if (page.length < size) break;
+        const last = page[page.length - 1];
+        afterSorted = { value: last.data[sort.field], id: last.id };
+      }
+      return seen;
+    }
+
+    it('orders numbers as numbers, ties by id, in both directions, and pages without skipping or repeating', async () => {
+      expect(await pageThrough({ field: 'booked', numeric: true }, 10)).toEqual(['p4', 'p1', 'p3', 'p2']);
+      expect(await pageThrough({ field: 'booked', numeric: true }, 1)).toEqual(['p4', 'p1', 'p3', 'p2']);
+      expect(await pageThrough({ field: 'booked', numeric: true, direction: 'desc' }, 1)).toEqual(['p2', 'p3', 'p1', 'p4']);
+    });
+
+    it('orders text with a missing value first, and pages past it', async () => {
+      expect(await pageThrough({ field: 'last' }, 1)).toEqual(['p2', 'p3', 'p4', 'p1']);
+      expect(await pageThrough({ field: 'last', direction: 'desc' }, 2)).toEqual(['p1', 'p4', 'p3', 'p2']);
+    });
+  });
+
+  it('adds up numeric fields per group in the store, scoped by tenant and filter', async () => {
+    await store.commit('sums', START, at(1), [
+      { kind: 'put', key: key('d1', 'tenant-a', 'days'), data: { currency: 'EUR', day: '2026-01-01', sales: 1000, refunds: 0 } },
+      { kind: 'put', key: key('d2', 'tenant-a', 'days'), data: { currency: 'EUR', day: '2026-01-02', sales: 250, refunds: 40 } },
+      { kind: 'put', key: key('d3', 'tenant-a', 'days'), data: { currency: 'USD', day: '2026-01-02', sales: 99 } },
+      { kind: 'put', key: key('d4', 'tenant-b', 'days'), data: { currency: 'EUR', day: '2026-01-01', sales: 5 } },
+    ]);
+    expect(await store.sum('days', 'tenant-a', { groupBy: ['currency'], fields: ['sales', 'refunds'] })).toEqual([
+      { group: { currency: 'EUR' }, sums: { sales: 1250, refunds: 40 }, count: 2 },
+      { group: { currency: 'USD' }, sums: { sales: 99, refunds: 0 }, count: 1 },
+    ]);
+    expect(await store.sum('days', 'tenant-a', { where: { day: { lt: '2026-01-02' } }, groupBy: [], fields: ['sales'] })).toEqual([
+      { group: {}, sums: { sales: 1000 }, count: 1 },
+    ]);
+    expect(await store.sum('days', 'tenant-c', { groupBy: [], fields: ['sales'] })).toEqual([]);
+  });
+
+  describe('blue/green: a rebuilt generation compared with and switched for the live one', () => {
+    const live = { projection: 'colours-v1', collections: ['colours'] };
+    const rebuilt = { projection: 'colours-v1@rebuild', collections: ['colours@rebuild'] };
+    const colour = (id: string, data: unknown, collection = 'colours') => ({ kind: 'put' as const, key: key(id, 'tenant-a', collection), data });
+
+    it('compares as of one position: null while the checkpoints differ, then every differing document', async () => {
+      await store.commit(live.projection, START, at(2), [colour('c1', { v: 1 }), colour('c2', { v: 2 }), colour('c3', { v: 3 })]);
+      await store.commit(rebuilt.projection, START, at(1), [colour('c1', { v: 1 }, 'colours@rebuild')]);
+      expect(await store.compare(live, rebuilt, 10)).toBeNull();
+      await store.commit(rebuilt.projection, at(1), at(2), [colour('c2', { v: 20 }, 'colours@rebuild'), colour('c4', { v: 4 }, 'colours@rebuild')]);
+      expect(await store.compare(live, rebuilt, 10)).toEqual([
+        { collection: 'colours', tenantId: 'tenant-a', id: 'c2', live: { v: 2 }, rebuilt: { v: 20 } },
+        { collection: 'colours', tenantId: 'tenant-a', id: 'c3', live: { v: 3 }, rebuilt: null },
+        { collection: 'colours', tenantId: 'tenant-a', id: 'c4', live: null, rebuilt: { v: 4 } },
+      ]);
+      expect(await store.compare(live, rebuilt, 1)).toHaveLength(1);
+    });
+
+    it('switches in one step: the live names serve the rebuilt documents from the rebuilt checkpoint', async () => {
+      await store.commit(rebuilt.projection, at(2), at(3), [colour('c3', { v: 3 }, 'colours@rebuild')]);
+      await store.swap(live, rebuilt);
+      expect((await store.find('colours', 'tenant-a', { limit: 10 })).map((d) => [d.id, d.data])).toEqual([
+        ['c1', { v: 1 }],
+        ['c2', { v: 20 }],
+        ['c3', { v: 3 }],
+        ['c4', { v: 4 }],
+      ]);
+      expect(await store.find('colours@rebuild', 'tenant-a', { limit: 10 })).toEqual([]);
+      expect(comparePositions(await store.checkpoint(live.projection), at(3))).toBe(0);
+      expect(await store.checkpoint(rebuilt.projection)).toEqual(START);
+      // A live runner that loaded its batch before the switch cannot commit over the new generation.
+      await expect(store.commit(live.projection, at(2), at(4), [colour('c1', { stale: true })])).rejects.toBeInstanceOf(CheckpointMovedError);
+      await expect(store.swap(live, rebuilt)).rejects.toThrow(/nothing was rebuilt/);
+    });
+  });
 }
