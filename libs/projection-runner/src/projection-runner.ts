@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { comparePositions, EventStore, Position, StoredEvent } from '../../event-store/src/event-store.port';
-import { DocumentChange, DocumentKey, ReadStore } from '../../read-store/src/read-store.port';
+import { comparePositions, EventStore, Position, START, StoredEvent } from '../../event-store/src/event-store.port';
+import { DocumentChange, DocumentDifference, DocumentKey, ProjectionStorage, ReadStore } from '../../read-store/src/read-store.port';
 import { Lease } from './lease';
 import { DocumentSet, Projection } from './projection';
 
@@ -17,6 +17,10 @@ export interface RunnerOptions {
   upcast?: (event: StoredEvent) => StoredEvent;
   onError?: (projection: string, error: unknown) => void;
 }
+
+/** Suffixes of the generations a rebuild and a check write beside the live documents. */
+const REBUILT = '@rebuild';
+const CHECKED = '@check';
 
 const keyString = (k: DocumentKey) => `${k.collection}\u0000${k.tenantId}\u0000${k.id}`;
 
@@ -45,10 +49,11 @@ export class ProjectionRunner {
     this.minBatchIntervalMs = options.minBatchIntervalMs ?? 25;
   }
 
-  /** Applies one batch; returns how many events it read (0 = caught up). */
-  async runBatch(projection: Projection): Promise<number> {
+  /** Applies one batch (no event past `until`, when given); returns how many events it applied (0 = caught up). */
+  async runBatch(projection: Projection, until?: Position): Promise<number> {
     const from = await this.readStore.checkpoint(projection.name);
-    const raw = await this.events.readAll(from, this.batchSize);
+    const read = await this.events.readAll(from, this.batchSize);
+    const raw = until ? read.filter((event) => comparePositions(event.position, until) <= 0) : read;
     if (raw.length === 0) return 0;
     const batch = this.options.upcast ? raw.map(this.options.upcast) : raw;
 
@@ -80,10 +85,10 @@ export class ProjectionRunner {
     return batch.length;
   }
 
-  /** Applies batches until no event is left; returns the number of events applied. */
-  async catchUp(projection: Projection): Promise<number> {
+  /** Applies batches until no event is left (or `until` is reached); returns the number of events applied. */
+  async catchUp(projection: Projection, until?: Position): Promise<number> {
     let total = 0;
-    for (let n = await this.runBatch(projection); n > 0; n = await this.runBatch(projection)) total += n;
+    for (let n = await this.runBatch(projection, until); n > 0; n = await this.runBatch(projection, until)) total += n;
     return total;
   }
 
@@ -91,10 +96,41 @@ export class ProjectionRunner {
     for (const projection of this.projections) await this.catchUp(projection);
   }
 
-  /** Resets a projection's documents and checkpoint, then replays every event into it. */
+  /**
+   * Blue/green rebuild: replays every event into a new generation of the projection's documents while
+   * the live generation keeps serving (and a running instance keeps updating it), then switches to the
+   * new one in one transaction. Needs no lease: the switch makes a live runner's in-flight batch fail
+   * its checkpoint check, and the runner carries on from the new generation's checkpoint.
+   */
   async rebuild(projection: Projection): Promise<number> {
-    await this.readStore.reset(projection.name, projection.collections);
-    return this.catchUp(projection);
+    const next = generationOf(projection, REBUILT);
+    await this.readStore.reset(next.name, next.collections);
+    const events = await this.catchUp(next);
+    if (events === 0) await this.readStore.reset(projection.name, projection.collections); // no events at all: nothing to show
+    else await this.readStore.swap(storageOf(projection), storageOf(next));
+    return events;
+  }
+
+  /**
+   * Replays every event into a scratch generation up to the live checkpoint and compares the two as of
+   * that position: no differences means the live documents are what the events say. The scratch copy
+   * is dropped afterwards. While events keep arriving it catches up and compares again, a few times.
+   */
+  async check(projection: Projection, limit = 20): Promise<{ at: Position; differences: DocumentDifference[] }> {
+    const scratch = generationOf(projection, CHECKED);
+    await this.readStore.reset(scratch.name, scratch.collections);
+    try {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const at = await this.readStore.checkpoint(projection.name);
+        if (comparePositions(at, START) === 0) throw new Error(`${projection.name} has not applied any event yet: nothing to check`);
+        await this.catchUp(scratch, at);
+        const differences = await this.readStore.compare(storageOf(projection), storageOf(scratch), limit);
+        if (differences) return { at, differences };
+      }
+      throw new Error(`${projection.name} kept moving while it was compared; run the check again when writes are quieter`);
+    } finally {
+      await this.readStore.reset(scratch.name, scratch.collections);
+    }
   }
 
   /** True once every projection's checkpoint is at or past `position`. */
@@ -182,4 +218,28 @@ export class ProjectionRunner {
       };
     });
   }
+}
+
+/**
+ * The same projection writing under other names (collection and checkpoint + `suffix`): a generation
+ * built beside the live one. It declares no indexes: it is written in bulk, and after a switch the
+ * live collection's indexes cover its documents.
+ */
+export function generationOf(projection: Projection, suffix: string): Projection {
+  const rename = (key: DocumentKey): DocumentKey => ({ ...key, collection: `${key.collection}${suffix}` });
+  return {
+    name: `${projection.name}${suffix}`,
+    collections: projection.collections.map((collection) => `${collection}${suffix}`),
+    keys: (event) => projection.keys(event).map(rename),
+    apply: (event, documents) =>
+      projection.apply(event, {
+        get: (key) => documents.get(rename(key)),
+        put: (key, data) => documents.put(rename(key), data),
+        delete: (key) => documents.delete(rename(key)),
+      }),
+  };
+}
+
+function storageOf(projection: Projection): ProjectionStorage {
+  return { projection: projection.name, collections: projection.collections };
 }
