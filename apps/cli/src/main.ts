@@ -12,7 +12,8 @@ const USAGE = `Usage: npm run cli -- <command>
 Commands:
   rebuild [name|all]   Replay every event into a new generation of a projection's documents while the
                        live one keeps serving, then switch to it in one transaction (default: all).
-                       Safe while the service runs.
+                       Safe while the service runs on DATABASE_URL. (The embedded database serves one
+                       process: stop the service first, or it refuses to open a second time.)
   check [name|all]     Replay every event into a scratch copy up to the live checkpoint and compare it
                        with the live documents. Exit 0 when equal; 1 with the differences listed.
   projections          List projections and their checkpoints.
