@@ -53,9 +53,9 @@ export interface SortOrder {
 }
 
 /**
- * A field queries filter or sort a collection by; the adapter indexes it (with the tenant, then id).
- * `within`: an equality field that leads the index (e.g. sort one offering's rows by `booked`);
- * `numeric`: the field holds numbers and sorts as numbers.
+ * A field queries filter a collection by; the adapter indexes it (with the tenant, then id). With
+ * `within` or `numeric` the index serves sorting instead: `within` is an equality field that leads it
+ * (e.g. one offering's rows sorted by `booked`), `numeric` sorts the field as a number.
  */
 export interface FieldIndex {
   collection: string;

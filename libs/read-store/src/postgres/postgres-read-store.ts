@@ -54,7 +54,10 @@ export class PostgresReadStore implements ReadStore {
         assertField(field);
         if (within) assertField(within);
         const name = ['rd', collection, within, field, numeric ? 'n' : ''].filter(Boolean).join('_');
-        const columns = ['tenant_id', ...(within ? [`(data->>'${within}')`] : []), `(${sortExpression({ field, numeric })})`, 'id'];
+        // A plain index serves filters, which compare the bare `data->>'f'`; a sort index (within or
+        // numeric) must spell the sort expression exactly, or the planner cannot use it for ORDER BY.
+        const sorted = Boolean(within || numeric);
+        const columns = ['tenant_id', ...(within ? [`(data->>'${within}')`] : []), sorted ? `(${sortExpression({ field, numeric })})` : `(data->>'${field}')`, 'id'];
         await client.query(
           `CREATE INDEX IF NOT EXISTS ${indexName(name)} ON read_documents (${columns.join(', ')}) WHERE collection = ${literal(collection)}`,
         );
