@@ -1,0 +1,188 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
+import {
+  CLIENT_USAGE,
+  CLIENT_USAGE_SORTS,
+  ClientUsageDocument,
+  ClientUsageFilter,
+  ClientUsageSort,
+  EMPTY_COUNTERS,
+  OFFERING_USAGE,
+  offeringFilterKey,
+  OfferingDocument,
+  OFFERINGS,
+  OfferingUsageDocument,
+} from '../../../../../projections';
+import { clientContacts } from '../../clients/client-contacts';
+import { PG_POOL, READ_STORE } from '../../tokens';
+import { ClientUsagePosition, encodeCursor, SortOrder } from './client-usage-cursor';
+
+/** An offering's usage dashboard. Percentages (0–100, one decimal) are null when their denominator is 0. */
+export interface OfferingUsageView {
+  offeringId: string;
+  offeringName: string;
+  status: OfferingDocument['status'];
+  deleted: boolean;
+  packagesSold: number;
+  clients: number;
+  clientsFullyUsed: number;
+  clientsNotBooked: number;
+  creditsPurchased: number;
+  creditsAdded: number;
+  creditsRemoved: number;
+  creditsGranted: number;
+  sessionsBooked: number;
+  manualDeductions: number;
+  attended: number;
+  noShows: number;
+  cancellations: number;
+  creditsLeft: number;
+  creditsRefunded: number;
+  creditsExpired: number;
+  /** sessionsBooked / creditsGranted: Booked / Total slots, the share of total usage. */
+  bookedPercent: number | null;
+  /** attended / sessionsBooked. */
+  attendedPercent: number | null;
+  lastBookingAt: string | null;
+}
+
+/** A row of the client usage table: `limit` = booked + left + refunded + expired (what the client was given). */
+export interface ClientUsageRow {
+  clientId: string;
+  /** From the client directory, as it is now; null once the client is erased. */
+  name: string | null;
+  email: string | null;
+  booked: number;
+  limit: number;
+  left: number;
+  attended: number;
+  noShows: number;
+  refunded: number;
+  expired: number;
+  lastBookingAt: string | null;
+}
+
+export interface ClientUsageOrder {
+  filter?: ClientUsageFilter;
+  sort: ClientUsageSort;
+  order: SortOrder;
+}
+
+const EXPORT_PAGE = 500;
+
+/** Usage read models: every page is one index range scan of its documents, plus one directory lookup for names. */
+@Injectable()
+export class UsageReader {
+  constructor(
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  /** null: no such offering (for this tenant). */
+  async offeringUsage(tenantId: string, offeringId: string): Promise<OfferingUsageView | null> {
+    const documents = await this.readStore.getMany([
+      { collection: OFFERINGS, tenantId, id: offeringId },
+      { collection: OFFERING_USAGE, tenantId, id: offeringId },
+    ]);
+    const offering = documents.find((d) => d.collection === OFFERINGS)?.data as OfferingDocument | undefined;
+    if (!offering) return null;
+    const usage = (documents.find((d) => d.collection === OFFERING_USAGE)?.data as OfferingUsageDocument | undefined) ?? {
+      ...EMPTY_COUNTERS,
+      offeringId,
+      clients: 0,
+      clientsFullyUsed: 0,
+      clientsNotBooked: 0,
+    };
+    return {
+      offeringId,
+      offeringName: offering.name,
+      status: offering.status,
+      deleted: offering.deleted,
+      packagesSold: usage.packages,
+      clients: usage.clients,
+      clientsFullyUsed: usage.clientsFullyUsed,
+      clientsNotBooked: usage.clientsNotBooked,
+      creditsPurchased: usage.purchased,
+      creditsAdded: usage.added,
+      creditsRemoved: usage.removed,
+      creditsGranted: usage.granted,
+      sessionsBooked: usage.booked,
+      manualDeductions: usage.manualDeductions,
+      attended: usage.attended,
+      noShows: usage.noShows,
+      cancellations: usage.cancellations,
+      creditsLeft: usage.left,
+      creditsRefunded: usage.refunded,
+      creditsExpired: usage.expired,
+      bookedPercent: percent(usage.booked, usage.granted),
+      attendedPercent: percent(usage.attended, usage.booked),
+      lastBookingAt: usage.lastBookingAt,
+    };
+  }
+
+  async offeringExists(tenantId: string, offeringId: string): Promise<boolean> {
+    return (await this.readStore.get({ collection: OFFERINGS, tenantId, id: offeringId })) !== null;
+  }
+
+  /** One page of the client table; null: no such offering. */
+  async clientPage(
+    tenantId: string,
+    offeringId: string,
+    order: ClientUsageOrder,
+    after: ClientUsagePosition | undefined,
+    limit: number,
+  ): Promise<{ items: ClientUsageRow[]; nextCursor: string | null } | null> {
+    const [exists, page] = await Promise.all([this.offeringExists(tenantId, offeringId), this.page(tenantId, offeringId, order, after, limit)]);
+    if (!exists) return null;
+    return { items: page.rows, nextCursor: page.next && encodeCursor(order.sort, order.order, page.next) };
+  }
+
+  /** Every row of the client table in its order, a page at a time (memory stays at one page). */
+  async *clientRows(tenantId: string, offeringId: string, order: ClientUsageOrder): AsyncGenerator<ClientUsageRow> {
+    let after: ClientUsagePosition | undefined;
+    do {
+      const page = await this.page(tenantId, offeringId, order, after, EXPORT_PAGE);
+      yield* page.rows;
+      after = page.next ?? undefined;
+    } while (after);
+  }
+
+  /** `next`: where the following page starts, null on the last page. */
+  private async page(tenantId: string, offeringId: string, { filter, sort, order }: ClientUsageOrder, after: ClientUsagePosition | undefined, limit: number) {
+    const { field, numeric } = CLIENT_USAGE_SORTS[sort];
+    // Each filter (or none) with each sort has its own index: (tenant, offeringFilter | offeringId, field, id).
+    const where: Record<string, string> = filter ? { offeringFilter: offeringFilterKey(offeringId, filter) } : { offeringId };
+    const found = await this.readStore.find<ClientUsageDocument>(CLIENT_USAGE, tenantId, {
+      where,
+      sort: { field, numeric, direction: order },
+      afterSorted: after,
+      limit: limit + 1,
+    });
+    const documents = found.slice(0, limit).map((d) => d.data);
+    const contactOf = await clientContacts(this.pool, tenantId, documents.map((d) => d.clientId));
+    const rows = documents.map((d): ClientUsageRow => {
+      const contact = contactOf(d.clientId);
+      return {
+        clientId: d.clientId,
+        name: contact?.name ?? null,
+        email: contact?.email ?? null,
+        booked: d.booked,
+        limit: d.granted,
+        left: d.left,
+        attended: d.attended,
+        noShows: d.noShows,
+        refunded: d.refunded,
+        expired: d.expired,
+        lastBookingAt: d.lastBookingAt,
+      };
+    });
+    const last = documents.at(-1);
+    const next: ClientUsagePosition | null = found.length > limit && last ? { value: last[field], id: last.id } : null;
+    return { rows, next };
+  }
+}
+
+function percent(part: number, whole: number): number | null {
+  return whole === 0 ? null : Math.round((part * 1000) / whole) / 10;
+}

@@ -1,0 +1,60 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
+import { streamCsv } from '../http/csv';
+import { ApiError } from '../http/problem';
+import { ReadYourWritesQuery } from '../http/read-your-writes';
+import { UuidParam } from '../http/uuid-param';
+import { decodeCursor } from './queries/client-usage-cursor';
+import { UsageReader } from './queries/usage-reader';
+import { ClientUsageExportQuery, ListClientUsageQuery, usageOrderOf } from './usage.dto';
+
+const notFound = () => new ApiError(404, 'offering_not_found', 'Offering not found.');
+
+@ApiTags('usage')
+@ApiBearerAuth()
+@Controller('v1/offerings')
+export class OfferingUsageController {
+  constructor(private readonly usage: UsageReader) {}
+
+  /** The usage dashboard: Booked / Total slots, Attended / Booked, and the figures behind them (docs/adr/0010). */
+  @Get(':id/usage')
+  async offeringUsage(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+    const usage = await this.usage.offeringUsage(tenant.tenantId, id);
+    if (!usage) throw notFound();
+    return usage;
+  }
+
+  /** The client usage table: each client's booked sessions out of their limit, left, attended, no-shows, last booking. */
+  @Get(':id/clients')
+  async clients(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() query: ListClientUsageQuery) {
+    const order = usageOrderOf(query);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, { offeringId: id, sort: order.sort, order: order.order });
+    const page = await this.usage.clientPage(tenant.tenantId, id, order, after, query.limit ?? 20);
+    if (!page) throw notFound();
+    return page;
+  }
+}
+
+const CSV_HEADER = ['clientId', 'name', 'email', 'booked', 'limit', 'left', 'attended', 'noShows', 'refunded', 'expired', 'lastBookingAt'] as const;
+
+@ApiTags('usage')
+@ApiBearerAuth()
+@Controller('v1/exports')
+export class UsageExportController {
+  constructor(private readonly usage: UsageReader) {}
+
+  /** The whole client usage table of an offering as CSV (same filter and order as the page), streamed. */
+  @Get('client-usage.csv')
+  async clientUsage(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ClientUsageExportQuery, @Res() res: Response) {
+    if (!(await this.usage.offeringExists(tenant.tenantId, query.offeringId))) throw notFound();
+    const rows = this.usage.clientRows(tenant.tenantId, query.offeringId, usageOrderOf(query));
+    await streamCsv(res, `client-usage-${query.offeringId}.csv`, CSV_HEADER, mapRows(rows));
+  }
+}
+
+async function* mapRows(rows: AsyncIterable<Record<(typeof CSV_HEADER)[number], unknown>>) {
+  for await (const row of rows) yield CSV_HEADER.map((column) => row[column]);
+}
