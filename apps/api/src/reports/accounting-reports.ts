@@ -1,0 +1,129 @@
+import {
+  ACCOUNTS,
+  addMeasures,
+  EntryKind,
+  formatMinor,
+  MEASURE_NAMES,
+  Measures,
+  measuresOfLiability,
+  minorDigits,
+  Rollforward,
+  rollforward,
+  zeroMeasures,
+} from '../../../../libs/domain/src';
+import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+import { scan } from '../../../../libs/read-store/src/scan';
+import {
+  ACCOUNTING_CURRENCIES,
+  ACCOUNTING_CURRENCIES_ID,
+  ACCOUNTING_DAYS,
+  AccountingCurrenciesDocument,
+  dayMeasureField,
+  journalCursorAfter,
+  JOURNAL_LINES,
+  JournalLineDocument,
+  utcDay,
+} from '../../../../projections';
+
+export interface CurrencyLiability {
+  currency: string;
+  minorDigits: number;
+  liability: number;
+}
+
+export type CurrencyRollforward = { currency: string; minorDigits: number } & Rollforward;
+
+export const JOURNAL_CSV_HEADER = [
+  'entry_id',
+  'effective_date',
+  'account',
+  'debit',
+  'credit',
+  'currency',
+  'source_event_id',
+  'package_id',
+  'line',
+  'effective_at',
+  'kind',
+  'source_event_type',
+  'reverses_entry_id',
+] as const;
+
+/**
+ * Accounting reports from the accounting-journal read model. Running totals as of an instant are the
+ * whole UTC days before it (day documents, added up in the store) plus the lines of its own day up to
+ * it, so a report reads a bounded number of rows however long the history. Instants are inclusive:
+ * "as of T" counts everything effective at or before T, and a period (from, to] runs from just after
+ * `from` through `to`, so consecutive periods neither overlap nor leave a gap.
+ */
+export class AccountingReports {
+  constructor(private readonly store: ReadStore) {}
+
+  async contractLiability(tenantId: string, asOf: string): Promise<CurrencyLiability[]> {
+    const currencies = await this.currencies(tenantId);
+    const totals = await this.totalsAsOf(tenantId, asOf, currencies);
+    return currencies.map((currency) => ({ currency, minorDigits: minorDigits(currency), liability: totals.get(currency)!.liability }));
+  }
+
+  async liabilityRollforward(tenantId: string, from: string, to: string): Promise<CurrencyRollforward[]> {
+    const currencies = await this.currencies(tenantId);
+    const [atStart, atEnd] = await Promise.all([this.totalsAsOf(tenantId, from, currencies), this.totalsAsOf(tenantId, to, currencies)]);
+    return currencies.map((currency) => ({ currency, minorDigits: minorDigits(currency), ...rollforward(atStart.get(currency)!, atEnd.get(currency)!) }));
+  }
+
+  /** CSV records of every journal line effective in (from, to], in effective order, a page at a time. */
+  async *journalRows(tenantId: string, from: string | null, to: string): AsyncGenerator<unknown[]> {
+    const after = from === null ? undefined : journalCursorAfter(from);
+    for await (const { data: line } of scan<JournalLineDocument>(this.store, JOURNAL_LINES, tenantId, { after })) {
+      if (line.effectiveAt > to) return;
+      yield [
+        line.entryId,
+        utcDay(line.effectiveAt),
+        line.account,
+        line.debit ? formatMinor(line.debit, line.currency) : '',
+        line.credit ? formatMinor(line.credit, line.currency) : '',
+        line.currency,
+        line.sourceEventId,
+        line.packageId,
+        line.lineNo,
+        line.effectiveAt,
+        line.kind,
+        line.sourceEventType,
+        line.reverses ?? '',
+      ];
+    }
+  }
+
+  private async currencies(tenantId: string): Promise<string[]> {
+    const document = await this.store.get<AccountingCurrenciesDocument>({ collection: ACCOUNTING_CURRENCIES, tenantId, id: ACCOUNTING_CURRENCIES_ID });
+    return document?.currencies ?? [];
+  }
+
+  /** Running totals per currency of everything effective at or before `instant`. */
+  private async totalsAsOf(tenantId: string, instant: string, currencies: string[]): Promise<Map<string, Measures>> {
+    const totals = new Map(currencies.map((currency) => [currency, zeroMeasures()]));
+    if (currencies.length === 0) return totals;
+    const day = utcDay(instant);
+    const fields = currencies.flatMap((currency) => MEASURE_NAMES.map((measure) => dayMeasureField(measure, currency)));
+    const [wholeDays, partialDay] = await Promise.all([
+      this.store.sum(ACCOUNTING_DAYS, tenantId, { where: { day: { lt: day } }, groupBy: [], fields }),
+      this.store.sum(JOURNAL_LINES, tenantId, {
+        where: { effectiveAt: { gte: `${day}T00:00:00.000Z`, lte: instant }, account: ACCOUNTS.contractLiability },
+        groupBy: ['currency', 'kind'],
+        fields: ['debit', 'credit'],
+      }),
+    ]);
+    for (const row of wholeDays) {
+      for (const currency of currencies) {
+        const days = Object.fromEntries(MEASURE_NAMES.map((measure) => [measure, row.sums[dayMeasureField(measure, currency)]])) as unknown as Measures;
+        totals.set(currency, addMeasures(totals.get(currency)!, days));
+      }
+    }
+    for (const { group, sums } of partialDay) {
+      const currency = group.currency!;
+      const lines = measuresOfLiability(group.kind as EntryKind, sums.debit, sums.credit);
+      totals.set(currency, addMeasures(totals.get(currency) ?? zeroMeasures(), lines));
+    }
+    return totals;
+  }
+}

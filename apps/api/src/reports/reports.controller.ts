@@ -1,0 +1,65 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+import { CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
+import { streamCsv } from '../http/csv';
+import { ApiError } from '../http/problem';
+import { toUtcInstant } from '../http/validators';
+import { Clock, CLOCK, READ_STORE } from '../tokens';
+import { AccountingReports, JOURNAL_CSV_HEADER } from './accounting-reports';
+import { ContractLiabilityQuery, JournalExportQuery, RollforwardQuery } from './reports.dto';
+
+/**
+ * Accounting reports and the general-journal export (docs/accounting.md). Amounts are integers in
+ * the currency's minor units (`minorDigits` says how many digits follow the decimal point); the CSV
+ * writes them as decimals. Any tenant key may read them for now; roles come with API key management.
+ */
+@ApiTags('accounting')
+@ApiBearerAuth()
+@Controller('v1')
+export class AccountingController {
+  private readonly reports: AccountingReports;
+
+  constructor(
+    @Inject(READ_STORE) readStore: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.reports = new AccountingReports(readStore);
+  }
+
+  /** Contract liability (deferred revenue) per currency: what the business still owes clients in sessions. */
+  @Get('reports/contract-liability')
+  async contractLiability(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ContractLiabilityQuery) {
+    const asOf = query.asOf ? toUtcInstant(query.asOf) : this.now();
+    return { asOf, currencies: await this.reports.contractLiability(tenant.tenantId, asOf) };
+  }
+
+  /** opening + sales − recognised − breakage − refunds = closing, per currency, for the period (from, to]. */
+  @Get('reports/liability-rollforward')
+  async rollforward(@CurrentTenant() tenant: TenantPrincipal, @Query() query: RollforwardQuery) {
+    const { from, to } = period(toUtcInstant(query.from), toUtcInstant(query.to));
+    return { from, to, currencies: await this.reports.liabilityRollforward(tenant.tenantId, from, to) };
+  }
+
+  /** Every journal line effective in (from, to], in effective order; each entry's lines balance. */
+  @Get('exports/journal.csv')
+  @ApiProduces('text/csv')
+  async journal(@CurrentTenant() tenant: TenantPrincipal, @Query() query: JournalExportQuery, @Res() res: Response): Promise<void> {
+    const to = query.to ? toUtcInstant(query.to) : this.now();
+    const from = query.from ? period(toUtcInstant(query.from), to).from : null;
+    await streamCsv(res, 'journal.csv', JOURNAL_CSV_HEADER, this.reports.journalRows(tenant.tenantId, from, to));
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+}
+
+function period(from: string, to: string): { from: string; to: string } {
+  if (Date.parse(from) >= Date.parse(to)) {
+    throw new ApiError(400, 'validation_failed', 'from must be before to.', { errors: [{ field: 'from', messages: ['from must be before to'] }] });
+  }
+  return { from, to };
+}

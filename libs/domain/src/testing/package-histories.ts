@@ -1,0 +1,199 @@
+import fc from 'fast-check';
+import { OFFERING_FIELD_DEFAULTS } from '../offering/offering.events';
+import { valueOfPaidCredits } from '../package/credit-value';
+import { creditsRemaining, decidePackage, evolvePackage, initialPackageState, isExpiredAt, PackageCommand, PackageState } from '../package/package.decider';
+import { PackageEvent } from '../package/package.events';
+import { DomainError } from '../shared/domain-error';
+
+/**
+ * Random package histories for property tests: packages in a few currencies, then a sequence of
+ * commands (manual and booked redemptions, reversals, returned and forfeited bookings, adjustments,
+ * expiry changes, refunds, expiry) decided by the real package decider as time moves on. Commands
+ * the decider refuses are simply skipped, so every history is one the system could have recorded.
+ */
+
+const OPERATIONS = ['redeem', 'redeem', 'book', 'book', 'reverse', 'return', 'forfeit', 'adjust', 'adjust', 'changeExpiry', 'refund', 'expire'] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+export interface PackagePlan {
+  currency: 'EUR' | 'USD' | 'JPY';
+  price: number;
+  credits: number;
+  comp: boolean;
+  validityDays: number;
+}
+
+export interface StepPlan {
+  op: Operation;
+  target: number;
+  pick: number;
+  delta: number;
+  fraction: number;
+  useDefaults: boolean;
+  gapMinutes: number;
+}
+
+export interface HistoryPlan {
+  packages: PackagePlan[];
+  steps: StepPlan[];
+}
+
+export const historyPlans = (maxSteps = 40): fc.Arbitrary<HistoryPlan> =>
+  fc.record({
+    packages: fc.array(
+      fc.record({
+        currency: fc.constantFrom('EUR' as const, 'USD' as const, 'JPY' as const),
+        price: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 1_000_000 })),
+        credits: fc.integer({ min: 1, max: 12 }),
+        comp: fc.integer({ min: 0, max: 5 }).map((n) => n === 0), // one package in six is given free
+        validityDays: fc.integer({ min: 1, max: 20 }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    steps: fc.array(
+      fc.record({
+        op: fc.constantFrom(...OPERATIONS),
+        target: fc.nat(),
+        pick: fc.nat(),
+        delta: fc.integer({ min: -4, max: 4 }).filter((d) => d !== 0),
+        fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+        useDefaults: fc.boolean(),
+        // Mostly minutes to hours apart, sometimes days (so expiries fall inside histories).
+        gapMinutes: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 180 }), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 3 * 24 * 60 }), weight: 1 }),
+      }),
+      { minLength: 3, maxLength: maxSteps, size: 'medium' },
+    ),
+  });
+
+export interface PlayedEvent {
+  packageIndex: number;
+  packageId: string;
+  event: PackageEvent;
+  eventId: string;
+  occurredAt: string;
+}
+
+export const HISTORY_START = '2026-03-02T15:00:00.000Z';
+const TIMEZONE = 'Europe/Berlin';
+const MINUTE = 60_000;
+
+/**
+ * Decides the plan's commands in order. `ids` names packages and events (UUIDs for a real store);
+ * `afterEach` sees every recorded event with all packages' states after it.
+ */
+export function playHistory(plan: HistoryPlan, ids: { packageId: (i: number) => string; eventId: () => string }, afterEach?: (played: PlayedEvent, states: PackageState[]) => void): PlayedEvent[] {
+  const played: PlayedEvent[] = [];
+  const states: PackageState[] = plan.packages.map(() => initialPackageState);
+  let now = Date.parse(HISTORY_START);
+  let counter = 0;
+
+  const run = (index: number, command: PackageCommand) => {
+    let events: PackageEvent[];
+    try {
+      events = decidePackage(command, states[index], { now: new Date(now).toISOString(), timezone: TIMEZONE });
+    } catch (error) {
+      if (error instanceof DomainError) return; // refused: not part of the history
+      throw error;
+    }
+    for (const event of events) {
+      states[index] = evolvePackage(states[index], event);
+      const record = { packageIndex: index, packageId: ids.packageId(index), event, eventId: ids.eventId(), occurredAt: new Date(now).toISOString() };
+      played.push(record);
+      afterEach?.(record, states);
+    }
+  };
+
+  plan.packages.forEach((p, index) => {
+    now += MINUTE;
+    const offering = {
+      exists: true as const,
+      offeringId: `offering-${index}`,
+      status: 'active' as const,
+      deleted: false,
+      name: `${p.credits} sessions`,
+      description: null,
+      sessionCount: p.credits,
+      price: { amount: p.price, currency: p.currency },
+      validity: { kind: 'days' as const, days: p.validityDays },
+      ...OFFERING_FIELD_DEFAULTS,
+    };
+    const payment = { method: p.comp ? ('comp' as const) : ('card' as const), reference: null };
+    run(index, { type: 'PurchasePackage', packageId: ids.packageId(index), clientId: `client-${index}`, offering, payment });
+  });
+
+  for (const step of plan.steps) {
+    now += step.gapMinutes * MINUTE;
+    const index = step.target % plan.packages.length;
+    const state = states[index];
+    if (!state.exists) continue;
+    const redemptions = Object.entries(state.redemptions).filter(([, r]) => !r.reversed);
+    const booked = redemptions.filter(([id, r]) => r.bookingId === id).map(([id]) => id);
+    const manual = redemptions.filter(([id, r]) => r.bookingId !== id).map(([id]) => id);
+    const pickFrom = (list: string[]) => (list.length ? list[step.pick % list.length] : 'none');
+    const command = commandFor(step, state, { booked: pickFrom(booked), manual: pickFrom(manual), now, next: () => `${step.op}-${++counter}` });
+    if (command === 'expire-time') {
+      if (state.expiresAt === null) continue;
+      now = Math.max(now, Date.parse(state.expiresAt) + step.gapMinutes * MINUTE);
+      run(index, { type: 'ExpirePackage' });
+    } else if (command) {
+      run(index, command);
+    }
+  }
+  return played;
+}
+
+function commandFor(
+  step: StepPlan,
+  state: Extract<PackageState, { exists: true }>,
+  context: { booked: string; manual: string; now: number; next: () => string },
+): PackageCommand | 'expire-time' | null {
+  const limits = { offeringSessionCount: 1000, maxSessionsPerWeek: null, timezone: TIMEZONE };
+  switch (step.op) {
+    case 'redeem':
+      return { type: 'RedeemSession', redemptionId: context.next(), bookingId: null, serviceId: null, note: null, sessionAt: null };
+    case 'book':
+      return { type: 'RedeemForBooking', bookingId: context.next(), serviceId: 'service-1', sessionAt: new Date(context.now + 60 * MINUTE).toISOString(), limits };
+    case 'reverse':
+      return { type: 'ReverseRedemption', redemptionId: context.manual, reason: 'Deducted by mistake' };
+    case 'return':
+      return { type: 'ReturnBookedCredit', bookingId: context.booked, rule: 'cancelled_within_notice', reason: 'Booking cancelled' };
+    case 'forfeit':
+      // The booking flow forfeits nothing on a closed package (rule package_closed): it appends no package event.
+      if (state.lifecycle === 'refunded' || isExpiredAt(state, new Date(context.now).toISOString())) return null;
+      return { type: 'ForfeitBookedCredit', bookingId: context.booked, cause: 'no_show', rule: 'no_show_forfeits' };
+    case 'adjust':
+      return { type: 'AdjustCredits', delta: step.delta, reason: 'correction' };
+    case 'changeExpiry': {
+      const expiresAt = step.fraction < 0.1 ? null : new Date(context.now + Math.ceil(step.fraction * 40 * 24 * 60) * MINUTE).toISOString();
+      return { type: 'ChangeExpiry', expiresAt, reason: 'client was ill' };
+    }
+    case 'refund': {
+      if (step.useDefaults) return { type: 'RefundPackage', credits: null, amount: null, reason: 'client moved away' };
+      const remaining = creditsRemaining(state);
+      const credits = 1 + (step.pick % Math.max(remaining, 1));
+      const value = valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, Math.min(credits, state.paidRemaining));
+      return { type: 'RefundPackage', credits, amount: Math.floor(value * step.fraction), reason: 'client moved away' };
+    }
+    case 'expire':
+      return 'expire-time';
+  }
+}
+
+/** When an event counts in the books: an expiry at the instant the right lapsed, anything else when it happened. */
+export const effectiveAtOf = ({ event, occurredAt }: PlayedEvent): string => (event.type === 'PackageExpired' ? event.data.expiresAt : occurredAt);
+
+/** Paid value the plan's packages in `currency` still hold, folding only the events effective by `instant`. */
+export function paidValueHeldAsOf(plan: HistoryPlan, played: PlayedEvent[], currency: string, instant: string): number {
+  return plan.packages.reduce((total, p, i) => {
+    if (p.currency !== currency) return total;
+    const history = played.filter((e) => e.packageIndex === i && effectiveAtOf(e) <= instant);
+    const state = history.reduce<PackageState>((s, e) => evolvePackage(s, e.event), initialPackageState);
+    return total + (state.exists ? state.paidValueRemaining : 0);
+  }, 0);
+}
+
+/** Instants to split a history at: exactly at, just before and just after each event's effective instant. */
+export function splitCandidates(played: PlayedEvent[]): string[] {
+  const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
+  return played.flatMap((p) => [shift(effectiveAtOf(p), -1), effectiveAtOf(p), shift(effectiveAtOf(p), 1)]);
+}
