@@ -27,3 +27,11 @@ export const BOOKINGS = 'bookings';
 export const SCHEDULE_DAYS = 'schedule-days';
 export const BOOKING_EVENT_TYPES = new Set(['BookingPlaced', 'BookingRescheduled', 'BookingCancelled', 'AttendanceMarked']);
 export const SCHEDULE_DAY_EVENT_TYPES = new Set(['SlotReserved', 'SlotReleased']);
+
+export const OFFERING_USAGE = 'offering-usage';
+export const CLIENT_USAGE = 'client-usage';
+
+export const ACCOUNTING_PACKAGES = 'accounting-packages';
+export const JOURNAL_LINES = 'journal-lines';
+export const ACCOUNTING_DAYS = 'accounting-days';
+export const ACCOUNTING_CURRENCIES = 'accounting-currencies';

@@ -9,7 +9,8 @@ export type PackageDocument = PackageView & { tenantId: string; version: number;
 export const packagesProjection: Projection = {
   name: 'packages-v1',
   collections: [PACKAGES],
-  indexes: ['clientId', 'offeringId', 'status'].map((field) => ({ collection: PACKAGES, field })),
+  // purchasedAt, expiresAt: the admin list's date-range filters.
+  indexes: ['clientId', 'offeringId', 'status', 'purchasedAt', 'expiresAt'].map((field) => ({ collection: PACKAGES, field })),
   keys: (event) => (PACKAGE_EVENT_TYPES.has(event.type) ? [packageKey(event)] : []),
   apply(event, documents) {
     const key = packageKey(event);

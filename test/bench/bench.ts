@@ -5,15 +5,13 @@
  *  3. HTTP redemptions/s with p50/p99 latency at 32 concurrent clients (server in its own process)
  *  4. HTTP bookings/s at 32 concurrent clients over 64 schedules, and slot listing p50/p99 for 4 weeks of a busy schedule
  *  5. projection rebuild events/s over 100k and 200k events, with peak RSS (memory must stay flat)
+ *  6. a large tenant (BENCH_LARGE_EVENTS, default 1M events): projection catch-up, dashboard and
+ *     point-in-time latencies, and the ledger CSV export's rate and memory (test/bench/large-tenant.ts)
  * Uses DATABASE_URL when set, else an embedded PostgreSQL; works in a scratch database it drops at the end.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { openDatabase } from '../../apps/api/src/infrastructure/database';
@@ -22,8 +20,9 @@ import { NewEvent } from '../../libs/event-store/src/event-store.port';
 import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store';
 import { createPool } from '../../libs/postgres/src';
 import { ALL_PROJECTIONS } from '../../projections';
+import { Call, fmt, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
+import { largeTenantBench } from './large-tenant';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const rows: string[][] = [];
 const report = (...cells: (string | number)[]) => {
   rows.push(cells.map(String));
@@ -56,17 +55,23 @@ async function main() {
       raw[connections] = await rate(connections, () => pool.query('INSERT INTO raw_inserts (data) VALUES ($1)', [JSON.stringify(payload)]));
       report('raw PostgreSQL single-row INSERT (autocommit)', connections, fmt(raw[connections]), '100%', '', '');
     }
-    for (const connections of [1, 8, 32]) {
+    // BENCH_ONLY=large-tenant: the raw rate, then only the large tenant (a quicker run of that section).
+    const onlyLargeTenant = process.env.BENCH_ONLY === 'large-tenant';
+    for (const connections of onlyLargeTenant ? [] : [1, 8, 32]) {
       const appends = await rate(connections, () =>
-        store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('SessionRedeemed', payload)] }]),
+        // A type no projection reads: a redemption without its purchase would stop projections that check it (accounting).
+        store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }]),
       );
       report('event store append, 1 event (port)', connections, fmt(appends), pct(appends / raw[connections]), '', '');
     }
 
-    await httpBench(benchUrl, raw[32]);
-    await rebuildBench(infrastructure, store);
+    if (!onlyLargeTenant) {
+      await httpBench(benchUrl, raw[32]);
+      await rebuildBench(infrastructure, store);
+    }
     await pool.end();
     await infrastructure.close();
+    await largeTenantBench(benchUrl, raw[32], report);
   } finally {
     await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
@@ -87,38 +92,10 @@ function benchEvent(type: string, data: unknown, tenantId = 'bench'): NewEvent {
   };
 }
 
-/** Operations per second with `connections` concurrent loops for SECONDS. */
-async function rate(connections: number, operation: () => Promise<unknown>, latencies?: number[]): Promise<number> {
-  const until = Date.now() + SECONDS * 1000;
-  let done = 0;
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (Date.now() < until) {
-        const t0 = performance.now();
-        await operation();
-        latencies?.push(performance.now() - t0);
-        done++;
-      }
-    }),
-  );
-  return done / ((Date.now() - started) / 1000);
-}
-
 async function httpBench(databaseUrl: string, raw32: number) {
-  const port = 3900 + Math.floor(Math.random() * 90);
-  const operatorKey = `pcop_${randomUUID().replace(/-/g, '')}bench`;
-  const child = spawn(process.execPath, [join(__dirname, '../../apps/api/src/main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), PUNCHCARD_OPERATOR_KEY: operatorKey, PUNCHCARD_SCHEDULER: 'off' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const server = await startServer(databaseUrl);
+  const { call, operatorKey } = server;
   try {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const call = (method: string, path: string, key: string, body?: unknown) => request(agent, port, method, path, key, body);
-    for (let i = 0; (await call('GET', '/health', '').catch(() => ({ status: 0 }))).status !== 200; i++) {
-      if (i > 100) throw new Error('server did not start');
-      await sleep(200);
-    }
     const tenant = (await call('POST', '/v1/tenants', operatorKey, { name: 'Bench', timezone: 'UTC', currency: 'USD' })).body;
     const key = tenant.adminApiKey;
     const offering = (await call('POST', '/v1/offerings', key, { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
@@ -141,19 +118,13 @@ async function httpBench(databaseUrl: string, raw32: number) {
     await rate(32, redeem); // warm-up
     const latencies: number[] = [];
     const perSecond = await rate(32, redeem, latencies);
-    latencies.sort((a, b) => a - b);
-    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
-    report(`HTTP POST /redemptions (${packages.length} packages, separate server process)`, 32, fmt(perSecond), pct(perSecond / raw32), q(0.5), q(0.99));
+    report(`HTTP POST /redemptions (${packages.length} packages, separate server process)`, 32, fmt(perSecond), pct(perSecond / raw32), ...quantiles(latencies));
     await bookingBench(call, key, clients, raw32);
-    report('server process peak RSS', '', `${peakRss(child)} MiB`, '', '', '');
-    agent.destroy();
+    report('server process peak RSS', '', `${peakRss(server.child)} MiB`, '', '', '');
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await server.stop();
   }
 }
-
-type Call = (method: string, path: string, key: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
 /**
  * Bookings through HTTP: 32 concurrent clients over 64 schedules (UTC, open all day, 30-minute private
@@ -207,32 +178,6 @@ async function bookingBench(call: Call, key: string, clients: string[], raw32: n
   }
 }
 
-function quantiles(latencies: number[]): [string, string] {
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
-  return [q(0.5), q(0.99)];
-}
-
-function request(agent: http.Agent, port: number, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent, headers: { authorization: `Bearer ${key}`, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-        });
-      },
-    );
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
-
 async function rebuildBench(infrastructure: Awaited<ReturnType<typeof createInfrastructure>>, store: PostgresEventStore) {
   for (const target of [100_000, 200_000]) {
     await seedPackages(store, target);
@@ -257,9 +202,8 @@ async function seedPackages(store: PostgresEventStore, target: number) {
   const pool = (store as unknown as { pool: Pool }).pool;
   const have = Number((await pool.query('SELECT count(*) FROM events')).rows[0].count);
   const offeringId = uuidv7();
-  if (have === 0) {
-    await store.append([{ streamId: `offering-${offeringId}`, expectedVersion: 0, events: [benchEvent('OfferingCreated', { offeringId, name: 'Seed', description: null, sessionCount: 10, price: { amount: 50000, currency: 'USD' }, validity: { kind: 'none' }, status: 'active' })] }]);
-  }
+  // Each round sells packages of its own offering, so no package refers to an offering that was never created.
+  await store.append([{ streamId: `offering-${offeringId}`, expectedVersion: 0, events: [benchEvent('OfferingCreated', { offeringId, name: 'Seed', description: null, sessionCount: 10, price: { amount: 50000, currency: 'USD' }, validity: { kind: 'none' }, status: 'active' })] }]);
   const packagesNeeded = Math.ceil((target - have - 1) / 10);
   let next = 0;
   await Promise.all(
@@ -280,14 +224,6 @@ async function seedPackages(store: PostgresEventStore, target: number) {
     }),
   );
 }
-
-function peakRss(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
 
 main().catch((error) => {
   console.error(error);

@@ -1432,6 +1432,28 @@ const queryCases: QueryCase[] = [
   { name: "GET deletion-preview another tenant's offering", path: () => `/v1/offerings/${fx.otherOfferingId}/deletion-preview`, status: 404, code: 'offering_not_found' },
   { name: 'GET deletion-preview unknown query parameter', path: () => `/v1/offerings/${fx.deletableOfferingId}/deletion-preview?force=true`, ...invalid },
   { name: 'GET deletion-preview after=abc', path: () => `/v1/offerings/${fx.deletableOfferingId}/deletion-preview?after=abc`, ...invalid },
+  ...(
+    [
+      ['/v1/reports/contract-liability', 'asOf a date without time', { asOf: '2026-01-01' }],
+      ['/v1/reports/contract-liability', 'asOf without offset', { asOf: '2026-01-01T10:00:00' }],
+      ['/v1/reports/contract-liability', 'asOf month 13', { asOf: '2026-13-01T00:00:00Z' }],
+      ['/v1/reports/contract-liability', 'asOf empty', { asOf: '' }],
+      ['/v1/reports/contract-liability', 'unknown query parameter', { currency: 'EUR' }],
+      ['/v1/reports/liability-rollforward', 'without from and to', {}],
+      ['/v1/reports/liability-rollforward', 'without to', { from: '2026-01-01T00:00:00Z' }],
+      ['/v1/reports/liability-rollforward', 'from after to', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }],
+      ['/v1/reports/liability-rollforward', 'from equal to', { from: '2026-01-01T01:00:00+01:00', to: '2026-01-01T00:00:00Z' }],
+      ['/v1/reports/liability-rollforward', 'to epoch seconds', { from: '2026-01-01T00:00:00Z', to: '1767225600' }],
+      ['/v1/exports/journal.csv', 'from after to', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }],
+      ['/v1/exports/journal.csv', 'from a word', { from: 'yesterday' }],
+      ['/v1/exports/journal.csv', 'unknown query parameter', { format: 'xlsx' }],
+    ] as [string, string, Record<string, string>][]
+  ).map(([base, label, params]): QueryCase => ({ name: `GET ${base} ${label}`, path: () => `${base}?${q(params)}`, ...invalid })),
+  { name: 'GET /v1/reports/contract-liability asOf given twice', path: () => '/v1/reports/contract-liability?asOf=2026-01-01T00:00:00Z&asOf=2026-02-01T00:00:00Z', ...invalid },
+  ...pageQueryCases('/v1/offerings/:id/clients').map((c) => ({ ...c, name: `GET /v1/offerings/:id/clients ${c.name}`, path: () => c.path().replace(':id', fx.offeringId) })),
+  ...['sort=name', 'order=up', 'filter=all', 'sort=booked&sort=left'].map((bad) => ({ name: `GET /v1/offerings/:id/clients ${bad}`, path: () => `/v1/offerings/${fx.offeringId}/clients?${bad}`, ...invalid })),
+  { name: "GET /v1/offerings/:id/usage another tenant's offering", path: () => `/v1/offerings/${fx.otherOfferingId}/usage`, status: 404, code: 'offering_not_found' },
+  { name: 'GET /v1/exports/client-usage.csv without offeringId', path: () => '/v1/exports/client-usage.csv', ...invalid },
 ];
 
 describe('queries refuse bad parameters', () => {

@@ -41,9 +41,17 @@ import { GetSessionTypeHandler, ListSessionTypesHandler } from './session-types/
 import { SessionTypesController } from './session-types/session-types.controller';
 import { UpdateSessionTypeHandler } from './session-types/update-session-type/update-session-type.command';
 import { TenantDirectory } from './tenants/tenant-directory';
+import { PackageExportsController } from './exports/package-exports.controller';
+import { ClientPackagesController } from './point-in-time/client-packages.controller';
+import { GetClientPackagesHandler } from './point-in-time/client-packages.query';
+import { GetPackageAsOfHandler } from './point-in-time/package-as-of.query';
+import { PackageReplay } from './point-in-time/package-replay';
 import { TenantsController } from './tenants/tenants.controller';
+import { AccountingController } from './reports/reports.controller';
 import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, PG_POOL, PROJECTION_RUNNER, READ_STORE, systemClock } from './tokens';
 import { StreamExecutor } from './write-side/stream-executor';
+import { OfferingUsageController, UsageExportController } from './usage/usage.controller';
+import { UsageReader } from './usage/queries/usage-reader';
 
 @Module({})
 export class AppModule {
@@ -52,7 +60,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), ScheduleModule.forRoot()],
-      controllers: [HealthController, TenantsController, ClientsController, OfferingsController, PackagesController, SessionTypesController, SchedulesController, BookingsController, SlotsController],
+      controllers: [HealthController, TenantsController, ClientsController, OfferingsController, PackagesController, SessionTypesController, SchedulesController, BookingsController, SlotsController, ClientPackagesController, PackageExportsController, OfferingUsageController, UsageExportController, AccountingController],
       providers: [
         { provide: PG_POOL, useValue: infrastructure.pool },
         { provide: EVENT_STORE, useValue: infrastructure.eventStore },
@@ -73,6 +81,7 @@ export class AppModule {
         PlaceBookingHandler,
         ChangeBookingHandler,
         BookingReader,
+        UsageReader,
         SlotFinder,
         OfferingDeletion,
         OfferingBadges,
@@ -87,6 +96,9 @@ export class AppModule {
         GetPackageHandler,
         ListPackagesHandler,
         GetLedgerHandler,
+        PackageReplay,
+        GetPackageAsOfHandler,
+        GetClientPackagesHandler,
         CreateSessionTypeHandler,
         UpdateSessionTypeHandler,
         GetSessionTypeHandler,

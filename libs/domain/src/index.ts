@@ -20,3 +20,7 @@ export * from './booking/schedule-day';
 export * from './booking/booking.events';
 export * from './booking/booking.decider';
 export * from './offering/offering-badge';
+export * from './accounting/journal';
+export * from './accounting/rollforward';
+export * from './accounting/minor-units';
+export * from './accounting/package-books';

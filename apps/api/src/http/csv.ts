@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { once } from 'node:events';
 
 /**
  * One CSV record (RFC 4180, CRLF). Text that a spreadsheet would run as a formula (=, +, -, @, tab,
@@ -34,7 +33,7 @@ export async function streamCsv(res: Response, filename: string, header: readonl
     for await (const row of rows) {
       chunk += csvRecord(row);
       if (chunk.length < 64 * 1024) continue;
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(chunk)) await drainedOrClosed(res);
       chunk = '';
       if (res.destroyed) return;
     }
@@ -44,4 +43,18 @@ export async function streamCsv(res: Response, filename: string, header: readonl
     new Logger('CsvExport').error(`Export ${filename} failed after it started`, (error as Error).stack);
     res.destroy();
   }
+}
+
+/** Resolves when the socket drains or closes, and removes both listeners (events.once would leave the loser's behind on every wait). */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

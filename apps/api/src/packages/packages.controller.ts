@@ -7,10 +7,12 @@ import { CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
-import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { toUtcInstant } from '../http/validators';
 import { Clock, CLOCK } from '../tokens';
+import { AsOfQuery, pastInstant } from '../point-in-time/as-of';
+import { GetPackageAsOfQuery } from '../point-in-time/package-as-of.query';
 import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { ChangePackageCommand, PackageChange } from './change-package/change-package.command';
@@ -56,11 +58,21 @@ export class PackagesController {
     return this.queries.execute(new ListPackagesQuery(tenant.tenantId, { ...filter, limit: limit ?? 20 }));
   }
 
+  /** The package now (read model); with `asOf`, as it stood then, replayed from its events. */
   @Get(':id')
-  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: AsOfQuery) {
+    if (query.asOf !== undefined) return this.getAsOf(tenant.tenantId, id, pastInstant(query.asOf, this.clock.now()));
     const found = await this.queries.execute(new GetPackageQuery(tenant.tenantId, id));
     if (!found) throw notFound();
     return found;
+  }
+
+  private async getAsOf(tenantId: string, id: string, asOf: string) {
+    const result = await this.queries.execute(new GetPackageAsOfQuery(tenantId, id, asOf));
+    if (result.kind === 'not_found') throw notFound();
+    // Distinct from an unknown id: the package exists, it had not been bought yet.
+    if (result.kind === 'not_purchased_yet') throw new ApiError(404, 'package_not_purchased_yet', `The package was purchased at ${result.purchasedAt}, after ${asOf}.`);
+    return result.package;
   }
 
   /** Every credit movement with the balance after it, who made it and why; `asOf` replays the ledger to an instant. */

@@ -1,6 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, NotEquals, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  NotEquals,
+  registerDecorator,
+  ValidateIf,
+  ValidateNested,
+  ValidationArguments,
+} from 'class-validator';
 import { MAX_ADJUSTMENT, PAYMENT_METHODS, PackageStatus, PaymentMethod } from '../../../../libs/domain/src';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
 import { IsInstant } from '../http/validators';
@@ -64,11 +81,33 @@ export class RefundDto {
 
 const STATUSES: PackageStatus[] = ['active', 'used_up', 'expired', 'refunded'];
 
+/** The end of a range must not come before its start (both instants; the start's own checks report a bad start). */
+function NotBefore(startField: string): PropertyDecorator {
+  return (target, key) =>
+    registerDecorator({
+      name: 'notBefore',
+      target: target.constructor,
+      propertyName: key as string,
+      constraints: [startField],
+      options: { message: `$property must not be before ${startField}` },
+      validator: {
+        validate(end: unknown, args: ValidationArguments) {
+          const start = (args.object as Record<string, unknown>)[startField];
+          return typeof start !== 'string' || typeof end !== 'string' || !(Date.parse(end) < Date.parse(start));
+        },
+      },
+    });
+}
+
 export class ListPackagesQuery extends ReadYourWritesQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID() clientId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() offeringId?: string;
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: PackageStatus;
   @ApiPropertyOptional({ description: 'Text in the offering name, or the client’s name or email' }) @IsOptional() @IsString() @Length(1, 100) q?: string;
+  @ApiPropertyOptional({ description: 'Purchased at or after this instant' }) @IsOptional() @IsInstant() purchasedFrom?: string;
+  @ApiPropertyOptional({ description: 'Purchased before this instant (not before purchasedFrom)' }) @IsOptional() @IsInstant() @NotBefore('purchasedFrom') purchasedTo?: string;
+  @ApiPropertyOptional({ description: 'Expiring at or after this instant (packages that never expire do not match)' }) @IsOptional() @IsInstant() expiresFrom?: string;
+  @ApiPropertyOptional({ description: 'Expiring before this instant (not before expiresFrom)' }) @IsOptional() @IsInstant() @NotBefore('expiresFrom') expiresTo?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
   @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
 }

@@ -1,15 +1,19 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { effectiveStatus, PackageStatus } from '../../../../../libs/domain/src';
-import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
+import { Pool } from 'pg';
+import { FieldCondition, ReadStore } from '../../../../../libs/read-store/src/read-store.port';
 import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '../../../../../projections';
+import { ClientContact, clientContacts } from '../../clients/client-contacts';
 import { ClientDirectory } from '../../clients/client-directory';
-import { Clock, CLOCK, READ_STORE } from '../../tokens';
+import { toUtcInstant } from '../../http/validators';
+import { Clock, CLOCK, PG_POOL, READ_STORE } from '../../tokens';
 
 /** How many matching clients a text search looks at (a search is for finding, not exporting). */
 const MAX_CLIENT_MATCHES = 500;
 
-export type PackageListItem = Omit<PackageDocument, 'tenantId'>;
+/** `client`: name and email from the client directory as they are now; null once the client is erased. */
+export type PackageListItem = Omit<PackageDocument, 'tenantId'> & { client: ClientContact | null };
 
 export class GetPackageQuery extends Query<PackageListItem | null> {
   constructor(
@@ -25,6 +29,11 @@ export interface PackageFilter {
   offeringId?: string;
   status?: PackageStatus;
   q?: string;
+  /** Ranges of instants (any offset): from inclusive, to exclusive. */
+  purchasedFrom?: string;
+  purchasedTo?: string;
+  expiresFrom?: string;
+  expiresTo?: string;
   cursor?: string;
   limit: number;
 }
@@ -43,9 +52,12 @@ export interface LedgerPage {
   asOf: string | null;
   /** Credits the client could use as of `asOf` (or now). */
   balance: number;
-  entries: Omit<LedgerEntry, 'eventId'>[];
+  entries: LedgerEntryView[];
   nextCursor: string | null;
 }
+
+/** `sessionTypeId`: the session type of a booked session (a booking's serviceId); null for manual deductions, whose serviceId is free text. */
+export type LedgerEntryView = Omit<LedgerEntry, 'eventId'> & { sessionTypeId: string | null };
 
 export class GetLedgerQuery extends Query<LedgerPage | null> {
   constructor(
@@ -59,9 +71,15 @@ export class GetLedgerQuery extends Query<LedgerPage | null> {
   }
 }
 
-function present(document: PackageDocument, now: string): PackageListItem {
+function present(document: PackageDocument, now: string, client: ClientContact | null): PackageListItem {
   const { tenantId: _, ...item } = document;
-  return { ...item, status: effectiveStatus(item, now) };
+  return { ...item, status: effectiveStatus(item, now), client };
+}
+
+/** A from-inclusive, to-exclusive range of instants as stored (UTC, milliseconds), or undefined for none. */
+function instantRange(from: string | undefined, to: string | undefined): FieldCondition | undefined {
+  if (!from && !to) return undefined;
+  return { ...(from && { gte: toUtcInstant(from) }), ...(to && { lt: toUtcInstant(to) }) };
 }
 
 @QueryHandler(GetPackageQuery)
@@ -69,11 +87,14 @@ export class GetPackageHandler implements IQueryHandler<GetPackageQuery> {
   constructor(
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
   async execute({ tenantId, packageId }: GetPackageQuery) {
     const document = await this.readStore.get<PackageDocument>({ collection: PACKAGES, tenantId, id: packageId });
-    return document ? present(document, this.clock.now().toISOString()) : null;
+    if (!document) return null;
+    const contactOf = await clientContacts(this.pool, tenantId, [document.clientId]);
+    return present(document, this.clock.now().toISOString(), contactOf(document.clientId));
   }
 }
 
@@ -87,14 +108,20 @@ export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
   constructor(
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PG_POOL) private readonly pool: Pool,
     private readonly clients: ClientDirectory,
   ) {}
 
   async execute({ tenantId, filter }: ListPackagesQuery) {
-    const where: Record<string, string> = {};
+    const where: Record<string, FieldCondition> = {};
     if (filter.clientId) where.clientId = filter.clientId;
     if (filter.offeringId) where.offeringId = filter.offeringId;
     if (filter.status) where.status = filter.status;
+    const purchased = instantRange(filter.purchasedFrom, filter.purchasedTo);
+    if (purchased) where.purchasedAt = purchased;
+    // A package that never expires has expiresAt null, which no range matches.
+    const expires = instantRange(filter.expiresFrom, filter.expiresTo);
+    if (expires) where.expiresAt = expires;
     let search;
     if (filter.q) {
       const clientIds = await this.clients.idsMatching(tenantId, filter.q, MAX_CLIENT_MATCHES);
@@ -108,7 +135,9 @@ export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
       limit: filter.limit + 1,
     });
     const now = this.clock.now().toISOString();
-    const items = docs.slice(0, filter.limit).map((d) => present(d.data, now));
+    const page = docs.slice(0, filter.limit).map((d) => d.data);
+    const contactOf = await clientContacts(this.pool, tenantId, page.map((d) => d.clientId));
+    const items = page.map((d) => present(d, now, contactOf(d.clientId)));
     return { items, nextCursor: docs.length > filter.limit ? items[items.length - 1].id : null };
   }
 }
@@ -129,7 +158,12 @@ export class GetLedgerHandler implements IQueryHandler<GetLedgerQuery> {
       const exists = await this.readStore.get({ collection: PACKAGES, tenantId, id: packageId });
       return exists ? { packageId, asOf, balance: 0, entries: [], nextCursor: null } : null;
     }
-    const entries = page.slice(0, limit).map(({ data: { eventId: _, ...entry } }) => entry);
+    const entries = page.slice(0, limit).map(({ data: { eventId: _, ...entry } }): LedgerEntryView => ({ ...entry, sessionTypeId: sessionTypeOf(entry) }));
     return { packageId, asOf, balance: last[0].data.balance, entries, nextCursor: page.length > limit ? entries[entries.length - 1].id : null };
   }
+}
+
+/** A booked redemption's id is its booking's id, and its serviceId is the booked session type. */
+function sessionTypeOf(entry: Omit<LedgerEntry, 'eventId'>): string | null {
+  return entry.type === 'SessionRedeemed' && entry.bookingId !== null && entry.redemptionId === entry.bookingId ? entry.serviceId : null;
 }

@@ -1,0 +1,42 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Pool } from 'pg';
+import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+import { CurrentTenant } from '../auth/auth.decorators';
+import { TenantPrincipal } from '../auth/principal';
+import { streamCsv } from '../http/csv';
+import { Clock, CLOCK, PG_POOL, READ_STORE } from '../tokens';
+import { ledgerEntries, ledgerRows, LEDGER_CSV_HEADER } from './ledger-rows';
+import { PackageExportQuery, packageFilter } from './package-export.dto';
+import { packageRows, PACKAGE_CSV_HEADER } from './package-rows';
+
+/**
+ * The packages and ledger CSV exports. Other exports live in their own controllers under the same
+ * path. Both stream: rows are read a keyset page at a time and written as the socket drains.
+ */
+@ApiTags('exports')
+@ApiBearerAuth()
+@Controller('v1/exports')
+export class PackageExportsController {
+  constructor(
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  /** Sales and usage: one row per package, with the client's name and email and the status now. */
+  @Get('packages.csv')
+  @ApiProduces('text/csv')
+  async packages(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportQuery, @Res() res: Response): Promise<void> {
+    const rows = packageRows(this.readStore, this.pool, tenant.tenantId, packageFilter(query), this.clock.now().toISOString());
+    await streamCsv(res, 'packages.csv', PACKAGE_CSV_HEADER, rows);
+  }
+
+  /** Every ledger entry of the tenant (or of the filtered packages), in package and stream order. */
+  @Get('ledger.csv')
+  @ApiProduces('text/csv')
+  async ledger(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportQuery, @Res() res: Response): Promise<void> {
+    await streamCsv(res, 'ledger.csv', LEDGER_CSV_HEADER, ledgerRows(ledgerEntries(this.readStore, tenant.tenantId, packageFilter(query))));
+  }
+}

@@ -1,0 +1,104 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { Pool } from 'pg';
+import { effectiveStatus, Money, PackageStatus, PackageView } from '../../../../libs/domain/src';
+import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+import { scan } from '../../../../libs/read-store/src/scan';
+import { PackageDocument, PACKAGES } from '../../../../projections';
+import { ClientContact, clientContacts } from '../clients/client-contacts';
+import { Clock, CLOCK, PG_POOL, READ_STORE } from '../tokens';
+import { PackageReplay, ReplayedPackage } from './package-replay';
+
+/** Streams replayed at once for one client (each is one read of the event store). */
+const REPLAY_CONCURRENCY = 8;
+
+type ClientPackage = PackageView & { version: number; updatedAt: string; expiryPending?: boolean };
+
+export interface ClientPackagesTotals {
+  packages: number;
+  byStatus: Record<PackageStatus, number>;
+  /** Credits the client could use: those of packages active at that instant (an expired, used-up or refunded package holds none). */
+  creditsRemaining: number;
+  /** What those credits' paid part is worth, per currency (minor units). */
+  paidValueRemaining: Money[];
+}
+
+export interface ClientPackages {
+  clientId: string;
+  /** Name and email as they are now; null once the client was erased from the directory. */
+  client: ClientContact | null;
+  /** null: now, from the read model. */
+  asOf: string | null;
+  /** Newest purchase first. */
+  items: ClientPackage[];
+  totals: ClientPackagesTotals;
+}
+
+export class GetClientPackagesQuery extends Query<ClientPackages | null> {
+  constructor(
+    readonly tenantId: string,
+    readonly clientId: string,
+    readonly asOf: string | null,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Every package of a client. The package ids come from the packages read model (by client, paged
+ * through); with `asOf` each is replayed from its stream, and packages bought after then are left out.
+ */
+@QueryHandler(GetClientPackagesQuery)
+export class GetClientPackagesHandler implements IQueryHandler<GetClientPackagesQuery> {
+  constructor(
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly replays: PackageReplay,
+  ) {}
+
+  async execute({ tenantId, clientId, asOf }: GetClientPackagesQuery): Promise<ClientPackages | null> {
+    const documents: PackageDocument[] = [];
+    for await (const { data } of scan<PackageDocument>(this.readStore, PACKAGES, tenantId, { where: { clientId } })) documents.push(data);
+    const client = (await clientContacts(this.pool, tenantId, [clientId]))(clientId);
+    // An erased client keeps its packages (and their history); an unknown one has neither.
+    if (documents.length === 0 && client === null) return null;
+    documents.reverse();
+
+    const items = asOf === null ? this.present(documents) : await this.replay(tenantId, documents, asOf);
+    return { clientId, client, asOf, items, totals: totalsOf(items) };
+  }
+
+  private present(documents: PackageDocument[]): ClientPackage[] {
+    const now = this.clock.now().toISOString();
+    return documents.map(({ tenantId: _, ...item }) => ({ ...item, status: effectiveStatus(item, now) }));
+  }
+
+  private async replay(tenantId: string, documents: PackageDocument[], asOf: string): Promise<ClientPackage[]> {
+    const replayed: (ReplayedPackage | null)[] = new Array(documents.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      while (next < documents.length) {
+        const index = next++;
+        const result = await this.replays.asOf(tenantId, documents[index].id, asOf);
+        if (result.kind === 'found') replayed[index] = result.package;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REPLAY_CONCURRENCY, documents.length) }, worker));
+    return replayed.filter((p): p is ReplayedPackage => p !== null).map(({ asOf: _, ...item }) => item);
+  }
+}
+
+function totalsOf(items: ClientPackage[]): ClientPackagesTotals {
+  const byStatus: Record<PackageStatus, number> = { active: 0, used_up: 0, expired: 0, refunded: 0 };
+  const value = new Map<string, number>();
+  let creditsRemaining = 0;
+  for (const item of items) {
+    byStatus[item.status]++;
+    if (item.status !== 'active') continue;
+    creditsRemaining += item.creditsRemaining;
+    value.set(item.price.currency, (value.get(item.price.currency) ?? 0) + item.paidValueRemaining);
+  }
+  const paidValueRemaining = [...value].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ amount, currency }));
+  return { packages: items.length, byStatus, creditsRemaining, paidValueRemaining };
+}
