@@ -95,7 +95,8 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
   const call: Call = (method, path, key, body) => request(agent, port, method, path, key, body);
   const stop = async () => {
     agent.destroy();
-    if (child.exitCode === null) {
+    // A child killed by a signal keeps exitCode null (signalCode is set): waiting for its exit again would hang.
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }

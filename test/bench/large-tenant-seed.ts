@@ -154,8 +154,8 @@ export async function seedTenant(store: EventStore, pool: Pool, tenantId: string
   for (let i = 0; i < clientIds.length; i += 5000) {
     const ids = clientIds.slice(i, i + 5000);
     await pool.query(
-      `INSERT INTO clients (tenant_id, id, name, email) SELECT $1, id, 'Client ' || n, 'client' || n || '@bench.test' FROM unnest($2::uuid[]) WITH ORDINALITY AS c(id, n)`,
-      [tenantId, ids],
+      `INSERT INTO clients (tenant_id, id, name, email) SELECT $1, id, 'Client ' || (n + $3), 'client' || (n + $3) || '@bench.test' FROM unnest($2::uuid[]) WITH ORDINALITY AS c(id, n)`,
+      [tenantId, ids, i],
     );
   }
 

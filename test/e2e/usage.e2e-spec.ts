@@ -193,7 +193,7 @@ describe('usage dashboard and client table', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toBe(`attachment; filename="client-usage-${offeringId}.csv"`);
     const lines = res.text.split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('clientId,name,email,booked,limit,left,attended,noShows,refunded,expired,lastBookingAt');
+    expect(lines[0]).toBe('client_id,name,email,booked,limit,left,attended,no_shows,refunded,expired,last_booking_at');
     expect(lines).toHaveLength(5);
     expect(lines[1]).toMatch(new RegExp(`^${clients.alan},Alan Turing,alan@example.com,0,3,0,0,0,3,0,$`));
     expect(lines[4]).toMatch(new RegExp(`^${clients.ada},Ada Lovelace,ada@example.com,3,3,0,2,1,0,0,\\d{4}-`));

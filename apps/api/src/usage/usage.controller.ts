@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
@@ -38,7 +38,9 @@ export class OfferingUsageController {
   }
 }
 
-const CSV_HEADER = ['clientId', 'name', 'email', 'booked', 'limit', 'left', 'attended', 'noShows', 'refunded', 'expired', 'lastBookingAt'] as const;
+/** Row fields in column order, and their snake_case column names (as in the other exports). */
+const CSV_FIELDS = ['clientId', 'name', 'email', 'booked', 'limit', 'left', 'attended', 'noShows', 'refunded', 'expired', 'lastBookingAt'] as const;
+const CSV_HEADER = CSV_FIELDS.map((field) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 
 @ApiTags('usage')
 @ApiBearerAuth()
@@ -47,6 +49,7 @@ export class UsageExportController {
   constructor(private readonly usage: UsageReader) {}
 
   /** The whole client usage table of an offering as CSV (same filter and order as the page), streamed. */
+  @ApiProduces('text/csv')
   @Get('client-usage.csv')
   async clientUsage(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ClientUsageExportQuery, @Res() res: Response) {
     if (!(await this.usage.offeringExists(tenant.tenantId, query.offeringId))) throw notFound();
@@ -55,6 +58,6 @@ export class UsageExportController {
   }
 }
 
-async function* mapRows(rows: AsyncIterable<Record<(typeof CSV_HEADER)[number], unknown>>) {
-  for await (const row of rows) yield CSV_HEADER.map((column) => row[column]);
+async function* mapRows(rows: AsyncIterable<Record<(typeof CSV_FIELDS)[number], unknown>>) {
+  for await (const row of rows) yield CSV_FIELDS.map((field) => row[field]);
 }
