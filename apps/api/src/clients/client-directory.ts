@@ -13,6 +13,14 @@ export interface Client {
   createdAt: string;
 }
 
+/** What a list row shows of a client; null when the client was erased from the directory. */
+export interface ClientContact {
+  name: string;
+  email: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface ClientChanges {
   name?: string;
   email?: string;
@@ -59,6 +67,24 @@ export class ClientDirectory {
   }
 
   /** The client with its groups and time zone (booking rules read both), or null. */
+  /**
+   * Names and emails of one page's clients, in one primary-key lookup, as a lookup function. Personal
+   * data stays here (never in events or read models), so lists join it per page, as it is now.
+   */
+  async contacts(tenantId: string, clientIds: readonly string[]): Promise<(clientId: string) => ClientContact | null> {
+    // The database spells uuids in lower case; an id in an event may not be.
+    const ids = [...new Set(clientIds.map((id) => id.toLowerCase()))].filter((id) => UUID.test(id));
+    const found = new Map<string, ClientContact>();
+    if (ids.length > 0) {
+      const { rows } = await this.pool.query<{ id: string; name: string; email: string }>(
+        'SELECT id, name, email FROM clients WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
+        [tenantId, ids],
+      );
+      for (const row of rows) found.set(row.id, { name: row.name, email: row.email });
+    }
+    return (clientId) => found.get(clientId.toLowerCase()) ?? null;
+  }
+
   async get(tenantId: string, id: string): Promise<Client | null> {
     const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM clients WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     return rows[0] ?? null;

@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Pool } from 'pg';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { CurrentTenant } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { streamCsv } from '../http/csv';
-import { Clock, CLOCK, PG_POOL, READ_STORE } from '../tokens';
+import { ClientDirectory } from '../clients/client-directory';
+import { Clock, CLOCK, READ_STORE } from '../tokens';
 import { ledgerEntries, ledgerRows, LEDGER_CSV_HEADER } from './ledger-rows';
 import { PackageExportQuery, packageFilter } from './package-export.dto';
 import { packageRows, PACKAGE_CSV_HEADER } from './package-rows';
@@ -22,14 +22,14 @@ export class PackageExportsController {
   constructor(
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly clients: ClientDirectory,
   ) {}
 
   /** Sales and usage: one row per package, with the client's name and email and the status now. */
   @Get('packages.csv')
   @ApiProduces('text/csv')
   async packages(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportQuery, @Res() res: Response): Promise<void> {
-    const rows = packageRows(this.readStore, this.pool, tenant.tenantId, packageFilter(query), this.clock.now().toISOString());
+    const rows = packageRows(this.readStore, this.clients, tenant.tenantId, packageFilter(query), this.clock.now().toISOString());
     await streamCsv(res, 'packages.csv', PACKAGE_CSV_HEADER, rows);
   }
 

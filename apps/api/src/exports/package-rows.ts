@@ -1,9 +1,8 @@
+import { ClientDirectory } from '../clients/client-directory';
 import { effectiveStatus } from '../../../../libs/domain/src';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { scan } from '../../../../libs/read-store/src/scan';
 import { PackageDocument, PACKAGES } from '../../../../projections';
-import { Pool } from 'pg';
-import { clientContacts } from '../clients/client-contacts';
 import { batches } from './batches';
 
 const PAGE = 500;
@@ -36,9 +35,9 @@ export const PACKAGE_CSV_HEADER = [
  * the client directory in one query. An erased client leaves name and email empty. `status` is the
  * effective status at `now` (a package past its expiry is expired, as GET /v1/packages shows it).
  */
-export async function* packageRows(store: ReadStore, pool: Pool, tenantId: string, where: Record<string, string>, now: string): AsyncGenerator<unknown[]> {
+export async function* packageRows(store: ReadStore, clients: ClientDirectory, tenantId: string, where: Record<string, string>, now: string): AsyncGenerator<unknown[]> {
   for await (const page of batches(scan<PackageDocument>(store, PACKAGES, tenantId, { where, pageSize: PAGE }), PAGE)) {
-    const contactOf = await clientContacts(pool, tenantId, page.map((d) => d.data.clientId));
+    const contactOf = await clients.contacts(tenantId, page.map((d) => d.data.clientId));
     for (const { data: p } of page) {
       const client = contactOf(p.clientId);
       yield [

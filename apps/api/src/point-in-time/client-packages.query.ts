@@ -1,12 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { Pool } from 'pg';
 import { effectiveStatus, Money, PackageStatus, PackageView } from '../../../../libs/domain/src';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { scan } from '../../../../libs/read-store/src/scan';
 import { PackageDocument, PACKAGES } from '../../../../projections';
-import { ClientContact, clientContacts } from '../clients/client-contacts';
-import { Clock, CLOCK, PG_POOL, READ_STORE } from '../tokens';
+import { ClientContact, ClientDirectory } from '../clients/client-directory';
+import { Clock, CLOCK, READ_STORE } from '../tokens';
 import { PackageReplay, ReplayedPackage } from './package-replay';
 
 /** Streams replayed at once for one client (each is one read of the event store). */
@@ -53,14 +52,14 @@ export class GetClientPackagesHandler implements IQueryHandler<GetClientPackages
   constructor(
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly clients: ClientDirectory,
     private readonly replays: PackageReplay,
   ) {}
 
   async execute({ tenantId, clientId, asOf }: GetClientPackagesQuery): Promise<ClientPackages | null> {
     const documents: PackageDocument[] = [];
     for await (const { data } of scan<PackageDocument>(this.readStore, PACKAGES, tenantId, { where: { clientId } })) documents.push(data);
-    const client = (await clientContacts(this.pool, tenantId, [clientId]))(clientId);
+    const client = (await this.clients.contacts(tenantId, [clientId]))(clientId);
     // An erased client keeps its packages (and their history); an unknown one has neither.
     if (documents.length === 0 && client === null) return null;
     documents.reverse();

@@ -1,8 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { Pool } from 'pg';
-import { ClientContact, clientContacts } from '../clients/client-contacts';
-import { PG_POOL } from '../tokens';
+import { ClientContact, ClientDirectory } from '../clients/client-directory';
 import { PackageReplay, ReplayedPackage, ReplayResult } from './package-replay';
 
 /** As GET /v1/packages/{id} shows a package: with the client's name and email as they are now (null once erased). */
@@ -22,13 +20,13 @@ export class GetPackageAsOfQuery extends Query<PackageAsOfAnswer> {
 export class GetPackageAsOfHandler implements IQueryHandler<GetPackageAsOfQuery> {
   constructor(
     private readonly replay: PackageReplay,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly clients: ClientDirectory,
   ) {}
 
   async execute({ tenantId, packageId, asOf }: GetPackageAsOfQuery): Promise<PackageAsOfAnswer> {
     const result = await this.replay.asOf(tenantId, packageId, asOf);
     if (result.kind !== 'found') return result;
-    const contactOf = await clientContacts(this.pool, tenantId, [result.package.clientId]);
+    const contactOf = await this.clients.contacts(tenantId, [result.package.clientId]);
     return { kind: 'found', package: { ...result.package, client: contactOf(result.package.clientId) } };
   }
 }

@@ -1,13 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { effectiveStatus, PackageStatus } from '../../../../../libs/domain/src';
-import { Pool } from 'pg';
 import { FieldCondition, ReadStore } from '../../../../../libs/read-store/src/read-store.port';
 import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '../../../../../projections';
-import { ClientContact, clientContacts } from '../../clients/client-contacts';
-import { ClientDirectory } from '../../clients/client-directory';
+import { ClientContact, ClientDirectory } from '../../clients/client-directory';
 import { toUtcInstant } from '../../http/validators';
-import { Clock, CLOCK, PG_POOL, READ_STORE } from '../../tokens';
+import { Clock, CLOCK, READ_STORE } from '../../tokens';
 
 /** How many matching clients a text search looks at (a search is for finding, not exporting). */
 const MAX_CLIENT_MATCHES = 500;
@@ -87,13 +85,13 @@ export class GetPackageHandler implements IQueryHandler<GetPackageQuery> {
   constructor(
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly clients: ClientDirectory,
   ) {}
 
   async execute({ tenantId, packageId }: GetPackageQuery) {
     const document = await this.readStore.get<PackageDocument>({ collection: PACKAGES, tenantId, id: packageId });
     if (!document) return null;
-    const contactOf = await clientContacts(this.pool, tenantId, [document.clientId]);
+    const contactOf = await this.clients.contacts(tenantId, [document.clientId]);
     return present(document, this.clock.now().toISOString(), contactOf(document.clientId));
   }
 }
@@ -108,7 +106,6 @@ export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
   constructor(
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(PG_POOL) private readonly pool: Pool,
     private readonly clients: ClientDirectory,
   ) {}
 
@@ -136,7 +133,7 @@ export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
     });
     const now = this.clock.now().toISOString();
     const page = docs.slice(0, filter.limit).map((d) => d.data);
-    const contactOf = await clientContacts(this.pool, tenantId, page.map((d) => d.clientId));
+    const contactOf = await this.clients.contacts(tenantId, page.map((d) => d.clientId));
     const items = page.map((d) => present(d, now, contactOf(d.clientId)));
     return { items, nextCursor: docs.length > filter.limit ? items[items.length - 1].id : null };
   }

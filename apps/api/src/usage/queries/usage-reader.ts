@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Pool } from 'pg';
 import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
 import {
   CLIENT_USAGE,
@@ -14,8 +13,8 @@ import {
   OFFERINGS,
   OfferingUsageDocument,
 } from '../../../../../projections';
-import { clientContacts } from '../../clients/client-contacts';
-import { PG_POOL, READ_STORE } from '../../tokens';
+import { ClientDirectory } from '../../clients/client-directory';
+import { READ_STORE } from '../../tokens';
 import { ClientUsagePosition, encodeCursor, SortOrder } from './client-usage-cursor';
 
 /** An offering's usage dashboard. Percentages (0–100, one decimal) are null when their denominator is 0. */
@@ -76,7 +75,7 @@ const EXPORT_PAGE = 500;
 export class UsageReader {
   constructor(
     @Inject(READ_STORE) private readonly readStore: ReadStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly clients: ClientDirectory,
   ) {}
 
   /** null: no such offering (for this tenant). */
@@ -160,7 +159,7 @@ export class UsageReader {
       limit: limit + 1,
     });
     const documents = found.slice(0, limit).map((d) => d.data);
-    const contactOf = await clientContacts(this.pool, tenantId, documents.map((d) => d.clientId));
+    const contactOf = await this.clients.contacts(tenantId, documents.map((d) => d.clientId));
     const rows = documents.map((d): ClientUsageRow => {
       const contact = contactOf(d.clientId);
       return {
