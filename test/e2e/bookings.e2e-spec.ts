@@ -287,7 +287,7 @@ describe('Bookings over HTTP', () => {
         ['SessionRescheduled', 0, 2, id, at(monday, 14)],
         ['SessionRescheduled', 0, 2, id, at(tuesday, 10)],
       ]);
-      const streamTypes = async (streamId: string) => (await t.infrastructure.eventStore.readStream(streamId)).map((e) => e.type);
+      const streamTypes = async (streamId: string) => (await t.infrastructure.system.eventStore.readStream(streamId)).map((e) => e.type);
       expect(await streamTypes(`booking-${id}`)).toEqual(['BookingPlaced', 'BookingRescheduled', 'BookingRescheduled']);
       expect(await streamTypes(`schedule-${scheduleId}-day-${date(monday)}`)).toEqual(['SlotReserved', 'SlotReleased', 'SlotReserved', 'SlotReleased']);
       expect(await streamTypes(`schedule-${scheduleId}-day-${date(tuesday)}`)).toEqual(['SlotReserved']);
@@ -304,7 +304,7 @@ describe('Bookings over HTTP', () => {
       // Inside the notice window the booking can no longer move.
       moveClockTo(at(tuesday, 10), -23 * HOUR);
       expectProblem(await reschedule(studio, id, { start: at(tuesday, 15) }), 409, 'reschedule_too_late');
-      expect((await t.infrastructure.eventStore.readStream(`booking-${id}`)).map((e) => e.type)).toHaveLength(3);
+      expect((await t.infrastructure.system.eventStore.readStream(`booking-${id}`)).map((e) => e.type)).toHaveLength(3);
     });
   });
 
@@ -352,7 +352,7 @@ describe('Bookings over HTTP', () => {
 
       // Someone else's package, named explicitly.
       expectProblem(await book(studio, { clientId: bob, scheduleId, sessionTypeId: training, start: at(monday, 13), packageId: longPkg.id }), 409, 'package_not_usable');
-      const events = await t.infrastructure.eventStore.readStream(`package-${longPkg.id}`);
+      const events = await t.infrastructure.system.eventStore.readStream(`package-${longPkg.id}`);
       expect(events.map((e) => e.type)).toEqual(['PackagePurchased']);
     });
 
@@ -862,7 +862,7 @@ describe('Bookings over HTTP', () => {
     expectProblem(await t.http.get(`/v1/session-types/${sessionTypeId}/slots`).query({ from: date(monday), to: date(monday) }).set(intruder.auth), 404, 'session_type_not_found');
 
     // Nothing of the intruder's attempts reached the studio's streams.
-    expect((await t.infrastructure.eventStore.readStream(`booking-${booked.body.id}`)).map((e) => e.type)).toEqual(['BookingPlaced']);
+    expect((await t.infrastructure.system.eventStore.readStream(`booking-${booked.body.id}`)).map((e) => e.type)).toEqual(['BookingPlaced']);
     expect(await eventCounts(intruder.tenantId, ['BookingPlaced', 'SlotReserved', 'SessionRedeemed'])).toEqual({ BookingPlaced: 0, SlotReserved: 0, SessionRedeemed: 0 });
   });
 

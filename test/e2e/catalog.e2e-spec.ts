@@ -19,7 +19,7 @@ describe('Catalog: session types and schedules over HTTP', () => {
     (await t.http.post('/v1/session-types').set(session.auth).send({ ...personalTraining, ...body }).expect(201)).body;
   const createSchedule = async (session: TenantSession, body: Record<string, unknown> = {}) =>
     (await t.http.post('/v1/schedules').set(session.auth).send({ host: 'Coach Ada', timezone: 'Europe/Berlin', ...body }).expect(201)).body;
-  const streamOf = (streamId: string) => t.infrastructure.eventStore.readStream(streamId);
+  const streamOf = (streamId: string) => t.infrastructure.system.eventStore.readStream(streamId);
   const closedWeek = { monday: [], tuesday: [], wednesday: [], thursday: [], friday: [], saturday: [], sunday: [] };
 
   describe('session types', () => {

@@ -155,9 +155,9 @@ describe('Credit ledger: the business owner scenario over HTTP', () => {
     const shown = await t.http.get(`/v1/packages/${pkg.id}?after=${redeemed.headers['punchcard-position']}`).set(studio.auth).expect(200);
     expect(shown.body.status).toBe('expired'); // shown as expired at once, before the sweep records it
 
-    const pkgEventsBefore = (await t.infrastructure.eventStore.readStream(`package-${pkg.id}`)).length;
+    const pkgEventsBefore = (await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`)).length;
     expect(await t.app.get(ExpirySweep).run()).toBeGreaterThanOrEqual(1);
-    const stream = await t.infrastructure.eventStore.readStream(`package-${pkg.id}`);
+    const stream = await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`);
     expect(stream).toHaveLength(pkgEventsBefore + 1);
     expect(stream.at(-1)).toMatchObject({ type: 'PackageExpired', data: { creditsForfeited: 2, paidCreditsForfeited: 2, value: 36000 } });
     expect(stream.at(-1)!.metadata.actor).toEqual({ id: 'system:expiry-sweep', role: 'system' });
@@ -167,6 +167,6 @@ describe('Credit ledger: the business owner scenario over HTTP', () => {
     expect(ledger.body.entries.at(-1)).toMatchObject({ type: 'PackageExpired', delta: -2, balance: 0 });
     // A second sweep finds nothing left to do for this package.
     await t.app.get(ExpirySweep).run();
-    expect(await t.infrastructure.eventStore.readStream(`package-${pkg.id}`)).toHaveLength(pkgEventsBefore + 1);
+    expect(await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`)).toHaveLength(pkgEventsBefore + 1);
   });
 });

@@ -23,7 +23,7 @@ describe('Offerings catalog and client groups over HTTP', () => {
 
   /** The schedules/session-types APIs are written elsewhere: streams are appended straight to the event store. */
   async function appendStream(session: TenantSession, streamId: string, type: string, schemaVersion: number, data: Record<string, unknown>) {
-    const result = await t.infrastructure.eventStore.append([
+    const result = await t.infrastructure.system.eventStore.append([
       {
         streamId,
         expectedVersion: 0,
@@ -144,7 +144,7 @@ describe('Offerings catalog and client groups over HTTP', () => {
       const got = await t.http.get(`/v1/offerings/${id}?after=${res.headers['punchcard-position']}`).set(studio.auth).expect(200);
       expect(got.body).toMatchObject({ ...res.body, packagesSold: 0, createdAt: expect.any(String) });
 
-      const [created] = await t.infrastructure.eventStore.readStream(`offering-${id}`);
+      const [created] = await t.infrastructure.system.eventStore.readStream(`offering-${id}`);
       expect(created).toMatchObject({ type: 'OfferingCreated', schemaVersion: 2, data: { offeringId: id, ...terms() } });
     });
 
@@ -187,13 +187,13 @@ describe('Offerings catalog and client groups over HTTP', () => {
       expect(got.body).toMatchObject(cleared.body);
 
       // The same policy with its keys in another order is no change.
-      const eventsBefore = (await t.infrastructure.eventStore.readStream(`offering-${id}`)).length;
+      const eventsBefore = (await t.infrastructure.system.eventStore.readStream(`offering-${id}`)).length;
       await t.http
         .patch(`/v1/offerings/${id}`)
         .set(studio.auth)
         .send({ cancellationPolicy: { noShow: 'forfeit', lateCancellation: 'return', noticeHours: 12 } })
         .expect(200);
-      expect(await t.infrastructure.eventStore.readStream(`offering-${id}`)).toHaveLength(eventsBefore);
+      expect(await t.infrastructure.system.eventStore.readStream(`offering-${id}`)).toHaveLength(eventsBefore);
     });
 
     it('refuses a schedule or session type the tenant does not have with 422, naming the id, and writes nothing', async () => {
@@ -260,9 +260,9 @@ describe('Offerings catalog and client groups over HTTP', () => {
       expect(sale.body.code).toBe('offering_deleted');
 
       // Deleting again records nothing.
-      const events = (await t.infrastructure.eventStore.readStream(`offering-${gone}`)).length;
+      const events = (await t.infrastructure.system.eventStore.readStream(`offering-${gone}`)).length;
       await deleteOffering(studio, gone);
-      expect(await t.infrastructure.eventStore.readStream(`offering-${gone}`)).toHaveLength(events);
+      expect(await t.infrastructure.system.eventStore.readStream(`offering-${gone}`)).toHaveLength(events);
     });
 
     it('reads an offering stored before the booking terms existed (OfferingCreated v1) with the defaults', async () => {

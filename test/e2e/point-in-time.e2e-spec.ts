@@ -191,7 +191,7 @@ describe('Point in time over HTTP', () => {
     instants.push(tick());
     t.clock.advance(Date.parse(pkg.expiresAt) - t.clock.now().getTime() + MINUTE);
     await sweep();
-    const stream = await t.infrastructure.eventStore.readStream(`package-${pkg.id}`);
+    const stream = await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`);
     expect(stream.at(-1)!.type).toBe('PackageExpired');
     const { transactionId, globalPosition } = stream.at(-1)!.position;
     const position = `${transactionId}-${globalPosition}`;

@@ -21,7 +21,7 @@ describe('Reliability: concurrency, idempotency, replay', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(5);
     expect(statuses.filter((s) => s === 409)).toHaveLength(55);
     for (const refused of responses.filter((r) => r.status === 409)) expect(['no_credits_left', 'concurrency_conflict']).toContain(refused.body.code);
-    const stream = await t.infrastructure.eventStore.readStream(`package-${pkg.id}`);
+    const stream = await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`);
     expect(stream.map((e) => e.type)).toEqual(['PackagePurchased', ...Array(5).fill('SessionRedeemed')]);
     expect(stream.map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5, 6]);
   });
@@ -81,7 +81,7 @@ describe('Reliability: concurrency, idempotency, replay', () => {
       );
       for (const r of responses) expect([201, 409]).toContain(r.status);
       for (const r of responses.filter((r) => r.status === 409)) expect(r.body.code).toBe('idempotency_key_in_use');
-      const stream = await t.infrastructure.eventStore.readStream(`package-${pkg.id}`);
+      const stream = await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`);
       expect(stream.filter((e) => e.type === 'SessionRedeemed')).toHaveLength(1);
     });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { createPool, ensureSchema, migrate, Migration, quoteIdent } from '../../libs/postgres/src';
+import { createPool, ensureSchema, ensureServiceRoles, migrate, Migration, quoteIdent } from '../../libs/postgres/src';
 
 export interface TestDatabase {
   connectionString: string;
@@ -24,6 +24,7 @@ export async function createTestDatabase(migrations: Migration[], maxConnections
     return pool;
   };
   const pool = newPool();
+  await ensureServiceRoles(pool, connectionString); // the security migration grants to them
   await migrate(pool, migrations);
   return {
     connectionString,

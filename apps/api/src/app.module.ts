@@ -48,7 +48,10 @@ import { GetPackageAsOfHandler } from './point-in-time/package-as-of.query';
 import { PackageReplay } from './point-in-time/package-replay';
 import { TenantsController } from './tenants/tenants.controller';
 import { AccountingController } from './reports/reports.controller';
-import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, PG_POOL, PROJECTION_RUNNER, READ_STORE, systemClock } from './tokens';
+import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, PG_POOL, PROJECTION_RUNNER, READ_STORE, SYSTEM_POOL, systemClock } from './tokens';
+import { ClientTokens } from './client-tokens/client-tokens';
+import { API_KEY_CONTROLLERS, API_KEY_PROVIDERS } from './api-keys';
+import { ME_CONTROLLERS, ME_PROVIDERS } from './me';
 import { StreamExecutor } from './write-side/stream-executor';
 import { OfferingUsageController, UsageExportController } from './usage/usage.controller';
 import { UsageReader } from './usage/queries/usage-reader';
@@ -60,9 +63,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), ScheduleModule.forRoot()],
-      controllers: [HealthController, TenantsController, ClientsController, OfferingsController, PackagesController, SessionTypesController, SchedulesController, BookingsController, SlotsController, ClientPackagesController, PackageExportsController, OfferingUsageController, UsageExportController, AccountingController],
+      controllers: [HealthController, TenantsController, ClientsController, OfferingsController, PackagesController, SessionTypesController, SchedulesController, BookingsController, SlotsController, ClientPackagesController, PackageExportsController, OfferingUsageController, UsageExportController, AccountingController, ...API_KEY_CONTROLLERS, ...ME_CONTROLLERS],
       providers: [
         { provide: PG_POOL, useValue: infrastructure.pool },
+        { provide: SYSTEM_POOL, useValue: infrastructure.system.pool },
         { provide: EVENT_STORE, useValue: infrastructure.eventStore },
         { provide: READ_STORE, useValue: infrastructure.readStore },
         { provide: PROJECTION_RUNNER, useValue: infrastructure.runner },
@@ -73,6 +77,9 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
         KeyStore,
+        ClientTokens,
+        ...API_KEY_PROVIDERS,
+        ...ME_PROVIDERS,
         TenantDirectory,
         ClientDirectory,
         StreamExecutor,

@@ -4,6 +4,7 @@ import { ApiError } from './http/problem';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { StrictValidationPipe } from './http/validation';
+import { withOpenScope } from '../../../libs/postgres/src/tenant-scope';
 
 /** Nest's default parsers would also accept urlencoded bodies; only JSON is registered (in configureApp). */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
@@ -22,6 +23,8 @@ function requireJson(request: Request, _response: Response, next: NextFunction):
 /** HTTP settings shared by the service and the tests (create the app with APP_OPTIONS). */
 export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
+  // Every request runs in its own tenant scope; authentication (AuthGuard) fills it in.
+  express.use((_request: Request, _response: Response, next: NextFunction) => withOpenScope(next));
   express.use(requireJson);
   express.useBodyParser('json', { limit: '100kb', type: ['application/json', 'application/*+json'] });
   express.disable('x-powered-by');

@@ -1,5 +1,8 @@
 /** Injection tokens for the values built outside Nest (see infrastructure/). */
+/** The tenant-scoped pool: every transaction acts for the request's tenant (row-level security). */
 export const PG_POOL = Symbol('PG_POOL');
+/** The cross-tenant pool: key lookup, tenant provisioning, projections and the expiry sweep only. */
+export const SYSTEM_POOL = Symbol('SYSTEM_POOL');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const READ_STORE = Symbol('READ_STORE');
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');

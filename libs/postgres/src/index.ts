@@ -1,2 +1,5 @@
 export * from './pool';
 export * from './migrate';
+export * from './scoped-pool';
+export * from './tenant-scope';
+export * from './service-roles';

@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { beginActingFor, requireTenant, TenantScopedPool } from './scoped-pool';
 
 // bigint (int8) columns come back as strings: positions stay strings (they can exceed 2^53).
 
@@ -9,12 +10,13 @@ export interface DatabaseOptions {
   maxConnections?: number;
 }
 
-export function createPool(options: DatabaseOptions): Pool {
-  const pool = new Pool({
+export function createPool(options: DatabaseOptions & { tenantScoped?: boolean }): Pool {
+  const config = {
     connectionString: options.connectionString,
     max: options.maxConnections ?? 20,
     options: options.schema ? `-c search_path=${quoteIdent(options.schema)}` : undefined,
-  });
+  };
+  const pool = options.tenantScoped ? new TenantScopedPool(config) : new Pool(config);
   // A client losing its connection (e.g. the server shutting down) must not crash the process: an idle
   // one is replaced by the pool, and a checked-out one's failure reaches its caller as a failed query.
   pool.on('error', () => undefined);
@@ -35,11 +37,15 @@ export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
 }
 
-/** Runs `work` in one transaction on one connection; rolls back on any error. */
+/**
+ * Runs `work` in one transaction on one connection; rolls back on any error. On a tenant-scoped
+ * pool the transaction acts for the current tenant.
+ */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const opening = pool instanceof TenantScopedPool ? beginActingFor(requireTenant()) : 'BEGIN';
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(opening);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

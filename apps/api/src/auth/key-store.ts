@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Pool } from 'pg';
-import { PG_POOL } from '../tokens';
+import { SYSTEM_POOL } from '../tokens';
 import { hashesMatch, hashKey, issueOperatorKey, keyIdOf } from './api-keys';
 import { Principal } from './principal';
 
@@ -13,7 +13,7 @@ export class KeyStore {
   /** By key hash: a cache hit proves the caller holds the key. */
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
 
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(SYSTEM_POOL) private readonly pool: Pool) {}
 
   async verify(key: string): Promise<Principal | null> {
     const hash = hashKey(key);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '../../../../libs/domain/src';
+import { withTenant } from '../../../../libs/postgres/src/tenant-scope';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { PackageDocument, PACKAGES } from '../../../../projections';
 import { ChangePackageCommand } from '../packages/change-package/change-package.command';
@@ -30,28 +31,32 @@ export class ExpirySweep {
   async run(): Promise<number> {
     const now = this.clock.now().toISOString();
     let expired = 0;
-    for (const tenantId of await this.tenants.allIds()) {
-      let after: string | undefined;
-      for (;;) {
-        const due = await this.readStore.find<PackageDocument>(PACKAGES, tenantId, {
-          where: { status: { in: ['active', 'used_up'] }, expiresAt: { lte: now } },
-          after,
-          limit: PAGE,
-        });
-        for (const { id } of due) {
-          try {
-            await this.commands.execute(new ChangePackageCommand(id, { type: 'ExpirePackage' }, systemContext(tenantId, 'expiry-sweep')));
-            expired++;
-          } catch (error) {
-            // Already expired, refunded, or extended since the read model was written: nothing to do.
-            if (!(error instanceof DomainError)) this.logger.error(`Could not expire package ${id}: ${String(error)}`);
-          }
-        }
-        if (due.length < PAGE) break;
-        after = due[due.length - 1].id;
-      }
-    }
+    for (const tenantId of await this.tenants.allIds()) expired += await withTenant(tenantId, () => this.sweepTenant(tenantId, now));
     if (expired) this.logger.log(`Expired ${expired} package(s)`);
+    return expired;
+  }
+
+  private async sweepTenant(tenantId: string, now: string): Promise<number> {
+    let expired = 0;
+    let after: string | undefined;
+    for (;;) {
+      const due = await this.readStore.find<PackageDocument>(PACKAGES, tenantId, {
+        where: { status: { in: ['active', 'used_up'] }, expiresAt: { lte: now } },
+        after,
+        limit: PAGE,
+      });
+      for (const { id } of due) {
+        try {
+          await this.commands.execute(new ChangePackageCommand(id, { type: 'ExpirePackage' }, systemContext(tenantId, 'expiry-sweep')));
+          expired++;
+        } catch (error) {
+          // Already expired, refunded, or extended since the read model was written: nothing to do.
+          if (!(error instanceof DomainError)) this.logger.error(`Could not expire package ${id}: ${String(error)}`);
+        }
+      }
+      if (due.length < PAGE) break;
+      after = due[due.length - 1].id;
+    }
     return expired;
   }
 }

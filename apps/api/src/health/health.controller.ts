@@ -3,12 +3,12 @@ import { ApiTags } from '@nestjs/swagger';
 import { Pool } from 'pg';
 import { Public } from '../auth/auth.decorators';
 import { ApiError } from '../http/problem';
-import { PG_POOL } from '../tokens';
+import { SYSTEM_POOL } from '../tokens';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(SYSTEM_POOL) private readonly pool: Pool) {}
 
   /** 200 once the service is ready (database reachable, migrations applied). */
   @Get()

@@ -42,7 +42,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
     }
     const principal: Principal = request.principal;
-    const scope = principal.kind === 'tenant' ? principal.tenantId : 'operator';
+    const scope = idempotencyScope(principal);
     const requestHash = createHash('sha256')
       .update(`${request.method} ${request.path}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
@@ -128,4 +128,10 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+/** One key space per tenant (its API keys share it), per client (a client never sees another's replay), and the operator's. */
+function idempotencyScope(principal: Principal): string {
+  if (principal.kind === 'operator') return 'operator';
+  return principal.kind === 'client' ? `${principal.tenantId}:client:${principal.clientId}` : principal.tenantId;
 }

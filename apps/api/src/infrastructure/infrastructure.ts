@@ -2,21 +2,31 @@ import { Pool } from 'pg';
 import { upcast } from '../../../../libs/domain/src';
 import { EventStore, StoredEvent } from '../../../../libs/event-store/src/event-store.port';
 import { eventStoreMigrations, PostgresEventStore } from '../../../../libs/event-store/src/postgres/postgres-event-store';
-import { createPool, migrate } from '../../../../libs/postgres/src';
+import { createPool, ensureServiceRoles, migrate } from '../../../../libs/postgres/src';
 import { PostgresAdvisoryLease } from '../../../../libs/projection-runner/src/lease';
 import { ProjectionRunner } from '../../../../libs/projection-runner/src/projection-runner';
 import { PostgresReadStore, readStoreMigrations } from '../../../../libs/read-store/src/postgres/postgres-read-store';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { ALL_PROJECTIONS } from '../../../../projections';
 import { appMigrations } from './app-migrations';
+import { securityMigrations } from './security-migrations';
 
-export const MIGRATIONS = [...eventStoreMigrations, ...readStoreMigrations, ...appMigrations];
+export const MIGRATIONS = [...eventStoreMigrations, ...readStoreMigrations, ...appMigrations, ...securityMigrations];
 
-/** Everything with a connection behind it, built once per process and handed to Nest as values. */
-export interface Infrastructure {
+/** Stores on one pool. */
+export interface Stores {
   pool: Pool;
   eventStore: EventStore;
   readStore: ReadStore;
+}
+
+/**
+ * Everything with a connection behind it, built once per process and handed to Nest as values.
+ * The top-level stores act for the current tenant only (`punchcard_app`, row-level security);
+ * `system` (`punchcard_system`) serves key lookup, tenant provisioning, projections and the sweep.
+ */
+export interface Infrastructure extends Stores {
+  system: Stores;
   runner: ProjectionRunner;
   close(): Promise<void>;
 }
@@ -25,24 +35,33 @@ export function upcastStored(event: StoredEvent): StoredEvent {
   return { ...event, data: upcast(event.type, event.schemaVersion, event.data) };
 }
 
+/** Migrates as the owner (the DATABASE_URL user), then connects as the service roles. */
 export async function createInfrastructure(options: { connectionString: string; schema?: string; poolSize: number }): Promise<Infrastructure> {
-  const pool = createPool({ connectionString: options.connectionString, schema: options.schema, maxConnections: options.poolSize });
-  await migrate(pool, MIGRATIONS);
-  const eventStore = new PostgresEventStore(pool);
-  const readStore = new PostgresReadStore(pool);
-  await readStore.ensureIndexes(ALL_PROJECTIONS.flatMap((p) => p.indexes ?? []));
-  const runner = new ProjectionRunner(eventStore, readStore, ALL_PROJECTIONS, new PostgresAdvisoryLease(pool, 'projections'), {
+  const owner = createPool({ connectionString: options.connectionString, schema: options.schema, maxConnections: 2 });
+  let connections;
+  try {
+    connections = await ensureServiceRoles(owner, options.connectionString);
+    await migrate(owner, MIGRATIONS);
+    await new PostgresReadStore(owner).ensureIndexes(ALL_PROJECTIONS.flatMap((p) => p.indexes ?? []));
+  } finally {
+    await owner.end();
+  }
+  const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true });
+  const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)) });
+  const system: Stores = { pool: systemPool, eventStore: new PostgresEventStore(systemPool), readStore: new PostgresReadStore(systemPool) };
+  const runner = new ProjectionRunner(system.eventStore, system.readStore, ALL_PROJECTIONS, new PostgresAdvisoryLease(systemPool, 'projections'), {
     upcast: upcastStored,
     onError: (name, error) => console.error(`[projections] ${name} failed, will retry:`, error),
   });
   return {
     pool,
-    eventStore,
-    readStore,
+    eventStore: new PostgresEventStore(pool),
+    readStore: new PostgresReadStore(pool),
+    system,
     runner,
     async close() {
       await runner.stop();
-      await pool.end();
+      await Promise.all([pool.end(), systemPool.end()]);
     },
   };
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { inTransaction } from '../../../../libs/postgres/src';
 import { issueTenantKey } from '../auth/api-keys';
-import { PG_POOL } from '../tokens';
+import { PG_POOL, SYSTEM_POOL } from '../tokens';
 
 export interface Tenant {
   id: string;
@@ -13,17 +13,23 @@ export interface Tenant {
   createdAt: string;
 }
 
-/** Tenants and their settings. Settings are read on every command, so they are cached (they rarely change). */
+/**
+ * Tenants and their settings. Settings are read on every command, so they are cached (they rarely change).
+ * Creating and listing tenants crosses tenants (system pool); reading one acts for that tenant.
+ */
 @Injectable()
 export class TenantDirectory {
   private readonly cache = new Map<string, Tenant>();
 
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(SYSTEM_POOL) private readonly systemPool: Pool,
+  ) {}
 
   async create(input: { name: string; timezone: string; currency: string }): Promise<{ tenant: Tenant; adminApiKey: string }> {
     const id = randomUUID();
     const key = issueTenantKey();
-    return inTransaction(this.pool, async (client) => {
+    return inTransaction(this.systemPool, async (client) => {
       const { rows } = await client.query(
         'INSERT INTO tenants (id, name, timezone, currency) VALUES ($1, $2, $3, $4) RETURNING created_at',
         [id, input.name, input.timezone, input.currency],
@@ -44,7 +50,7 @@ export class TenantDirectory {
   }
 
   async allIds(): Promise<string[]> {
-    const { rows } = await this.pool.query('SELECT id FROM tenants ORDER BY id');
+    const { rows } = await this.systemPool.query('SELECT id FROM tenants ORDER BY id');
     return rows.map((r) => r.id);
   }
 }

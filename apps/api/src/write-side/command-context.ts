@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TenantPrincipal } from '../auth/principal';
+import { ClientPrincipal, TenantPrincipal } from '../auth/principal';
 import { IdempotencyInfo } from '../http/new-id';
 
 /** Who asked, under which key and correlation: becomes every resulting event's metadata. */
@@ -11,12 +11,12 @@ export interface CommandContext {
 }
 
 /** The idempotency key comes from the IdempotencyInterceptor (POST only), never straight from the header. */
-export function commandContext(principal: TenantPrincipal, request: { headers: Record<string, unknown> }): CommandContext {
+export function commandContext(principal: TenantPrincipal | ClientPrincipal, request: { headers: Record<string, unknown> }): CommandContext {
   const key = (request as { idempotency?: IdempotencyInfo }).idempotency?.key;
   const correlation = request.headers['x-correlation-id'];
   return {
     tenantId: principal.tenantId,
-    actor: { id: `api-key:${principal.keyId}`, role: principal.role },
+    actor: principal.kind === 'client' ? { id: `client:${principal.clientId}`, role: 'client' } : { id: `api-key:${principal.keyId}`, role: principal.role },
     correlationId: typeof correlation === 'string' && /^[\w.:-]{1,100}$/.test(correlation) ? correlation : randomUUID(),
     idempotencyKey: key ?? null,
   };
