@@ -18,7 +18,7 @@ import { openDatabase } from '../../apps/api/src/infrastructure/database';
 import { createInfrastructure } from '../../apps/api/src/infrastructure/infrastructure';
 import { NewEvent } from '../../libs/event-store/src/event-store.port';
 import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store';
-import { createPool } from '../../libs/postgres/src';
+import { createPool, withTenant } from '../../libs/postgres/src';
 import { ALL_PROJECTIONS } from '../../projections';
 import { Call, fmt, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
 import { largeTenantBench } from './large-tenant';
@@ -63,6 +63,11 @@ async function main() {
         store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }]),
       );
       report('event store append, 1 event (port)', connections, fmt(appends), pct(appends / raw[connections]), '', '');
+      // What the service does: as punchcard_app, BEGIN + the tenant setting, the append, COMMIT (row-level security).
+      const scoped = await withTenant('bench', () =>
+        rate(connections, () => infrastructure.eventStore.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }])),
+      );
+      report('event store append, 1 event (service role, RLS, tenant per transaction)', connections, fmt(scoped), pct(scoped / raw[connections]), '', '');
     }
 
     if (!onlyLargeTenant) {
@@ -181,7 +186,7 @@ async function bookingBench(call: Call, key: string, clients: string[], raw32: n
 async function rebuildBench(infrastructure: Awaited<ReturnType<typeof createInfrastructure>>, store: PostgresEventStore) {
   for (const target of [100_000, 200_000]) {
     await seedPackages(store, target);
-    const total = Number((await infrastructure.pool.query('SELECT count(*) FROM events')).rows[0].count);
+    const total = Number((await infrastructure.system.pool.query('SELECT count(*) FROM events')).rows[0].count);
     for (const projection of ALL_PROJECTIONS) {
       global.gc?.();
       const before = process.memoryUsage().rss;

@@ -1,4 +1,5 @@
 import { CommandBus } from '@nestjs/cqrs';
+import { withTenant } from '../../libs/postgres/src/tenant-scope';
 import { v7 as uuidv7 } from 'uuid';
 import { decidePackage, evolvePackage, PackageEvent, PackageState } from '../../libs/domain/src';
 import { packageDecider, packageStreamId } from '../../apps/api/src/packages/package-stream';
@@ -94,7 +95,7 @@ describe('CSV exports of packages and the ledger', () => {
     await t.http.post(`/v1/packages/${fx.big}/adjustments`).set(shop.auth).send({ delta: 1, reason: REASON }).expect(201);
 
     // More than a scan page (500) of ledger entries on one package, in one append decided by the domain.
-    await t.app.get(StreamExecutor).execute(packageStreamId(fx.big), packageDecider, systemContext(shop.tenantId, 'test'), (state, now) => {
+    await withTenant(shop.tenantId, () => t.app.get(StreamExecutor).execute(packageStreamId(fx.big), packageDecider, systemContext(shop.tenantId, 'test'), (state, now) => {
       const events: PackageEvent[] = [];
       let s: PackageState = state;
       for (let i = 0; i < 520; i++) {
@@ -103,11 +104,13 @@ describe('CSV exports of packages and the ledger', () => {
         s = evolvePackage(s, event);
       }
       return events;
-    });
+    }));
     // More than a scan page of packages, sold through the write side's own command.
     const commands = t.app.get(CommandBus);
     for (let i = 0; i < 505; i++) {
-      await commands.execute(new PurchasePackageCommand(uuidv7(), fx.smallOffering, fx.grace, { method: 'cash', reference: null }, systemContext(shop.tenantId, 'test')));
+      await withTenant(shop.tenantId, () =>
+        commands.execute(new PurchasePackageCommand(uuidv7(), fx.smallOffering, fx.grace, { method: 'cash', reference: null }, systemContext(shop.tenantId, 'test'))),
+      );
     }
     fx.otherPackage = (await other.sellPackage(await other.createOffering(), await other.createClient())).id;
     await settled();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withTenant } from '../../libs/postgres/src/tenant-scope';
 import { v7 as uuidv7 } from 'uuid';
 import { ClientDirectory } from '../../apps/api/src/clients/client-directory';
 import { offeringDecider, offeringStreamId } from '../../apps/api/src/offerings/offering-stream';
@@ -84,11 +85,13 @@ describe('Offerings catalog and client groups over HTTP', () => {
   }
   /** Deletes through the write side and the domain (the DELETE endpoint is built elsewhere). */
   async function deleteOffering(session: TenantSession, offeringId: string) {
-    const result = await t.app
-      .get(StreamExecutor)
-      .execute(offeringStreamId(offeringId), offeringDecider, systemContext(session.tenantId, 'test'), (state) =>
-        decideOffering({ type: 'DeleteOffering', reason: 'Replaced' }, state),
-      );
+    const result = await withTenant(session.tenantId, () =>
+      t.app
+        .get(StreamExecutor)
+        .execute(offeringStreamId(offeringId), offeringDecider, systemContext(session.tenantId, 'test'), (state) =>
+          decideOffering({ type: 'DeleteOffering', reason: 'Replaced' }, state),
+        ),
+    );
     return formatPosition(result.position!);
   }
 
@@ -314,8 +317,8 @@ describe('Offerings catalog and client groups over HTTP', () => {
       await t.http.patch(`/v1/clients/${id}`).set(studio.auth).send({ email: newEmail.toUpperCase() }).expect(200);
 
       // What booking rules read.
-      expect(await t.app.get(ClientDirectory).get(studio.tenantId, id)).toMatchObject({ groups: [], timezone: 'Asia/Tokyo' });
-      expect(await t.app.get(ClientDirectory).get(other.tenantId, id)).toBeNull();
+      expect(await withTenant(studio.tenantId, () => t.app.get(ClientDirectory).get(studio.tenantId, id))).toMatchObject({ groups: [], timezone: 'Asia/Tokyo' });
+      expect(await withTenant(other.tenantId, () => t.app.get(ClientDirectory).get(other.tenantId, id))).toBeNull();
     });
 
     it('PATCH answers 404 client_not_found for unknown or foreign clients and 409 client_email_taken for a taken email', async () => {

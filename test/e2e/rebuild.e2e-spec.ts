@@ -27,7 +27,7 @@ describe('Rebuild and check of read models while the service runs', () => {
       last = adjusted.headers['punchcard-position'];
     }
     expect(await listAll(last)).toHaveLength(12);
-    operator = new ProjectionRunner(t.infrastructure.system.eventStore, t.infrastructure.readStore, ALL_PROJECTIONS, new PostgresAdvisoryLease(t.db.pool, 'operator'), {
+    operator = new ProjectionRunner(t.infrastructure.system.eventStore, t.infrastructure.system.readStore, ALL_PROJECTIONS, new PostgresAdvisoryLease(t.db.pool, 'operator'), {
       batchSize: 3,
     });
   });

@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'projections') {
       for (const projection of ALL_PROJECTIONS) {
-        const at = await infrastructure.readStore.checkpoint(projection.name);
+        const at = await infrastructure.system.readStore.checkpoint(projection.name);
         console.log(`${projection.name.padEnd(24)} checkpoint ${at.transactionId}-${at.globalPosition}`);
       }
       return 0;

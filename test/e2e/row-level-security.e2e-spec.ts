@@ -1,0 +1,172 @@
+import { Client, DatabaseError } from 'pg';
+import { ensureServiceRoles, quoteIdent, SERVICE_ROLES, withTenant } from '../../libs/postgres/src';
+import { createTestApp, TenantSession, TestApp } from '../support/test-app';
+
+/**
+ * Defence in depth below the application: the service's database roles, row-level security on every
+ * tenant table, and a ledger nobody can rewrite. These run SQL as the service roles directly, the way
+ * a forgotten `WHERE tenant_id = ...` (or worse) would.
+ */
+
+let t: TestApp;
+let a: TenantSession;
+let b: TenantSession;
+let urls: { app: string; system: string };
+
+const TENANT_TABLES = ['events', 'read_documents', 'clients', 'api_keys', 'tenants', 'idempotency_keys'] as const;
+const tenantColumn = (table: string) => (table === 'tenants' ? 'id::text' : 'tenant_id::text');
+
+/** A connection as one of the service roles, on the test schema, nothing set. */
+async function connectAs(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url, options: `-c search_path=${quoteIdent(t.db.schema)}` });
+  await client.connect();
+  return client;
+}
+
+/** Runs `sql` in a transaction acting for `tenantId`, as the service does (libs/postgres/src/scoped-pool.ts). */
+async function asTenant(client: Client, tenantId: string, sql: string, values: unknown[] = []) {
+  await client.query(`BEGIN; SELECT set_config('punchcard.tenant_id', '${tenantId}', true)`);
+  try {
+    return await client.query(sql, values);
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+async function sqlState(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+  } catch (error) {
+    if (error instanceof DatabaseError) return error.code ?? 'no code';
+    throw error;
+  }
+  return 'succeeded';
+}
+
+async function ownerCount(table: string, tenantId: string): Promise<number> {
+  const { rows } = await t.db.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${tenantColumn(table)} = $1`, [tenantId]);
+  return rows[0].n;
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  urls = await ensureServiceRoles(t.db.pool, t.db.connectionString);
+  [a, b] = [await t.newTenant(), await t.newTenant()];
+  for (const tenant of [a, b]) {
+    const offering = await tenant.createOffering();
+    const pkg = await tenant.sellPackage(offering, await tenant.createClient());
+    const redeemed = await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(tenant.auth).set('Idempotency-Key', `redeem-${pkg.id}`).send({}).expect(201);
+    // Read models written (read-your-writes), so every table holds rows of both tenants.
+    await t.http.get(`/v1/packages/${pkg.id}?after=${redeemed.headers['punchcard-position']}`).set(tenant.auth).expect(200);
+  }
+});
+afterAll(() => t.close());
+
+describe('the service roles', () => {
+  it('are neither superusers nor exempt from row-level security, and own no table', async () => {
+    const { rows } = await t.db.pool.query(
+      `SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb,
+              (SELECT count(*)::int FROM pg_tables WHERE schemaname = $2 AND tableowner = r.rolname) AS owned
+       FROM pg_roles r WHERE r.rolname = ANY($1) ORDER BY r.rolname`,
+      [Object.values(SERVICE_ROLES), t.db.schema],
+    );
+    expect(rows).toEqual(
+      Object.values(SERVICE_ROLES)
+        .sort()
+        .map((rolname) => ({ rolname, rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, owned: 0 })),
+    );
+  });
+
+  it('every tenant table has row-level security enabled and forced', async () => {
+    const { rows } = await t.db.pool.query(
+      `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relname = ANY($2) ORDER BY c.relname`,
+      [t.db.schema, [...TENANT_TABLES]],
+    );
+    expect(rows).toEqual([...TENANT_TABLES].sort().map((relname) => ({ relname, relrowsecurity: true, relforcerowsecurity: true })));
+  });
+});
+
+describe('a query that forgets its tenant filter', () => {
+  it.each(TENANT_TABLES)('%s: the application role sees only the tenant set on its transaction', async (table) => {
+    const client = await connectAs(urls.app);
+    try {
+      for (const tenant of [a, b]) {
+        const { rows } = await asTenant(client, tenant.tenantId, `SELECT DISTINCT ${tenantColumn(table)} AS tenant, count(*) OVER ()::int AS n FROM ${table}`);
+        expect(rows.map((r) => r.tenant)).toEqual([tenant.tenantId]);
+        expect(rows[0].n).toBe(await ownerCount(table, tenant.tenantId));
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
+  it.each(TENANT_TABLES)('%s: with no tenant set, the application role sees nothing', async (table) => {
+    const client = await connectAs(urls.app);
+    try {
+      expect(await ownerCount(table, a.tenantId)).toBeGreaterThan(0);
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${table}`);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("through the service's own pool, an unfiltered read in tenant A's scope returns only A's rows", async () => {
+    const unfiltered = `SELECT DISTINCT tenant_id FROM read_documents UNION SELECT DISTINCT tenant_id FROM events`;
+    const seen = await withTenant(a.tenantId, () => t.infrastructure.pool.query(unfiltered));
+    expect(seen.rows.map((r) => r.tenant_id)).toEqual([a.tenantId]);
+  });
+
+  it('the tenant-scoped pool refuses to run outside a tenant scope rather than return nothing', async () => {
+    await expect(t.infrastructure.pool.query('SELECT 1')).rejects.toThrow(/outside a tenant scope/);
+  });
+
+  it("cannot read another tenant's stream by its id, nor write into another tenant", async () => {
+    const { rows } = await t.db.pool.query('SELECT stream_id FROM events WHERE tenant_id = $1 LIMIT 1', [b.tenantId]);
+    const client = await connectAs(urls.app);
+    try {
+      expect((await asTenant(client, a.tenantId, 'SELECT * FROM events WHERE stream_id = $1', [rows[0].stream_id])).rowCount).toBe(0);
+      const forged = `INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata)
+                      VALUES ($1, 'forged-stream', 1, gen_random_uuid(), 'Forged', 1, '{}', '{}')`;
+      expect(await sqlState(asTenant(client, a.tenantId, forged, [b.tenantId]))).toBe('42501'); // new row violates row-level security
+      expect(await sqlState(asTenant(client, a.tenantId, `INSERT INTO clients (tenant_id, id, name, email) VALUES ($1, gen_random_uuid(), 'x', 'x@example.com')`, [b.tenantId]))).toBe('42501');
+      // Moving one of A's own rows to B is refused as well.
+      expect(await sqlState(asTenant(client, a.tenantId, 'UPDATE clients SET tenant_id = $1', [b.tenantId]))).toBe('42501');
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('the ledger cannot be rewritten by the service', () => {
+  it.each(['app', 'system'] as const)('punchcard_%s may not UPDATE, DELETE or TRUNCATE events', async (role) => {
+    const before = await t.eventCount();
+    const client = await connectAs(urls[role]);
+    try {
+      const run = (sql: string) => sqlState(asTenant(client, a.tenantId, sql));
+      expect(await run(`UPDATE events SET data = '{}'`)).toBe('42501'); // insufficient_privilege
+      expect(await run('DELETE FROM events')).toBe('42501');
+      expect(await run('TRUNCATE events')).toBe('42501');
+      expect(await run('ALTER TABLE events DISABLE ROW LEVEL SECURITY')).toBe('42501'); // must be owner
+      expect(await run('DROP POLICY tenant_rows ON events')).toBe('42501');
+    } finally {
+      await client.end();
+    }
+    expect(await t.eventCount()).toBe(before);
+  });
+
+  it('the application role may not write read models, checkpoints or operator keys, nor read the latter two', async () => {
+    const client = await connectAs(urls.app);
+    try {
+      const run = (sql: string) => sqlState(asTenant(client, a.tenantId, sql));
+      expect(await run(`UPDATE read_documents SET data = '{}'`)).toBe('42501');
+      expect(await run('DELETE FROM read_documents')).toBe('42501');
+      expect(await run('SELECT * FROM projection_checkpoints')).toBe('42501');
+      expect(await run('SELECT * FROM operator_keys')).toBe('42501');
+      expect(await run('SELECT * FROM schema_migrations')).toBe('42501');
+    } finally {
+      await client.end();
+    }
+  });
+});
