@@ -43,12 +43,15 @@ export interface TenantSession {
   sellPackage(offeringId: string, clientId: string): Promise<any>;
 }
 
-/** The real application on a fresh PostgreSQL schema, projections running, scheduler off (tests call the sweep). */
-export async function createTestApp(options: { runProjections?: boolean; poolSize?: number } = {}): Promise<TestApp> {
+/**
+ * The real application on a fresh PostgreSQL schema, projections running, scheduler off (tests call the
+ * sweep), and no rate limit unless `rateLimitPerMinute` is given (suites send thousands of requests per key).
+ */
+export async function createTestApp(options: { runProjections?: boolean; poolSize?: number; rateLimitPerMinute?: number } = {}): Promise<TestApp> {
   const db = await createTestDatabase(MIGRATIONS);
   const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20 });
   const clock = new TestClock();
-  const config = { ...loadConfig({}), runScheduler: false };
+  const config = { ...loadConfig({}), runScheduler: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.create(infrastructure, config, clock)] }).compile();
   const app = moduleRef.createNestApplication({ ...APP_OPTIONS, logger: ['error'] });
   configureApp(app);

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthGuard } from './auth/auth.guard';
+import { RateLimitGuard, rateLimitModule } from './rate-limit/rate-limit.guard';
 import { BookingStreams } from './bookings/booking-streams';
 import { BookingsController } from './bookings/bookings.controller';
 import { ChangeBookingHandler } from './bookings/change-booking/change-booking.command';
@@ -62,7 +63,7 @@ export class AppModule {
   static create(infrastructure: Infrastructure, config: Config, clock: Clock = systemClock): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), ScheduleModule.forRoot()],
+      imports: [CqrsModule.forRoot(), ScheduleModule.forRoot(), rateLimitModule(config)],
       controllers: [HealthController, TenantsController, ClientsController, OfferingsController, PackagesController, SessionTypesController, SchedulesController, BookingsController, SlotsController, ClientPackagesController, PackageExportsController, OfferingUsageController, UsageExportController, AccountingController, ...API_KEY_CONTROLLERS, ...ME_CONTROLLERS],
       providers: [
         { provide: PG_POOL, useValue: infrastructure.pool },
@@ -73,6 +74,8 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
         { provide: APP_GUARD, useClass: AuthGuard },
+        // After AuthGuard (global guards run in registration order): it charges the authenticated credential.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },

@@ -27,6 +27,15 @@ export function hashKey(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }
 
+/** The non-secret start of a key (`pc_<id>`): what listings show so a holder can tell keys apart. */
+export function keyPrefixOf(id: string): string {
+  return `${TENANT_KEY_PREFIX}${id}`;
+}
+
+export function isKeyId(value: string): boolean {
+  return /^[0-9a-f]{16}$/.test(value);
+}
+
 export function keyIdOf(key: string): string | null {
   const match = /^pc_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/.exec(key);
   return match ? match[1] : null;

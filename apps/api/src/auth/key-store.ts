@@ -6,12 +6,18 @@ import { Principal } from './principal';
 
 const CACHE_MS = 5_000;
 
-/** Verifies bearer keys against their stored hashes; verified keys are remembered for a few seconds. */
+/**
+ * Verifies bearer keys against their stored hashes; verified keys are remembered for a few seconds.
+ * Revoking or rotating a key evicts it here (`forget`), so this process refuses it at once; other
+ * instances may still accept it until their cache entry ends (at most CACHE_MS).
+ */
 @Injectable()
 export class KeyStore {
   private readonly logger = new Logger('Keys');
   /** By key hash: a cache hit proves the caller holds the key. */
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  /** Key id -> cache key, so a revoked tenant key can be evicted without knowing its secret. */
+  private readonly cacheKeyById = new Map<string, string>();
 
   constructor(@Inject(SYSTEM_POOL) private readonly pool: Pool) {}
 
@@ -21,25 +27,45 @@ export class KeyStore {
     const cached = this.cache.get(cacheKey);
     if (cached && cached.until > Date.now()) return cached.principal;
 
-    const principal = key.startsWith('pcop_') ? await this.verifyOperator(hash) : await this.verifyTenant(key, hash);
-    if (this.cache.size > 10_000) this.cache.clear();
-    if (principal) this.cache.set(cacheKey, { principal, until: Date.now() + CACHE_MS });
-    return principal;
+    const verified = key.startsWith('pcop_') ? await this.verifyOperator(hash) : await this.verifyTenant(key, hash);
+    if (this.cache.size > 10_000) this.clearCache();
+    if (!verified) return null;
+    // A key whose revocation is scheduled (rotation grace) is not remembered past that moment.
+    const until = Math.min(Date.now() + CACHE_MS, verified.validUntil?.getTime() ?? Infinity);
+    this.cache.set(cacheKey, { principal: verified.principal, until });
+    if (verified.principal.kind === 'tenant') this.cacheKeyById.set(verified.principal.keyId, cacheKey);
+    return verified.principal;
   }
 
-  private async verifyTenant(key: string, hash: Buffer): Promise<Principal | null> {
+  /** Drops a tenant key from this process's cache (after it was revoked or rotated). */
+  forget(keyId: string): void {
+    const cacheKey = this.cacheKeyById.get(keyId);
+    if (cacheKey) this.cache.delete(cacheKey);
+    this.cacheKeyById.delete(keyId);
+  }
+
+  private clearCache(): void {
+    this.cache.clear();
+    this.cacheKeyById.clear();
+  }
+
+  /** A key is valid until its revocation time; rotation with a grace period sets one in the future. */
+  private async verifyTenant(key: string, hash: Buffer): Promise<{ principal: Principal; validUntil: Date | null } | null> {
     const id = keyIdOf(key);
     if (!id) return null;
-    const result = await this.pool.query('SELECT tenant_id, role, secret_hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL', [id]);
+    const result = await this.pool.query(
+      'SELECT tenant_id, role, secret_hash, revoked_at FROM api_keys WHERE id = $1 AND (revoked_at IS NULL OR revoked_at > now())',
+      [id],
+    );
     const row = result.rows[0];
     if (!row || !hashesMatch(row.secret_hash, hash)) return null;
-    return { kind: 'tenant', tenantId: row.tenant_id, keyId: id, role: row.role };
+    return { principal: { kind: 'tenant', tenantId: row.tenant_id, keyId: id, role: row.role }, validUntil: row.revoked_at };
   }
 
-  private async verifyOperator(hash: Buffer): Promise<Principal | null> {
+  private async verifyOperator(hash: Buffer): Promise<{ principal: Principal; validUntil: null } | null> {
     const result = await this.pool.query('SELECT id, secret_hash FROM operator_keys');
     const row = result.rows.find((r) => hashesMatch(r.secret_hash, hash));
-    return row ? { kind: 'operator', keyId: row.id } : null;
+    return row ? { principal: { kind: 'operator', keyId: row.id }, validUntil: null } : null;
   }
 
   /**

@@ -3,8 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Position } from '../../../../libs/event-store/src/event-store.port';
-import { CurrentTenant } from '../auth/auth.decorators';
-import { TenantPrincipal } from '../auth/principal';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
+import { TenantPrincipal, TenantRole } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
@@ -16,6 +16,9 @@ import { AttendanceDto, CancelBookingDto, ListBookingsQuery, PlaceBookingDto, Re
 import { BookingChange, ChangeBookingCommand } from './change-booking/change-booking.command';
 import { BookingResult, PlaceBookingCommand } from './place-booking/place-booking.command';
 import { BookingReader } from './queries/booking-reader';
+
+/** Cancelling by business returns the credit whatever the notice (docs/adr/0013). */
+const MAY_CANCEL_BY_BUSINESS: readonly TenantRole[] = ['admin', 'staff'];
 
 const notFound = () => new ApiError(404, 'booking_not_found', 'Booking not found.');
 
@@ -32,6 +35,7 @@ export class BookingsController {
    * Books an offered slot for a client and redeems one credit, atomically. Without `packageId` the
    * client's usable package that expires first is used (409 no_usable_package if none).
    */
+  @Roles('admin', 'staff')
   @Post()
   async place(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PlaceBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'booking');
@@ -41,12 +45,14 @@ export class BookingsController {
     return respond(res, outcome);
   }
 
+  @Roles('admin', 'staff')
   @Get()
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListBookingsQuery) {
     const { after: _, limit, from, to, ...filter } = query;
     return this.reader.list(tenant.tenantId, { ...filter, from: from && toUtcInstant(from), to: to && toUtcInstant(to), limit: limit ?? 20 });
   }
 
+  @Roles('admin', 'staff')
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Query() _: ReadYourWritesQuery) {
     const booking = await this.reader.get(tenant.tenantId, id);
@@ -54,19 +60,29 @@ export class BookingsController {
     return booking;
   }
 
-  /** Cancels: at least the notice window before, the credit returns; later, the offering's policy decides. */
+  /**
+   * Cancels: at least the notice window before, the credit returns; later, the offering's policy decides.
+   * `byBusiness` (the credit returns whatever the notice) is for the business's own keys: clients
+   * cancel through /v1/me and never by business.
+   */
+  @Roles('admin', 'staff')
   @Post(':id/cancellations')
   cancel(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: CancelBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    if (body.byBusiness && !MAY_CANCEL_BY_BUSINESS.includes(tenant.role)) {
+      throw new ApiError(403, 'role_forbidden', `Only a key with role ${MAY_CANCEL_BY_BUSINESS.join(' or ')} may cancel by business.`);
+    }
     return this.change(tenant, id, { type: 'cancel', reason: body.reason ?? null, by: body.byBusiness ? 'business' : 'client' }, req, res);
   }
 
   /** Moves the booking to another offered slot, until the notice window; the credit stays redeemed. */
+  @Roles('admin', 'staff')
   @Post(':id/reschedules')
   reschedule(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: RescheduleBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.change(tenant, id, { type: 'reschedule', start: body.start, scheduleId: body.scheduleId ?? null }, req, res);
   }
 
   /** Staff marks attended or no-show once the session has started; a no-show follows the offering's policy. */
+  @Roles('admin', 'staff')
   @Post(':id/attendance')
   attendance(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: AttendanceDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.change(tenant, id, { type: 'attendance', attendance: body.attendance }, req, res);

@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
-import { IsCalendarDate, IsInstant, IsTimezone, NotBlank } from '../http/validators';
+import { IsCalendarDate, IsInstant, IsTimezone, NotBlank, PageLimit } from '../http/validators';
 
 export class PlaceBookingDto {
   @ApiProperty() @IsUUID() clientId!: string;
@@ -48,7 +47,7 @@ export class ListBookingsQuery extends ReadYourWritesQuery {
   @ApiPropertyOptional({ description: 'Sessions starting at or after this instant' }) @IsOptional() @IsInstant() from?: string;
   @ApiPropertyOptional({ description: 'Sessions starting before this instant' }) @IsOptional() @IsInstant() to?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
-  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @PageLimit() limit?: number;
 }
 
 export const MAX_SLOT_RANGE_DAYS = 62;

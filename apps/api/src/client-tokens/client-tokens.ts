@@ -1,10 +1,114 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
 import { ClientPrincipal } from '../auth/principal';
+import { Config } from '../infrastructure/config';
+import { APP_CONFIG, SYSTEM_POOL } from '../tokens';
 
-/** Mints and verifies client tokens (placeholder until the client-token work lands). */
+export const TOKEN_ISSUER = 'punchcard';
+export const TOKEN_AUDIENCE = 'punchcard-client';
+export const TOKEN_ALGORITHM = 'HS256';
+export const TOKEN_TTL = { min: 60, max: 86_400, default: 3_600 } as const;
+export const MIN_SECRET_LENGTH = 32;
+
+/** The row of signing_secrets holding the generated secret (see client-token-migrations.ts). */
+const SECRET_ID = 'client-tokens';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A client erased from the directory is refused within this long, however long their token runs. */
+const CLIENT_CHECK_MS = 5_000;
+
+export interface MintedToken {
+  token: string;
+  tokenType: 'Bearer';
+  expiresAt: string;
+  clientId: string;
+}
+
+/**
+ * Client tokens: short-lived JWTs (HS256, issuer `punchcard`, audience `punchcard-client`) an admin
+ * mints for one client of their tenant. The algorithm is pinned on verification, so `alg: none` or a
+ * token re-signed under another algorithm is refused. Expiry runs on real time (not the injected
+ * business clock): it guards access, it is not a business rule.
+ */
 @Injectable()
-export class ClientTokens {
-  async verify(_token: string): Promise<ClientPrincipal | null> {
-    return null;
+export class ClientTokens implements OnModuleInit {
+  private readonly logger = new Logger('ClientTokens');
+  private secret: string | null = null;
+  /** `${tenantId}/${clientId}` → until when the client is known to still be in the directory. */
+  private readonly knownClients = new Map<string, number>();
+
+  constructor(
+    @Inject(SYSTEM_POOL) private readonly pool: Pool,
+    @Inject(APP_CONFIG) private readonly config: Config,
+  ) {}
+
+  /** Loads the signing secret before the first request: PUNCHCARD_TOKEN_SECRET, else the one stored in the database. */
+  async onModuleInit(): Promise<void> {
+    this.secret = this.config.tokenSecret === null ? await this.storedSecret() : checkedSecret(this.config.tokenSecret);
   }
+
+  /** `tokenId` (the jti) is for the audit log; the response is the rest. */
+  mint(tenantId: string, clientId: string, ttlSeconds: number): MintedToken & { tokenId: string } {
+    const tokenId = randomUUID();
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const expires = issuedAt + ttlSeconds;
+    const token = jwt.sign({ tid: tenantId, iat: issuedAt, exp: expires }, this.signingSecret(), {
+      algorithm: TOKEN_ALGORITHM,
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      subject: clientId,
+      jwtid: tokenId,
+    });
+    return { token, tokenType: 'Bearer', expiresAt: new Date(expires * 1000).toISOString(), clientId, tokenId };
+  }
+
+  /** The client a token speaks for, or null for anything not minted here, expired, or for a client no longer in the directory. */
+  async verify(token: string): Promise<ClientPrincipal | null> {
+    if (this.secret === null) return null;
+    let claims: jwt.JwtPayload | string;
+    try {
+      claims = jwt.verify(token, this.secret, { algorithms: [TOKEN_ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE });
+    } catch {
+      return null;
+    }
+    if (typeof claims === 'string') return null;
+    const { sub, tid, jti, iat, exp } = claims as Record<string, unknown>;
+    if (typeof sub !== 'string' || !UUID.test(sub) || typeof tid !== 'string' || !UUID.test(tid)) return null;
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 64) return null;
+    // Every token we mint carries both; one without an expiry, or running longer than we mint, is not ours.
+    if (typeof iat !== 'number' || typeof exp !== 'number' || exp - iat > TOKEN_TTL.max) return null;
+    if (!(await this.clientExists(tid, sub))) return null;
+    return { kind: 'client', tenantId: tid, clientId: sub, tokenId: jti };
+  }
+
+  private signingSecret(): string {
+    if (this.secret === null) throw new Error('client token secret not loaded yet');
+    return this.secret;
+  }
+
+  /** An erased client's token stops working (within CLIENT_CHECK_MS), though it was validly signed. */
+  private async clientExists(tenantId: string, clientId: string): Promise<boolean> {
+    const key = `${tenantId}/${clientId}`;
+    if ((this.knownClients.get(key) ?? 0) > Date.now()) return true;
+    const { rowCount } = await this.pool.query('SELECT 1 FROM clients WHERE tenant_id = $1 AND id = $2', [tenantId, clientId]);
+    if (!rowCount) return false;
+    if (this.knownClients.size > 10_000) this.knownClients.clear();
+    this.knownClients.set(key, Date.now() + CLIENT_CHECK_MS);
+    return true;
+  }
+
+  /** Generated by whichever instance starts first; the others (and every restart) read the same row. */
+  private async storedSecret(): Promise<string> {
+    const generated = randomBytes(32).toString('base64url');
+    const inserted = await this.pool.query(`INSERT INTO signing_secrets (id, secret) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [SECRET_ID, generated]);
+    if (inserted.rowCount) this.logger.log('Generated the client token signing secret (stored in the database; set PUNCHCARD_TOKEN_SECRET to use your own).');
+    const { rows } = await this.pool.query<{ secret: string }>('SELECT secret FROM signing_secrets WHERE id = $1', [SECRET_ID]);
+    return checkedSecret(rows[0].secret);
+  }
+}
+
+function checkedSecret(secret: string): string {
+  if (secret.length < MIN_SECRET_LENGTH) throw new Error(`PUNCHCARD_TOKEN_SECRET must be at least ${MIN_SECRET_LENGTH} characters long`);
+  return secret;
 }

@@ -3,13 +3,13 @@ import type { Request } from 'express';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf } from 'class-validator';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { GroupNames } from '../http/group-names';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
-import { IsTimezone, NotBlank } from '../http/validators';
+import { IsTimezone, NotBlank, PageLimit } from '../http/validators';
 import { ClientDirectory } from './client-directory';
 
 /** Optional, but null is refused (the field cannot be cleared). */
@@ -41,7 +41,7 @@ export class UpdateClientDto {
 export class ListClientsQuery {
   @ApiPropertyOptional({ description: 'Matches name or email' }) @IsOptional() @IsString() @Length(1, 100) q?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
-  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @PageLimit() limit?: number;
 }
 
 @ApiTags('clients')
@@ -50,12 +50,14 @@ export class ListClientsQuery {
 export class ClientsController {
   constructor(private readonly clients: ClientDirectory) {}
 
+  @Roles('admin', 'staff')
   @Post()
   create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateClientDto, @Req() req: Request) {
     return this.clients.create(tenant.tenantId, newId(req, 'client'), body);
   }
 
   /** Changes any of name, email, timezone (null clears it) and groups (replaces the list); answers with the client. */
+  @Roles('admin', 'staff')
   @Patch(':id')
   async update(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string, @Body() body: UpdateClientDto) {
     const { name, email, timezone, groups } = body;
@@ -65,6 +67,7 @@ export class ClientsController {
     return client;
   }
 
+  @Roles('admin', 'staff')
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string) {
     const client = await this.clients.get(tenant.tenantId, id);
@@ -72,6 +75,7 @@ export class ClientsController {
     return client;
   }
 
+  @Roles('admin', 'staff')
   @Get()
   async list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListClientsQuery) {
     const limit = query.limit ?? 20;

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { streamCsv } from '../http/csv';
 import { ClientDirectory } from '../clients/client-directory';
@@ -26,6 +26,7 @@ export class PackageExportsController {
   ) {}
 
   /** Sales and usage: one row per package, with the client's name and email and the status now. */
+  @Roles('admin', 'accountant')
   @Get('packages.csv')
   @ApiProduces('text/csv')
   async packages(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportQuery, @Res() res: Response): Promise<void> {
@@ -34,6 +35,7 @@ export class PackageExportsController {
   }
 
   /** Every ledger entry of the tenant (or of the filtered packages), in package and stream order. */
+  @Roles('admin', 'accountant')
   @Get('ledger.csv')
   @ApiProduces('text/csv')
   async ledger(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportQuery, @Res() res: Response): Promise<void> {

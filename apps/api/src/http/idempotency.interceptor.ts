@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
@@ -20,6 +20,13 @@ export class StoredResponse {
 
 const REPLAYED_HEADERS = ['location', 'punchcard-position'];
 const LOCK_SECONDS = 30;
+
+const SHOWN_ONCE = 'punchcard:shown-once';
+/**
+ * Response fields that are secrets shown once (a new API key): never stored for a replay, so a
+ * retry under the same Idempotency-Key answers without them instead of keeping the secret in the database.
+ */
+export const ShownOnce = (...fields: string[]) => SetMetadata(SHOWN_ONCE, fields);
 
 /**
  * `Idempotency-Key` on POST: the first request with a key runs and its response (success or 4xx)
@@ -59,7 +66,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
           const headers = Object.fromEntries(
             REPLAYED_HEADERS.filter((h) => response.getHeader(h) !== undefined).map((h) => [h, String(response.getHeader(h))]),
           );
-          await this.record(scope, key, status, body ?? null, headers);
+          const secrets = this.reflector.get<string[]>(SHOWN_ONCE, context.getHandler()) ?? [];
+          await this.record(scope, key, status, withoutFields(body ?? null, secrets), headers);
           return body;
         } catch (error) {
           // A 400 means the request never ran (invalid input) and a 5xx may be transient: neither is
@@ -116,6 +124,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       [scope, key, status, JSON.stringify(body), JSON.stringify(headers)],
     );
   }
+}
+
+function withoutFields(body: unknown, fields: string[]): unknown {
+  if (!fields.length || body === null || typeof body !== 'object') return body;
+  return Object.fromEntries(Object.entries(body).filter(([name]) => !fields.includes(name)));
 }
 
 /** JSON with object keys sorted, so the same body always hashes the same. */

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { StoredResponse } from './idempotency.interceptor';
-import { toProblem } from './problem';
+import { ApiError, toProblem } from './problem';
 
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -14,6 +15,8 @@ export class ProblemFilter implements ExceptionFilter {
       response.type(error.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(error.body));
       return;
     }
+    // RateLimitGuard throws its own ApiError; this covers a @Throttle() used directly on a route.
+    if (error instanceof ThrottlerException) error = new ApiError(429, 'rate_limited', 'Too many requests; retry after the number of seconds in the Retry-After header.');
     const problem = toProblem(error);
     if (problem.code === 'internal_error') this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');

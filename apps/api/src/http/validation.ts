@@ -1,4 +1,4 @@
-import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiError } from './problem';
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; messages: string[] }[] {
@@ -9,7 +9,12 @@ function flatten(errors: ValidationError[], prefix = ''): { field: string; messa
   });
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Prototype keys, and the names of Object.prototype's methods (toString, valueOf, hasOwnProperty...):
+ * class-transformer silently skips a key the DTO instance already has as a function, so the whitelist
+ * never sees it and an unknown field would be accepted.
+ */
+const FORBIDDEN_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
 
 /** Finds what class-transformer would silently drop or PostgreSQL would refuse, anywhere in the input. */
 function findUnsafe(value: unknown, path: string): string | null {
@@ -64,5 +69,14 @@ export class StrictValidationPipe extends ValidationPipe {
       if (unsafe) throw new ApiError(400, 'validation_failed', unsafe);
     }
     return super.transform(value, metadata);
+  }
+}
+
+/** For a POST that takes no fields: an empty object (or no body) passes, anything else is a 400 like any unknown field. */
+export class NoBodyFields implements PipeTransform<unknown, undefined> {
+  transform(value: unknown): undefined {
+    const empty = value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+    if (!empty) throw new ApiError(400, 'validation_failed', 'This request takes no body: send {} or nothing.');
+    return undefined;
   }
 }

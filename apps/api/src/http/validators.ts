@@ -1,4 +1,7 @@
-import { registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 import { DateTime } from 'luxon';
 import { isHttpUrl, isValidCurrency, isValidIsoDate, isValidTimezone, MINUTES_PER_DAY, tryParseTimeOfDay } from '../../../../libs/domain/src';
 
@@ -17,7 +20,8 @@ export const IsCalendarDate = rule('isCalendarDate', '$property must be a calend
 export const IsInstant = rule(
   'isInstant',
   '$property must be an ISO-8601 instant with a time and an offset, e.g. 2026-03-31T22:00:00Z',
-  (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && DateTime.fromISO(v).isValid,
+  // The offset as RFC 3339 bounds it (hours 00-23, minutes 00-59): Luxon would read +99:99 as a shift of four days.
+  (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/.test(v) && DateTime.fromISO(v).isValid,
 );
 
 /** A wall-clock time "HH:mm" from 00:00 to 23:59 (a range's start). */
@@ -38,6 +42,20 @@ export const OptionalNotNull = () => ValidateIf((_, value) => value !== undefine
 
 /** A string with at least one non-space character. */
 export const NotBlank = rule('notBlank', '$property must not be blank', (v) => typeof v === 'string' && /\S/.test(v));
+
+/** The largest page any list returns: a bigger `limit` is refused (400), never silently capped. */
+export const MAX_PAGE_SIZE = 100;
+
+/** A list's `limit` query parameter, 1 to MAX_PAGE_SIZE; the controller applies `defaultSize` when it is left out. */
+export const PageLimit = (defaultSize = 20) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: 'integer', default: defaultSize, minimum: 1, maximum: MAX_PAGE_SIZE }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(MAX_PAGE_SIZE),
+  );
 
 export function toUtcInstant(value: string): string {
   return DateTime.fromISO(value, { zone: 'utc' }).toUTC().toISO()!;

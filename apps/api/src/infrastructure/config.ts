@@ -8,6 +8,10 @@ export interface Config {
   runProjections: boolean;
   runScheduler: boolean;
   expirySweepIntervalMs: number;
+  /** Requests per minute per credential (API key or client); 0 = no limit. See rateLimitFrom. */
+  rateLimitPerMinute: number;
+  /** Signs client tokens (HS256, at least 32 characters); when absent one is generated and kept in the database. */
+  tokenSecret: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -20,5 +24,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runProjections: env.PUNCHCARD_PROJECTIONS !== 'off',
     runScheduler: env.PUNCHCARD_SCHEDULER !== 'off',
     expirySweepIntervalMs: Number(env.PUNCHCARD_EXPIRY_SWEEP_MS ?? 60_000),
+    tokenSecret: env.PUNCHCARD_TOKEN_SECRET || null,
+    rateLimitPerMinute: rateLimitFrom(env.PUNCHCARD_RATE_LIMIT_PER_MINUTE),
   };
+}
+
+/**
+ * PUNCHCARD_RATE_LIMIT_PER_MINUTE: default 600 (10 requests a second, sustained, per key) is far above
+ * what a front desk or a client app sends and lets a sync job page through 60,000 rows a minute, yet
+ * stops a leaked key or a runaway loop from monopolising the database. `0` or `off` disables it.
+ */
+export function rateLimitFrom(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 600;
+  if (value.trim() === 'off') return 0;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 0) throw new Error('PUNCHCARD_RATE_LIMIT_PER_MINUTE must be a whole number of requests (0 or "off" disables the limit)');
+  return limit;
 }

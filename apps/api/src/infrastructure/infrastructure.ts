@@ -10,8 +10,10 @@ import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { ALL_PROJECTIONS } from '../../../../projections';
 import { appMigrations } from './app-migrations';
 import { securityMigrations } from './security-migrations';
+import { apiKeyMigrations } from '../api-keys/api-key-migrations';
+import { clientTokenMigrations } from '../client-tokens/client-token-migrations';
 
-export const MIGRATIONS = [...eventStoreMigrations, ...readStoreMigrations, ...appMigrations, ...securityMigrations];
+export const MIGRATIONS = [...eventStoreMigrations, ...readStoreMigrations, ...appMigrations, ...securityMigrations, ...apiKeyMigrations, ...clientTokenMigrations];
 
 /** Stores on one pool. */
 export interface Stores {

@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { OFFERING_FIELD_DEFAULTS, OfferingFields, OfferingState } from '../../../../libs/domain/src';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
@@ -35,6 +35,7 @@ export class OfferingsController {
    * terms left out take their defaults (any schedule and session type, no weekly cap, visible to all,
    * no reminders, no feedback request, 24 hours notice with late cancellation and no-show forfeited).
    */
+  @Roles('admin')
   @Post()
   async create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateOfferingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'offering');
@@ -53,6 +54,7 @@ export class OfferingsController {
   }
 
   /** Changes fields and/or status (draft → active ⇄ paused → archived). Packages already sold keep their terms. */
+  @Roles('admin')
   @Patch(':id')
   async update(
     @CurrentTenant() tenant: TenantPrincipal,
@@ -78,6 +80,7 @@ export class OfferingsController {
    * The offering with what has been sold from it (packages, credits granted, used, refunded, forfeited).
    * A deleted offering is still found, with deleted: true, so past packages can show what they were sold from.
    */
+  @Roles('admin', 'staff', 'accountant')
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
     const offering = await this.queries.execute(new GetOfferingQuery(tenant.tenantId, id));
@@ -86,6 +89,7 @@ export class OfferingsController {
   }
 
   /** What deleting would do: upcoming bookings it would cancel (their credits return) and the clients holding them. */
+  @Roles('admin')
   @Get(':id/deletion-preview')
   deletionPreview(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
     return this.deletion.preview(tenant.tenantId, id);
@@ -96,6 +100,7 @@ export class OfferingsController {
    * and their credits returned (rule offering_deleted). Past bookings, events and reports stay.
    * Repeating the call resumes an interrupted deletion.
    */
+  @Roles('admin')
   @Post(':id/deletion')
   async delete(
     @CurrentTenant() tenant: TenantPrincipal,
@@ -110,6 +115,7 @@ export class OfferingsController {
   }
 
   /** Newest first; deleted offerings only with ?includeDeleted=true. */
+  @Roles('admin', 'staff', 'accountant')
   @Get()
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListOfferingsParams) {
     return this.queries.execute(

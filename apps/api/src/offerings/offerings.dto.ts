@@ -40,7 +40,7 @@ import {
 import { GroupNames } from '../http/group-names';
 import { ApiError } from '../http/problem';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
-import { IsCalendarDate, IsCurrency, NotBlank } from '../http/validators';
+import { IsCalendarDate, IsCurrency, NotBlank, PageLimit } from '../http/validators';
 
 export class PriceDto {
   @ApiProperty({ description: 'Integer minor units (cents)', example: 54000 }) @IsInt() @Min(0) @Max(100_000_000_00) amount!: number;
@@ -170,7 +170,7 @@ export class ListOfferingsQuery extends ReadYourWritesQuery {
   @IsIn(['true', 'false'])
   includeDeleted?: 'true' | 'false';
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
-  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @PageLimit() limit?: number;
 }
 
 /** The validity the body asks for: undefined = unchanged (update) / none (create). At most one way may be given. */

@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PackageState } from '../../../../libs/domain/src';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
@@ -43,6 +43,7 @@ export class PackagesController {
   ) {}
 
   /** Sells a package of an active offering to a client; its credits and expiry follow the offering's terms. */
+  @Roles('admin')
   @Post()
   async purchase(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PurchasePackageDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'package');
@@ -52,6 +53,7 @@ export class PackagesController {
     return this.respond(res, result);
   }
 
+  @Roles('admin', 'staff', 'accountant')
   @Get()
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListPackagesParams) {
     const { after: _, limit, ...filter } = query;
@@ -59,6 +61,7 @@ export class PackagesController {
   }
 
   /** The package now (read model); with `asOf`, as it stood then, replayed from its events. */
+  @Roles('admin', 'staff', 'accountant')
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: AsOfQuery) {
     if (query.asOf !== undefined) return this.getAsOf(tenant.tenantId, id, pastInstant(query.asOf, this.clock.now()));
@@ -76,6 +79,7 @@ export class PackagesController {
   }
 
   /** Every credit movement with the balance after it, who made it and why; `asOf` replays the ledger to an instant. */
+  @Roles('admin', 'staff', 'accountant')
   @Get(':id/ledger')
   async ledger(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: LedgerQuery) {
     const asOf = query.asOf ? toUtcInstant(query.asOf) : null;
@@ -85,6 +89,7 @@ export class PackagesController {
   }
 
   /** Deducts one credit (a booking or a manual deduction). 409 no_credits_left / package_expired / package_refunded. */
+  @Roles('admin', 'staff')
   @Post(':id/redemptions')
   async redeem(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: RedeemSessionDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const redemptionId = newId(req, 'redemption');
@@ -100,6 +105,7 @@ export class PackagesController {
   }
 
   /** Gives back the credit of a redemption (e.g. deducted by mistake). */
+  @Roles('admin', 'staff')
   @Post(':id/redemptions/:redemptionId/reversals')
   async reverse(
     @CurrentTenant() tenant: TenantPrincipal,
@@ -113,18 +119,21 @@ export class PackagesController {
   }
 
   /** Adds goodwill credits (positive delta) or removes credits (negative), with a reason. */
+  @Roles('admin')
   @Post(':id/adjustments')
   async adjust(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: AdjustCreditsDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.respond(res, await this.change(tenant, id, { type: 'AdjustCredits', delta: body.delta, reason: body.reason }, req));
   }
 
   /** Extends or shortens the expiry (null: never expires). */
+  @Roles('admin')
   @Post(':id/expiry-changes')
   async changeExpiry(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: ChangeExpiryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.respond(res, await this.change(tenant, id, { type: 'ChangeExpiry', expiresAt: body.expiresAt, reason: body.reason }, req));
   }
 
   /** Refunds unused credits (default: all); the amount defaults to what those credits are worth. */
+  @Roles('admin')
   @Post(':id/refunds')
   async refund(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: RefundDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const change: PackageChange = { type: 'RefundPackage', credits: body.credits ?? null, amount: body.amount ?? null, reason: body.reason };

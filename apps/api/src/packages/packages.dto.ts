@@ -20,7 +20,7 @@ import {
 } from 'class-validator';
 import { MAX_ADJUSTMENT, PAYMENT_METHODS, PackageStatus, PaymentMethod } from '../../../../libs/domain/src';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
-import { IsInstant } from '../http/validators';
+import { IsInstant, PageLimit } from '../http/validators';
 
 export class PaymentDto {
   @ApiProperty({ enum: PAYMENT_METHODS, description: '`comp` grants the package at no charge' }) @IsIn(PAYMENT_METHODS) method!: PaymentMethod;
@@ -109,11 +109,11 @@ export class ListPackagesQuery extends ReadYourWritesQuery {
   @ApiPropertyOptional({ description: 'Expiring at or after this instant (packages that never expire do not match)' }) @IsOptional() @IsInstant() expiresFrom?: string;
   @ApiPropertyOptional({ description: 'Expiring before this instant (not before expiresFrom)' }) @IsOptional() @IsInstant() @NotBefore('expiresFrom') expiresTo?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
-  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @PageLimit() limit?: number;
 }
 
 export class LedgerQuery extends ReadYourWritesQuery {
   @ApiPropertyOptional({ description: 'Only movements up to this instant; the balance is as of then' }) @IsOptional() @IsInstant() asOf?: string;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @Matches(/^[0-9a-f-]{36}:\d{8}$/) cursor?: string;
-  @ApiPropertyOptional({ default: 100, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @PageLimit(100) limit?: number;
 }

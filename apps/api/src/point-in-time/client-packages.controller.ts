@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
@@ -20,6 +20,7 @@ export class ClientPackagesController {
   ) {}
 
   /** Every package of the client with totals; with `asOf`, each replayed from its events as of then (packages bought later left out). */
+  @Roles('admin', 'staff', 'accountant')
   @Get(':id/packages')
   async list(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string, @Query() query: AsOfQuery) {
     const asOf = query.asOf === undefined ? null : pastInstant(query.asOf, this.clock.now());

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { streamCsv } from '../http/csv';
 import { ApiError } from '../http/problem';
@@ -30,6 +30,7 @@ export class AccountingController {
   }
 
   /** Contract liability (deferred revenue) per currency: what the business still owes clients in sessions. */
+  @Roles('admin', 'accountant')
   @Get('reports/contract-liability')
   async contractLiability(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ContractLiabilityQuery) {
     const asOf = query.asOf ? toUtcInstant(query.asOf) : this.now();
@@ -37,6 +38,7 @@ export class AccountingController {
   }
 
   /** opening + sales − recognised − breakage − refunds = closing, per currency, for the period (from, to]. */
+  @Roles('admin', 'accountant')
   @Get('reports/liability-rollforward')
   async rollforward(@CurrentTenant() tenant: TenantPrincipal, @Query() query: RollforwardQuery) {
     const { from, to } = period(toUtcInstant(query.from), toUtcInstant(query.to));
@@ -44,6 +46,7 @@ export class AccountingController {
   }
 
   /** Every journal line effective in (from, to], in effective order; each entry's lines balance. */
+  @Roles('admin', 'accountant')
   @Get('exports/journal.csv')
   @ApiProduces('text/csv')
   async journal(@CurrentTenant() tenant: TenantPrincipal, @Query() query: JournalExportQuery, @Res() res: Response): Promise<void> {

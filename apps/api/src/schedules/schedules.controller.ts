@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DateOverride, ScheduleFields, ScheduleState, TimeRange, WEEKDAYS, WeeklyHours } from '../../../../libs/domain/src';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
@@ -27,6 +27,7 @@ export class SchedulesController {
   ) {}
 
   /** Creates a host's availability: weekly hours and date overrides in an IANA zone, and the session types bookable on it. */
+  @Roles('admin')
   @Post()
   async create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateScheduleDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'schedule');
@@ -44,6 +45,7 @@ export class SchedulesController {
   }
 
   /** Changes the fields sent. weeklyHours changes only the days sent; overrides and sessionTypeIds are replaced whole. */
+  @Roles('admin')
   @Patch(':id')
   async update(
     @CurrentTenant() tenant: TenantPrincipal,
@@ -65,6 +67,7 @@ export class SchedulesController {
     return respond(res, await this.commands.execute(new UpdateScheduleCommand(id, changes, weeklyHours, commandContext(tenant, req))));
   }
 
+  @Roles('admin', 'staff')
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'schedule_not_found') id: string, @Query() _: ReadYourWritesQuery) {
     const schedule = await this.queries.execute(new GetScheduleQuery(tenant.tenantId, id));
@@ -72,6 +75,7 @@ export class SchedulesController {
     return schedule;
   }
 
+  @Roles('admin', 'staff')
   @Get()
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListSchedulesParams) {
     const active = query.active === undefined ? undefined : query.active === 'true';

@@ -1,10 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
 import { MAX_DATE_OVERRIDES, MAX_RANGES_PER_DAY, MAX_SCHEDULE_SESSION_TYPES } from '../../../../libs/domain/src';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
-import { IsCalendarDate, IsEndTimeOfDay, IsTimeOfDay, IsTimezone, NotBlank, OptionalNotNull } from '../http/validators';
+import { IsCalendarDate, IsEndTimeOfDay, IsTimeOfDay, IsTimezone, NotBlank, OptionalNotNull, PageLimit } from '../http/validators';
 
 /** Whether the end comes after the start, and whether ranges overlap, is the domain's call (422 invalid_schedule). */
 export class TimeRangeDto {
@@ -19,6 +19,7 @@ const DayHours = () =>
     OptionalNotNull(),
     IsArray(),
     ArrayMaxSize(MAX_RANGES_PER_DAY),
+    IsObject({ each: true }), // ValidateNested alone would let a nested list through unchecked
     ValidateNested({ each: true }),
     Type(() => TimeRangeDto),
   );
@@ -39,6 +40,7 @@ export class DateOverrideDto {
   @ApiProperty({ type: [TimeRangeDto], maxItems: MAX_RANGES_PER_DAY, description: '[] = day off; otherwise that day’s hours instead of the weekly ones' })
   @IsArray()
   @ArrayMaxSize(MAX_RANGES_PER_DAY)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => TimeRangeDto)
   hours!: TimeRangeDto[];
@@ -56,6 +58,7 @@ class ScheduleFieldsDto {
   @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(MAX_DATE_OVERRIDES)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => DateOverrideDto)
   overrides?: DateOverrideDto[];
@@ -84,5 +87,5 @@ export class UpdateScheduleDto extends ScheduleFieldsDto {
 export class ListSchedulesQuery extends ReadYourWritesQuery {
   @ApiPropertyOptional({ enum: ['true', 'false'] }) @IsOptional() @IsIn(['true', 'false']) active?: 'true' | 'false';
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
-  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @PageLimit() limit?: number;
 }

@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Money, SessionTypeFields, SessionTypeState } from '../../../../libs/domain/src';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
@@ -27,6 +27,7 @@ export class SessionTypesController {
   ) {}
 
   /** Creates a bookable session type ("Personal training, 60 min, 90.00 EUR"). Status defaults to active. */
+  @Roles('admin')
   @Post()
   async create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateSessionTypeDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'session-type');
@@ -50,6 +51,7 @@ export class SessionTypesController {
   }
 
   /** Changes fields (null clears an optional one) and/or status (draft → active ⇄ paused → archived; archived is final). */
+  @Roles('admin')
   @Patch(':id')
   async update(
     @CurrentTenant() tenant: TenantPrincipal,
@@ -67,6 +69,7 @@ export class SessionTypesController {
     return respond(res, await this.commands.execute(new UpdateSessionTypeCommand(id, changes, status, commandContext(tenant, req))));
   }
 
+  @Roles('admin', 'staff')
   @Get(':id')
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'session_type_not_found') id: string, @Query() _: ReadYourWritesQuery) {
     const sessionType = await this.queries.execute(new GetSessionTypeQuery(tenant.tenantId, id));
@@ -74,6 +77,7 @@ export class SessionTypesController {
     return sessionType;
   }
 
+  @Roles('admin', 'staff')
   @Get()
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListSessionTypesParams) {
     return this.queries.execute(new ListSessionTypesQuery(tenant.tenantId, { status: query.status, cursor: query.cursor, limit: query.limit ?? 20 }));

@@ -11,7 +11,7 @@ import {
   SESSION_DURATIONS,
 } from '../../../../libs/domain/src';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
-import { IsHttpUrl, NotBlank, OptionalNotNull } from '../http/validators';
+import { IsHttpUrl, NotBlank, OptionalNotNull, PageLimit } from '../http/validators';
 import { PriceDto } from '../offerings/offerings.dto';
 
 const STATUSES: CatalogStatus[] = ['draft', 'active', 'paused', 'archived'];
@@ -92,5 +92,5 @@ export class UpdateSessionTypeDto extends SessionTypeFieldsDto {
 export class ListSessionTypesQuery extends ReadYourWritesQuery {
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: CatalogStatus;
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
-  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @PageLimit() limit?: number;
 }

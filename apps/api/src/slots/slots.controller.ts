@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { DateTime } from 'luxon';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { SCHEDULES } from '../../../../projections';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { MAX_SLOT_RANGE_DAYS, ScheduleSlotsQuery, SlotsQuery } from '../bookings/bookings.dto';
 import { ApiError } from '../http/problem';
@@ -21,6 +21,7 @@ export class SlotsController {
     @Inject(READ_STORE) private readonly readStore: ReadStore,
   ) {}
 
+  @Roles('admin', 'staff')
   @Get('schedules/:id/slots')
   async forSchedule(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'schedule_not_found') id: string, @Query() query: ScheduleSlotsQuery) {
     const schedule = await this.finder.loadSchedule(tenant.tenantId, id);
@@ -32,6 +33,7 @@ export class SlotsController {
     return { scheduleId: id, timezone: viewerZone, from: query.from, to: query.to, slots };
   }
 
+  @Roles('admin', 'staff')
   @Get('session-types/:id/slots')
   async forSessionType(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'session_type_not_found') id: string, @Query() query: SlotsQuery) {
     const sessionType = await this.finder.loadSessionType(tenant.tenantId, id);

@@ -2,6 +2,7 @@ import { Body, Controller, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import { OperatorOnly } from '../auth/auth.decorators';
+import { ShownOnce } from '../http/idempotency.interceptor';
 import { IsCurrency, IsTimezone, NotBlank } from '../http/validators';
 import { TenantDirectory } from './tenant-directory';
 
@@ -17,9 +18,10 @@ export class CreateTenantDto {
 export class TenantsController {
   constructor(private readonly tenants: TenantDirectory) {}
 
-  /** Creates a business and its first admin API key (shown only in this response). */
+  /** Creates a business and its first admin API key (shown only in this response, never in an idempotent replay). */
   @Post()
   @OperatorOnly()
+  @ShownOnce('adminApiKey')
   async create(@Body() body: CreateTenantDto) {
     const { tenant, adminApiKey } = await this.tenants.create(body);
     return { ...tenant, adminApiKey };

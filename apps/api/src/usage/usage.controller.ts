@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentTenant } from '../auth/auth.decorators';
+import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { streamCsv } from '../http/csv';
 import { ApiError } from '../http/problem';
@@ -20,6 +20,7 @@ export class OfferingUsageController {
   constructor(private readonly usage: UsageReader) {}
 
   /** The usage dashboard: Booked / Total slots, Attended / Booked, and the figures behind them (docs/adr/0010). */
+  @Roles('admin', 'staff', 'accountant')
   @Get(':id/usage')
   async offeringUsage(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
     const usage = await this.usage.offeringUsage(tenant.tenantId, id);
@@ -28,6 +29,7 @@ export class OfferingUsageController {
   }
 
   /** The client usage table: each client's booked sessions out of their limit, left, attended, no-shows, last booking. */
+  @Roles('admin', 'staff', 'accountant')
   @Get(':id/clients')
   async clients(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() query: ListClientUsageQuery) {
     const order = usageOrderOf(query);
@@ -50,6 +52,7 @@ export class UsageExportController {
 
   /** The whole client usage table of an offering as CSV (same filter and order as the page), streamed. */
   @ApiProduces('text/csv')
+  @Roles('admin', 'accountant')
   @Get('client-usage.csv')
   async clientUsage(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ClientUsageExportQuery, @Res() res: Response) {
     if (!(await this.usage.offeringExists(tenant.tenantId, query.offeringId))) throw notFound();

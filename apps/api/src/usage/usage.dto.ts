@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { CLIENT_USAGE_SORTS, ClientUsageFilter, ClientUsageSort } from '../../../../projections';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
 import { ClientUsageOrder } from './queries/usage-reader';
+import { PageLimit } from '../http/validators';
 
 const FILTERS: ClientUsageFilter[] = ['fully_used', 'not_booked'];
 const SORTS = Object.keys(CLIENT_USAGE_SORTS) as ClientUsageSort[];
@@ -24,7 +24,7 @@ export class ClientUsageOrderQuery extends ReadYourWritesQuery {
 
 export class ListClientUsageQuery extends ClientUsageOrderQuery {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page (same sort and order)' }) @IsOptional() @IsString() @Length(1, 400) cursor?: string;
-  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @PageLimit() limit?: number;
 }
 
 export class ClientUsageExportQuery extends ClientUsageOrderQuery {

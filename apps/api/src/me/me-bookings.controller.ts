@@ -1,0 +1,99 @@
+import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { toPackageView } from '../../../../libs/domain/src';
+import { Position } from '../../../../libs/event-store/src/event-store.port';
+import { ClientOnly, CurrentClient } from '../auth/auth.decorators';
+import { ClientPrincipal } from '../auth/principal';
+import { toBookingView } from '../bookings/booking-streams';
+import { RescheduleBookingDto } from '../bookings/bookings.dto';
+import { BookingChange, ChangeBookingCommand } from '../bookings/change-booking/change-booking.command';
+import { BookingResult, PlaceBookingCommand } from '../bookings/place-booking/place-booking.command';
+import { BookingReader } from '../bookings/queries/booking-reader';
+import { newId } from '../http/new-id';
+import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { UuidParam } from '../http/uuid-param';
+import { toUtcInstant } from '../http/validators';
+import { Clock, CLOCK } from '../tokens';
+import { commandContext } from '../write-side/command-context';
+import { toClientPackage } from './client-views';
+import { CancelMyBookingDto, MyBookingsQuery, PlaceMyBookingDto } from './me.dto';
+import { OwnRecords } from './own-records';
+
+/**
+ * The client's own bookings: list, book, reschedule, cancel. The booking commands the front desk uses
+ * run here unchanged, so every rule (lead time, notice, caps, capacity, visibility, expiry) is the
+ * deciders'; the events record the client as the actor.
+ */
+@ApiTags('me')
+@ApiBearerAuth()
+@Controller('v1/me/bookings')
+export class MeBookingsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly reader: BookingReader,
+    private readonly own: OwnRecords,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Books an offered slot with one of the client's packages (named, or the usable one expiring first). */
+  @ClientOnly()
+  @Post()
+  async place(@CurrentClient() me: ClientPrincipal, @Body() body: PlaceMyBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    if (body.packageId) await this.own.assertOwnsPackage(me, body.packageId);
+    const id = newId(req, 'booking');
+    const request = { clientId: me.clientId, scheduleId: body.scheduleId, sessionTypeId: body.sessionTypeId, start: body.start, packageId: body.packageId ?? null };
+    const outcome = await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(me, req)));
+    res.setHeader('Location', `/v1/me/bookings/${id}`);
+    return this.respond(res, outcome);
+  }
+
+  /** In the order they were made (oldest first); `nextCursor` continues the list. */
+  @ClientOnly()
+  @Get()
+  list(@CurrentClient() me: ClientPrincipal, @Query() query: MyBookingsQuery) {
+    const { status, packageId, from, to, cursor, limit } = query;
+    return this.reader.list(me.tenantId, {
+      clientId: me.clientId,
+      ...(status && { status }),
+      ...(packageId && { packageId }),
+      from: from && toUtcInstant(from),
+      to: to && toUtcInstant(to),
+      cursor,
+      limit: limit ?? 20,
+    });
+  }
+
+  @ClientOnly()
+  @Get(':id')
+  get(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+    return this.own.booking(me, id);
+  }
+
+  /** The client cancels (never "by business"): in time, the credit returns; later, the offering's late-cancellation policy decides. */
+  @ClientOnly()
+  @Post(':id/cancellations')
+  cancel(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: CancelMyBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.change(me, id, { type: 'cancel', reason: body.reason ?? null, by: 'client' }, req, res);
+  }
+
+  /** Moves the booking to another offered slot, until the offering's notice window. */
+  @ClientOnly()
+  @Post(':id/reschedules')
+  reschedule(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: RescheduleBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.change(me, id, { type: 'reschedule', start: body.start, scheduleId: body.scheduleId ?? null }, req, res);
+  }
+
+  private async change(me: ClientPrincipal, id: string, change: BookingChange, req: Request, res: Response) {
+    await this.own.assertOwnsBooking(me, id);
+    return this.respond(res, await this.commands.execute(new ChangeBookingCommand(id, change, commandContext(me, req))));
+  }
+
+  /** The booking, and the package's progress after it. */
+  private respond(res: Response, outcome: { result: BookingResult; position: Position | null }) {
+    if (outcome.position) sendPosition(res, outcome.position);
+    const { booking, pkg } = outcome.result;
+    return { ...toBookingView(booking), package: pkg.exists ? toClientPackage(toPackageView(pkg), this.clock.now().toISOString()) : null };
+  }
+}

@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+import { scan } from '../../../../libs/read-store/src/scan';
+import { BookingDocument, OfferingDocument, OFFERINGS, PackageDocument, PACKAGES } from '../../../../projections';
+import { ClientPrincipal } from '../auth/principal';
+import { bookingDecider, bookingStreamId } from '../bookings/booking-streams';
+import { BookingReader } from '../bookings/queries/booking-reader';
+import { Client, ClientDirectory } from '../clients/client-directory';
+import { ApiError } from '../http/problem';
+import { OfferingSummary } from '../offerings/queries/offering.queries';
+import { packageDecider, packageStreamId } from '../packages/package-stream';
+import { GetPackageQuery, PackageListItem } from '../packages/queries/package.queries';
+import { READ_STORE } from '../tokens';
+import { StreamExecutor } from '../write-side/stream-executor';
+
+export const packageNotFound = () => new ApiError(404, 'package_not_found', 'Package not found.');
+export const bookingNotFound = () => new ApiError(404, 'booking_not_found', 'Booking not found.');
+
+/**
+ * A client's own records, and nothing else: whatever belongs to another client answers exactly as
+ * an unknown id does (404), so a client cannot even learn that it exists. The tenant is the token's
+ * (row-level security and the tenant filters keep other tenants out); this adds the client filter.
+ */
+@Injectable()
+export class OwnRecords {
+  constructor(
+    private readonly clients: ClientDirectory,
+    private readonly queries: QueryBus,
+    private readonly bookings: BookingReader,
+    private readonly streams: StreamExecutor,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+  ) {}
+
+  /** The client's directory entry (the token is only accepted while it exists). */
+  async profile(me: ClientPrincipal): Promise<Client> {
+    const client = await this.clients.get(me.tenantId, me.clientId);
+    if (!client) throw new ApiError(404, 'client_not_found', 'Client not found.');
+    return client;
+  }
+
+  /** The package as the read model has it. */
+  async package(me: ClientPrincipal, packageId: string): Promise<PackageListItem> {
+    const found = await this.queries.execute(new GetPackageQuery(me.tenantId, packageId));
+    if (!found || found.clientId !== me.clientId) throw packageNotFound();
+    return found;
+  }
+
+  async booking(me: ClientPrincipal, bookingId: string): Promise<BookingDocument> {
+    const found = await this.bookings.get(me.tenantId, bookingId);
+    if (!found || found.clientId !== me.clientId) throw bookingNotFound();
+    return found;
+  }
+
+  /**
+   * Before a command: ownership read from the stream itself (the read model may not have caught up
+   * with a booking made a moment ago). A booking's or package's client never changes, so the check
+   * cannot go stale before the command runs.
+   */
+  async assertOwnsBooking(me: ClientPrincipal, bookingId: string): Promise<void> {
+    const { state } = await this.streams.load(bookingStreamId(bookingId), me.tenantId, bookingDecider);
+    if (!state.exists || state.clientId !== me.clientId) throw bookingNotFound();
+  }
+
+  async assertOwnsPackage(me: ClientPrincipal, packageId: string): Promise<void> {
+    const { state } = await this.streams.load(packageStreamId(packageId), me.tenantId, packageDecider);
+    if (!state.exists || state.clientId !== me.clientId) throw packageNotFound();
+  }
+
+  /**
+   * The offerings this client may see, newest first: not deleted, open to the client's groups (the
+   * booking decider's visibility rule), and either on sale (active) or the offering of a package the
+   * client holds and can still book with (a paused offering's packages keep working).
+   */
+  async visibleOfferings(me: ClientPrincipal): Promise<OfferingSummary[]> {
+    const { groups } = await this.profile(me);
+    const held = new Set<string>();
+    for await (const { data } of scan<PackageDocument>(this.readStore, PACKAGES, me.tenantId, { where: { clientId: me.clientId, status: 'active' } })) {
+      held.add(data.offeringId);
+    }
+    const visible: OfferingSummary[] = [];
+    for await (const { data } of scan<OfferingDocument>(this.readStore, OFFERINGS, me.tenantId, { where: { deleted: false } })) {
+      const { tenantId: _, ...offering } = data;
+      const open = offering.visibility.kind === 'all' || offering.visibility.groups.some((g) => groups.includes(g));
+      if (open && (offering.status === 'active' || held.has(offering.id))) visible.push(offering);
+    }
+    return visible.reverse();
+  }
+}
+
+/**
+ * The session types of a schedule a client can book with some of these offerings: an offering
+ * reaches a schedule when it names it or names none, and a session type when it lists it or lists none.
+ */
+export function reachableSessionTypes(offerings: OfferingSummary[], schedule: { id: string; sessionTypeIds: string[] }): string[] {
+  const reaching = offerings.filter((o) => o.scheduleId === null || o.scheduleId === schedule.id);
+  return schedule.sessionTypeIds.filter((id) => reaching.some((o) => o.sessionTypeIds.length === 0 || o.sessionTypeIds.includes(id)));
+}
