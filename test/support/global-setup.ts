@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../libs/postgres/src/embedded';
@@ -7,6 +8,9 @@ import { startEmbeddedPostgres } from '../../libs/postgres/src/embedded';
  * otherwise an embedded one started here for the run and stopped in global-teardown.
  */
 export default async function globalSetup(): Promise<void> {
+  // One service-role password for every test file's schema (roles belong to the cluster); without it an
+  // owner URL with no password makes each schema generate and set its own.
+  process.env.PUNCHCARD_DB_SERVICE_PASSWORD ??= randomBytes(24).toString('base64url');
   if (process.env.DATABASE_URL) {
     console.log(`\n[tests] using PostgreSQL at DATABASE_URL`);
     return;
