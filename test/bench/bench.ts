@@ -57,6 +57,8 @@ async function main() {
     }
     // BENCH_ONLY=large-tenant: the raw rate, then only the large tenant (a quicker run of that section).
     const onlyLargeTenant = process.env.BENCH_ONLY === 'large-tenant';
+    // BENCH_ONLY=appends: the raw rate and the append rates only (the cost of the service role and RLS).
+    const onlyAppends = process.env.BENCH_ONLY === 'appends';
     for (const connections of onlyLargeTenant ? [] : [1, 8, 32]) {
       const appends = await rate(connections, () =>
         // A type no projection reads: a redemption without its purchase would stop projections that check it (accounting).
@@ -70,13 +72,13 @@ async function main() {
       report('event store append, 1 event (service role, RLS, tenant per transaction)', connections, fmt(scoped), pct(scoped / raw[connections]), '', '');
     }
 
-    if (!onlyLargeTenant) {
+    if (!onlyLargeTenant && !onlyAppends) {
       await httpBench(benchUrl, raw[32]);
       await rebuildBench(infrastructure, store);
     }
     await pool.end();
     await infrastructure.close();
-    await largeTenantBench(benchUrl, raw[32], report);
+    if (!onlyAppends) await largeTenantBench(benchUrl, raw[32], report);
   } finally {
     await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();

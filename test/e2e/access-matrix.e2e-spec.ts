@@ -218,6 +218,8 @@ const ROUTES: Record<string, Entry> = {
 
   // Operator
   'POST /v1/tenants': { access: OPERATOR, request: () => ({ path: '/v1/tenants', body: { name: `Studio ${unique()}`, timezone: 'UTC', currency: 'USD' } }) },
+  // Break-glass: a new admin key for tenant A (the one tenant keys and client tokens of A would like to have).
+  'POST /v1/tenants/:id/admin-keys': { access: OPERATOR, request: () => ({ path: `/v1/tenants/${fx.a.tenantId}/admin-keys`, body: { name: `Recovery ${unique()}` } }) },
 
   // Clients
   'POST /v1/clients': { access: FRONT_DESK, request: () => ({ path: '/v1/clients', body: { name: 'Walk-in', email: `walk-in-${unique()}@example.com` } }) },

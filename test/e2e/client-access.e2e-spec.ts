@@ -434,7 +434,8 @@ describe('booking, rescheduling and cancelling as the client', () => {
       ['BookingCancelled', client],
     ]);
     const shown = await readAfter(S.adaToken, `/v1/me/bookings/${bookingId}`, cancelled).expect(200);
-    expect(shown.body).toMatchObject({ status: 'cancelled', reason: 'Cannot make it', previousStarts: [at(monday, 10)] });
+    // The reason is the client's own words, so it is shown back.
+    expect(shown.body).toMatchObject({ status: 'cancelled', cancelledBy: 'client', late: false, reason: 'Cannot make it', previousStarts: [at(monday, 10)] });
   });
 
   it('books with a named package of their own; a used-up package says so', async () => {
@@ -490,6 +491,71 @@ describe('booking, rescheduling and cancelling as the client', () => {
     expect(second.body.items).toHaveLength(1);
     expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
     expect([...first.body.items, ...second.body.items].every((b: { clientId: string }) => b.clientId === S.ada)).toBe(true);
+  });
+});
+
+describe('a booking the business cancelled, as the client sees it', () => {
+  let staff = { id: '', key: '' };
+
+  beforeAll(async () => {
+    staff = (await t.http.post('/v1/api-keys').set(studio.auth).send({ role: 'staff', name: 'Front desk' }).expect(201)).body;
+  });
+
+  /** Ada books `start`; a staff key cancels it with a reason carrying `marker`. */
+  async function bookThenStaffCancels(start: string, marker: string, byBusiness: boolean) {
+    const booked = await t.http.post('/v1/me/bookings').set(bearer(S.adaToken)).send({ scheduleId: S.scheduleId, sessionTypeId: S.sessionTypeId, start }).expect(201);
+    const id: string = booked.body.id;
+    const cancelled = await t.http
+      .post(`/v1/bookings/${id}/cancellations`)
+      .set(bearer(staff.key))
+      .send({ reason: `Coach is ill, told her on the phone ${marker}`, ...(byBusiness && { byBusiness }) })
+      .expect(201);
+    // The staff key is the recorded actor and the staff view holds the note: what the client must not see is there to leak.
+    expect((await eventsOf(`booking-${id}`)).at(-1)).toMatchObject({ type: 'BookingCancelled', metadata: { actor: { id: `api-key:${staff.id}`, role: 'staff' } } });
+    const staffView = await t.http.get(`/v1/bookings/${id}`).query({ after: cancelled.headers['punchcard-position'] }).set(studio.auth).expect(200);
+    expect(staffView.body.reason).toContain(marker);
+    const detail = await readAfter(S.adaToken, `/v1/me/bookings/${id}`, cancelled).expect(200);
+    const list = await readAfter(S.adaToken, '/v1/me/bookings', cancelled).query({ limit: 100 }).expect(200);
+    for (const body of [detail.body, list.body]) {
+      const text = JSON.stringify(body);
+      expect(text).not.toContain(marker);
+      expect(text).not.toContain(staff.id);
+      expect(text).not.toMatch(/api-key:/);
+    }
+    expect(list.body.items.find((b: { id: string }) => b.id === id)).toEqual(detail.body);
+    return { id, detail: detail.body };
+  }
+
+  it('says the business cancelled it and the credit returned, without the staff reason or key id', async () => {
+    const marker = `MARKER-${randomUUID()}`;
+    const start = at(nextMonday().plus({ days: 4 }), 11);
+    const { id, detail } = await bookThenStaffCancels(start, marker, true);
+    expect(detail).toEqual({
+      id,
+      clientId: S.ada,
+      packageId: S.adaPackage,
+      offeringId: S.offeringId,
+      scheduleId: S.scheduleId,
+      sessionTypeId: S.sessionTypeId,
+      start,
+      end: new Date(Date.parse(start) + HOUR).toISOString(),
+      date: nextMonday().plus({ days: 4 }).toISODate(),
+      status: 'cancelled',
+      creditOutcome: 'returned',
+      rule: 'cancelled_by_business',
+      cancelledBy: 'business',
+      late: false,
+      reason: null,
+      previousStarts: [],
+      bookedAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+  });
+
+  it('a staff cancellation under the client’s notice rules is still the business’s act, and its reason stays hidden', async () => {
+    const marker = `MARKER-${randomUUID()}`;
+    const { detail } = await bookThenStaffCancels(at(nextMonday().plus({ days: 4 }), 12), marker, false);
+    expect(detail).toMatchObject({ status: 'cancelled', creditOutcome: 'returned', rule: 'cancelled_within_notice', cancelledBy: 'business', reason: null });
   });
 });
 

@@ -87,6 +87,7 @@ const pkg = (suffix = '') => () => `/v1/packages/${fx.packageId}${suffix}`;
  */
 const SEEDS: Record<string, Seed> = {
   'POST /v1/tenants': { as: 'operator', path: () => '/v1/tenants', body: () => ({ name: 'Studio Nord', timezone: 'Europe/Berlin', currency: 'EUR' }) },
+  'POST /v1/tenants/:id/admin-keys': { as: 'operator', path: () => `/v1/tenants/${a.tenantId}/admin-keys`, body: () => ({ name: 'Owner laptop' }) },
   'POST /v1/clients': {
     path: () => '/v1/clients',
     body: () => ({ name: 'Grace Hopper', email: `grace${++emails}@example.com`, timezone: 'Europe/London', groups: ['VIP', 'Mornings'] }),

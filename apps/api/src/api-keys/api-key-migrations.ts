@@ -9,7 +9,7 @@ export const apiKeyMigrations: Migration[] = [
       -- key without a name, so the default stays.
       ALTER TABLE api_keys
         ADD COLUMN name text NOT NULL DEFAULT 'admin' CONSTRAINT api_keys_name_length CHECK (char_length(name) BETWEEN 1 AND 100),
-        -- The acting API key's id; NULL: created with the tenant (by the operator).
+        -- The acting API key's id, or operator:<id> for a break-glass key; NULL: created with the tenant.
         ADD COLUMN created_by text,
         ADD COLUMN revoked_by text,
         ADD CONSTRAINT api_keys_role CHECK (role IN ('admin', 'staff', 'accountant'));

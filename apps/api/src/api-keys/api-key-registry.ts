@@ -15,7 +15,7 @@ export interface ApiKeyView {
   role: TenantRole;
   name: string;
   createdAt: string;
-  /** The id of the API key that created it; null for the tenant's first key (created by the operator). */
+  /** The id of the API key that created it, `operator:<id>` for a break-glass key; null for the tenant's first key. */
   createdBy: string | null;
   /** When it stops (or stopped) working; in the future while a rotation's grace period runs. */
   revokedAt: string | null;

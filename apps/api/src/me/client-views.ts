@@ -1,4 +1,6 @@
 import { effectiveStatus, PackageStatus, PackageView } from '../../../../libs/domain/src';
+import { EventMetadata } from '../../../../libs/event-store/src/event-store.port';
+import { BookingDocument } from '../../../../projections';
 import { LedgerEntryView } from '../packages/queries/package.queries';
 import { OfferingSummary } from '../offerings/queries/offering.queries';
 
@@ -91,7 +93,46 @@ export function toClientLedgerEntry(entry: LedgerEntryView) {
   };
 }
 
-function actorKind(role: string): 'client' | 'business' | 'system' {
+type Actor = EventMetadata['actor'];
+export type ActorKind = 'client' | 'business' | 'system';
+
+/**
+ * A booking for the client: where and when, its status, what happened to its credit and the rule
+ * that decided it, and who cancelled it. `cancelledBy` is who did it (a staff key is "business"),
+ * which can differ from the rule: staff cancelling for a client under the notice rules is
+ * `cancelledBy: 'business'` with rule `cancelled_within_notice`. Left out: the canceller's key id,
+ * and the reason unless the client wrote it themselves (staff write free text there).
+ *
+ * `canceller` is the actor of the booking's BookingCancelled event (null when not cancelled).
+ */
+export function toClientBooking(booking: BookingDocument, canceller: Actor | null) {
+  const cancelled = booking.status === 'cancelled' && canceller !== null;
+  const ownWords = cancelled && canceller.role === 'client' && canceller.id === `client:${booking.clientId}`;
+  return {
+    id: booking.id,
+    clientId: booking.clientId,
+    packageId: booking.packageId,
+    offeringId: booking.offeringId,
+    scheduleId: booking.scheduleId,
+    sessionTypeId: booking.sessionTypeId,
+    start: booking.start,
+    end: booking.end,
+    date: booking.date,
+    status: booking.status,
+    creditOutcome: booking.creditOutcome,
+    rule: booking.rule,
+    cancelledBy: cancelled ? actorKind(canceller.role) : null,
+    late: booking.late,
+    reason: ownWords ? booking.reason : null,
+    previousStarts: booking.previousStarts,
+    bookedAt: booking.bookedAt,
+    updatedAt: booking.updatedAt,
+  };
+}
+
+export type ClientBookingView = ReturnType<typeof toClientBooking>;
+
+function actorKind(role: string): ActorKind {
   if (role === 'client') return 'client';
   return role === 'system' ? 'system' : 'business';
 }

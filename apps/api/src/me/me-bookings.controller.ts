@@ -6,11 +6,9 @@ import { toPackageView } from '../../../../libs/domain/src';
 import { Position } from '../../../../libs/event-store/src/event-store.port';
 import { ClientOnly, CurrentClient } from '../auth/auth.decorators';
 import { ClientPrincipal } from '../auth/principal';
-import { toBookingView } from '../bookings/booking-streams';
 import { RescheduleBookingDto } from '../bookings/bookings.dto';
 import { BookingChange, ChangeBookingCommand } from '../bookings/change-booking/change-booking.command';
 import { BookingResult, PlaceBookingCommand } from '../bookings/place-booking/place-booking.command';
-import { BookingReader } from '../bookings/queries/booking-reader';
 import { newId } from '../http/new-id';
 import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
@@ -32,7 +30,6 @@ import { OwnRecords } from './own-records';
 export class MeBookingsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly reader: BookingReader,
     private readonly own: OwnRecords,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -46,16 +43,15 @@ export class MeBookingsController {
     const request = { clientId: me.clientId, scheduleId: body.scheduleId, sessionTypeId: body.sessionTypeId, start: body.start, packageId: body.packageId ?? null };
     const outcome = await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(me, req)));
     res.setHeader('Location', `/v1/me/bookings/${id}`);
-    return this.respond(res, outcome);
+    return this.respond(me, res, outcome);
   }
 
-  /** In the order they were made (oldest first); `nextCursor` continues the list. */
+  /** In the order they were made (oldest first); `nextCursor` continues the list. Each as GET /v1/me/bookings/{id} shows it. */
   @ClientOnly()
   @Get()
   list(@CurrentClient() me: ClientPrincipal, @Query() query: MyBookingsQuery) {
     const { status, packageId, from, to, cursor, limit } = query;
-    return this.reader.list(me.tenantId, {
-      clientId: me.clientId,
+    return this.own.bookingPage(me, {
       ...(status && { status }),
       ...(packageId && { packageId }),
       from: from && toUtcInstant(from),
@@ -65,6 +61,7 @@ export class MeBookingsController {
     });
   }
 
+  /** Without staff notes or key ids: `cancelledBy` says client, business or system; `reason` only when the client wrote it. */
   @ClientOnly()
   @Get(':id')
   get(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Query() _: ReadYourWritesQuery) {
@@ -87,13 +84,13 @@ export class MeBookingsController {
 
   private async change(me: ClientPrincipal, id: string, change: BookingChange, req: Request, res: Response) {
     await this.own.assertOwnsBooking(me, id);
-    return this.respond(res, await this.commands.execute(new ChangeBookingCommand(id, change, commandContext(me, req))));
+    return this.respond(me, res, await this.commands.execute(new ChangeBookingCommand(id, change, commandContext(me, req))));
   }
 
-  /** The booking, and the package's progress after it. */
-  private respond(res: Response, outcome: { result: BookingResult; position: Position | null }) {
+  /** The booking as GET shows it (read back from its stream, which the command has just written), and the package's progress after it. */
+  private async respond(me: ClientPrincipal, res: Response, outcome: { result: BookingResult; position: Position | null }) {
     if (outcome.position) sendPosition(res, outcome.position);
     const { booking, pkg } = outcome.result;
-    return { ...toBookingView(booking), package: pkg.exists ? toClientPackage(toPackageView(pkg), this.clock.now().toISOString()) : null };
+    return { ...(await this.own.booking(me, booking.bookingId)), package: pkg.exists ? toClientPackage(toPackageView(pkg), this.clock.now().toISOString()) : null };
   }
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { EventMetadata, StoredEvent } from '../../../../libs/event-store/src/event-store.port';
+import { DocumentSet } from '../../../../libs/projection-runner/src/projection';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { scan } from '../../../../libs/read-store/src/scan';
-import { BookingDocument, OfferingDocument, OFFERINGS, PackageDocument, PACKAGES } from '../../../../projections';
+import { BookingDocument, bookingsProjection, OfferingDocument, OFFERINGS, PackageDocument, PACKAGES } from '../../../../projections';
 import { ClientPrincipal } from '../auth/principal';
 import { bookingDecider, bookingStreamId } from '../bookings/booking-streams';
-import { BookingReader } from '../bookings/queries/booking-reader';
+import { BookingFilter, BookingReader } from '../bookings/queries/booking-reader';
 import { Client, ClientDirectory } from '../clients/client-directory';
 import { ApiError } from '../http/problem';
 import { OfferingSummary } from '../offerings/queries/offering.queries';
@@ -13,6 +15,7 @@ import { packageDecider, packageStreamId } from '../packages/package-stream';
 import { GetPackageQuery, PackageListItem } from '../packages/queries/package.queries';
 import { READ_STORE } from '../tokens';
 import { StreamExecutor } from '../write-side/stream-executor';
+import { ClientBookingView, toClientBooking } from './client-views';
 
 export const packageNotFound = () => new ApiError(404, 'package_not_found', 'Package not found.');
 export const bookingNotFound = () => new ApiError(404, 'booking_not_found', 'Booking not found.');
@@ -46,10 +49,27 @@ export class OwnRecords {
     return found;
   }
 
-  async booking(me: ClientPrincipal, bookingId: string): Promise<BookingDocument> {
-    const found = await this.bookings.get(me.tenantId, bookingId);
-    if (!found || found.clientId !== me.clientId) throw bookingNotFound();
-    return found;
+  /**
+   * One booking as the client sees it, read from its own stream: always current (also right after a
+   * command), and the stream's metadata says who cancelled it, which the read model does not keep.
+   */
+  async booking(me: ClientPrincipal, bookingId: string): Promise<ClientBookingView> {
+    const { stored } = await this.streams.load(bookingStreamId(bookingId), me.tenantId, bookingDecider);
+    const document = bookingDocumentOf(stored);
+    if (!document || document.clientId !== me.clientId) throw bookingNotFound();
+    return toClientBooking(document, cancellerOf(stored));
+  }
+
+  /** A page of the client's bookings from the read model; who cancelled comes from each cancelled booking's stream. */
+  async bookingPage(me: ClientPrincipal, filter: Omit<BookingFilter, 'clientId'>): Promise<{ items: ClientBookingView[]; nextCursor: string | null }> {
+    const page = await this.bookings.list(me.tenantId, { ...filter, clientId: me.clientId });
+    const items: ClientBookingView[] = [];
+    // One at a time: a page of up to 100 cancelled bookings should not take the whole pool.
+    for (const document of page.items) {
+      const canceller = document.status === 'cancelled' ? cancellerOf((await this.streams.load(bookingStreamId(document.id), me.tenantId, bookingDecider)).stored) : null;
+      items.push(toClientBooking(document, canceller));
+    }
+    return { items, nextCursor: page.nextCursor };
   }
 
   /**
@@ -95,4 +115,21 @@ export class OwnRecords {
 export function reachableSessionTypes(offerings: OfferingSummary[], schedule: { id: string; sessionTypeIds: string[] }): string[] {
   const reaching = offerings.filter((o) => o.scheduleId === null || o.scheduleId === schedule.id);
   return schedule.sessionTypeIds.filter((id) => reaching.some((o) => o.sessionTypeIds.length === 0 || o.sessionTypeIds.includes(id)));
+}
+
+/** The bookings read model's document, folded from the booking's stream by the projection itself (so the two cannot differ). */
+function bookingDocumentOf(stored: StoredEvent[]): BookingDocument | null {
+  let document: BookingDocument | null = null;
+  const documents: DocumentSet = {
+    get: <T>() => document as T | null,
+    put: (_, data) => (document = data as BookingDocument),
+    delete: () => (document = null),
+  };
+  for (const event of stored) if (bookingsProjection.keys(event).length) bookingsProjection.apply(event, documents);
+  return document;
+}
+
+/** Who cancelled the booking: the actor of its BookingCancelled event, or null if it was not cancelled. */
+function cancellerOf(stored: StoredEvent[]): EventMetadata['actor'] | null {
+  return stored.filter((event) => event.type === 'BookingCancelled').at(-1)?.metadata.actor ?? null;
 }

@@ -1,8 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { inTransaction } from '../../../../libs/postgres/src';
-import { issueTenantKey } from '../auth/api-keys';
+import type { IssuedApiKey } from '../api-keys/api-key-registry';
+import { issueTenantKey, keyPrefixOf } from '../auth/api-keys';
+import { ApiError } from '../http/problem';
 import { PG_POOL, SYSTEM_POOL } from '../tokens';
 
 export interface Tenant {
@@ -20,6 +22,7 @@ export interface Tenant {
 @Injectable()
 export class TenantDirectory {
   private readonly cache = new Map<string, Tenant>();
+  private readonly logger = new Logger('Tenants');
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -37,6 +40,38 @@ export class TenantDirectory {
       await client.query(`INSERT INTO api_keys (id, tenant_id, role, secret_hash) VALUES ($1, $2, 'admin', $3)`, [key.id, id, key.hash]);
       return { tenant: { id, ...input, createdAt: rows[0].created_at.toISOString() }, adminApiKey: key.key };
     });
+  }
+
+  /**
+   * Break-glass: a new admin key for a tenant that has none it can use (the first one was lost, and
+   * an idempotent replay of the tenant's creation never shows it again). Recorded as created by
+   * `operator:<operator key id>` and logged, so the tenant's admins can see who issued it.
+   */
+  async issueAdminKey(tenantId: string, operatorKeyId: string, name: string): Promise<IssuedApiKey> {
+    const issued = issueTenantKey();
+    const createdBy = `operator:${operatorKeyId}`;
+    const row = await inTransaction(this.systemPool, async (client) => {
+      const tenant = await client.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]);
+      if (!tenant.rowCount) throw new ApiError(404, 'tenant_not_found', 'Tenant not found.');
+      const { rows } = await client.query(
+        `INSERT INTO api_keys (id, tenant_id, role, secret_hash, name, created_by) VALUES ($1, $2, 'admin', $3, $4, $5)
+         RETURNING id, role, name, created_at, created_by, revoked_at, revoked_by`,
+        [issued.id, tenantId, issued.hash, name, createdBy],
+      );
+      return rows[0];
+    });
+    this.logger.log(`Operator key ${operatorKeyId} issued admin key ${issued.id} to tenant ${tenantId}`);
+    return {
+      id: row.id,
+      prefix: keyPrefixOf(row.id),
+      role: row.role,
+      name: row.name,
+      createdAt: row.created_at.toISOString(),
+      createdBy: row.created_by,
+      revokedAt: null,
+      revokedBy: null,
+      key: issued.key,
+    };
   }
 
   async get(id: string): Promise<Tenant> {
