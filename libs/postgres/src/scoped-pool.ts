@@ -1,4 +1,5 @@
-import { Pool, PoolClient, PoolConfig } from 'pg';
+import { Pool, PoolConfig } from 'pg';
+import { inTransaction } from './pool';
 import { currentTenant } from './tenant-scope';
 
 /**
@@ -9,23 +10,8 @@ import { currentTenant } from './tenant-scope';
 export class TenantScopedPool extends Pool {
   constructor(config: PoolConfig) {
     super(config);
-    const connect = this.connect.bind(this) as () => Promise<PoolClient>;
-    // Shadows Pool.query for the promise form this code base uses.
-    (this as { query: unknown }).query = async (...args: unknown[]) => {
-      const tenantId = requireTenant();
-      const client = await connect();
-      try {
-        await client.query(beginActingFor(tenantId));
-        const result = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    };
+    // Shadows Pool.query for the promise form this code base uses; inTransaction opens it acting for the tenant.
+    (this as { query: unknown }).query = (...args: unknown[]) => inTransaction(this, (client) => (client.query as (...a: unknown[]) => Promise<unknown>)(...args));
   }
 }
 

@@ -129,7 +129,8 @@ export class ApiKeyRegistry {
   }
 }
 
-function toView(row: Record<string, any>): ApiKeyView {
+/** A key's row as listings show it: the prefix, never the secret or its hash. */
+export function toView(row: Record<string, any>): ApiKeyView {
   return {
     id: row.id,
     prefix: keyPrefixOf(row.id),

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { inTransaction } from '../../../../libs/postgres/src';
-import type { IssuedApiKey } from '../api-keys/api-key-registry';
-import { issueTenantKey, keyPrefixOf } from '../auth/api-keys';
+import { IssuedApiKey, toView } from '../api-keys/api-key-registry';
+import { issueTenantKey } from '../auth/api-keys';
 import { ApiError } from '../http/problem';
 import { PG_POOL, SYSTEM_POOL } from '../tokens';
 
@@ -61,17 +61,7 @@ export class TenantDirectory {
       return rows[0];
     });
     this.logger.log(`Operator key ${operatorKeyId} issued admin key ${issued.id} to tenant ${tenantId}`);
-    return {
-      id: row.id,
-      prefix: keyPrefixOf(row.id),
-      role: row.role,
-      name: row.name,
-      createdAt: row.created_at.toISOString(),
-      createdBy: row.created_by,
-      revokedAt: null,
-      revokedBy: null,
-      key: issued.key,
-    };
+    return { ...toView(row), key: issued.key };
   }
 
   async get(id: string): Promise<Tenant> {
