@@ -1,16 +1,15 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { DateTime } from 'luxon';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { scan } from '../../../../libs/read-store/src/scan';
 import { ScheduleDocument, SCHEDULES } from '../../../../projections';
 import { ClientOnly, CurrentClient } from '../auth/auth.decorators';
 import { ClientPrincipal } from '../auth/principal';
-import { MAX_SLOT_RANGE_DAYS, ScheduleSlotsQuery } from '../bookings/bookings.dto';
+import { ScheduleSlotsQuery } from '../bookings/bookings.dto';
 import { ApiError } from '../http/problem';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
-import { SlotFinder } from '../slots/slot-finder';
+import { checkSlotRange, SlotFinder } from '../slots/slot-finder';
 import { READ_STORE } from '../tokens';
 import { toClientOffering } from './client-views';
 import { OwnRecords, reachableSessionTypes } from './own-records';
@@ -64,17 +63,10 @@ export class MeCatalogController {
     const [client, offerings] = await Promise.all([this.own.profile(me), this.own.visibleOfferings(me)]);
     const reachable = reachableSessionTypes(offerings, { id, sessionTypeIds: schedule.sessionTypeIds });
     if (reachable.length === 0) throw scheduleNotFound();
-    checkRange(query);
+    checkSlotRange(query);
     const viewerZone = query.timezone ?? client.timezone ?? schedule.timezone;
     const sessionTypeIds = query.sessionTypeId ? reachable.filter((s) => s === query.sessionTypeId) : reachable;
     const slots = await this.finder.find(me.tenantId, schedule, sessionTypeIds, { from: query.from, to: query.to, viewerZone });
     return { scheduleId: id, timezone: viewerZone, from: query.from, to: query.to, slots };
   }
-}
-
-/** As the staff slot search limits it (SlotsController). */
-function checkRange(query: { from: string; to: string }) {
-  const days = DateTime.fromISO(query.to, { zone: 'utc' }).diff(DateTime.fromISO(query.from, { zone: 'utc' }), 'days').days;
-  if (days < 0) throw new ApiError(400, 'validation_failed', 'to must not be before from.');
-  if (days > MAX_SLOT_RANGE_DAYS) throw new ApiError(400, 'validation_failed', `A slot search covers at most ${MAX_SLOT_RANGE_DAYS} days.`);
 }

@@ -8,6 +8,8 @@ import {
   slotsOn,
 } from '../../../../libs/domain/src';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+import { MAX_SLOT_RANGE_DAYS } from '../bookings/bookings.dto';
+import { ApiError } from '../http/problem';
 import { SCHEDULE_DAYS, scheduleDayDocumentId, ScheduleDayDocument } from '../../../../projections';
 import { sessionTypeDecider, sessionTypeStreamId } from '../session-types/session-type-stream';
 import { Clock, CLOCK, READ_STORE } from '../tokens';
@@ -120,4 +122,11 @@ function localTimeFormatter(zoneName: string): (ms: number) => string {
     const wall = new Date(ms + offset * 60_000).toISOString().slice(0, 19);
     return `${wall}${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
   };
+}
+
+/** A slot search spans `from`..`to` (local dates), never backwards and at most MAX_SLOT_RANGE_DAYS. */
+export function checkSlotRange(query: { from: string; to: string }): void {
+  const days = DateTime.fromISO(query.to, { zone: 'utc' }).diff(DateTime.fromISO(query.from, { zone: 'utc' }), 'days').days;
+  if (days < 0) throw new ApiError(400, 'validation_failed', 'to must not be before from.');
+  if (days > MAX_SLOT_RANGE_DAYS) throw new ApiError(400, 'validation_failed', `A slot search covers at most ${MAX_SLOT_RANGE_DAYS} days.`);
 }

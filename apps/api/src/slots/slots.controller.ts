@@ -1,15 +1,14 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { DateTime } from 'luxon';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
 import { SCHEDULES } from '../../../../projections';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
-import { MAX_SLOT_RANGE_DAYS, ScheduleSlotsQuery, SlotsQuery } from '../bookings/bookings.dto';
+import { ScheduleSlotsQuery, SlotsQuery } from '../bookings/bookings.dto';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
 import { READ_STORE } from '../tokens';
-import { SlotFinder } from './slot-finder';
+import { checkSlotRange, SlotFinder } from './slot-finder';
 
 /** Bookable slots, for a schedule or for a session type across the schedules offering it. */
 @ApiTags('slots')
@@ -27,7 +26,7 @@ export class SlotsController {
     const schedule = await this.finder.loadSchedule(tenant.tenantId, id);
     if (!schedule.exists) throw new ApiError(404, 'schedule_not_found', 'Schedule not found.');
     const viewerZone = query.timezone ?? schedule.timezone;
-    checkRange(query);
+    checkSlotRange(query);
     const sessionTypeIds = query.sessionTypeId ? [query.sessionTypeId].filter((s) => schedule.sessionTypeIds.includes(s)) : schedule.sessionTypeIds;
     const slots = await this.finder.find(tenant.tenantId, schedule, sessionTypeIds, { from: query.from, to: query.to, viewerZone });
     return { scheduleId: id, timezone: viewerZone, from: query.from, to: query.to, slots };
@@ -38,7 +37,7 @@ export class SlotsController {
   async forSessionType(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'session_type_not_found') id: string, @Query() query: SlotsQuery) {
     const sessionType = await this.finder.loadSessionType(tenant.tenantId, id);
     if (!sessionType.exists) throw new ApiError(404, 'session_type_not_found', 'Session type not found.');
-    checkRange(query);
+    checkSlotRange(query);
     const slots = [];
     for (const scheduleId of await this.schedulesOffering(tenant.tenantId, id)) {
       const schedule = await this.finder.loadSchedule(tenant.tenantId, scheduleId);
@@ -60,10 +59,4 @@ export class SlotsController {
       after = page.at(-1)!.id;
     }
   }
-}
-
-function checkRange(query: { from: string; to: string }) {
-  const days = DateTime.fromISO(query.to, { zone: 'utc' }).diff(DateTime.fromISO(query.from, { zone: 'utc' }), 'days').days;
-  if (days < 0) throw new ApiError(400, 'validation_failed', 'to must not be before from.');
-  if (days > MAX_SLOT_RANGE_DAYS) throw new ApiError(400, 'validation_failed', `A slot search covers at most ${MAX_SLOT_RANGE_DAYS} days.`);
 }
