@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { isVisibleTo } from '../../../../libs/domain/src';
 import { EventMetadata, StoredEvent } from '../../../../libs/event-store/src/event-store.port';
 import { DocumentSet } from '../../../../libs/projection-runner/src/projection';
 import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
@@ -101,8 +102,7 @@ export class OwnRecords {
     const visible: OfferingSummary[] = [];
     for await (const { data } of scan<OfferingDocument>(this.readStore, OFFERINGS, me.tenantId, { where: { deleted: false } })) {
       const { tenantId: _, ...offering } = data;
-      const open = offering.visibility.kind === 'all' || offering.visibility.groups.some((g) => groups.includes(g));
-      if (open && (offering.status === 'active' || held.has(offering.id))) visible.push(offering);
+      if (isVisibleTo(offering.visibility, groups) && (offering.status === 'active' || held.has(offering.id))) visible.push(offering);
     }
     return visible.reverse();
   }

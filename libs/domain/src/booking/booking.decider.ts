@@ -1,4 +1,5 @@
 import { OfferingState } from '../offering/offering.decider';
+import { isVisibleTo } from '../offering/offering.events';
 import { BookingLimits, decidePackage, isExpiredAt, normaliseInstant, PackageState } from '../package/package.decider';
 import { localDateOf } from '../scheduling/slots';
 import { PackageEvent } from '../package/package.events';
@@ -62,7 +63,7 @@ export function packageMismatch(pkg: PackageState, offering: OfferingState, targ
   if (offering.deleted) return 'The package’s offering was deleted.';
   if (offering.scheduleId !== null && offering.scheduleId !== target.scheduleId) return 'The package books another schedule.';
   if (offering.sessionTypeIds.length > 0 && !offering.sessionTypeIds.includes(target.sessionTypeId)) return 'The package does not include this session type.';
-  if (offering.visibility.kind === 'groups' && !offering.visibility.groups.some((g) => client.groups.includes(g))) {
+  if (!isVisibleTo(offering.visibility, client.groups)) {
     return 'The package’s offering is not available to this client’s groups.';
   }
   return null;

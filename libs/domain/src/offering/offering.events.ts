@@ -4,6 +4,11 @@ import { Validity } from './validity';
 export type OfferingStatus = 'draft' | 'active' | 'paused' | 'archived';
 
 export type Visibility = { kind: 'all' } | { kind: 'groups'; groups: string[] };
+
+/** An offering open to some groups is visible to a client in at least one of them. */
+export function isVisibleTo(visibility: Visibility, clientGroups: readonly string[]): boolean {
+  return visibility.kind === 'all' || visibility.groups.some((group) => clientGroups.includes(group));
+}
 export type ReminderUnit = 'minutes' | 'hours' | 'days' | 'weeks';
 export interface Reminder {
   amount: number;
