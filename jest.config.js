@@ -16,6 +16,12 @@ module.exports = {
       },
     ],
   },
+  // The @punchcard/* path aliases of tsconfig.json (the build rewrites them with tsc-alias).
+  moduleNameMapper: {
+    '^@punchcard/domain/testing$': '<rootDir>/libs/domain/src/testing',
+    '^@punchcard/projections$': '<rootDir>/projections',
+    '^@punchcard/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  },
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

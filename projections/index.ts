@@ -1,4 +1,4 @@
-import { Projection } from '../libs/projection-runner/src/projection';
+import { Projection } from '@punchcard/projection-runner';
 import { offeringSummaryProjection } from './offering-summary/offering-summary.projection';
 import { packageLedgerProjection } from './package-ledger/package-ledger.projection';
 import { packagesProjection } from './packages/packages.projection';

@@ -9,10 +9,10 @@ import {
   PackageBooks,
   PackageEvent,
   postToBooks,
-} from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
-import { DocumentKey } from '../../libs/read-store/src/read-store.port';
+} from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
+import { DocumentKey } from '@punchcard/read-store';
 import { ACCOUNTING_CURRENCIES, ACCOUNTING_DAYS, ACCOUNTING_PACKAGES, JOURNAL_LINES, PACKAGE_EVENT_TYPES } from '../collections';
 
 /**

@@ -1,6 +1,6 @@
-import { BookingEvent, BookingStatus, CreditDecision } from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
+import { BookingEvent, BookingStatus, CreditDecision } from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
 import { BOOKING_EVENT_TYPES, BOOKINGS } from '../collections';
 
 /** One document per booking: where and when, its status, and what happened to its credit. */

@@ -1,6 +1,6 @@
-import { evolveOffering, offeringFieldsOf, initialOfferingState, OfferingEvent, OfferingFields, OfferingState, OfferingStatus, PackageEvent } from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
+import { evolveOffering, offeringFieldsOf, initialOfferingState, OfferingEvent, OfferingFields, OfferingState, OfferingStatus, PackageEvent } from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
 import { OFFERING_EVENT_TYPES, OFFERINGS, PACKAGE_EVENT_TYPES } from '../collections';
 
 /**

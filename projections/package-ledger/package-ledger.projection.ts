@@ -1,6 +1,6 @@
-import { CreditKind, Money, PackageEvent } from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
+import { CreditKind, Money, PackageEvent } from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
 import { LEDGER_BALANCES, LEDGER_ENTRIES, PACKAGE_EVENT_TYPES } from '../collections';
 
 /**

@@ -1,6 +1,6 @@
-import { evolvePackage, fromPackageView, initialPackageState, PackageEvent, PackageView, toPackageView } from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
+import { evolvePackage, fromPackageView, initialPackageState, PackageEvent, PackageView, toPackageView } from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
 import { PACKAGE_EVENT_TYPES, PACKAGES } from '../collections';
 
 /** One document per package: balances and status for the package list and detail. */

@@ -1,6 +1,6 @@
-import { evolveScheduleDay, Reservation, ScheduleDayEvent } from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
+import { evolveScheduleDay, Reservation, ScheduleDayEvent } from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
 import { SCHEDULE_DAY_EVENT_TYPES, SCHEDULE_DAYS } from '../collections';
 
 /**

@@ -1,6 +1,6 @@
-import { evolveSchedule, initialScheduleState, ScheduleEvent, ScheduleFields, scheduleFieldsOf, ScheduleState } from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
+import { evolveSchedule, initialScheduleState, ScheduleEvent, ScheduleFields, scheduleFieldsOf, ScheduleState } from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
 import { SCHEDULE_EVENT_TYPES, SCHEDULES } from '../collections';
 
 /** One document per schedule: what the command answered, plus when it was created and last changed. */

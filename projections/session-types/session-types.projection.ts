@@ -1,6 +1,6 @@
-import { CatalogStatus, evolveSessionType, initialSessionTypeState, SessionTypeEvent, SessionTypeFields, sessionTypeFieldsOf, SessionTypeState } from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
+import { CatalogStatus, evolveSessionType, initialSessionTypeState, SessionTypeEvent, SessionTypeFields, sessionTypeFieldsOf, SessionTypeState } from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
 import { SESSION_TYPE_EVENT_TYPES, SESSION_TYPES } from '../collections';
 
 /** One document per session type: what the command answered, plus when it was created and last changed. */

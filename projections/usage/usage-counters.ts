@@ -1,5 +1,5 @@
-import { BookingEvent, PackageEvent } from '../../libs/domain/src';
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
+import { BookingEvent, PackageEvent } from '@punchcard/domain';
+import { StoredEvent } from '@punchcard/event-store';
 
 /**
  * The usage figures, counted the same way for one offering and for one client of it

@@ -1,6 +1,6 @@
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { DocumentSet } from '../../libs/projection-runner/src/projection';
-import { DocumentKey } from '../../libs/read-store/src/read-store.port';
+import { StoredEvent } from '@punchcard/event-store';
+import { DocumentSet } from '@punchcard/projection-runner';
+import { DocumentKey } from '@punchcard/read-store';
 import { CLIENT_USAGE, OFFERING_USAGE } from '../collections';
 import { ClientUsageDocument, OfferingUsageDocument, usageProjection } from './usage.projection';
 

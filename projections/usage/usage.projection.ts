@@ -1,6 +1,6 @@
-import { StoredEvent } from '../../libs/event-store/src/event-store.port';
-import { Projection } from '../../libs/projection-runner/src/projection';
-import { FieldIndex } from '../../libs/read-store/src/read-store.port';
+import { StoredEvent } from '@punchcard/event-store';
+import { Projection } from '@punchcard/projection-runner';
+import { FieldIndex } from '@punchcard/read-store';
 import { CLIENT_USAGE, OFFERING_USAGE } from '../collections';
 import { countEvent, EMPTY_COUNTERS, UsageCounters, USAGE_EVENT_TYPES } from './usage-counters';
 

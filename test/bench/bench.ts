@@ -16,10 +16,9 @@ import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { openDatabase } from '../../apps/api/src/infrastructure/database';
 import { createInfrastructure } from '../../apps/api/src/infrastructure/infrastructure';
-import { NewEvent } from '../../libs/event-store/src/event-store.port';
-import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store';
-import { createPool, withTenant } from '../../libs/postgres/src';
-import { ALL_PROJECTIONS } from '../../projections';
+import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
+import { createPool, withTenant } from '@punchcard/postgres';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { Call, fmt, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
 import { largeTenantBench } from './large-tenant';
 

@@ -40,8 +40,8 @@ import {
   ScheduleState,
   SessionTypeState,
   CURRENT_SCHEMA_VERSION,
-} from '../../libs/domain/src';
-import { EventStore, NewEvent, StreamWrite } from '../../libs/event-store/src/event-store.port';
+} from '@punchcard/domain';
+import { EventStore, NewEvent, StreamWrite } from '@punchcard/event-store';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -6,10 +6,9 @@
  * at both sizes: memory must stay flat in the number of rows). BENCH_LARGE_EVENTS=0 skips it.
  */
 import { Pool } from 'pg';
-import { comparePositions, Position } from '../../libs/event-store/src/event-store.port';
-import { PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store';
-import { createPool } from '../../libs/postgres/src';
-import { ALL_PROJECTIONS } from '../../projections';
+import { comparePositions, Position, PostgresEventStore } from '@punchcard/event-store';
+import { createPool } from '@punchcard/postgres';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { currentRss, download, fmt, pct, peakRss, quantiles, rate, Report, resetPeakRss, Server, startServer } from './bench-kit';
 import { seedSize, seedTenant, SeededTenant } from './large-tenant-seed';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import type { TenantRole } from '../../apps/api/src/auth/principal';
-import { comparePositions, parsePosition, Position } from '../../libs/event-store/src/event-store.port';
+import { comparePositions, parsePosition, Position } from '@punchcard/event-store';
 import { registeredRoutes } from '../support/routes';
 import { createTestApp, TestApp } from '../support/test-app';
 

@@ -1,15 +1,13 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { AccountingReports } from '../../apps/api/src/reports/accounting-reports';
-import { CURRENT_SCHEMA_VERSION, journalOf, upcast } from '../../libs/domain/src';
-import { effectiveAtOf, HISTORY_START, historyPlans, paidValueHeldAsOf, PlayedEvent, playHistory, splitCandidates } from '../../libs/domain/src/testing/package-histories';
+import { CURRENT_SCHEMA_VERSION, journalOf, upcast } from '@punchcard/domain';
+import { effectiveAtOf, HISTORY_START, historyPlans, paidValueHeldAsOf, PlayedEvent, playHistory, splitCandidates } from '@punchcard/domain/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { comparePositions, START, StoredEvent, StreamWrite } from '../../libs/event-store/src/event-store.port';
-import { eventStoreMigrations, PostgresEventStore } from '../../libs/event-store/src/postgres/postgres-event-store';
-import { PostgresAdvisoryLease } from '../../libs/projection-runner/src/lease';
-import { ProjectionRunner } from '../../libs/projection-runner/src/projection-runner';
-import { PostgresReadStore, readStoreMigrations } from '../../libs/read-store/src/postgres/postgres-read-store';
-import { accountingJournalProjection, JOURNAL_LINES, JournalLineDocument, journalLineId } from '../../projections';
+import { comparePositions, eventStoreMigrations, PostgresEventStore, START, StoredEvent, StreamWrite } from '@punchcard/event-store';
+import { PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
+import { PostgresReadStore, readStoreMigrations } from '@punchcard/read-store';
+import { accountingJournalProjection, JOURNAL_LINES, JournalLineDocument, journalLineId } from '@punchcard/projections';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /**

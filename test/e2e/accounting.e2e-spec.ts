@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
 import { ExpirySweep } from '../../apps/api/src/expiry-sweep/expiry-sweep';
-import { accountingJournalProjection } from '../../projections';
+import { accountingJournalProjection } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 const HOUR = 60 * 60 * 1000;

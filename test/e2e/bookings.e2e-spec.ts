@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { ALL_PROJECTIONS } from '../../projections';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
 import type { Response } from 'supertest';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ALL_PROJECTIONS, SCHEDULES, SESSION_TYPES } from '../../projections';
+import { ALL_PROJECTIONS, SCHEDULES, SESSION_TYPES } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /** Session types and schedules: the admin configuration bookings are made against, over HTTP on PostgreSQL. */

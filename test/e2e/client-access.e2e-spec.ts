@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { DateTime } from 'luxon';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { withTenant } from '../../libs/postgres/src/tenant-scope';
+import { withTenant } from '@punchcard/postgres';
 import { ClientTokens } from '../../apps/api/src/client-tokens/client-tokens';
 import { loadConfig } from '../../apps/api/src/infrastructure/config';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';

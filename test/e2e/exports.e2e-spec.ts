@@ -1,12 +1,12 @@
 import { CommandBus } from '@nestjs/cqrs';
-import { withTenant } from '../../libs/postgres/src/tenant-scope';
+import { withTenant } from '@punchcard/postgres';
 import { v7 as uuidv7 } from 'uuid';
-import { decidePackage, evolvePackage, PackageEvent, PackageState } from '../../libs/domain/src';
+import { decidePackage, evolvePackage, PackageEvent, PackageState } from '@punchcard/domain';
 import { packageDecider, packageStreamId } from '../../apps/api/src/packages/package-stream';
 import { PurchasePackageCommand } from '../../apps/api/src/packages/purchase-package/purchase-package.command';
 import { systemContext } from '../../apps/api/src/write-side/command-context';
 import { StreamExecutor } from '../../apps/api/src/write-side/stream-executor';
-import { packageLedgerProjection, packagesProjection } from '../../projections';
+import { packageLedgerProjection, packagesProjection } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /** RFC 4180 records (quoted fields may hold commas, doubled quotes and line breaks). */

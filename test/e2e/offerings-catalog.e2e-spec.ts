@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { withTenant } from '../../libs/postgres/src/tenant-scope';
+import { withTenant } from '@punchcard/postgres';
 import { v7 as uuidv7 } from 'uuid';
 import { ClientDirectory } from '../../apps/api/src/clients/client-directory';
 import { offeringDecider, offeringStreamId } from '../../apps/api/src/offerings/offering-stream';
 import { systemContext } from '../../apps/api/src/write-side/command-context';
 import { StreamExecutor } from '../../apps/api/src/write-side/stream-executor';
-import { decideOffering } from '../../libs/domain/src';
-import { formatPosition } from '../../libs/event-store/src/event-store.port';
+import { decideOffering } from '@punchcard/domain';
+import { formatPosition } from '@punchcard/event-store';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ExpirySweep } from '../../apps/api/src/expiry-sweep/expiry-sweep';
-import { packageLedgerProjection, packagesProjection } from '../../projections';
+import { packageLedgerProjection, packagesProjection } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 const MINUTE = 60_000;

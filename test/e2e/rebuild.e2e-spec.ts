@@ -1,6 +1,5 @@
-import { PostgresAdvisoryLease } from '../../libs/projection-runner/src/lease';
-import { ProjectionRunner } from '../../libs/projection-runner/src/projection-runner';
-import { ALL_PROJECTIONS, packagesProjection } from '../../projections';
+import { PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
+import { ALL_PROJECTIONS, packagesProjection } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**

@@ -1,5 +1,5 @@
-import { PostgresAdvisoryLease } from '../../libs/projection-runner/src/lease';
-import { ALL_PROJECTIONS } from '../../projections';
+import { PostgresAdvisoryLease } from '@punchcard/projection-runner';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 describe('Reliability: concurrency, idempotency, replay', () => {

@@ -1,5 +1,5 @@
 import { Client, DatabaseError } from 'pg';
-import { ensureServiceRoles, quoteIdent, SERVICE_ROLES, withTenant } from '../../libs/postgres/src';
+import { ensureServiceRoles, quoteIdent, SERVICE_ROLES, withTenant } from '@punchcard/postgres';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**

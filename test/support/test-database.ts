@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { createPool, ensureSchema, ensureServiceRoles, migrate, Migration, quoteIdent } from '../../libs/postgres/src';
+import { createPool, ensureSchema, ensureServiceRoles, migrate, Migration, quoteIdent } from '@punchcard/postgres';
 
 export interface TestDatabase {
   connectionString: string;

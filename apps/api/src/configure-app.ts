@@ -5,7 +5,7 @@ import { ApiError } from './http/problem';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { StrictValidationPipe } from './http/validation';
-import { withOpenScope } from '../../../libs/postgres/src/tenant-scope';
+import { withOpenScope } from '@punchcard/postgres';
 
 /** Nest's default parsers would also accept urlencoded bodies; only JSON is registered (in configureApp). */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };

@@ -2,10 +2,9 @@ import 'reflect-metadata';
 import { openDatabase } from '../../api/src/infrastructure/database';
 import { createInfrastructure } from '../../api/src/infrastructure/infrastructure';
 import { loadConfig } from '../../api/src/infrastructure/config';
-import { ProjectionRunner } from '../../../libs/projection-runner/src/projection-runner';
-import { Projection } from '../../../libs/projection-runner/src/projection';
-import { DocumentDifference } from '../../../libs/read-store/src/read-store.port';
-import { ALL_PROJECTIONS } from '../../../projections';
+import { Projection, ProjectionRunner } from '@punchcard/projection-runner';
+import { DocumentDifference } from '@punchcard/read-store';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
 
 const USAGE = `Usage: npm run cli -- <command>
 

@@ -9,6 +9,7 @@ export * from './package/package.events';
 export * from './package/package.decider';
 export * from './package/credit-value';
 export * from './package/package.view';
+export * from './package/package-as-of';
 export * from './scheduling/scheduling.types';
 export * from './scheduling/time-range';
 export * from './scheduling/session-type.events';

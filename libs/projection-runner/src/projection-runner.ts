@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { comparePositions, EventStore, Position, START, StoredEvent } from '../../event-store/src/event-store.port';
-import { DocumentChange, DocumentDifference, DocumentKey, ProjectionStorage, ReadStore } from '../../read-store/src/read-store.port';
+import { comparePositions, EventStore, Position, START, StoredEvent } from '@punchcard/event-store';
+import { DocumentChange, DocumentDifference, DocumentKey, ProjectionStorage, ReadStore } from '@punchcard/read-store';
 import { Lease } from './lease';
 import { DocumentSet, Projection } from './projection';
 

@@ -1,5 +1,5 @@
-import { StoredEvent } from '../../event-store/src/event-store.port';
-import { DocumentKey, FieldIndex } from '../../read-store/src/read-store.port';
+import { StoredEvent } from '@punchcard/event-store';
+import { DocumentKey, FieldIndex } from '@punchcard/read-store';
 
 /** Documents of one batch: everything `keys` named is loaded before `apply` runs. */
 export interface DocumentSet {

@@ -1,2 +1,3 @@
 export * from './read-store.port';
 export * from './postgres/postgres-read-store';
+export * from './scan';

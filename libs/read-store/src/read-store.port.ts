@@ -1,4 +1,4 @@
-import { Position } from '../../event-store/src/event-store.port';
+import { Position } from '@punchcard/event-store';
 
 /**
  * The read-model document store port. Projections write documents (with their checkpoint, atomically);

@@ -1,4 +1,4 @@
-import { Migration } from '../../../../libs/postgres/src';
+import { Migration } from '@punchcard/postgres';
 
 /** Key management: a name per key and who created and revoked it (docs/adr/0013). */
 export const apiKeyMigrations: Migration[] = [

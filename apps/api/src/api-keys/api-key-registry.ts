@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../../../../libs/postgres/src';
+import { inTransaction } from '@punchcard/postgres';
 import { issueTenantKey, keyPrefixOf } from '../auth/api-keys';
 import { KeyStore } from '../auth/key-store';
 import { TenantPrincipal, TenantRole } from '../auth/principal';

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { setScopeTenant } from '../../../../libs/postgres/src/tenant-scope';
+import { setScopeTenant } from '@punchcard/postgres';
 import { ClientTokens } from '../client-tokens/client-tokens';
 import { ApiError } from '../http/problem';
 import { Access, ACCESS, DEFAULT_ACCESS } from './auth.decorators';

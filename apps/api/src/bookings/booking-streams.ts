@@ -13,7 +13,7 @@ import {
   ScheduleDayEvent,
   ScheduleDayState,
   scheduleDayStreamId,
-} from '../../../../libs/domain/src';
+} from '@punchcard/domain';
 import { ClientDirectory } from '../clients/client-directory';
 import { ApiError } from '../http/problem';
 import { packageStreamId } from '../packages/package-stream';

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Position } from '../../../../libs/event-store/src/event-store.port';
+import { Position } from '@punchcard/event-store';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal, TenantRole } from '../auth/principal';
 import { newId } from '../http/new-id';

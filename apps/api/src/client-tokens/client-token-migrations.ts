@@ -1,4 +1,4 @@
-import { Migration } from '../../../../libs/postgres/src';
+import { Migration } from '@punchcard/postgres';
 
 /**
  * The key client tokens are signed with, when PUNCHCARD_TOKEN_SECRET is not set: generated once and

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { DomainError } from '../../../../libs/domain/src';
-import { withTenant } from '../../../../libs/postgres/src/tenant-scope';
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { PackageDocument, PACKAGES } from '../../../../projections';
+import { DomainError } from '@punchcard/domain';
+import { withTenant } from '@punchcard/postgres';
+import { ReadStore } from '@punchcard/read-store';
+import { PackageDocument, PACKAGES } from '@punchcard/projections';
 import { ChangePackageCommand } from '../packages/change-package/change-package.command';
 import { TenantDirectory } from '../tenants/tenant-directory';
 import { Clock, CLOCK, READ_STORE } from '../tokens';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Pool } from 'pg';
-import { PostgresAdvisoryLease } from '../../../../libs/projection-runner/src/lease';
+import { PostgresAdvisoryLease } from '@punchcard/projection-runner';
 import { Config } from '../infrastructure/config';
 import { APP_CONFIG, PG_POOL } from '../tokens';
 import { ExpirySweep } from './expiry-sweep';

@@ -1,6 +1,5 @@
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { scan } from '../../../../libs/read-store/src/scan';
-import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '../../../../projections';
+import { ReadStore, scan } from '@punchcard/read-store';
+import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '@punchcard/projections';
 import { batches } from './batches';
 
 /** Packages whose entries one ledger query asks for (by the indexed packageId). */

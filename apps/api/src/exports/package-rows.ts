@@ -1,8 +1,7 @@
 import { ClientDirectory } from '../clients/client-directory';
-import { effectiveStatus } from '../../../../libs/domain/src';
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { scan } from '../../../../libs/read-store/src/scan';
-import { PackageDocument, PACKAGES } from '../../../../projections';
+import { effectiveStatus } from '@punchcard/domain';
+import { ReadStore, scan } from '@punchcard/read-store';
+import { PackageDocument, PACKAGES } from '@punchcard/projections';
 import { batches } from './batches';
 
 const PAGE = 500;

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsString, Length } from 'class-validator';
-import { MAX_GROUP_NAME_LENGTH, MAX_GROUPS } from '../../../../libs/domain/src';
+import { MAX_GROUP_NAME_LENGTH, MAX_GROUPS } from '@punchcard/domain';
 
 /**
  * A list of group names (client groups, offering visibility): `min` to 50 distinct names of 1 to

@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { DOMAIN_ERRORS, DomainError } from '../../../../libs/domain/src';
+import { DOMAIN_ERRORS, DomainError } from '@punchcard/domain';
 
 /** RFC 9457 problem details, with a stable machine-readable `code`. */
 export interface Problem {

@@ -3,8 +3,8 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import type { Response } from 'express';
 import { Observable } from 'rxjs';
-import { formatPosition, parsePosition, Position } from '../../../../libs/event-store/src/event-store.port';
-import { ProjectionRunner } from '../../../../libs/projection-runner/src/projection-runner';
+import { formatPosition, parsePosition, Position } from '@punchcard/event-store';
+import { ProjectionRunner } from '@punchcard/projection-runner';
 import { PROJECTION_RUNNER } from '../tokens';
 import { ApiError } from './problem';
 

@@ -3,7 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, registerDecorator, ValidateIf, ValidationOptions } from 'class-validator';
 import { DateTime } from 'luxon';
-import { isHttpUrl, isValidCurrency, isValidIsoDate, isValidTimezone, MINUTES_PER_DAY, tryParseTimeOfDay } from '../../../../libs/domain/src';
+import { isHttpUrl, isValidCurrency, isValidIsoDate, isValidTimezone, MINUTES_PER_DAY, tryParseTimeOfDay } from '@punchcard/domain';
 
 function rule(name: string, message: string, test: (value: unknown) => boolean) {
   return (options?: ValidationOptions) => (target: object, propertyName: string) =>

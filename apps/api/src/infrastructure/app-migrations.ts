@@ -1,4 +1,4 @@
-import { Migration } from '../../../../libs/postgres/src';
+import { Migration } from '@punchcard/postgres';
 
 /** Tables of the service itself: tenants, keys, the client directory and idempotency records. */
 export const appMigrations: Migration[] = [

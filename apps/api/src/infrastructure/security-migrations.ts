@@ -1,4 +1,4 @@
-import { Migration } from '../../../../libs/postgres/src';
+import { Migration } from '@punchcard/postgres';
 
 // A row is visible to `punchcard_app` only when its tenant is the one set on the transaction
 // (libs/postgres/src/scoped-pool.ts). FORCE makes the policies bind the table owner too; only a

@@ -1,6 +1,6 @@
-import { effectiveStatus, PackageStatus, PackageView } from '../../../../libs/domain/src';
-import { EventMetadata } from '../../../../libs/event-store/src/event-store.port';
-import { BookingDocument } from '../../../../projections';
+import { effectiveStatus, PackageStatus, PackageView } from '@punchcard/domain';
+import { EventMetadata } from '@punchcard/event-store';
+import { BookingDocument } from '@punchcard/projections';
 import { LedgerEntryView } from '../packages/queries/package.queries';
 import { OfferingSummary } from '../offerings/queries/offering.queries';
 

@@ -2,8 +2,8 @@ import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/co
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { toPackageView } from '../../../../libs/domain/src';
-import { Position } from '../../../../libs/event-store/src/event-store.port';
+import { toPackageView } from '@punchcard/domain';
+import { Position } from '@punchcard/event-store';
 import { ClientOnly, CurrentClient } from '../auth/auth.decorators';
 import { ClientPrincipal } from '../auth/principal';
 import { RescheduleBookingDto } from '../bookings/bookings.dto';

@@ -1,8 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { scan } from '../../../../libs/read-store/src/scan';
-import { ScheduleDocument, SCHEDULES } from '../../../../projections';
+import { ReadStore, scan } from '@punchcard/read-store';
+import { ScheduleDocument, SCHEDULES } from '@punchcard/projections';
 import { ClientOnly, CurrentClient } from '../auth/auth.decorators';
 import { ClientPrincipal } from '../auth/principal';
 import { ScheduleSlotsQuery } from '../bookings/bookings.dto';

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { isVisibleTo } from '../../../../libs/domain/src';
-import { EventMetadata, StoredEvent } from '../../../../libs/event-store/src/event-store.port';
-import { DocumentSet } from '../../../../libs/projection-runner/src/projection';
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { scan } from '../../../../libs/read-store/src/scan';
-import { BookingDocument, bookingsProjection, OfferingDocument, OFFERINGS, PackageDocument, PACKAGES } from '../../../../projections';
+import { isVisibleTo } from '@punchcard/domain';
+import { EventMetadata, StoredEvent } from '@punchcard/event-store';
+import { DocumentSet } from '@punchcard/projection-runner';
+import { ReadStore, scan } from '@punchcard/read-store';
+import { BookingDocument, bookingsProjection, OfferingDocument, OFFERINGS, PackageDocument, PACKAGES } from '@punchcard/projections';
 import { ClientPrincipal } from '../auth/principal';
 import { bookingDecider, bookingStreamId } from '../bookings/booking-streams';
 import { BookingFilter, BookingReader } from '../bookings/queries/booking-reader';

@@ -1,4 +1,4 @@
-import { OfferingFields } from '../../../../libs/domain/src';
+import { OfferingFields } from '@punchcard/domain';
 import { ApiError } from '../http/problem';
 import { missingSessionTypes } from '../schedules/session-type-check';
 import { scheduleDecider, scheduleStreamId } from '../schedules/schedule-stream';

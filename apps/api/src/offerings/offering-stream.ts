@@ -1,4 +1,4 @@
-import { evolveOffering, offeringFieldsOf, initialOfferingState, OfferingEvent, OfferingState } from '../../../../libs/domain/src';
+import { evolveOffering, offeringFieldsOf, initialOfferingState, OfferingEvent, OfferingState } from '@punchcard/domain';
 import { StreamDecider } from '../write-side/stream-executor';
 
 export const offeringStreamId = (offeringId: string) => `offering-${offeringId}`;

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nes
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { OFFERING_FIELD_DEFAULTS, OfferingFields, OfferingState } from '../../../../libs/domain/src';
+import { OFFERING_FIELD_DEFAULTS, OfferingFields, OfferingState } from '@punchcard/domain';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';

@@ -36,7 +36,7 @@ import {
   ReminderUnit,
   Validity,
   Visibility,
-} from '../../../../libs/domain/src';
+} from '@punchcard/domain';
 import { GroupNames } from '../http/group-names';
 import { ApiError } from '../http/problem';
 import { ReadYourWritesQuery } from '../http/read-your-writes';

@@ -1,4 +1,4 @@
-import { effectiveStatus, evolvePackage, initialPackageState, PackageEvent, PackageState, toPackageView } from '../../../../libs/domain/src';
+import { effectiveStatus, evolvePackage, initialPackageState, PackageEvent, PackageState, toPackageView } from '@punchcard/domain';
 import { StreamDecider } from '../write-side/stream-executor';
 
 export const packageStreamId = (packageId: string) => `package-${packageId}`;

@@ -18,7 +18,7 @@ import {
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
-import { MAX_ADJUSTMENT, PAYMENT_METHODS, PackageStatus, PaymentMethod } from '../../../../libs/domain/src';
+import { MAX_ADJUSTMENT, PAYMENT_METHODS, PackageStatus, PaymentMethod } from '@punchcard/domain';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
 import { IsInstant, PageLimit } from '../http/validators';
 

@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { effectiveStatus, Money, PackageStatus, PackageView } from '../../../../libs/domain/src';
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { scan } from '../../../../libs/read-store/src/scan';
-import { PackageDocument, PACKAGES } from '../../../../projections';
+import { effectiveStatus, Money, PackageStatus, PackageView } from '@punchcard/domain';
+import { ReadStore, scan } from '@punchcard/read-store';
+import { PackageDocument, PACKAGES } from '@punchcard/projections';
 import { ClientContact, ClientDirectory } from '../clients/client-directory';
 import { Clock, CLOCK, READ_STORE } from '../tokens';
 import { PackageReplay, ReplayedPackage } from './package-replay';

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PackageEvent, PackageView } from '../../../../libs/domain/src';
-import { packageAsOf } from '../../../../libs/domain/src/package/package-as-of';
-import { EventStore } from '../../../../libs/event-store/src/event-store.port';
+import { packageAsOf, PackageEvent, PackageView } from '@punchcard/domain';
+import { EventStore } from '@punchcard/event-store';
 import { upcastStored } from '../infrastructure/infrastructure';
 import { packageStreamId } from '../packages/package-stream';
 import { EVENT_STORE } from '../tokens';

@@ -10,9 +10,8 @@ import {
   Rollforward,
   rollforward,
   zeroMeasures,
-} from '../../../../libs/domain/src';
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { scan } from '../../../../libs/read-store/src/scan';
+} from '@punchcard/domain';
+import { ReadStore, scan } from '@punchcard/read-store';
 import {
   ACCOUNTING_CURRENCIES,
   ACCOUNTING_CURRENCIES_ID,
@@ -23,7 +22,7 @@ import {
   JOURNAL_LINES,
   JournalLineDocument,
   utcDay,
-} from '../../../../projections';
+} from '@punchcard/projections';
 
 export interface CurrencyLiability {
   currency: string;

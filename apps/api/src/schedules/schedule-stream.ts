@@ -1,4 +1,4 @@
-import { evolveSchedule, initialScheduleState, ScheduleEvent, scheduleFieldsOf, ScheduleState } from '../../../../libs/domain/src';
+import { evolveSchedule, initialScheduleState, ScheduleEvent, scheduleFieldsOf, ScheduleState } from '@punchcard/domain';
 import { StreamDecider } from '../write-side/stream-executor';
 
 export const scheduleStreamId = (scheduleId: string) => `schedule-${scheduleId}`;

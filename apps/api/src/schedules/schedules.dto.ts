@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
-import { MAX_DATE_OVERRIDES, MAX_RANGES_PER_DAY, MAX_SCHEDULE_SESSION_TYPES } from '../../../../libs/domain/src';
+import { MAX_DATE_OVERRIDES, MAX_RANGES_PER_DAY, MAX_SCHEDULE_SESSION_TYPES } from '@punchcard/domain';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
 import { IsCalendarDate, IsEndTimeOfDay, IsTimeOfDay, IsTimezone, NotBlank, OptionalNotNull, PageLimit } from '../http/validators';
 

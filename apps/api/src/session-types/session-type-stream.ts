@@ -1,4 +1,4 @@
-import { evolveSessionType, initialSessionTypeState, SessionTypeEvent, sessionTypeFieldsOf, SessionTypeState } from '../../../../libs/domain/src';
+import { evolveSessionType, initialSessionTypeState, SessionTypeEvent, sessionTypeFieldsOf, SessionTypeState } from '@punchcard/domain';
 import { StreamDecider } from '../write-side/stream-executor';
 
 export const sessionTypeStreamId = (sessionTypeId: string) => `session-type-${sessionTypeId}`;

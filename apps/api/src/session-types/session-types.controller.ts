@@ -2,7 +2,7 @@ import { Body, Controller, Get, Patch, Post, Query, Req, Res } from '@nestjs/com
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Money, SessionTypeFields, SessionTypeState } from '../../../../libs/domain/src';
+import { Money, SessionTypeFields, SessionTypeState } from '@punchcard/domain';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';

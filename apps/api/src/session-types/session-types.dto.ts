@@ -9,7 +9,7 @@ import {
   MAX_MIN_LEAD_HOURS,
   MAX_SESSIONS_PER_DAY,
   SESSION_DURATIONS,
-} from '../../../../libs/domain/src';
+} from '@punchcard/domain';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
 import { IsHttpUrl, NotBlank, OptionalNotNull, PageLimit } from '../http/validators';
 import { PriceDto } from '../offerings/offerings.dto';

@@ -6,11 +6,11 @@ import {
   datesBetween,
   ScheduleState,
   slotsOn,
-} from '../../../../libs/domain/src';
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
+} from '@punchcard/domain';
+import { ReadStore } from '@punchcard/read-store';
 import { MAX_SLOT_RANGE_DAYS } from '../bookings/bookings.dto';
 import { ApiError } from '../http/problem';
-import { SCHEDULE_DAYS, scheduleDayDocumentId, ScheduleDayDocument } from '../../../../projections';
+import { SCHEDULE_DAYS, scheduleDayDocumentId, ScheduleDayDocument } from '@punchcard/projections';
 import { sessionTypeDecider, sessionTypeStreamId } from '../session-types/session-type-stream';
 import { Clock, CLOCK, READ_STORE } from '../tokens';
 import { StreamExecutor } from '../write-side/stream-executor';

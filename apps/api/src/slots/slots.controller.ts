@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ReadStore } from '../../../../libs/read-store/src/read-store.port';
-import { SCHEDULES } from '../../../../projections';
+import { ReadStore } from '@punchcard/read-store';
+import { SCHEDULES } from '@punchcard/projections';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { ScheduleSlotsQuery, SlotsQuery } from '../bookings/bookings.dto';

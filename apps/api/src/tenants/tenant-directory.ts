@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { inTransaction } from '../../../../libs/postgres/src';
+import { inTransaction } from '@punchcard/postgres';
 import { IssuedApiKey, toView } from '../api-keys/api-key-registry';
 import { issueTenantKey } from '../auth/api-keys';
 import { ApiError } from '../http/problem';

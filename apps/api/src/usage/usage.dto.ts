@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { CLIENT_USAGE_SORTS, ClientUsageFilter, ClientUsageSort } from '../../../../projections';
+import { CLIENT_USAGE_SORTS, ClientUsageFilter, ClientUsageSort } from '@punchcard/projections';
 import { ReadYourWritesQuery } from '../http/read-your-writes';
 import { ClientUsageOrder } from './queries/usage-reader';
 import { PageLimit } from '../http/validators';

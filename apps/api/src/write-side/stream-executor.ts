@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
-import { CURRENT_SCHEMA_VERSION, DomainEvent } from '../../../../libs/domain/src';
-import { EventStore, Position, WrongExpectedVersionError } from '../../../../libs/event-store/src/event-store.port';
-import { ProjectionRunner } from '../../../../libs/projection-runner/src/projection-runner';
+import { CURRENT_SCHEMA_VERSION, DomainEvent } from '@punchcard/domain';
+import { EventStore, Position, WrongExpectedVersionError } from '@punchcard/event-store';
+import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ApiError } from '../http/problem';
 import { upcastStored } from '../infrastructure/infrastructure';
 import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, DomainEvent } from '../../../../libs/domain/src';
-import { EventStore, Position, StoredEvent, WrongExpectedVersionError } from '../../../../libs/event-store/src/event-store.port';
-import { ProjectionRunner } from '../../../../libs/projection-runner/src/projection-runner';
+import { DomainError, DomainEvent } from '@punchcard/domain';
+import { EventStore, Position, StoredEvent, WrongExpectedVersionError } from '@punchcard/event-store';
+import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ApiError } from '../http/problem';
 import { upcastStored } from '../infrastructure/infrastructure';
 import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';

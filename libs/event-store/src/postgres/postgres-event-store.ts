@@ -1,5 +1,5 @@
 import { DatabaseError, Pool } from 'pg';
-import { Migration } from '../../../postgres/src';
+import { Migration } from '@punchcard/postgres';
 import { AppendResult, EventStore, NewEvent, Position, StoredEvent, StreamWrite, WrongExpectedVersionError } from '../event-store.port';
 
 export const eventStoreMigrations: Migration[] = [

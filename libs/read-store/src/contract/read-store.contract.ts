@@ -1,4 +1,4 @@
-import { comparePositions, Position, START } from '../../../event-store/src/event-store.port';
+import { comparePositions, Position, START } from '@punchcard/event-store';
 import { CheckpointMovedError, DocumentKey, ReadStore } from '../read-store.port';
 
 export interface ReadStoreSubject {

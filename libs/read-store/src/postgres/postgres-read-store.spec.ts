@@ -1,4 +1,4 @@
-import { START } from '../../../event-store/src/event-store.port';
+import { START } from '@punchcard/event-store';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
 import { readStoreContract } from '../contract/read-store.contract';
 import { PostgresReadStore, readStoreMigrations } from './postgres-read-store';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
-import { comparePositions, Position, START } from '../../../event-store/src/event-store.port';
-import { inTransaction, Migration } from '../../../postgres/src';
+import { comparePositions, Position, START } from '@punchcard/event-store';
+import { inTransaction, Migration } from '@punchcard/postgres';
 import {
   CheckpointMovedError,
   DocumentChange,

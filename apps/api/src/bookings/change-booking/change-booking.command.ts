@@ -9,8 +9,8 @@ import {
   normaliseInstant,
   rescheduleBooking,
   scheduleDayStreamId,
-} from '../../../../../libs/domain/src';
-import { Position } from '../../../../../libs/event-store/src/event-store.port';
+} from '@punchcard/domain';
+import { Position } from '@punchcard/event-store';
 import { offeringDecider, offeringStreamId } from '../../offerings/offering-stream';
 import { packageDecider, packageStreamId } from '../../packages/package-stream';
 import { TenantDirectory } from '../../tenants/tenant-directory';

@@ -10,15 +10,15 @@ import {
   PackageState,
   placeBooking,
   scheduleDayStreamId,
-} from '../../../../../libs/domain/src';
-import { Position } from '../../../../../libs/event-store/src/event-store.port';
-import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
-import { PACKAGES, packagesProjection } from '../../../../../projections';
+} from '@punchcard/domain';
+import { Position } from '@punchcard/event-store';
+import { ReadStore } from '@punchcard/read-store';
+import { PACKAGES, packagesProjection } from '@punchcard/projections';
 import { offeringDecider, offeringStreamId } from '../../offerings/offering-stream';
 import { packageDecider, packageStreamId } from '../../packages/package-stream';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 import { PROJECTION_RUNNER, READ_STORE } from '../../tokens';
-import { ProjectionRunner } from '../../../../../libs/projection-runner/src/projection-runner';
+import { ProjectionRunner } from '@punchcard/projection-runner';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWork, UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 import { bookingDecider, bookingStreamId, BookingStreams, scheduleDayDecider } from '../booking-streams';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FieldCondition, ReadStore } from '../../../../../libs/read-store/src/read-store.port';
-import { BookingDocument, BOOKINGS } from '../../../../../projections';
+import { FieldCondition, ReadStore } from '@punchcard/read-store';
+import { BookingDocument, BOOKINGS } from '@punchcard/projections';
 import { READ_STORE } from '../../tokens';
 
 export interface BookingFilter {

@@ -1,5 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decideOffering, OfferingFields, OfferingState, OfferingStatus } from '../../../../../libs/domain/src';
+import { decideOffering, OfferingFields, OfferingState, OfferingStatus } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
 import { unknownReference } from '../offering-references';

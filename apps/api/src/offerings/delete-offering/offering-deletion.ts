@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { decideOffering, DomainError, OfferingState } from '../../../../../libs/domain/src';
-import { Position } from '../../../../../libs/event-store/src/event-store.port';
-import { ProjectionRunner } from '../../../../../libs/projection-runner/src/projection-runner';
+import { decideOffering, DomainError, OfferingState } from '@punchcard/domain';
+import { Position } from '@punchcard/event-store';
+import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ChangeBookingCommand } from '../../bookings/change-booking/change-booking.command';
 import { BookingReader } from '../../bookings/queries/booking-reader';
 import { ApiError } from '../../http/problem';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { OfferingBadge, offeringBadge, OfferingState } from '../../../../../libs/domain/src';
+import { OfferingBadge, offeringBadge, OfferingState } from '@punchcard/domain';
 import { SlotFinder } from '../../slots/slot-finder';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 import { Clock, CLOCK } from '../../tokens';

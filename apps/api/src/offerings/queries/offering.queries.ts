@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
-import { OfferingDocument, OFFERINGS } from '../../../../../projections';
+import { ReadStore } from '@punchcard/read-store';
+import { OfferingDocument, OFFERINGS } from '@punchcard/projections';
 import { READ_STORE } from '../../tokens';
 
 export type OfferingSummary = Omit<OfferingDocument, 'tenantId'>;

@@ -1,5 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decidePackage, PackageCommand, PackageState } from '../../../../../libs/domain/src';
+import { decidePackage, PackageCommand, PackageState } from '@punchcard/domain';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';

@@ -1,5 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decidePackage, PackageState, PaymentMethod } from '../../../../../libs/domain/src';
+import { decidePackage, PackageState, PaymentMethod } from '@punchcard/domain';
 import { ClientDirectory } from '../../clients/client-directory';
 import { ApiError } from '../../http/problem';
 import { offeringDecider, offeringStreamId } from '../../offerings/offering-stream';

@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { effectiveStatus, PackageStatus } from '../../../../../libs/domain/src';
-import { FieldCondition, ReadStore } from '../../../../../libs/read-store/src/read-store.port';
-import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '../../../../../projections';
+import { effectiveStatus, PackageStatus } from '@punchcard/domain';
+import { FieldCondition, ReadStore } from '@punchcard/read-store';
+import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '@punchcard/projections';
 import { ClientContact, ClientDirectory } from '../../clients/client-directory';
 import { toUtcInstant } from '../../http/validators';
 import { Clock, CLOCK, READ_STORE } from '../../tokens';

@@ -1,5 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decideSchedule, ScheduleFields, ScheduleState } from '../../../../../libs/domain/src';
+import { decideSchedule, ScheduleFields, ScheduleState } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
 import { scheduleDecider, scheduleStreamId } from '../schedule-stream';

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
-import { ScheduleDocument, SCHEDULES } from '../../../../../projections';
+import { ReadStore } from '@punchcard/read-store';
+import { ScheduleDocument, SCHEDULES } from '@punchcard/projections';
 import { READ_STORE } from '../../tokens';
 
 export type ScheduleSummary = Omit<ScheduleDocument, 'tenantId'>;

@@ -1,5 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decideSchedule, ScheduleFields, ScheduleState, WeeklyHours } from '../../../../../libs/domain/src';
+import { decideSchedule, ScheduleFields, ScheduleState, WeeklyHours } from '@punchcard/domain';
 import { ApiError } from '../../http/problem';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';

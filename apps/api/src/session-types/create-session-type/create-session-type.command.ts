@@ -1,5 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { CatalogStatus, decideSessionType, SessionTypeFields, SessionTypeState } from '../../../../../libs/domain/src';
+import { CatalogStatus, decideSessionType, SessionTypeFields, SessionTypeState } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
 import { sessionTypeDecider, sessionTypeStreamId } from '../session-type-stream';

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
-import { SESSION_TYPES, SessionTypeDocument } from '../../../../../projections';
+import { ReadStore } from '@punchcard/read-store';
+import { SESSION_TYPES, SessionTypeDocument } from '@punchcard/projections';
 import { READ_STORE } from '../../tokens';
 
 export type SessionTypeSummary = Omit<SessionTypeDocument, 'tenantId'>;

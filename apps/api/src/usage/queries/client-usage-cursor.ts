@@ -1,4 +1,4 @@
-import { ClientUsageSort, CLIENT_USAGE_SORTS } from '../../../../../projections';
+import { ClientUsageSort, CLIENT_USAGE_SORTS } from '@punchcard/projections';
 import { ApiError } from '../../http/problem';
 
 export type SortOrder = 'asc' | 'desc';

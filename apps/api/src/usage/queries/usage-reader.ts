@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ReadStore } from '../../../../../libs/read-store/src/read-store.port';
+import { ReadStore } from '@punchcard/read-store';
 import {
   CLIENT_USAGE,
   CLIENT_USAGE_SORTS,
@@ -12,7 +12,7 @@ import {
   OfferingDocument,
   OFFERINGS,
   OfferingUsageDocument,
-} from '../../../../../projections';
+} from '@punchcard/projections';
 import { ClientDirectory } from '../../clients/client-directory';
 import { READ_STORE } from '../../tokens';
 import { ClientUsagePosition, encodeCursor, SortOrder } from './client-usage-cursor';
