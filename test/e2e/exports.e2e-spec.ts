@@ -1,8 +1,7 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { withTenant } from '@punchcard/postgres';
 import { v7 as uuidv7 } from 'uuid';
-import { decidePackage, evolvePackage, PackageEvent, PackageState } from '@punchcard/domain';
-import { packageDecider, packageStreamId } from '../../apps/api/src/packages/package-stream';
+import { decidePackage, evolvePackage, packageDecider, PackageEvent, PackageState, packageStreamId } from '@punchcard/domain';
 import { PurchasePackageCommand } from '../../apps/api/src/packages/purchase-package/purchase-package.command';
 import { systemContext } from '../../apps/api/src/write-side/command-context';
 import { StreamExecutor } from '../../apps/api/src/write-side/stream-executor';

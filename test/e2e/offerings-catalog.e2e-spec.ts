@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { withTenant } from '@punchcard/postgres';
 import { v7 as uuidv7 } from 'uuid';
 import { ClientDirectory } from '../../apps/api/src/clients/client-directory';
-import { offeringDecider, offeringStreamId } from '../../apps/api/src/offerings/offering-stream';
 import { systemContext } from '../../apps/api/src/write-side/command-context';
 import { StreamExecutor } from '../../apps/api/src/write-side/stream-executor';
-import { decideOffering } from '@punchcard/domain';
+import { decideOffering, offeringDecider, offeringStreamId } from '@punchcard/domain';
 import { formatPosition } from '@punchcard/event-store';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 

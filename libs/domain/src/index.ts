@@ -1,5 +1,6 @@
 export * from './shared/domain-error';
 export * from './shared/event';
+export * from './shared/decider';
 export * from './shared/money';
 export * from './shared/schema-versions';
 export * from './offering/validity';

@@ -1,34 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BookingClient,
-  BookingDecision,
-  BookingEvent,
-  BookingState,
-  BookingTarget,
-  DomainError,
-  evolveBooking,
-  evolveScheduleDay,
-  initialBookingState,
-  initialScheduleDayState,
-  ScheduleDayEvent,
-  ScheduleDayState,
-  scheduleDayStreamId,
-} from '@punchcard/domain';
+import { BookingClient, BookingDecision, BookingState, bookingStreamId, BookingTarget, DomainError, packageStreamId, scheduleDayStreamId, scheduleDecider, scheduleStreamId, sessionTypeDecider, sessionTypeStreamId } from '@punchcard/domain';
 import { ClientDirectory } from '../clients/client-directory';
 import { ApiError } from '../http/problem';
-import { packageStreamId } from '../packages/package-stream';
-import { scheduleDecider, scheduleStreamId } from '../schedules/schedule-stream';
-import { sessionTypeDecider, sessionTypeStreamId } from '../session-types/session-type-stream';
-import { StreamDecider } from '../write-side/stream-executor';
 import { UnitOfWork } from '../write-side/unit-of-work';
-
-export const bookingStreamId = (bookingId: string) => `booking-${bookingId}`;
-
-export const bookingDecider: StreamDecider<BookingState, BookingEvent> = { initialState: initialBookingState, evolve: evolveBooking };
-export const scheduleDayDecider: StreamDecider<ScheduleDayState, ScheduleDayEvent> = {
-  initialState: initialScheduleDayState,
-  evolve: evolveScheduleDay,
-};
 
 /** Loading what a booking decision reads, and staging what it decided, for the booking commands. */
 @Injectable()

@@ -1,17 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { isVisibleTo } from '@punchcard/domain';
+import { bookingDecider, bookingStreamId, isVisibleTo, packageDecider, packageStreamId } from '@punchcard/domain';
 import { EventMetadata, StoredEvent } from '@punchcard/event-store';
 import { DocumentSet } from '@punchcard/projection-runner';
 import { ReadStore, scan } from '@punchcard/read-store';
 import { BookingDocument, bookingsProjection, OfferingDocument, OFFERINGS, PackageDocument, PACKAGES } from '@punchcard/projections';
 import { ClientPrincipal } from '../auth/principal';
-import { bookingDecider, bookingStreamId } from '../bookings/booking-streams';
 import { BookingFilter, BookingReader } from '../bookings/queries/booking-reader';
 import { Client, ClientDirectory } from '../clients/client-directory';
 import { ApiError } from '../http/problem';
 import { OfferingSummary } from '../offerings/queries/offering.queries';
-import { packageDecider, packageStreamId } from '../packages/package-stream';
 import { GetPackageQuery, PackageListItem } from '../packages/queries/package.queries';
 import { READ_STORE } from '../tokens';
 import { StreamExecutor } from '../write-side/stream-executor';

@@ -1,7 +1,6 @@
-import { OfferingFields } from '@punchcard/domain';
+import { OfferingFields, scheduleDecider, scheduleStreamId } from '@punchcard/domain';
 import { ApiError } from '../http/problem';
 import { missingSessionTypes } from '../schedules/session-type-check';
-import { scheduleDecider, scheduleStreamId } from '../schedules/schedule-stream';
 import { StreamExecutor } from '../write-side/stream-executor';
 
 /**

@@ -12,7 +12,7 @@ import { UuidParam } from '../http/uuid-param';
 import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { CreateOfferingCommand } from './create-offering/create-offering.command';
-import { toOfferingView } from './offering-stream';
+import { toOfferingView } from './offering-view';
 import { CreateOfferingDto, DeleteOfferingDto, ListOfferingsQuery as ListOfferingsParams, offeringTermsFrom, UpdateOfferingDto, validityFrom } from './offerings.dto';
 import { OfferingDeletion } from './delete-offering/offering-deletion';
 import { OfferingBadges } from './queries/offering-badges';

@@ -16,7 +16,7 @@ import { GetPackageAsOfQuery } from '../point-in-time/package-as-of.query';
 import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { ChangePackageCommand, PackageChange } from './change-package/change-package.command';
-import { packageResponse } from './package-stream';
+import { packageResponse } from './package-response';
 import {
   AdjustCreditsDto,
   ChangeExpiryDto,

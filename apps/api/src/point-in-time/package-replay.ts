@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { packageAsOf, PackageEvent, PackageView } from '@punchcard/domain';
+import { packageAsOf, PackageEvent, packageStreamId, PackageView } from '@punchcard/domain';
 import { EventStore } from '@punchcard/event-store';
 import { upcastStored } from '../infrastructure/infrastructure';
-import { packageStreamId } from '../packages/package-stream';
 import { EVENT_STORE } from '../tokens';
 
 /** A package as of an instant: the package view, plus what makes it a past answer. */

@@ -13,7 +13,7 @@ import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { CreateScheduleCommand } from './create-schedule/create-schedule.command';
 import { GetScheduleQuery, ListSchedulesQuery } from './queries/schedule.queries';
-import { toScheduleView } from './schedule-stream';
+import { toScheduleView } from './schedule-view';
 import { CreateScheduleDto, DateOverrideDto, ListSchedulesQuery as ListSchedulesParams, TimeRangeDto, UpdateScheduleDto, WeeklyHoursDto } from './schedules.dto';
 import { UpdateScheduleCommand } from './update-schedule/update-schedule.command';
 

@@ -1,5 +1,5 @@
+import { sessionTypeDecider, sessionTypeStreamId } from '@punchcard/domain';
 import { ApiError } from '../http/problem';
-import { sessionTypeDecider, sessionTypeStreamId } from '../session-types/session-type-stream';
 import { StreamExecutor } from '../write-side/stream-executor';
 
 /**

@@ -13,7 +13,7 @@ import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { CreateSessionTypeCommand } from './create-session-type/create-session-type.command';
 import { GetSessionTypeQuery, ListSessionTypesQuery } from './queries/session-type.queries';
-import { toSessionTypeView } from './session-type-stream';
+import { toSessionTypeView } from './session-type-view';
 import { CreateSessionTypeDto, ListSessionTypesQuery as ListSessionTypesParams, UpdateSessionTypeDto } from './session-types.dto';
 import { UpdateSessionTypeCommand } from './update-session-type/update-session-type.command';
 

@@ -1,20 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime, IANAZone } from 'luxon';
-import {
-  BookingTarget,
-  checkSlot,
-  datesBetween,
-  ScheduleState,
-  slotsOn,
-} from '@punchcard/domain';
+import { BookingTarget, checkSlot, datesBetween, scheduleDecider, ScheduleState, scheduleStreamId, sessionTypeDecider, sessionTypeStreamId, slotsOn } from '@punchcard/domain';
 import { ReadStore } from '@punchcard/read-store';
 import { MAX_SLOT_RANGE_DAYS } from '../bookings/bookings.dto';
 import { ApiError } from '../http/problem';
 import { SCHEDULE_DAYS, scheduleDayDocumentId, ScheduleDayDocument } from '@punchcard/projections';
-import { sessionTypeDecider, sessionTypeStreamId } from '../session-types/session-type-stream';
 import { Clock, CLOCK, READ_STORE } from '../tokens';
 import { StreamExecutor } from '../write-side/stream-executor';
-import { scheduleDecider, scheduleStreamId } from '../schedules/schedule-stream';
 
 export interface AvailableSlot {
   scheduleId: string;

@@ -1,3 +1,4 @@
+import { Evolver } from '../shared/decider';
 import { OfferingState } from '../offering/offering.decider';
 import { isVisibleTo } from '../offering/offering.events';
 import { BookingLimits, decidePackage, isExpiredAt, normaliseInstant, PackageState } from '../package/package.decider';
@@ -302,3 +303,11 @@ function refOf(booking: Extract<BookingState, { exists: true }>): BookingRef {
   return { bookingId, clientId, packageId, offeringId, scheduleId, sessionTypeId };
 }
 
+
+export const bookingStreamId = (bookingId: string) => `booking-${bookingId}`;
+
+/**
+ * The `booking-{id}` stream's state. Its commands decide over three streams at once (booking, schedule
+ * day, package): placeBooking, cancelBooking, rescheduleBooking and markAttendance above.
+ */
+export const bookingDecider: Evolver<BookingState, BookingEvent> = { initialState: initialBookingState, evolve: evolveBooking };

@@ -1,3 +1,4 @@
+import { Evolver } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 import { CatalogStatus, ScheduleFields, SessionTypeFields } from '../scheduling/scheduling.types';
 import { localDateOf, Slot, slotsOn } from '../scheduling/slots';
@@ -141,3 +142,6 @@ export function decideReleaseSlot(bookingId: string, reason: SlotReleased['data'
   if (!day.reservations.some((r) => r.bookingId === bookingId)) return [];
   return [{ type: 'SlotReleased', data: { scheduleId, date, bookingId, reason } }];
 }
+
+/** The schedule-day stream's state: its seats. Decided by decideReserveSlot and decideReleaseSlot, within a booking. */
+export const scheduleDayDecider: Evolver<ScheduleDayState, ScheduleDayEvent> = { initialState: initialScheduleDayState, evolve: evolveScheduleDay };

@@ -1,3 +1,4 @@
+import { Decider } from '../shared/decider';
 import { deepEqual } from '../shared/changes';
 import { DomainError } from '../shared/domain-error';
 import { isValidCurrency } from '../shared/money';
@@ -183,3 +184,12 @@ export function groupListProblem(groups: unknown, min = 0): string | null {
   if (new Set(groups).size !== groups.length) return 'must not repeat a name.';
   return null;
 }
+
+export const offeringStreamId = (offeringId: string) => `offering-${offeringId}`;
+
+/** The `offering-{id}` stream's decider. */
+export const offeringDecider: Decider<OfferingCommand, OfferingState, OfferingEvent> = {
+  initialState: initialOfferingState,
+  evolve: evolveOffering,
+  decide: decideOffering,
+};

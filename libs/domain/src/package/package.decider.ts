@@ -1,3 +1,4 @@
+import { Decider } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 import { DecisionContext } from '../shared/event';
 import { Money } from '../shared/money';
@@ -443,3 +444,12 @@ export function normaliseInstant(value: string, field: string): string {
 export function foldPackage(events: PackageEvent[]): PackageState {
   return events.reduce(evolvePackage, initialPackageState);
 }
+
+export const packageStreamId = (packageId: string) => `package-${packageId}`;
+
+/** The `package-{id}` stream's decider: the client's credit account. */
+export const packageDecider: Decider<PackageCommand, PackageState, PackageEvent> = {
+  initialState: initialPackageState,
+  evolve: evolvePackage,
+  decide: decidePackage,
+};

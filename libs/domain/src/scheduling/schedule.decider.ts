@@ -1,3 +1,4 @@
+import { Decider } from '../shared/decider';
 import { isValidIsoDate, isValidTimezone } from '../offering/validity';
 import { DomainError } from '../shared/domain-error';
 import { changedFields } from '../shared/changes';
@@ -104,3 +105,12 @@ function assertValidSchedule(fields: ScheduleFields): void {
   if (fields.sessionTypeIds.some((id) => typeof id !== 'string' || id.length === 0)) fail('sessionTypeIds must hold session type ids.');
   if (new Set(fields.sessionTypeIds).size !== fields.sessionTypeIds.length) fail('sessionTypeIds must not repeat an id.');
 }
+
+export const scheduleStreamId = (scheduleId: string) => `schedule-${scheduleId}`;
+
+/** The `schedule-{id}` stream's decider (the schedule's configuration; its bookings live in day streams). */
+export const scheduleDecider: Decider<ScheduleCommand, ScheduleState, ScheduleEvent> = {
+  initialState: initialScheduleState,
+  evolve: evolveSchedule,
+  decide: decideSchedule,
+};

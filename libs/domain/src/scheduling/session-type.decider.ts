@@ -1,3 +1,4 @@
+import { Decider } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 import { isValidCurrency, Money } from '../shared/money';
 import { changedFields } from '../shared/changes';
@@ -146,3 +147,12 @@ function assertValidSessionType(fields: SessionTypeFields): void {
   }
   if (fields.coverImageUrl !== null && !isHttpUrl(fields.coverImageUrl)) fail('coverImageUrl must be null or an http(s) URL.');
 }
+
+export const sessionTypeStreamId = (sessionTypeId: string) => `session-type-${sessionTypeId}`;
+
+/** The `session-type-{id}` stream's decider. */
+export const sessionTypeDecider: Decider<SessionTypeCommand, SessionTypeState, SessionTypeEvent> = {
+  initialState: initialSessionTypeState,
+  evolve: evolveSessionType,
+  decide: decideSessionType,
+};

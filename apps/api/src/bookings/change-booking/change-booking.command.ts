@@ -1,22 +1,10 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import {
-  BookingDecision,
-  BookingState,
-  cancelBooking,
-  DomainError,
-  localDateOf,
-  markAttendance,
-  normaliseInstant,
-  rescheduleBooking,
-  scheduleDayStreamId,
-} from '@punchcard/domain';
+import { bookingDecider, BookingDecision, BookingState, bookingStreamId, cancelBooking, DomainError, localDateOf, markAttendance, normaliseInstant, offeringDecider, offeringStreamId, packageDecider, packageStreamId, rescheduleBooking, scheduleDayDecider, scheduleDayStreamId } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
-import { offeringDecider, offeringStreamId } from '../../offerings/offering-stream';
-import { packageDecider, packageStreamId } from '../../packages/package-stream';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWorkExecutor } from '../../write-side/unit-of-work';
-import { bookingDecider, bookingStreamId, BookingStreams, scheduleDayDecider } from '../booking-streams';
+import { BookingStreams } from '../booking-streams';
 import { BookingResult } from '../place-booking/place-booking.command';
 
 export type BookingChange =

@@ -1,27 +1,15 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import {
-  BookingState,
-  choosePackage,
-  DomainError,
-  localDateOf,
-  normaliseInstant,
-  OfferingState,
-  PackageState,
-  placeBooking,
-  scheduleDayStreamId,
-} from '@punchcard/domain';
+import { bookingDecider, BookingState, bookingStreamId, choosePackage, DomainError, localDateOf, normaliseInstant, offeringDecider, OfferingState, offeringStreamId, packageDecider, PackageState, packageStreamId, placeBooking, scheduleDayDecider, scheduleDayStreamId } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
 import { ReadStore } from '@punchcard/read-store';
 import { PACKAGES, packagesProjection } from '@punchcard/projections';
-import { offeringDecider, offeringStreamId } from '../../offerings/offering-stream';
-import { packageDecider, packageStreamId } from '../../packages/package-stream';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 import { PROJECTION_RUNNER, READ_STORE } from '../../tokens';
 import { ProjectionRunner } from '@punchcard/projection-runner';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWork, UnitOfWorkExecutor } from '../../write-side/unit-of-work';
-import { bookingDecider, bookingStreamId, BookingStreams, scheduleDayDecider } from '../booking-streams';
+import { BookingStreams } from '../booking-streams';
 
 export interface PlaceBookingRequest {
   clientId: string;

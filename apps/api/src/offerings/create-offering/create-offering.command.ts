@@ -1,9 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decideOffering, OfferingFields, OfferingState, OfferingStatus } from '@punchcard/domain';
+import { decideOffering, offeringDecider, OfferingFields, OfferingState, OfferingStatus, offeringStreamId } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
 import { unknownReference } from '../offering-references';
-import { offeringDecider, offeringStreamId } from '../offering-stream';
 
 export class CreateOfferingCommand extends Command<Decided<OfferingState>> {
   constructor(

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { decideOffering, DomainError, OfferingState } from '@punchcard/domain';
+import { decideOffering, DomainError, offeringDecider, OfferingState, offeringStreamId } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
 import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ChangeBookingCommand } from '../../bookings/change-booking/change-booking.command';
@@ -9,7 +9,6 @@ import { ApiError } from '../../http/problem';
 import { Clock, CLOCK, PROJECTION_RUNNER } from '../../tokens';
 import { CommandContext } from '../../write-side/command-context';
 import { StreamExecutor } from '../../write-side/stream-executor';
-import { offeringDecider, offeringStreamId } from '../offering-stream';
 
 export interface DeletionPreview {
   offeringId: string;

@@ -1,9 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decideOffering, evolveOffering, OfferingFields, OfferingState, OfferingStatus } from '@punchcard/domain';
+import { decideOffering, evolveOffering, offeringDecider, OfferingFields, OfferingState, OfferingStatus, offeringStreamId } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
 import { unknownReference } from '../offering-references';
-import { offeringDecider, offeringStreamId } from '../offering-stream';
 
 /** Field changes and/or a status change (at least one), decided together and appended atomically. */
 export class UpdateOfferingCommand extends Command<Decided<OfferingState>> {

@@ -1,9 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decidePackage, PackageCommand, PackageState } from '@punchcard/domain';
+import { decidePackage, PackageCommand, packageDecider, PackageState, packageStreamId } from '@punchcard/domain';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
-import { packageDecider, packageStreamId } from '../package-stream';
 
 /** A command on an existing package (redeem, reverse, adjust, change expiry, expire, refund). */
 export type PackageChange = Exclude<PackageCommand, { type: 'PurchasePackage' }>;

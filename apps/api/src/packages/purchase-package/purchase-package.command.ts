@@ -1,12 +1,10 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decidePackage, PackageState, PaymentMethod } from '@punchcard/domain';
+import { decidePackage, offeringDecider, offeringStreamId, packageDecider, PackageState, packageStreamId, PaymentMethod } from '@punchcard/domain';
 import { ClientDirectory } from '../../clients/client-directory';
 import { ApiError } from '../../http/problem';
-import { offeringDecider, offeringStreamId } from '../../offerings/offering-stream';
 import { TenantDirectory } from '../../tenants/tenant-directory';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
-import { packageDecider, packageStreamId } from '../package-stream';
 
 /** Sells (or, with payment method `comp`, grants) a package of an active offering to a client. */
 export class PurchasePackageCommand extends Command<Decided<PackageState>> {

@@ -1,8 +1,7 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decideSchedule, ScheduleFields, ScheduleState } from '@punchcard/domain';
+import { decideSchedule, scheduleDecider, ScheduleFields, ScheduleState, scheduleStreamId } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
-import { scheduleDecider, scheduleStreamId } from '../schedule-stream';
 import { assertSessionTypesExist } from '../session-type-check';
 
 export class CreateScheduleCommand extends Command<Decided<ScheduleState>> {

@@ -1,9 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { decideSchedule, ScheduleFields, ScheduleState, WeeklyHours } from '@punchcard/domain';
+import { decideSchedule, scheduleDecider, ScheduleFields, ScheduleState, scheduleStreamId, WeeklyHours } from '@punchcard/domain';
 import { ApiError } from '../../http/problem';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
-import { scheduleDecider, scheduleStreamId } from '../schedule-stream';
 import { assertSessionTypesExist } from '../session-type-check';
 
 /**

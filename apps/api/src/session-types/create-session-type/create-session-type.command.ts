@@ -1,8 +1,7 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { CatalogStatus, decideSessionType, SessionTypeFields, SessionTypeState } from '@punchcard/domain';
+import { CatalogStatus, decideSessionType, sessionTypeDecider, SessionTypeFields, SessionTypeState, sessionTypeStreamId } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
-import { sessionTypeDecider, sessionTypeStreamId } from '../session-type-stream';
 
 export class CreateSessionTypeCommand extends Command<Decided<SessionTypeState>> {
   constructor(

@@ -1,8 +1,7 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { CatalogStatus, decideSessionType, evolveSessionType, SessionTypeFields, SessionTypeState } from '@punchcard/domain';
+import { CatalogStatus, decideSessionType, evolveSessionType, sessionTypeDecider, SessionTypeFields, SessionTypeState, sessionTypeStreamId } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
-import { sessionTypeDecider, sessionTypeStreamId } from '../session-type-stream';
 
 /** Field changes and/or a status change (at least one), decided together and appended atomically. */
 export class UpdateSessionTypeCommand extends Command<Decided<SessionTypeState>> {
