@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { AccountingReports } from '../../apps/api/src/reports/accounting-reports';
+import { AccountingReports } from '../../apps/api/src/reports/queries/accounting-reports';
 import { CURRENT_SCHEMA_VERSION, journalOf, upcast } from '@punchcard/domain';
 import { effectiveAtOf, HISTORY_START, historyPlans, paidValueHeldAsOf, PlayedEvent, playHistory, splitCandidates } from '@punchcard/domain/testing';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { ExpirySweep } from '../../apps/api/src/expiry-sweep/expiry-sweep';
+import { ExpirySweep } from '../../apps/api/src/packages/expiry-sweep/expiry-sweep';
 import { accountingJournalProjection } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 

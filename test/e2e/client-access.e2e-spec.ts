@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { withTenant } from '@punchcard/postgres';
-import { ClientTokens } from '../../apps/api/src/client-tokens/client-tokens';
+import { ClientTokens } from '../../apps/api/src/auth/client-tokens';
 import { loadConfig } from '../../apps/api/src/infrastructure/config';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 

@@ -1,4 +1,4 @@
-import { ExpirySweep } from '../../apps/api/src/expiry-sweep/expiry-sweep';
+import { ExpirySweep } from '../../apps/api/src/packages/expiry-sweep/expiry-sweep';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExpirySweep } from '../../apps/api/src/expiry-sweep/expiry-sweep';
+import { ExpirySweep } from '../../apps/api/src/packages/expiry-sweep/expiry-sweep';
 import { packageLedgerProjection, packagesProjection } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 

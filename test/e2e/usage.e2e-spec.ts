@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Response } from 'supertest';
-import { ExpirySweep } from '../../apps/api/src/expiry-sweep/expiry-sweep';
+import { ExpirySweep } from '../../apps/api/src/packages/expiry-sweep/expiry-sweep';
 import { usageProjection } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 

@@ -8,7 +8,7 @@ import { ApiError } from '../http/problem';
 import { NoBodyFields } from '../http/validation';
 import { MAX_PAGE_SIZE } from '../http/validators';
 import { ApiKeyRegistry } from './api-key-registry';
-import { CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto } from './api-keys.dto';
+import { CreateApiKeyDto, ListApiKeysParams, RotateApiKeyDto } from './api-keys.dto';
 
 /** A path key id that is not one (16 hex digits) is simply not found. */
 class KeyIdPipe implements PipeTransform<string, string> {
@@ -31,7 +31,7 @@ export class ApiKeysController {
   /** Newest first, revoked keys included; shows each key's prefix, never its secret. */
   @Roles('admin')
   @Get()
-  async list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListApiKeysQuery) {
+  async list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListApiKeysParams) {
     const limit = query.limit ?? MAX_PAGE_SIZE; // keys are few: one page is usually all of them
     const rows = await this.registry.list(tenant.tenantId, { cursor: query.cursor, limit: limit + 1 });
     return { items: rows.slice(0, limit), nextCursor: rows.length > limit ? rows[limit - 1].id : null };

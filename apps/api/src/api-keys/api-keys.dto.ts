@@ -20,7 +20,7 @@ export class RotateApiKeyDto {
   revokeOldAfterSeconds?: number;
 }
 
-export class ListApiKeysQuery {
+export class ListApiKeysParams {
   @ApiPropertyOptional({ description: 'The id of the last key of the previous page' }) @IsOptional() @Matches(/^[0-9a-f]{16}$/) cursor?: string;
   @PageLimit(100) limit?: number;
 }

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { setScopeTenant } from '@punchcard/postgres';
-import { ClientTokens } from '../client-tokens/client-tokens';
+import { ClientTokens } from './client-tokens';
 import { ApiError } from '../http/problem';
 import { Access, ACCESS, DEFAULT_ACCESS } from './auth.decorators';
 import { KeyStore } from './key-store';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BookingClient, BookingDecision, BookingState, bookingStreamId, BookingTarget, DomainError, packageStreamId, scheduleDayStreamId, scheduleDecider, scheduleStreamId, sessionTypeDecider, sessionTypeStreamId } from '@punchcard/domain';
-import { ClientDirectory } from '../clients/client-directory';
+import { ClientDirectory } from '../clients';
 import { ApiError } from '../http/problem';
 import { UnitOfWork } from '../write-side/unit-of-work';
 

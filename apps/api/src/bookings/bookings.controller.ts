@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Position } from '@punchcard/event-store';
@@ -7,15 +7,15 @@ import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal, TenantRole } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
-import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { ReadYourWritesParams, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { toUtcInstant } from '../http/validators';
 import { commandContext } from '../write-side/command-context';
 import { toBookingView } from './booking-streams';
-import { AttendanceDto, CancelBookingDto, ListBookingsQuery, PlaceBookingDto, RescheduleBookingDto } from './bookings.dto';
+import { AttendanceDto, CancelBookingDto, ListBookingsParams, PlaceBookingDto, RescheduleBookingDto } from './bookings.dto';
 import { BookingChange, ChangeBookingCommand } from './change-booking/change-booking.command';
 import { BookingResult, PlaceBookingCommand } from './place-booking/place-booking.command';
-import { BookingReader } from './queries/booking-reader';
+import { GetBookingQuery, ListBookingsQuery } from './queries/booking.queries';
 
 /** Cancelling by business returns the credit whatever the notice (docs/adr/0013). */
 const MAY_CANCEL_BY_BUSINESS: readonly TenantRole[] = ['admin', 'staff'];
@@ -28,7 +28,7 @@ const notFound = () => new ApiError(404, 'booking_not_found', 'Booking not found
 export class BookingsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly reader: BookingReader,
+    private readonly queries: QueryBus,
   ) {}
 
   /**
@@ -47,15 +47,15 @@ export class BookingsController {
 
   @Roles('admin', 'staff')
   @Get()
-  list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListBookingsQuery) {
+  list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListBookingsParams) {
     const { after: _, limit, from, to, ...filter } = query;
-    return this.reader.list(tenant.tenantId, { ...filter, from: from && toUtcInstant(from), to: to && toUtcInstant(to), limit: limit ?? 20 });
+    return this.queries.execute(new ListBookingsQuery(tenant.tenantId, { ...filter, from: from && toUtcInstant(from), to: to && toUtcInstant(to), limit: limit ?? 20 }));
   }
 
   @Roles('admin', 'staff')
   @Get(':id')
-  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Query() _: ReadYourWritesQuery) {
-    const booking = await this.reader.get(tenant.tenantId, id);
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Query() _: ReadYourWritesParams) {
+    const booking = await this.queries.execute(new GetBookingQuery(tenant.tenantId, id));
     if (!booking) throw notFound();
     return booking;
   }

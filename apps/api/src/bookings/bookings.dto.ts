@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { ReadYourWritesQuery } from '../http/read-your-writes';
-import { IsCalendarDate, IsInstant, IsTimezone, NotBlank, PageLimit } from '../http/validators';
+import { ReadYourWritesParams } from '../http/read-your-writes';
+import { IsInstant, NotBlank, PageLimit } from '../http/validators';
 
 export class PlaceBookingDto {
   @ApiProperty() @IsUUID() clientId!: string;
@@ -38,7 +38,7 @@ export class AttendanceDto {
 
 const STATUSES = ['booked', 'cancelled', 'attended', 'no_show'] as const;
 
-export class ListBookingsQuery extends ReadYourWritesQuery {
+export class ListBookingsParams extends ReadYourWritesParams {
   @ApiPropertyOptional() @IsOptional() @IsUUID() clientId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() scheduleId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() offeringId?: string;
@@ -48,16 +48,4 @@ export class ListBookingsQuery extends ReadYourWritesQuery {
   @ApiPropertyOptional({ description: 'Sessions starting before this instant' }) @IsOptional() @IsInstant() to?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
   @PageLimit() limit?: number;
-}
-
-export const MAX_SLOT_RANGE_DAYS = 62;
-
-export class SlotsQuery extends ReadYourWritesQuery {
-  @ApiProperty({ description: 'First local date (viewer’s zone)', example: '2026-12-01' }) @IsCalendarDate() from!: string;
-  @ApiProperty({ description: `Last local date, inclusive (at most ${MAX_SLOT_RANGE_DAYS} days after from)`, example: '2026-12-28' }) @IsCalendarDate() to!: string;
-  @ApiPropertyOptional({ description: 'Viewer’s IANA zone for the dates and local times (default: the schedule’s for a schedule, UTC for a session type across schedules)' }) @IsOptional() @IsTimezone() timezone?: string;
-}
-
-export class ScheduleSlotsQuery extends SlotsQuery {
-  @ApiPropertyOptional({ description: 'Only this session type (default: every session type on the schedule)' }) @IsOptional() @IsUUID() sessionTypeId?: string;
 }

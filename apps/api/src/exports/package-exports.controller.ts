@@ -1,15 +1,15 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ReadStore } from '@punchcard/read-store';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { streamCsv } from '../http/csv';
-import { ClientDirectory } from '../clients/client-directory';
-import { Clock, CLOCK, READ_STORE } from '../tokens';
-import { ledgerEntries, ledgerRows, LEDGER_CSV_HEADER } from './ledger-rows';
-import { PackageExportQuery, packageFilter } from './package-export.dto';
-import { packageRows, PACKAGE_CSV_HEADER } from './package-rows';
+import { Clock, CLOCK } from '../tokens';
+import { PackageExportParams, packageFilter } from './package-export.dto';
+import { LedgerRowsQuery, PackageRowsQuery } from './queries/export.queries';
+import { LEDGER_CSV_HEADER } from './queries/ledger-rows';
+import { PACKAGE_CSV_HEADER } from './queries/package-rows';
 
 /**
  * The packages and ledger CSV exports. Other exports live in their own controllers under the same
@@ -20,17 +20,16 @@ import { packageRows, PACKAGE_CSV_HEADER } from './package-rows';
 @Controller('v1/exports')
 export class PackageExportsController {
   constructor(
-    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly clients: ClientDirectory,
   ) {}
 
   /** Sales and usage: one row per package, with the client's name and email and the status now. */
   @Roles('admin', 'accountant')
   @Get('packages.csv')
   @ApiProduces('text/csv')
-  async packages(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportQuery, @Res() res: Response): Promise<void> {
-    const rows = packageRows(this.readStore, this.clients, tenant.tenantId, packageFilter(query), this.clock.now().toISOString());
+  async packages(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportParams, @Res() res: Response): Promise<void> {
+    const rows = await this.queries.execute(new PackageRowsQuery(tenant.tenantId, packageFilter(query), this.clock.now().toISOString()));
     await streamCsv(res, 'packages.csv', PACKAGE_CSV_HEADER, rows);
   }
 
@@ -38,7 +37,7 @@ export class PackageExportsController {
   @Roles('admin', 'accountant')
   @Get('ledger.csv')
   @ApiProduces('text/csv')
-  async ledger(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportQuery, @Res() res: Response): Promise<void> {
-    await streamCsv(res, 'ledger.csv', LEDGER_CSV_HEADER, ledgerRows(ledgerEntries(this.readStore, tenant.tenantId, packageFilter(query))));
+  async ledger(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportParams, @Res() res: Response): Promise<void> {
+    await streamCsv(res, 'ledger.csv', LEDGER_CSV_HEADER, await this.queries.execute(new LedgerRowsQuery(tenant.tenantId, packageFilter(query))));
   }
 }

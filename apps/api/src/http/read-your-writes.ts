@@ -12,7 +12,7 @@ export const POSITION_HEADER = 'Punchcard-Position';
 const WAIT_MS = 5_000;
 
 /** Every query accepts `after`: the Punchcard-Position a command answered with. */
-export class ReadYourWritesQuery {
+export class ReadYourWritesParams {
   @ApiPropertyOptional({ description: 'Wait until read models include this Punchcard-Position (from a command response).' })
   @IsOptional()
   @Matches(/^\d{1,20}-\d{1,20}$/, { message: 'after must be a Punchcard-Position value such as 812-4711' })

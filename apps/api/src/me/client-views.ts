@@ -1,8 +1,8 @@
 import { effectiveStatus, PackageStatus, PackageView } from '@punchcard/domain';
 import { EventMetadata } from '@punchcard/event-store';
 import { BookingDocument } from '@punchcard/projections';
-import { LedgerEntryView } from '../packages/queries/package.queries';
-import { OfferingSummary } from '../offerings/queries/offering.queries';
+import { OfferingSummary } from '../offerings';
+import { LedgerEntryView } from '../packages';
 
 /**
  * What a client sees of their own records. The business's views carry accounting and internal

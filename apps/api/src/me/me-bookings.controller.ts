@@ -1,23 +1,21 @@
 import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { toPackageView } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
 import { ClientOnly, CurrentClient } from '../auth/auth.decorators';
 import { ClientPrincipal } from '../auth/principal';
-import { RescheduleBookingDto } from '../bookings/bookings.dto';
-import { BookingChange, ChangeBookingCommand } from '../bookings/change-booking/change-booking.command';
-import { BookingResult, PlaceBookingCommand } from '../bookings/place-booking/place-booking.command';
+import { BookingChange, BookingResult, ChangeBookingCommand, PlaceBookingCommand, RescheduleBookingDto } from '../bookings';
 import { newId } from '../http/new-id';
-import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { ReadYourWritesParams, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { toUtcInstant } from '../http/validators';
 import { Clock, CLOCK } from '../tokens';
 import { commandContext } from '../write-side/command-context';
 import { toClientPackage } from './client-views';
-import { CancelMyBookingDto, MyBookingsQuery, PlaceMyBookingDto } from './me.dto';
-import { OwnRecords } from './own-records';
+import { CancelMyBookingDto, MyBookingsParams, PlaceMyBookingDto } from './me.dto';
+import { bookingNotFound, MyBookingQuery, MyBookingsQuery, OwnsStreamQuery, packageNotFound } from './queries/me.queries';
 
 /**
  * The client's own bookings: list, book, reschedule, cancel. The booking commands the front desk uses
@@ -30,7 +28,7 @@ import { OwnRecords } from './own-records';
 export class MeBookingsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly own: OwnRecords,
+    private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -38,7 +36,7 @@ export class MeBookingsController {
   @ClientOnly()
   @Post()
   async place(@CurrentClient() me: ClientPrincipal, @Body() body: PlaceMyBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    if (body.packageId) await this.own.assertOwnsPackage(me, body.packageId);
+    if (body.packageId && !(await this.queries.execute(new OwnsStreamQuery(me, 'package', body.packageId)))) throw packageNotFound();
     const id = newId(req, 'booking');
     const request = { clientId: me.clientId, scheduleId: body.scheduleId, sessionTypeId: body.sessionTypeId, start: body.start, packageId: body.packageId ?? null };
     const outcome = await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(me, req)));
@@ -49,23 +47,23 @@ export class MeBookingsController {
   /** In the order they were made (oldest first); `nextCursor` continues the list. Each as GET /v1/me/bookings/{id} shows it. */
   @ClientOnly()
   @Get()
-  list(@CurrentClient() me: ClientPrincipal, @Query() query: MyBookingsQuery) {
+  list(@CurrentClient() me: ClientPrincipal, @Query() query: MyBookingsParams) {
     const { status, packageId, from, to, cursor, limit } = query;
-    return this.own.bookingPage(me, {
+    return this.queries.execute(new MyBookingsQuery(me, {
       ...(status && { status }),
       ...(packageId && { packageId }),
       from: from && toUtcInstant(from),
       to: to && toUtcInstant(to),
       cursor,
       limit: limit ?? 20,
-    });
+    }));
   }
 
   /** Without staff notes or key ids: `cancelledBy` says client, business or system; `reason` only when the client wrote it. */
   @ClientOnly()
   @Get(':id')
-  get(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Query() _: ReadYourWritesQuery) {
-    return this.own.booking(me, id);
+  get(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Query() _: ReadYourWritesParams) {
+    return this.queries.execute(new MyBookingQuery(me, id));
   }
 
   /** The client cancels (never "by business"): in time, the credit returns; later, the offering's late-cancellation policy decides. */
@@ -83,7 +81,7 @@ export class MeBookingsController {
   }
 
   private async change(me: ClientPrincipal, id: string, change: BookingChange, req: Request, res: Response) {
-    await this.own.assertOwnsBooking(me, id);
+    if (!(await this.queries.execute(new OwnsStreamQuery(me, 'booking', id)))) throw bookingNotFound();
     return this.respond(me, res, await this.commands.execute(new ChangeBookingCommand(id, change, commandContext(me, req))));
   }
 
@@ -91,6 +89,6 @@ export class MeBookingsController {
   private async respond(me: ClientPrincipal, res: Response, outcome: { result: BookingResult; position: Position | null }) {
     if (outcome.position) sendPosition(res, outcome.position);
     const { booking, pkg } = outcome.result;
-    return { ...(await this.own.booking(me, booking.bookingId)), package: pkg.exists ? toClientPackage(toPackageView(pkg), this.clock.now().toISOString()) : null };
+    return { ...(await this.queries.execute(new MyBookingQuery(me, booking.bookingId))), package: pkg.exists ? toClientPackage(toPackageView(pkg), this.clock.now().toISOString()) : null };
   }
 }

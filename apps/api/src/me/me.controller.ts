@@ -3,14 +3,13 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ClientOnly, CurrentClient } from '../auth/auth.decorators';
 import { ClientPrincipal } from '../auth/principal';
-import { ReadYourWritesQuery } from '../http/read-your-writes';
+import { ReadYourWritesParams } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
-import { GetLedgerQuery } from '../packages/queries/package.queries';
-import { GetClientPackagesQuery } from '../point-in-time/client-packages.query';
+import { GetClientPackagesQuery, GetLedgerQuery } from '../packages';
 import { Clock, CLOCK } from '../tokens';
 import { toClientLedgerEntry, toClientPackage } from './client-views';
-import { MyLedgerQuery } from './me.dto';
-import { OwnRecords, packageNotFound } from './own-records';
+import { MyLedgerParams } from './me.dto';
+import { MyPackageQuery, MyProfileQuery, packageNotFound } from './queries/me.queries';
 
 /** The client's own profile, packages and ledger (client token only). */
 @ApiTags('me')
@@ -18,7 +17,6 @@ import { OwnRecords, packageNotFound } from './own-records';
 @Controller('v1/me')
 export class MeController {
   constructor(
-    private readonly own: OwnRecords,
     private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -26,14 +24,14 @@ export class MeController {
   @ClientOnly()
   @Get()
   async profile(@CurrentClient() me: ClientPrincipal) {
-    const { id, name, email, timezone } = await this.own.profile(me);
+    const { id, name, email, timezone } = await this.queries.execute(new MyProfileQuery(me));
     return { id, name, email, timezone };
   }
 
   /** Newest purchase first, each with its progress ("session 2 of 6") and effective status. */
   @ClientOnly()
   @Get('packages')
-  async packages(@CurrentClient() me: ClientPrincipal, @Query() _: ReadYourWritesQuery) {
+  async packages(@CurrentClient() me: ClientPrincipal, @Query() _: ReadYourWritesParams) {
     const found = await this.queries.execute(new GetClientPackagesQuery(me.tenantId, me.clientId, null));
     const now = this.clock.now().toISOString();
     return { items: (found?.items ?? []).map((item) => toClientPackage(item, now)) };
@@ -41,15 +39,15 @@ export class MeController {
 
   @ClientOnly()
   @Get('packages/:id')
-  async package(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() _: ReadYourWritesQuery) {
-    return toClientPackage(await this.own.package(me, id), this.clock.now().toISOString());
+  async package(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() _: ReadYourWritesParams) {
+    return toClientPackage(await this.queries.execute(new MyPackageQuery(me, id)), this.clock.now().toISOString());
   }
 
   /** Every credit movement with the balance after it, oldest first. */
   @ClientOnly()
   @Get('packages/:id/ledger')
-  async ledger(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: MyLedgerQuery) {
-    await this.own.package(me, id);
+  async ledger(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: MyLedgerParams) {
+    await this.queries.execute(new MyPackageQuery(me, id));
     const page = await this.queries.execute(new GetLedgerQuery(me.tenantId, id, null, query.cursor, query.limit ?? 100));
     if (!page) throw packageNotFound();
     return { packageId: id, balance: page.balance, entries: page.entries.map(toClientLedgerEntry), nextCursor: page.nextCursor };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
-import { ReadYourWritesQuery } from '../http/read-your-writes';
+import { ReadYourWritesParams } from '../http/read-your-writes';
 import { IsInstant, NotBlank, PageLimit } from '../http/validators';
 
 /** As the staff booking body, without clientId: the client is the token's (sending one is refused as an unknown field). */
@@ -23,7 +23,7 @@ export class CancelMyBookingDto {
 
 const BOOKING_STATUSES = ['booked', 'cancelled', 'attended', 'no_show'] as const;
 
-export class MyBookingsQuery extends ReadYourWritesQuery {
+export class MyBookingsParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ enum: BOOKING_STATUSES }) @IsOptional() @IsIn(BOOKING_STATUSES) status?: (typeof BOOKING_STATUSES)[number];
   @ApiPropertyOptional() @IsOptional() @IsUUID() packageId?: string;
   @ApiPropertyOptional({ description: 'Sessions starting at or after this instant' }) @IsOptional() @IsInstant() from?: string;
@@ -32,7 +32,7 @@ export class MyBookingsQuery extends ReadYourWritesQuery {
   @PageLimit() limit?: number;
 }
 
-export class MyLedgerQuery extends ReadYourWritesQuery {
+export class MyLedgerParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @Matches(/^[0-9a-f-]{36}:\d{8}$/) cursor?: string;
   @PageLimit(100) limit?: number;
 }

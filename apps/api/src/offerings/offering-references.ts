@@ -1,6 +1,6 @@
 import { OfferingFields, scheduleDecider, scheduleStreamId } from '@punchcard/domain';
 import { ApiError } from '../http/problem';
-import { missingSessionTypes } from '../schedules/session-type-check';
+import { missingSessionTypes } from '../session-types';
 import { StreamExecutor } from '../write-side/stream-executor';
 
 /**

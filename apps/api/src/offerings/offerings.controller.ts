@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -7,15 +7,14 @@ import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
-import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { ReadYourWritesParams, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { CreateOfferingCommand } from './create-offering/create-offering.command';
 import { toOfferingView } from './offering-view';
-import { CreateOfferingDto, DeleteOfferingDto, ListOfferingsQuery as ListOfferingsParams, offeringTermsFrom, UpdateOfferingDto, validityFrom } from './offerings.dto';
-import { OfferingDeletion } from './delete-offering/offering-deletion';
-import { OfferingBadges } from './queries/offering-badges';
+import { CreateOfferingDto, ListOfferingsParams, offeringTermsFrom, UpdateOfferingDto, validityFrom } from './offerings.dto';
+import { OfferingBadgeQuery } from './queries/offering-badge.query';
 import { GetOfferingQuery, ListOfferingsQuery } from './queries/offering.queries';
 import { UpdateOfferingCommand } from './update-offering/update-offering.command';
 
@@ -26,8 +25,6 @@ export class OfferingsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    private readonly deletion: OfferingDeletion,
-    private readonly badges: OfferingBadges,
   ) {}
 
   /**
@@ -82,36 +79,10 @@ export class OfferingsController {
    */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id')
-  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesParams) {
     const offering = await this.queries.execute(new GetOfferingQuery(tenant.tenantId, id));
     if (!offering) throw new ApiError(404, 'offering_not_found', 'Offering not found.');
-    return { ...offering, badge: offering.deleted ? null : await this.badges.badgeOf(tenant.tenantId, offering) };
-  }
-
-  /** What deleting would do: upcoming bookings it would cancel (their credits return) and the clients holding them. */
-  @Roles('admin')
-  @Get(':id/deletion-preview')
-  deletionPreview(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
-    return this.deletion.preview(tenant.tenantId, id);
-  }
-
-  /**
-   * Deletes the offering: nothing more is sold or booked from it, its upcoming bookings are cancelled
-   * and their credits returned (rule offering_deleted). Past bookings, events and reports stay.
-   * Repeating the call resumes an interrupted deletion.
-   */
-  @Roles('admin')
-  @Post(':id/deletion')
-  async delete(
-    @CurrentTenant() tenant: TenantPrincipal,
-    @UuidParam('id', 'offering_not_found') id: string,
-    @Body() body: DeleteOfferingDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const result = await this.deletion.delete(id, body.reason ?? null, commandContext(tenant, req));
-    if (result.position) sendPosition(res, result.position);
-    return { offering: toOfferingView(result.offering), cancelledBookings: result.cancelledBookings, clientsAffected: result.clientsAffected };
+    return { ...offering, badge: offering.deleted ? null : await this.queries.execute(new OfferingBadgeQuery(tenant.tenantId, offering)) };
   }
 
   /** Newest first; deleted offerings only with ?includeDeleted=true. */

@@ -39,13 +39,9 @@ import {
 } from '@punchcard/domain';
 import { GroupNames } from '../http/group-names';
 import { ApiError } from '../http/problem';
-import { ReadYourWritesQuery } from '../http/read-your-writes';
-import { IsCalendarDate, IsCurrency, NotBlank, PageLimit } from '../http/validators';
-
-export class PriceDto {
-  @ApiProperty({ description: 'Integer minor units (cents)', example: 54000 }) @IsInt() @Min(0) @Max(100_000_000_00) amount!: number;
-  @ApiProperty({ example: 'USD' }) @IsCurrency() currency!: string;
-}
+import { ReadYourWritesParams } from '../http/read-your-writes';
+import { IsCalendarDate, NotBlank, PageLimit } from '../http/validators';
+import { PriceDto } from '../http/money.dto';
 
 const STATUSES: OfferingStatus[] = ['draft', 'active', 'paused', 'archived'];
 
@@ -163,7 +159,7 @@ export class UpdateOfferingDto extends OfferingTermsFields {
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: OfferingStatus;
 }
 
-export class ListOfferingsQuery extends ReadYourWritesQuery {
+export class ListOfferingsParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: OfferingStatus;
   @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'Include deleted offerings' })
   @IsOptional()
@@ -207,8 +203,4 @@ function visibilityFrom(dto: VisibilityDto): Visibility {
     return { kind: 'all' };
   }
   return { kind: 'groups', groups: [...dto.groups!] };
-}
-
-export class DeleteOfferingDto {
-  @ApiPropertyOptional({ example: 'Service discontinued' }) @IsOptional() @IsString() @Length(1, 500) @NotBlank() reason?: string;
 }

@@ -11,8 +11,8 @@ import { sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { toUtcInstant } from '../http/validators';
 import { Clock, CLOCK } from '../tokens';
-import { AsOfQuery, pastInstant } from '../point-in-time/as-of';
-import { GetPackageAsOfQuery } from '../point-in-time/package-as-of.query';
+import { AsOfParams, pastInstant } from './point-in-time/as-of';
+import { GetPackageAsOfQuery } from './point-in-time/package-as-of.query';
 import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { ChangePackageCommand, PackageChange } from './change-package/change-package.command';
@@ -20,8 +20,8 @@ import { packageResponse } from './package-response';
 import {
   AdjustCreditsDto,
   ChangeExpiryDto,
-  LedgerQuery,
-  ListPackagesQuery as ListPackagesParams,
+  LedgerParams,
+  ListPackagesParams,
   PurchasePackageDto,
   RedeemSessionDto,
   RefundDto,
@@ -63,7 +63,7 @@ export class PackagesController {
   /** The package now (read model); with `asOf`, as it stood then, replayed from its events. */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id')
-  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: AsOfQuery) {
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: AsOfParams) {
     if (query.asOf !== undefined) return this.getAsOf(tenant.tenantId, id, pastInstant(query.asOf, this.clock.now()));
     const found = await this.queries.execute(new GetPackageQuery(tenant.tenantId, id));
     if (!found) throw notFound();
@@ -81,7 +81,7 @@ export class PackagesController {
   /** Every credit movement with the balance after it, who made it and why; `asOf` replays the ledger to an instant. */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id/ledger')
-  async ledger(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: LedgerQuery) {
+  async ledger(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: LedgerParams) {
     const asOf = query.asOf ? toUtcInstant(query.asOf) : null;
     const page = await this.queries.execute(new GetLedgerQuery(tenant.tenantId, id, asOf, query.cursor, query.limit ?? 100));
     if (!page) throw notFound();

@@ -19,7 +19,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { MAX_ADJUSTMENT, PAYMENT_METHODS, PackageStatus, PaymentMethod } from '@punchcard/domain';
-import { ReadYourWritesQuery } from '../http/read-your-writes';
+import { ReadYourWritesParams } from '../http/read-your-writes';
 import { IsInstant, PageLimit } from '../http/validators';
 
 export class PaymentDto {
@@ -99,7 +99,7 @@ function NotBefore(startField: string): PropertyDecorator {
     });
 }
 
-export class ListPackagesQuery extends ReadYourWritesQuery {
+export class ListPackagesParams extends ReadYourWritesParams {
   @ApiPropertyOptional() @IsOptional() @IsUUID() clientId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() offeringId?: string;
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: PackageStatus;
@@ -112,7 +112,7 @@ export class ListPackagesQuery extends ReadYourWritesQuery {
   @PageLimit() limit?: number;
 }
 
-export class LedgerQuery extends ReadYourWritesQuery {
+export class LedgerParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ description: 'Only movements up to this instant; the balance is as of then' }) @IsOptional() @IsInstant() asOf?: string;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @Matches(/^[0-9a-f-]{36}:\d{8}$/) cursor?: string;
   @PageLimit(100) limit?: number;

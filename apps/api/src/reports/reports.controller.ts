@@ -1,15 +1,16 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ReadStore } from '@punchcard/read-store';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { streamCsv } from '../http/csv';
 import { ApiError } from '../http/problem';
 import { toUtcInstant } from '../http/validators';
-import { Clock, CLOCK, READ_STORE } from '../tokens';
-import { AccountingReports, JOURNAL_CSV_HEADER } from './accounting-reports';
-import { ContractLiabilityQuery, JournalExportQuery, RollforwardQuery } from './reports.dto';
+import { Clock, CLOCK } from '../tokens';
+import { JOURNAL_CSV_HEADER } from './queries/accounting-reports';
+import { ContractLiabilityQuery, JournalRowsQuery, LiabilityRollforwardQuery } from './queries/report.queries';
+import { ContractLiabilityParams, JournalExportParams, RollforwardParams } from './reports.dto';
 
 /**
  * Accounting reports and the general-journal export (docs/accounting.md). Amounts are integers in
@@ -20,39 +21,35 @@ import { ContractLiabilityQuery, JournalExportQuery, RollforwardQuery } from './
 @ApiBearerAuth()
 @Controller('v1')
 export class AccountingController {
-  private readonly reports: AccountingReports;
-
   constructor(
-    @Inject(READ_STORE) readStore: ReadStore,
+    private readonly queries: QueryBus,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.reports = new AccountingReports(readStore);
-  }
+  ) {}
 
   /** Contract liability (deferred revenue) per currency: what the business still owes clients in sessions. */
   @Roles('admin', 'accountant')
   @Get('reports/contract-liability')
-  async contractLiability(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ContractLiabilityQuery) {
+  async contractLiability(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ContractLiabilityParams) {
     const asOf = query.asOf ? toUtcInstant(query.asOf) : this.now();
-    return { asOf, currencies: await this.reports.contractLiability(tenant.tenantId, asOf) };
+    return { asOf, currencies: await this.queries.execute(new ContractLiabilityQuery(tenant.tenantId, asOf)) };
   }
 
   /** opening + sales − recognised − breakage − refunds = closing, per currency, for the period (from, to]. */
   @Roles('admin', 'accountant')
   @Get('reports/liability-rollforward')
-  async rollforward(@CurrentTenant() tenant: TenantPrincipal, @Query() query: RollforwardQuery) {
+  async rollforward(@CurrentTenant() tenant: TenantPrincipal, @Query() query: RollforwardParams) {
     const { from, to } = period(toUtcInstant(query.from), toUtcInstant(query.to));
-    return { from, to, currencies: await this.reports.liabilityRollforward(tenant.tenantId, from, to) };
+    return { from, to, currencies: await this.queries.execute(new LiabilityRollforwardQuery(tenant.tenantId, from, to)) };
   }
 
   /** Every journal line effective in (from, to], in effective order; each entry's lines balance. */
   @Roles('admin', 'accountant')
   @Get('exports/journal.csv')
   @ApiProduces('text/csv')
-  async journal(@CurrentTenant() tenant: TenantPrincipal, @Query() query: JournalExportQuery, @Res() res: Response): Promise<void> {
+  async journal(@CurrentTenant() tenant: TenantPrincipal, @Query() query: JournalExportParams, @Res() res: Response): Promise<void> {
     const to = query.to ? toUtcInstant(query.to) : this.now();
     const from = query.from ? period(toUtcInstant(query.from), to).from : null;
-    await streamCsv(res, 'journal.csv', JOURNAL_CSV_HEADER, this.reports.journalRows(tenant.tenantId, from, to));
+    await streamCsv(res, 'journal.csv', JOURNAL_CSV_HEADER, await this.queries.execute(new JournalRowsQuery(tenant.tenantId, from, to)));
   }
 
   private now(): string {

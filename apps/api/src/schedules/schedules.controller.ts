@@ -7,14 +7,14 @@ import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
-import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { ReadYourWritesParams, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { CreateScheduleCommand } from './create-schedule/create-schedule.command';
 import { GetScheduleQuery, ListSchedulesQuery } from './queries/schedule.queries';
 import { toScheduleView } from './schedule-view';
-import { CreateScheduleDto, DateOverrideDto, ListSchedulesQuery as ListSchedulesParams, TimeRangeDto, UpdateScheduleDto, WeeklyHoursDto } from './schedules.dto';
+import { CreateScheduleDto, DateOverrideDto, ListSchedulesParams, TimeRangeDto, UpdateScheduleDto, WeeklyHoursDto } from './schedules.dto';
 import { UpdateScheduleCommand } from './update-schedule/update-schedule.command';
 
 @ApiTags('schedules')
@@ -69,7 +69,7 @@ export class SchedulesController {
 
   @Roles('admin', 'staff')
   @Get(':id')
-  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'schedule_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'schedule_not_found') id: string, @Query() _: ReadYourWritesParams) {
     const schedule = await this.queries.execute(new GetScheduleQuery(tenant.tenantId, id));
     if (!schedule) throw new ApiError(404, 'schedule_not_found', 'Schedule not found.');
     return schedule;

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
 import { MAX_DATE_OVERRIDES, MAX_RANGES_PER_DAY, MAX_SCHEDULE_SESSION_TYPES } from '@punchcard/domain';
-import { ReadYourWritesQuery } from '../http/read-your-writes';
+import { ReadYourWritesParams } from '../http/read-your-writes';
 import { IsCalendarDate, IsEndTimeOfDay, IsTimeOfDay, IsTimezone, NotBlank, OptionalNotNull, PageLimit } from '../http/validators';
 
 /** Whether the end comes after the start, and whether ranges overlap, is the domain's call (422 invalid_schedule). */
@@ -84,7 +84,7 @@ export class UpdateScheduleDto extends ScheduleFieldsDto {
   @ApiPropertyOptional({ example: 'Europe/Berlin' }) @OptionalNotNull() @IsTimezone() timezone?: string;
 }
 
-export class ListSchedulesQuery extends ReadYourWritesQuery {
+export class ListSchedulesParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ enum: ['true', 'false'] }) @IsOptional() @IsIn(['true', 'false']) active?: 'true' | 'false';
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
   @PageLimit() limit?: number;

@@ -7,14 +7,14 @@ import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
-import { ReadYourWritesQuery, sendPosition } from '../http/read-your-writes';
+import { ReadYourWritesParams, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { commandContext } from '../write-side/command-context';
 import { Decided } from '../write-side/stream-executor';
 import { CreateSessionTypeCommand } from './create-session-type/create-session-type.command';
 import { GetSessionTypeQuery, ListSessionTypesQuery } from './queries/session-type.queries';
 import { toSessionTypeView } from './session-type-view';
-import { CreateSessionTypeDto, ListSessionTypesQuery as ListSessionTypesParams, UpdateSessionTypeDto } from './session-types.dto';
+import { CreateSessionTypeDto, ListSessionTypesParams, UpdateSessionTypeDto } from './session-types.dto';
 import { UpdateSessionTypeCommand } from './update-session-type/update-session-type.command';
 
 @ApiTags('session-types')
@@ -71,7 +71,7 @@ export class SessionTypesController {
 
   @Roles('admin', 'staff')
   @Get(':id')
-  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'session_type_not_found') id: string, @Query() _: ReadYourWritesQuery) {
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'session_type_not_found') id: string, @Query() _: ReadYourWritesParams) {
     const sessionType = await this.queries.execute(new GetSessionTypeQuery(tenant.tenantId, id));
     if (!sessionType) throw new ApiError(404, 'session_type_not_found', 'Session type not found.');
     return sessionType;

@@ -10,9 +10,9 @@ import {
   MAX_SESSIONS_PER_DAY,
   SESSION_DURATIONS,
 } from '@punchcard/domain';
-import { ReadYourWritesQuery } from '../http/read-your-writes';
+import { ReadYourWritesParams } from '../http/read-your-writes';
 import { IsHttpUrl, NotBlank, OptionalNotNull, PageLimit } from '../http/validators';
-import { PriceDto } from '../offerings/offerings.dto';
+import { PriceDto } from '../http/money.dto';
 
 const STATUSES: CatalogStatus[] = ['draft', 'active', 'paused', 'archived'];
 const DURATIONS = [...SESSION_DURATIONS];
@@ -89,7 +89,7 @@ export class UpdateSessionTypeDto extends SessionTypeFieldsDto {
   @ApiPropertyOptional({ enum: STATUSES }) @OptionalNotNull() @IsIn(STATUSES) status?: CatalogStatus;
 }
 
-export class ListSessionTypesQuery extends ReadYourWritesQuery {
+export class ListSessionTypesParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: CatalogStatus;
   @ApiPropertyOptional() @IsOptional() @IsUUID() cursor?: string;
   @PageLimit() limit?: number;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DateTime, IANAZone } from 'luxon';
 import { BookingTarget, checkSlot, datesBetween, scheduleDecider, ScheduleState, scheduleStreamId, sessionTypeDecider, sessionTypeStreamId, slotsOn } from '@punchcard/domain';
 import { ReadStore } from '@punchcard/read-store';
-import { MAX_SLOT_RANGE_DAYS } from '../bookings/bookings.dto';
+import { MAX_SLOT_RANGE_DAYS } from './slots.dto';
 import { ApiError } from '../http/problem';
 import { SCHEDULE_DAYS, scheduleDayDocumentId, ScheduleDayDocument } from '@punchcard/projections';
 import { Clock, CLOCK, READ_STORE } from '../tokens';

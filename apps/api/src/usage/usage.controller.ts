@@ -1,15 +1,16 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { streamCsv } from '../http/csv';
 import { ApiError } from '../http/problem';
-import { ReadYourWritesQuery } from '../http/read-your-writes';
+import { ReadYourWritesParams } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { decodeCursor } from './queries/client-usage-cursor';
-import { UsageReader } from './queries/usage-reader';
-import { ClientUsageExportQuery, ListClientUsageQuery, usageOrderOf } from './usage.dto';
+import { ClientUsagePageQuery, ClientUsageRowsQuery, OfferingUsageQuery } from './queries/usage.queries';
+import { ClientUsageExportParams, ListClientUsageParams, usageOrderOf } from './usage.dto';
 
 const notFound = () => new ApiError(404, 'offering_not_found', 'Offering not found.');
 
@@ -17,13 +18,13 @@ const notFound = () => new ApiError(404, 'offering_not_found', 'Offering not fou
 @ApiBearerAuth()
 @Controller('v1/offerings')
 export class OfferingUsageController {
-  constructor(private readonly usage: UsageReader) {}
+  constructor(private readonly queries: QueryBus) {}
 
   /** The usage dashboard: Booked / Total slots, Attended / Booked, and the figures behind them (docs/adr/0010). */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id/usage')
-  async offeringUsage(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesQuery) {
-    const usage = await this.usage.offeringUsage(tenant.tenantId, id);
+  async offeringUsage(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesParams) {
+    const usage = await this.queries.execute(new OfferingUsageQuery(tenant.tenantId, id));
     if (!usage) throw notFound();
     return usage;
   }
@@ -31,10 +32,10 @@ export class OfferingUsageController {
   /** The client usage table: each client's booked sessions out of their limit, left, attended, no-shows, last booking. */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id/clients')
-  async clients(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() query: ListClientUsageQuery) {
+  async clients(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() query: ListClientUsageParams) {
     const order = usageOrderOf(query);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, { offeringId: id, sort: order.sort, order: order.order });
-    const page = await this.usage.clientPage(tenant.tenantId, id, order, after, query.limit ?? 20);
+    const page = await this.queries.execute(new ClientUsagePageQuery(tenant.tenantId, id, order, after, query.limit ?? 20));
     if (!page) throw notFound();
     return page;
   }
@@ -48,15 +49,15 @@ const CSV_HEADER = CSV_FIELDS.map((field) => field.replace(/[A-Z]/g, (c) => `_${
 @ApiBearerAuth()
 @Controller('v1/exports')
 export class UsageExportController {
-  constructor(private readonly usage: UsageReader) {}
+  constructor(private readonly queries: QueryBus) {}
 
   /** The whole client usage table of an offering as CSV (same filter and order as the page), streamed. */
   @ApiProduces('text/csv')
   @Roles('admin', 'accountant')
   @Get('client-usage.csv')
-  async clientUsage(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ClientUsageExportQuery, @Res() res: Response) {
-    if (!(await this.usage.offeringExists(tenant.tenantId, query.offeringId))) throw notFound();
-    const rows = this.usage.clientRows(tenant.tenantId, query.offeringId, usageOrderOf(query));
+  async clientUsage(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ClientUsageExportParams, @Res() res: Response) {
+    const rows = await this.queries.execute(new ClientUsageRowsQuery(tenant.tenantId, query.offeringId, usageOrderOf(query)));
+    if (!rows) throw notFound();
     await streamCsv(res, `client-usage-${query.offeringId}.csv`, CSV_HEADER, mapRows(rows));
   }
 }

@@ -1,7 +1,7 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { bookingDecider, BookingDecision, BookingState, bookingStreamId, cancelBooking, DomainError, localDateOf, markAttendance, normaliseInstant, offeringDecider, offeringStreamId, packageDecider, packageStreamId, rescheduleBooking, scheduleDayDecider, scheduleDayStreamId } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
-import { TenantDirectory } from '../../tenants/tenant-directory';
+import { TenantDirectory } from '../../tenants';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 import { BookingStreams } from '../booking-streams';

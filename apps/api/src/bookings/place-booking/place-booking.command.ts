@@ -4,7 +4,7 @@ import { bookingDecider, BookingState, bookingStreamId, choosePackage, DomainErr
 import { Position } from '@punchcard/event-store';
 import { ReadStore } from '@punchcard/read-store';
 import { PACKAGES, packagesProjection } from '@punchcard/projections';
-import { TenantDirectory } from '../../tenants/tenant-directory';
+import { TenantDirectory } from '../../tenants';
 import { PROJECTION_RUNNER, READ_STORE } from '../../tokens';
 import { ProjectionRunner } from '@punchcard/projection-runner';
 import { CommandContext } from '../../write-side/command-context';

@@ -1,6 +1,6 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decidePackage, PackageCommand, packageDecider, PackageState, packageStreamId } from '@punchcard/domain';
-import { TenantDirectory } from '../../tenants/tenant-directory';
+import { TenantDirectory } from '../../tenants';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
 

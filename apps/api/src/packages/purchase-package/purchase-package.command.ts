@@ -1,8 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decidePackage, offeringDecider, offeringStreamId, packageDecider, PackageState, packageStreamId, PaymentMethod } from '@punchcard/domain';
-import { ClientDirectory } from '../../clients/client-directory';
+import { ClientDirectory } from '../../clients';
 import { ApiError } from '../../http/problem';
-import { TenantDirectory } from '../../tenants/tenant-directory';
+import { TenantDirectory } from '../../tenants';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
 

@@ -3,7 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { effectiveStatus, PackageStatus } from '@punchcard/domain';
 import { FieldCondition, ReadStore } from '@punchcard/read-store';
 import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '@punchcard/projections';
-import { ClientContact, ClientDirectory } from '../../clients/client-directory';
+import { ClientContact, ClientDirectory } from '../../clients';
 import { toUtcInstant } from '../../http/validators';
 import { Clock, CLOCK, READ_STORE } from '../../tokens';
 

@@ -2,7 +2,7 @@ import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideSchedule, scheduleDecider, ScheduleFields, ScheduleState, scheduleStreamId } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
-import { assertSessionTypesExist } from '../session-type-check';
+import { assertSessionTypesExist } from '../../session-types';
 
 export class CreateScheduleCommand extends Command<Decided<ScheduleState>> {
   constructor(

@@ -3,7 +3,7 @@ import { decideSchedule, scheduleDecider, ScheduleFields, ScheduleState, schedul
 import { ApiError } from '../../http/problem';
 import { CommandContext } from '../../write-side/command-context';
 import { Decided, StreamExecutor } from '../../write-side/stream-executor';
-import { assertSessionTypesExist } from '../session-type-check';
+import { assertSessionTypesExist } from '../../session-types';
 
 /**
  * Replaces the given fields. `weeklyHours` is merged day by day (the days sent replace those days,

@@ -13,7 +13,7 @@ import {
   OFFERINGS,
   OfferingUsageDocument,
 } from '@punchcard/projections';
-import { ClientDirectory } from '../../clients/client-directory';
+import { ClientDirectory } from '../../clients';
 import { READ_STORE } from '../../tokens';
 import { ClientUsagePosition, encodeCursor, SortOrder } from './client-usage-cursor';
 

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryBus, QueryHandler } from '@nestjs/cqrs';
 import { DateTime } from 'luxon';
 import { OfferingBadge, offeringBadge, OfferingState } from '@punchcard/domain';
-import { SlotFinder } from '../../slots/slot-finder';
-import { TenantDirectory } from '../../tenants/tenant-directory';
+import { CountSlotsQuery, CurrentScheduleQuery } from '../../slots';
+import { TenantDirectory } from '../../tenants';
 import { Clock, CLOCK } from '../../tokens';
 import { OfferingSummary } from './offering.queries';
 
@@ -10,25 +11,34 @@ import { OfferingSummary } from './offering.queries';
 const LOOK_AHEAD_DAYS = 28;
 
 /** The badge of one offering (detail view only: it lists its schedule's slots, too costly per list row). */
-@Injectable()
-export class OfferingBadges {
+export class OfferingBadgeQuery extends Query<OfferingBadge> {
   constructor(
-    private readonly slots: SlotFinder,
+    readonly tenantId: string,
+    readonly summary: OfferingSummary,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(OfferingBadgeQuery)
+export class OfferingBadgeHandler implements IQueryHandler<OfferingBadgeQuery> {
+  constructor(
+    private readonly queries: QueryBus,
     private readonly tenants: TenantDirectory,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async badgeOf(tenantId: string, summary: OfferingSummary): Promise<OfferingBadge> {
+  async execute({ tenantId, summary }: OfferingBadgeQuery): Promise<OfferingBadge> {
     const now = this.clock.now().toISOString();
     const { timezone } = await this.tenants.get(tenantId);
     const offering = { exists: true, offeringId: summary.id, ...summary } as Extract<OfferingState, { exists: true }>;
-    const schedule = summary.scheduleId ? await this.slots.loadSchedule(tenantId, summary.scheduleId) : null;
+    const schedule = summary.scheduleId ? await this.queries.execute(new CurrentScheduleQuery(tenantId, summary.scheduleId)) : null;
     let slotsAhead: { offered: number; free: number } | null = null;
     if (schedule?.exists && schedule.active) {
       const today = DateTime.fromISO(now, { zone: 'utc' }).setZone(schedule.timezone);
       const types = summary.sessionTypeIds.length ? schedule.sessionTypeIds.filter((id) => summary.sessionTypeIds.includes(id)) : schedule.sessionTypeIds;
       const range = { from: today.toISODate()!, to: today.plus({ days: LOOK_AHEAD_DAYS }).toISODate()!, viewerZone: schedule.timezone };
-      slotsAhead = await this.slots.count(tenantId, schedule, types, range);
+      slotsAhead = await this.queries.execute(new CountSlotsQuery(tenantId, schedule, types, range));
     }
     return offeringBadge({
       offering,

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Pool } from 'pg';
 import { PostgresAdvisoryLease } from '@punchcard/projection-runner';
-import { Config } from '../infrastructure/config';
-import { APP_CONFIG, PG_POOL } from '../tokens';
+import { Config } from '../../infrastructure/config';
+import { APP_CONFIG, PG_POOL } from '../../tokens';
 import { ExpirySweep } from './expiry-sweep';
 
 /** Runs the expiry sweep on an interval, only on the instance holding the scheduler lease. */

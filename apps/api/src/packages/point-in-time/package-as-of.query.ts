@@ -1,6 +1,5 @@
-import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ClientContact, ClientDirectory } from '../clients/client-directory';
+import { ClientContact, ClientDirectory } from '../../clients';
 import { PackageReplay, ReplayedPackage, ReplayResult } from './package-replay';
 
 /** As GET /v1/packages/{id} shows a package: with the client's name and email as they are now (null once erased). */

@@ -4,10 +4,10 @@ import { DomainError } from '@punchcard/domain';
 import { withTenant } from '@punchcard/postgres';
 import { ReadStore } from '@punchcard/read-store';
 import { PackageDocument, PACKAGES } from '@punchcard/projections';
-import { ChangePackageCommand } from '../packages/change-package/change-package.command';
-import { TenantDirectory } from '../tenants/tenant-directory';
-import { Clock, CLOCK, READ_STORE } from '../tokens';
-import { systemContext } from '../write-side/command-context';
+import { ChangePackageCommand } from '../change-package/change-package.command';
+import { TenantDirectory } from '../../tenants';
+import { Clock, CLOCK, READ_STORE } from '../../tokens';
+import { systemContext } from '../../write-side/command-context';
 
 const PAGE = 500;
 

@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentTenant, Roles } from '../auth/auth.decorators';
-import { TenantPrincipal } from '../auth/principal';
-import { ApiError } from '../http/problem';
-import { UuidParam } from '../http/uuid-param';
-import { Clock, CLOCK } from '../tokens';
-import { AsOfQuery, pastInstant } from './as-of';
+import { CurrentTenant, Roles } from '../../auth/auth.decorators';
+import { TenantPrincipal } from '../../auth/principal';
+import { ApiError } from '../../http/problem';
+import { UuidParam } from '../../http/uuid-param';
+import { Clock, CLOCK } from '../../tokens';
+import { AsOfParams, pastInstant } from './as-of';
 import { GetClientPackagesQuery } from './client-packages.query';
 
 /** A client's packages, now or as of a past instant ("what did this client hold on 31 March?"). */
@@ -22,7 +22,7 @@ export class ClientPackagesController {
   /** Every package of the client with totals; with `asOf`, each replayed from its events as of then (packages bought later left out). */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id/packages')
-  async list(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string, @Query() query: AsOfQuery) {
+  async list(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string, @Query() query: AsOfParams) {
     const asOf = query.asOf === undefined ? null : pastInstant(query.asOf, this.clock.now());
     const found = await this.queries.execute(new GetClientPackagesQuery(tenant.tenantId, id, asOf));
     if (!found) throw new ApiError(404, 'client_not_found', 'Client not found.');

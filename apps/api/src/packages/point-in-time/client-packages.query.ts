@@ -3,8 +3,8 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { effectiveStatus, Money, PackageStatus, PackageView } from '@punchcard/domain';
 import { ReadStore, scan } from '@punchcard/read-store';
 import { PackageDocument, PACKAGES } from '@punchcard/projections';
-import { ClientContact, ClientDirectory } from '../clients/client-directory';
-import { Clock, CLOCK, READ_STORE } from '../tokens';
+import { ClientContact, ClientDirectory } from '../../clients';
+import { Clock, CLOCK, READ_STORE } from '../../tokens';
 import { PackageReplay, ReplayedPackage } from './package-replay';
 
 /** Streams replayed at once for one client (each is one read of the event store). */

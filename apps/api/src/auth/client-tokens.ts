@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { ClientPrincipal } from '../auth/principal';
+import { ClientPrincipal } from './principal';
 import { Config } from '../infrastructure/config';
 import { APP_CONFIG, SYSTEM_POOL } from '../tokens';
 

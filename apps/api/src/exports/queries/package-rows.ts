@@ -1,4 +1,4 @@
-import { ClientDirectory } from '../clients/client-directory';
+import { ClientDirectory } from '../../clients';
 import { effectiveStatus } from '@punchcard/domain';
 import { ReadStore, scan } from '@punchcard/read-store';
 import { PackageDocument, PACKAGES } from '@punchcard/projections';

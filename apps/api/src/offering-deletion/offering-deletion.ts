@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { decideOffering, DomainError, offeringDecider, OfferingState, offeringStreamId } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
 import { ProjectionRunner } from '@punchcard/projection-runner';
-import { ChangeBookingCommand } from '../../bookings/change-booking/change-booking.command';
-import { BookingReader } from '../../bookings/queries/booking-reader';
-import { ApiError } from '../../http/problem';
-import { Clock, CLOCK, PROJECTION_RUNNER } from '../../tokens';
-import { CommandContext } from '../../write-side/command-context';
-import { StreamExecutor } from '../../write-side/stream-executor';
+import { ChangeBookingCommand, ListBookingsQuery } from '../bookings';
+import { ApiError } from '../http/problem';
+import { Clock, CLOCK, PROJECTION_RUNNER } from '../tokens';
+import { CommandContext } from '../write-side/command-context';
+import { StreamExecutor } from '../write-side/stream-executor';
 
 export interface DeletionPreview {
   offeringId: string;
@@ -39,7 +38,7 @@ export class OfferingDeletion {
   constructor(
     private readonly streams: StreamExecutor,
     private readonly commands: CommandBus,
-    private readonly bookings: BookingReader,
+    private readonly queries: QueryBus,
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -84,7 +83,7 @@ export class OfferingDeletion {
     const found: { id: string; clientId: string }[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.bookings.list(tenantId, { offeringId, status: 'booked', from: now, cursor, limit: PAGE });
+      const page = await this.queries.execute(new ListBookingsQuery(tenantId, { offeringId, status: 'booked', from: now, cursor, limit: PAGE }));
       found.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);

@@ -4,12 +4,12 @@ import { IsInt, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
-import { ClientDirectory } from '../clients/client-directory';
+import { ClientDirectory } from './client-directory';
 import { ShownOnce } from '../http/idempotency.interceptor';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
 import { OptionalNotNull } from '../http/validators';
-import { ClientTokens, TOKEN_TTL } from './client-tokens';
+import { ClientTokens, TOKEN_TTL } from '../auth/client-tokens';
 
 export class MintClientTokenDto {
   @ApiPropertyOptional({ description: 'How long the token is valid, in seconds', minimum: TOKEN_TTL.min, maximum: TOKEN_TTL.max, default: TOKEN_TTL.default })

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { packageAsOf, PackageEvent, packageStreamId, PackageView } from '@punchcard/domain';
 import { EventStore } from '@punchcard/event-store';
-import { upcastStored } from '../infrastructure/infrastructure';
-import { EVENT_STORE } from '../tokens';
+import { upcastStored } from '../../infrastructure/infrastructure';
+import { EVENT_STORE } from '../../tokens';
 
 /** A package as of an instant: the package view, plus what makes it a past answer. */
 export type ReplayedPackage = PackageView & {

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { FieldCondition, ReadStore } from '@punchcard/read-store';
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { BookingDocument, BOOKINGS } from '@punchcard/projections';
+import { FieldCondition, ReadStore } from '@punchcard/read-store';
 import { READ_STORE } from '../../tokens';
 
 export interface BookingFilter {
@@ -16,16 +17,45 @@ export interface BookingFilter {
   limit: number;
 }
 
-/** Bookings from the bookings read model (ordered by booking id, i.e. by when they were made). */
-@Injectable()
-export class BookingReader {
+export interface BookingPage {
+  items: BookingDocument[];
+  nextCursor: string | null;
+}
+
+/** One booking from the bookings read model. */
+export class GetBookingQuery extends Query<BookingDocument | null> {
+  constructor(
+    readonly tenantId: string,
+    readonly bookingId: string,
+  ) {
+    super();
+  }
+}
+
+/** Bookings from the bookings read model, ordered by booking id (i.e. by when they were made). */
+export class ListBookingsQuery extends Query<BookingPage> {
+  constructor(
+    readonly tenantId: string,
+    readonly filter: BookingFilter,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetBookingQuery)
+export class GetBookingHandler implements IQueryHandler<GetBookingQuery> {
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
-  get(tenantId: string, bookingId: string): Promise<BookingDocument | null> {
+  execute({ tenantId, bookingId }: GetBookingQuery) {
     return this.readStore.get<BookingDocument>({ collection: BOOKINGS, tenantId, id: bookingId });
   }
+}
 
-  async list(tenantId: string, filter: BookingFilter): Promise<{ items: BookingDocument[]; nextCursor: string | null }> {
+@QueryHandler(ListBookingsQuery)
+export class ListBookingsHandler implements IQueryHandler<ListBookingsQuery> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ tenantId, filter }: ListBookingsQuery): Promise<BookingPage> {
     const where: Record<string, FieldCondition> = {};
     for (const field of ['clientId', 'scheduleId', 'offeringId', 'packageId', 'status'] as const) {
       if (filter[field] !== undefined) where[field] = filter[field]!;

@@ -1,0 +1,2 @@
+export { ClientsModule } from './clients.module';
+export { Client, ClientContact, ClientDirectory } from './client-directory';

@@ -1,0 +1,1 @@
+export { OfferingDeletionModule } from './offering-deletion.module';

@@ -1,0 +1,2 @@
+export { TenantsModule } from './tenants.module';
+export { TenantDirectory } from './tenant-directory';
