@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { DOMAIN_ERRORS, DomainError } from '@punchcard/domain';
+import { DomainError } from '@punchcard/domain';
+import { DOMAIN_ERROR_STATUS } from './domain-error-status';
 
 /** RFC 9457 problem details, with a stable machine-readable `code`. */
 export interface Problem {
@@ -44,7 +45,7 @@ function problem(status: number, code: string, detail: string, extra: Partial<Pr
 
 /** Maps anything thrown while serving a request to the problem the client sees (pure: the filter logs 5xx). */
 export function toProblem(error: unknown): Problem {
-  if (error instanceof DomainError) return problem(DOMAIN_ERRORS[error.code], error.code, error.message);
+  if (error instanceof DomainError) return problem(DOMAIN_ERROR_STATUS[error.code], error.code, error.message);
   if (error instanceof ApiError) return problem(error.getStatus(), error.code, error.message, error.extra);
   // Errors from Express's body parser carry a `type`; Nest wraps them in an HttpException (as its cause).
   const bodyError = ((error as { cause?: unknown })?.cause ?? error) as { type?: string };

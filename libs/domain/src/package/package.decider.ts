@@ -6,7 +6,7 @@ import { OfferingState } from '../offering/offering.decider';
 import { DateTime } from 'luxon';
 import { computeExpiresAt, toUtcIso } from '../offering/validity';
 import { valueOfPaidCredits } from './credit-value';
-import { CreditKind, PackageEvent, PaymentMethod } from './package.events';
+import { CreditKind, PackageEvent, PaymentMethod, SessionRedeemed } from './package.events';
 
 export type PackageLifecycle = 'active' | 'expired' | 'refunded';
 
@@ -98,25 +98,8 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       }
       if (creditsRemaining(state) === 0) throw new DomainError('no_credits_left', 'This package has no credits left.');
       const sessionAt = command.sessionAt === null ? ctx.now : normaliseInstant(command.sessionAt, 'sessionAt');
-      if (state.expiresAt !== null && Date.parse(sessionAt) >= Date.parse(state.expiresAt)) {
-        throw new DomainError('session_after_expiry', `The session is at or after the package's expiry (${state.expiresAt}).`);
-      }
-      const creditKind: CreditKind = state.paidRemaining > 0 ? 'paid' : 'goodwill';
-      return [
-        {
-          type: 'SessionRedeemed',
-          data: {
-            ...refOf(state),
-            redemptionId: command.redemptionId,
-            bookingId: command.bookingId,
-            serviceId: command.serviceId,
-            note: command.note,
-            sessionAt,
-            creditKind,
-            value: creditKind === 'paid' ? valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, 1) : 0,
-          },
-        },
-      ];
+      assertBeforeExpiry(state, sessionAt);
+      return [redeemOne(state, { redemptionId: command.redemptionId, bookingId: command.bookingId, serviceId: command.serviceId, note: command.note, sessionAt })];
     }
     case 'ReverseRedemption':
     case 'ReturnBookedCredit': {
@@ -149,22 +132,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       if (state.redemptions[command.bookingId]) throw new DomainError('redemption_already_exists', `Booking ${command.bookingId} already redeemed a credit.`);
       if (creditsRemaining(state) === 0) throw new DomainError('no_credits_left', 'This package has no credits left.');
       assertBookable(state, command.sessionAt, command.limits, null);
-      const creditKind: CreditKind = state.paidRemaining > 0 ? 'paid' : 'goodwill';
-      return [
-        {
-          type: 'SessionRedeemed',
-          data: {
-            ...refOf(state),
-            redemptionId: command.bookingId,
-            bookingId: command.bookingId,
-            serviceId: command.serviceId,
-            note: null,
-            sessionAt: command.sessionAt,
-            creditKind,
-            value: creditKind === 'paid' ? valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, 1) : 0,
-          },
-        },
-      ];
+      return [redeemOne(state, { redemptionId: command.bookingId, bookingId: command.bookingId, serviceId: command.serviceId, note: null, sessionAt: command.sessionAt })];
     }
     case 'RescheduleBookedSession': {
       const redemption = activeBookedRedemption(state, command.bookingId);
@@ -310,9 +278,7 @@ function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackag
  * (it already counts against the session count).
  */
 function assertBookable(state: PackageSnapshot, sessionAt: string, limits: BookingLimits, excluding: string | null): void {
-  if (state.expiresAt !== null && Date.parse(sessionAt) >= Date.parse(state.expiresAt)) {
-    throw new DomainError('session_after_expiry', `The session is at or after the package's expiry (${state.expiresAt}).`);
-  }
+  assertBeforeExpiry(state, sessionAt);
   const goodwillGranted = state.creditsTotal - state.paidCredits;
   if (excluding === null && state.creditsUsed >= limits.offeringSessionCount + goodwillGranted) {
     throw new DomainError('booking_limit_reached', `The offering now allows ${limits.offeringSessionCount} sessions per package and this package has used ${state.creditsUsed}.`);
@@ -326,6 +292,37 @@ function assertBookable(state: PackageSnapshot, sessionAt: string, limits: Booki
       throw new DomainError('weekly_limit_reached', `This package allows ${limits.maxSessionsPerWeek} sessions per week and that week already has ${booked}.`);
     }
   }
+}
+
+/** A session (redeemed or booked) must take place before the package expires. */
+function assertBeforeExpiry(state: PackageSnapshot, sessionAt: string): void {
+  if (state.expiresAt !== null && Date.parse(sessionAt) >= Date.parse(state.expiresAt)) {
+    throw new DomainError('session_after_expiry', `The session is at or after the package's expiry (${state.expiresAt}).`);
+  }
+}
+
+/**
+ * The redemption of one credit, by hand or for a booking: paid credits go first (worth their share
+ * of the remaining paid value), goodwill credits after (worth nothing). The caller has checked the rules.
+ */
+function redeemOne(
+  state: PackageSnapshot,
+  session: Pick<SessionRedeemed['data'], 'redemptionId' | 'bookingId' | 'serviceId' | 'note' | 'sessionAt'>,
+): SessionRedeemed {
+  const creditKind: CreditKind = state.paidRemaining > 0 ? 'paid' : 'goodwill';
+  return {
+    type: 'SessionRedeemed',
+    data: {
+      ...refOf(state),
+      redemptionId: session.redemptionId,
+      bookingId: session.bookingId,
+      serviceId: session.serviceId,
+      note: session.note,
+      sessionAt: session.sessionAt,
+      creditKind,
+      value: creditKind === 'paid' ? valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, 1) : 0,
+    },
+  };
 }
 
 /** ISO week (Monday start) of an instant in a zone, e.g. "2026-W14". */

@@ -12,67 +12,75 @@ export class DomainError extends Error {
   }
 }
 
-/** Every code a decider can raise, with the HTTP status class it maps to at the edge. */
+/**
+ * What kind of refusal a code is, independent of any transport (each edge maps the codes to its own statuses):
+ * - `not_found`: a stream or an item the command names does not exist;
+ * - `conflict`: the command is well-formed but the current state refuses it;
+ * - `invalid`: the command's values break a rule on their own.
+ */
+export type DomainErrorCategory = 'not_found' | 'conflict' | 'invalid';
+
+/** Every code a decider can raise, with its category. */
 export const DOMAIN_ERRORS = {
-  // 404
-  package_not_found: 404,
-  offering_not_found: 404,
-  redemption_not_found: 404,
-  booking_not_found: 404,
-  session_type_not_found: 404,
-  schedule_not_found: 404,
-  // 409: the command is well-formed but the current state refuses it
-  package_already_exists: 409,
-  offering_already_exists: 409,
-  offering_not_active: 409,
-  offering_expired: 409,
-  offering_archived: 409,
-  offering_deleted: 409,
-  no_credits_left: 409,
-  package_expired: 409,
-  package_refunded: 409,
-  package_not_expired_yet: 409,
-  session_after_expiry: 409,
-  redemption_already_exists: 409,
-  redemption_already_reversed: 409,
-  adjustment_exceeds_balance: 409,
-  invalid_status_transition: 409,
-  // bookings (409: the schedule, package or booking refuses it now)
-  booking_already_exists: 409,
-  schedule_timezone_fixed: 409,
-  redemption_is_booked: 409,
-  booking_cancelled: 409,
-  attendance_already_marked: 409,
-  session_already_started: 409,
-  session_not_started: 409,
-  reschedule_too_late: 409,
-  same_time: 409,
-  package_not_usable: 409,
-  no_usable_package: 409,
-  booking_limit_reached: 409,
-  weekly_limit_reached: 409,
-  schedule_inactive: 409,
-  session_type_not_bookable: 409,
-  session_type_not_on_schedule: 409,
-  slot_not_offered: 409,
-  too_late_to_book: 409,
-  too_far_ahead: 409,
-  slot_full: 409,
-  slot_unavailable: 409,
-  daily_limit_reached: 409,
-  session_type_already_exists: 409,
-  schedule_already_exists: 409,
-  session_type_archived: 409,
-  // 422: the command's values break a rule on their own
-  invalid_delta: 422,
-  invalid_credits: 422,
-  invalid_amount: 422,
-  invalid_expiry: 422,
-  invalid_instant: 422,
-  invalid_offering: 422,
-  reason_required: 422,
-  invalid_session_type: 422,
-  invalid_schedule: 422,
-} as const;
+  // not found
+  package_not_found: 'not_found',
+  offering_not_found: 'not_found',
+  redemption_not_found: 'not_found',
+  booking_not_found: 'not_found',
+  session_type_not_found: 'not_found',
+  schedule_not_found: 'not_found',
+  // conflict: the command is well-formed but the current state refuses it
+  package_already_exists: 'conflict',
+  offering_already_exists: 'conflict',
+  offering_not_active: 'conflict',
+  offering_expired: 'conflict',
+  offering_archived: 'conflict',
+  offering_deleted: 'conflict',
+  no_credits_left: 'conflict',
+  package_expired: 'conflict',
+  package_refunded: 'conflict',
+  package_not_expired_yet: 'conflict',
+  session_after_expiry: 'conflict',
+  redemption_already_exists: 'conflict',
+  redemption_already_reversed: 'conflict',
+  adjustment_exceeds_balance: 'conflict',
+  invalid_status_transition: 'conflict',
+  // bookings (conflict: the schedule, package or booking refuses it now)
+  booking_already_exists: 'conflict',
+  schedule_timezone_fixed: 'conflict',
+  redemption_is_booked: 'conflict',
+  booking_cancelled: 'conflict',
+  attendance_already_marked: 'conflict',
+  session_already_started: 'conflict',
+  session_not_started: 'conflict',
+  reschedule_too_late: 'conflict',
+  same_time: 'conflict',
+  package_not_usable: 'conflict',
+  no_usable_package: 'conflict',
+  booking_limit_reached: 'conflict',
+  weekly_limit_reached: 'conflict',
+  schedule_inactive: 'conflict',
+  session_type_not_bookable: 'conflict',
+  session_type_not_on_schedule: 'conflict',
+  slot_not_offered: 'conflict',
+  too_late_to_book: 'conflict',
+  too_far_ahead: 'conflict',
+  slot_full: 'conflict',
+  slot_unavailable: 'conflict',
+  daily_limit_reached: 'conflict',
+  session_type_already_exists: 'conflict',
+  schedule_already_exists: 'conflict',
+  session_type_archived: 'conflict',
+  // invalid: the command's values break a rule on their own
+  invalid_delta: 'invalid',
+  invalid_credits: 'invalid',
+  invalid_amount: 'invalid',
+  invalid_expiry: 'invalid',
+  invalid_instant: 'invalid',
+  invalid_offering: 'invalid',
+  reason_required: 'invalid',
+  invalid_session_type: 'invalid',
+  invalid_schedule: 'invalid',
+} as const satisfies Record<string, DomainErrorCategory>;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERRORS;
