@@ -1,1 +1,2 @@
 export { ApiKeysModule } from './api-keys.module';
+export { IssuedApiKey, toView } from './api-key-registry';

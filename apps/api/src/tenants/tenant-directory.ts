@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { inTransaction } from '@punchcard/postgres';
-import { IssuedApiKey, toView } from '../api-keys/api-key-registry';
+import { IssuedApiKey, toView } from '../api-keys';
 import { issueTenantKey } from '../auth/api-keys';
 import { ApiError } from '../http/problem';
 import { PG_POOL, SYSTEM_POOL } from '../tokens';
