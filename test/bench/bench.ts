@@ -19,7 +19,7 @@ import { createInfrastructure } from '../../apps/api/src/infrastructure/infrastr
 import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { Call, fmt, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
+import { Call, fmt, keyRing, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
 import { largeTenantBench } from './large-tenant';
 
 const rows: string[][] = [];
@@ -103,22 +103,22 @@ async function httpBench(databaseUrl: string, raw32: number) {
   const { call, operatorKey } = server;
   try {
     const tenant = (await call('POST', '/v1/tenants', operatorKey, { name: 'Bench', timezone: 'UTC', currency: 'USD' })).body;
-    const key = tenant.adminApiKey;
-    const offering = (await call('POST', '/v1/offerings', key, { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
+    const key = await keyRing(call, tenant.adminApiKey);
+    const offering = (await call('POST', '/v1/offerings', key(), { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
     const packages: string[] = [];
     const clients: string[] = [];
     await Promise.all(
       Array.from({ length: 16 }, async (_, worker) => {
         for (let i = 0; i < 125; i++) {
-          const client = (await call('POST', '/v1/clients', key, { name: `Client ${worker}-${i}`, email: `c${worker}-${i}@bench.test` })).body;
+          const client = (await call('POST', '/v1/clients', key(), { name: `Client ${worker}-${i}`, email: `c${worker}-${i}@bench.test` })).body;
           clients.push(client.id);
-          packages.push((await call('POST', '/v1/packages', key, { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } })).body.id);
+          packages.push((await call('POST', '/v1/packages', key(), { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } })).body.id);
         }
       }),
     );
     const redeem = async () => {
       const id = packages[Math.floor(Math.random() * packages.length)];
-      const res = await call('POST', `/v1/packages/${id}/redemptions`, key, { note: 'bench' });
+      const res = await call('POST', `/v1/packages/${id}/redemptions`, key(), { note: 'bench' });
       if (res.status !== 201) throw new Error(`redemption answered ${res.status}: ${JSON.stringify(res.body)}`);
     };
     await rate(32, redeem); // warm-up
@@ -137,13 +137,13 @@ async function httpBench(databaseUrl: string, raw32: number) {
  * sessions), each booking the next free slot of a random schedule with automatic package choice.
  * Then slot listing for a 4-week range on the busiest schedule.
  */
-async function bookingBench(call: Call, key: string, clients: string[], raw32: number) {
-  const sessionType = (await call('POST', '/v1/session-types', key, { name: 'Bench session', durationMinutes: 30, price: { amount: 5000, currency: 'USD' } })).body;
+async function bookingBench(call: Call, key: () => string, clients: string[], raw32: number) {
+  const sessionType = (await call('POST', '/v1/session-types', key(), { name: 'Bench session', durationMinutes: 30, price: { amount: 5000, currency: 'USD' } })).body;
   const allDay = [{ start: '00:00', end: '24:00' }];
   const weeklyHours = { monday: allDay, tuesday: allDay, wednesday: allDay, thursday: allDay, friday: allDay, saturday: allDay, sunday: allDay };
   const schedules: string[] = [];
   for (let i = 0; i < 64; i++) {
-    schedules.push((await call('POST', '/v1/schedules', key, { host: `Host ${i}`, timezone: 'UTC', weeklyHours, sessionTypeIds: [sessionType.id] })).body.id);
+    schedules.push((await call('POST', '/v1/schedules', key(), { host: `Host ${i}`, timezone: 'UTC', weeklyHours, sessionTypeIds: [sessionType.id] })).body.id);
   }
   // Slot n of a schedule: day n / 48 after tomorrow, at (n % 48) × 30 min.
   const tomorrow = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
@@ -153,7 +153,7 @@ async function bookingBench(call: Call, key: string, clients: string[], raw32: n
     const n = nextSlot[scheduleIndex]++;
     const start = new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
     const clientId = clients[Math.floor(Math.random() * clients.length)];
-    const res = await call('POST', '/v1/bookings', key, { clientId, scheduleId: schedules[scheduleIndex], sessionTypeId: sessionType.id, start });
+    const res = await call('POST', '/v1/bookings', key(), { clientId, scheduleId: schedules[scheduleIndex], sessionTypeId: sessionType.id, start });
     if (res.status === 409) conflicts++;
     else if (res.status !== 201) throw new Error(`booking answered ${res.status}: ${JSON.stringify(res.body)}`);
   };
@@ -173,10 +173,10 @@ async function bookingBench(call: Call, key: string, clients: string[], raw32: n
   const from = new Date(tomorrow).toISOString().slice(0, 10);
   const to = new Date(tomorrow + 27 * 86_400_000).toISOString().slice(0, 10);
   const list = async () => {
-    const res = await call('GET', `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`, key);
+    const res = await call('GET', `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`, key());
     if (res.status !== 200) throw new Error(`slot listing answered ${res.status}: ${JSON.stringify(res.body)}`);
   };
-  const freeSlots = (await call('GET', `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`, key)).body.slots.length;
+  const freeSlots = (await call('GET', `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`, key())).body.slots.length;
   for (const connections of [1, 8]) {
     const listLatencies: number[] = [];
     const listRate = await rate(connections, list, listLatencies);

@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { comparePositions, Position, PostgresEventStore } from '@punchcard/event-store';
 import { createPool } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { currentRss, download, fmt, pct, peakRss, quantiles, rate, Report, resetPeakRss, Server, startServer } from './bench-kit';
+import { currentRss, download, fmt, keyRing, pct, peakRss, quantiles, rate, Report, resetPeakRss, Server, startServer } from './bench-kit';
 import { seedSize, seedTenant, SeededTenant } from './large-tenant-seed';
 
 const CATCH_UP_TIMEOUT_MS = 60 * 60_000;
@@ -44,7 +44,7 @@ export async function largeTenantBench(databaseUrl: string, raw32: number, repor
     const catchUpSeconds = (Date.now() - started) / 1000;
     report(`large tenant: projections catch up over ${fmt(total)} new events (${ALL_PROJECTIONS.length} projections, server process)`, 1, fmt(total / catchUpSeconds), '', '', '');
 
-    await measureReads(server, large.adminApiKey, seeded);
+    await measureReads(server, await keyRing(server.call, large.adminApiKey), seeded);
     await measureExports(server, large.adminApiKey, small.adminApiKey, report);
     report('server process peak RSS (large tenant section)', '', `${peakRss(server.child)} MiB`, '', '', '');
   } finally {
@@ -52,13 +52,13 @@ export async function largeTenantBench(databaseUrl: string, raw32: number, repor
     await pool.end();
   }
 
-  async function measureReads(srv: Server, key: string, tenant: SeededTenant) {
+  async function measureReads(srv: Server, key: () => string, tenant: SeededTenant) {
     const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)];
     // A past instant after `from` (package ids are UUIDv7 stamped with their purchase time).
     const instant = (from = tenant.from) => new Date(from + Math.random() * (Date.now() - 120_000 - from)).toISOString();
     const purchasedAt = (packageId: string) => parseInt(packageId.replace(/-/g, '').slice(0, 12), 16);
     const get = async (path: string) => {
-      const res = await srv.call('GET', path, key);
+      const res = await srv.call('GET', path, key());
       if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     };
@@ -87,14 +87,14 @@ export async function largeTenantBench(databaseUrl: string, raw32: number, repor
     await latency('GET /v1/clients/{id}/packages (now)', () => `/v1/clients/${pick(tenant.clientIds)}/packages`);
 
     // The usage dashboard and client usage table (another part of the issue): measured if present.
-    const probe = await srv.call('GET', `/v1/offerings/${tenant.offeringIds[0]}/usage`, key);
+    const probe = await srv.call('GET', `/v1/offerings/${tenant.offeringIds[0]}/usage`, key());
     if (probe.status === 404 && probe.body?.code === 'route_not_found') {
       report('GET /v1/offerings/{id}/usage: endpoint not present', '', '', '', '', '');
     } else {
       await latency('GET /v1/offerings/{id}/usage (dashboard)', () => `/v1/offerings/${pick(tenant.offeringIds)}/usage`);
     }
     const table = (offeringId: string, cursor?: string) => `/v1/offerings/${offeringId}/clients?sort=booked&order=desc&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const first = await srv.call('GET', table(tenant.offeringIds[0]), key);
+    const first = await srv.call('GET', table(tenant.offeringIds[0]), key());
     if (first.status === 404 && first.body?.code === 'route_not_found') {
       report('GET /v1/offerings/{id}/clients: endpoint not present', '', '', '', '', '');
       return;
