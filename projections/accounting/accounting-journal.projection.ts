@@ -1,19 +1,18 @@
 import {
   AccountCode,
   EntryKind,
+  isPackageEvent,
   journalEntryFor,
   JournalEntry,
   MEASURE_NAMES,
   Measures,
   measuresOfEntry,
   PackageBooks,
-  PackageEvent,
   postToBooks,
 } from '@punchcard/domain';
-import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
 import { DocumentKey } from '@punchcard/read-store';
-import { ACCOUNTING_CURRENCIES, ACCOUNTING_DAYS, ACCOUNTING_PACKAGES, JOURNAL_LINES, PACKAGE_EVENT_TYPES } from '../collections';
+import { ACCOUNTING_CURRENCIES, ACCOUNTING_DAYS, ACCOUNTING_PACKAGES, JOURNAL_LINES } from '../collections';
 
 /**
  * The general journal of package money (docs/accounting.md): one document per journal line, plus
@@ -76,9 +75,9 @@ export const accountingJournalProjection: Projection = {
     { collection: ACCOUNTING_DAYS, field: 'day' },
   ],
   keys(stored) {
-    if (!PACKAGE_EVENT_TYPES.has(stored.type)) return [];
+    if (!isPackageEvent(stored)) return [];
     // The currency only labels lines: whether there is an entry, its ids and its day do not depend on it.
-    const entry = journalEntryFor(stored as unknown as PackageEvent, { eventId: stored.eventId, occurredAt: stored.metadata.occurredAt, currency: '' });
+    const entry = journalEntryFor(stored, { eventId: stored.eventId, occurredAt: stored.metadata.occurredAt, currency: '' });
     if (!entry) return [];
     const tenantId = stored.metadata.tenantId;
     return [
@@ -88,12 +87,12 @@ export const accountingJournalProjection: Projection = {
       ...(stored.type === 'PackagePurchased' ? [currenciesKey(tenantId)] : []),
     ];
   },
-  apply(stored, documents) {
-    const event = stored as unknown as PackageEvent & StoredEvent;
-    const tenantId = stored.metadata.tenantId;
+  apply(event, documents) {
+    if (!isPackageEvent(event)) return;
+    const tenantId = event.metadata.tenantId;
     const key = booksKey(tenantId, event.data.packageId);
     const books = documents.get<PackageBooks>(key);
-    const posted = postToBooks(books, { event, eventId: stored.eventId, occurredAt: stored.metadata.occurredAt });
+    const posted = postToBooks(books, { event, eventId: event.eventId, occurredAt: event.metadata.occurredAt });
     if (posted.books && posted.books !== books) documents.put(key, posted.books);
     const entry = posted.entry;
     if (!entry) return;

@@ -1,7 +1,7 @@
-import { BookingEvent, BookingStatus, CreditDecision } from '@punchcard/domain';
+import { BookingEvent, BookingStatus, CreditDecision, isBookingEvent } from '@punchcard/domain';
 import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
-import { BOOKING_EVENT_TYPES, BOOKINGS } from '../collections';
+import { BOOKINGS } from '../collections';
 
 /** One document per booking: where and when, its status, and what happened to its credit. */
 export interface BookingDocument {
@@ -31,11 +31,11 @@ export const bookingsProjection: Projection = {
   name: 'bookings-v1',
   collections: [BOOKINGS],
   indexes: ['clientId', 'packageId', 'offeringId', 'scheduleId', 'status', 'start'].map((field) => ({ collection: BOOKINGS, field })),
-  keys: (event) => (BOOKING_EVENT_TYPES.has(event.type) ? [bookingKey(event)] : []),
-  apply(stored, documents) {
-    const key = bookingKey(stored);
-    const event = stored as unknown as BookingEvent;
-    const at = stored.metadata.occurredAt;
+  keys: (event) => (isBookingEvent(event) ? [bookingKey(event)] : []),
+  apply(event, documents) {
+    if (!isBookingEvent(event)) return;
+    const key = bookingKey(event);
+    const at = event.metadata.occurredAt;
     if (event.type === 'BookingPlaced') {
       const { bookingId, ...rest } = event.data;
       documents.put(key, {
@@ -74,6 +74,6 @@ export const bookingsProjection: Projection = {
   },
 };
 
-function bookingKey(event: StoredEvent) {
-  return { collection: BOOKINGS, tenantId: event.metadata.tenantId, id: (event.data as { bookingId: string }).bookingId };
+function bookingKey(event: StoredEvent & BookingEvent) {
+  return { collection: BOOKINGS, tenantId: event.metadata.tenantId, id: event.data.bookingId };
 }

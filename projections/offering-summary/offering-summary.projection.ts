@@ -1,7 +1,7 @@
-import { evolveOffering, offeringFieldsOf, initialOfferingState, OfferingEvent, OfferingFields, OfferingState, OfferingStatus, PackageEvent } from '@punchcard/domain';
+import { evolveOffering, offeringFieldsOf, initialOfferingState, isOfferingEvent, isPackageEvent, OfferingEvent, OfferingFields, OfferingState, OfferingStatus, PackageEvent } from '@punchcard/domain';
 import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
-import { OFFERING_EVENT_TYPES, OFFERINGS, PACKAGE_EVENT_TYPES } from '../collections';
+import { OFFERINGS } from '../collections';
 
 /**
  * An offering with what has been sold from it. `creditsGranted` counts purchases and adjustments.
@@ -28,16 +28,17 @@ export const offeringSummaryProjection: Projection = {
   // deleted is not indexed: the list filters it together with the tenant, and few offerings are deleted.
   collections: [OFFERINGS],
   indexes: [{ collection: OFFERINGS, field: 'status' }],
-  keys: (event) => (OFFERING_EVENT_TYPES.has(event.type) || PACKAGE_EVENT_TYPES.has(event.type) ? [offeringKey(event)] : []),
+  keys: (event) => (isOfferingEvent(event) || isPackageEvent(event) ? [offeringKey(event)] : []),
   apply(stored, documents) {
+    if (!isOfferingEvent(stored) && !isPackageEvent(stored)) return;
     const key = offeringKey(stored);
     const current = documents.get<OfferingDocument>(key);
-    if (OFFERING_EVENT_TYPES.has(stored.type)) {
+    if (isOfferingEvent(stored)) {
       // A document already there at OfferingCreated (the stream's first event) was left by an older
       // version of this projection: start afresh, or its usage would be counted twice.
       const previous = stored.type === 'OfferingCreated' ? null : current;
       const before: OfferingState = previous ? { exists: true, offeringId: previous.id, ...previous } : initialOfferingState;
-      const state = evolveOffering(before, stored as unknown as OfferingEvent);
+      const state = evolveOffering(before, stored);
       if (!state.exists) return;
       documents.put(key, {
         ...EMPTY_USAGE,
@@ -52,7 +53,7 @@ export const offeringSummaryProjection: Projection = {
       return;
     }
     if (!current) return; // a package of an offering this projection never saw created (not expected)
-    documents.put(key, { ...current, ...usageChange(current, stored as unknown as PackageEvent) });
+    documents.put(key, { ...current, ...usageChange(current, stored) });
   },
 };
 
@@ -77,6 +78,6 @@ function usageChange(doc: OfferingDocument, event: PackageEvent): Partial<Offeri
   }
 }
 
-function offeringKey(event: StoredEvent) {
-  return { collection: OFFERINGS, tenantId: event.metadata.tenantId, id: (event.data as { offeringId: string }).offeringId };
+function offeringKey(event: StoredEvent & (OfferingEvent | PackageEvent)) {
+  return { collection: OFFERINGS, tenantId: event.metadata.tenantId, id: event.data.offeringId };
 }

@@ -1,7 +1,7 @@
-import { CreditKind, Money, PackageEvent } from '@punchcard/domain';
+import { CreditKind, isPackageEvent, Money, PackageEvent } from '@punchcard/domain';
 import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
-import { LEDGER_BALANCES, LEDGER_ENTRIES, PACKAGE_EVENT_TYPES } from '../collections';
+import { LEDGER_BALANCES, LEDGER_ENTRIES } from '../collections';
 
 /**
  * One entry per package event, in stream order: what moved, the balance after it, who did it and why.
@@ -50,17 +50,17 @@ export const packageLedgerProjection: Projection = {
   name: 'package-ledger-v2',
   collections: [LEDGER_ENTRIES, LEDGER_BALANCES],
   indexes: [{ collection: LEDGER_ENTRIES, field: 'packageId' }],
-  keys: (event) => (PACKAGE_EVENT_TYPES.has(event.type) ? [balanceKey(event)] : []),
-  apply(stored, documents) {
-    const event = stored as unknown as PackageEvent & StoredEvent;
+  keys: (event) => (isPackageEvent(event) ? [balanceKey(event)] : []),
+  apply(event, documents) {
+    if (!isPackageEvent(event)) return;
     const d = event.data;
-    const previous = documents.get<Balance>(balanceKey(stored))?.balance ?? 0;
+    const previous = documents.get<Balance>(balanceKey(event))?.balance ?? 0;
     const entry: LedgerEntry = {
-      id: ledgerEntryId(d.packageId, stored.streamVersion),
+      id: ledgerEntryId(d.packageId, event.streamVersion),
       packageId: d.packageId,
       clientId: d.clientId,
       offeringId: d.offeringId,
-      sequence: stored.streamVersion,
+      sequence: event.streamVersion,
       type: event.type,
       delta: 0,
       balance: previous,
@@ -75,9 +75,9 @@ export const packageLedgerProjection: Projection = {
       amount: null,
       previousExpiresAt: null,
       expiresAt: null,
-      actor: stored.metadata.actor,
-      occurredAt: stored.metadata.occurredAt,
-      eventId: stored.eventId,
+      actor: event.metadata.actor,
+      occurredAt: event.metadata.occurredAt,
+      eventId: event.eventId,
     };
     switch (event.type) {
       case 'PackagePurchased':
@@ -121,11 +121,11 @@ export const packageLedgerProjection: Projection = {
         break;
     }
     entry.balance = previous + entry.delta;
-    documents.put({ collection: LEDGER_ENTRIES, tenantId: stored.metadata.tenantId, id: entry.id }, entry);
-    documents.put(balanceKey(stored), { balance: entry.balance } satisfies Balance);
+    documents.put({ collection: LEDGER_ENTRIES, tenantId: event.metadata.tenantId, id: entry.id }, entry);
+    documents.put(balanceKey(event), { balance: entry.balance } satisfies Balance);
   },
 };
 
-function balanceKey(event: StoredEvent) {
-  return { collection: LEDGER_BALANCES, tenantId: event.metadata.tenantId, id: (event.data as { packageId: string }).packageId };
+function balanceKey(event: StoredEvent & PackageEvent) {
+  return { collection: LEDGER_BALANCES, tenantId: event.metadata.tenantId, id: event.data.packageId };
 }

@@ -1,7 +1,7 @@
-import { evolvePackage, fromPackageView, initialPackageState, PackageEvent, PackageView, toPackageView } from '@punchcard/domain';
+import { evolvePackage, fromPackageView, initialPackageState, isPackageEvent, PackageEvent, PackageView, toPackageView } from '@punchcard/domain';
 import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
-import { PACKAGE_EVENT_TYPES, PACKAGES } from '../collections';
+import { PACKAGES } from '../collections';
 
 /** One document per package: balances and status for the package list and detail. */
 export type PackageDocument = PackageView & { tenantId: string; version: number; updatedAt: string };
@@ -11,11 +11,12 @@ export const packagesProjection: Projection = {
   collections: [PACKAGES],
   // purchasedAt, expiresAt: the admin list's date-range filters.
   indexes: ['clientId', 'offeringId', 'status', 'purchasedAt', 'expiresAt'].map((field) => ({ collection: PACKAGES, field })),
-  keys: (event) => (PACKAGE_EVENT_TYPES.has(event.type) ? [packageKey(event)] : []),
+  keys: (event) => (isPackageEvent(event) ? [packageKey(event)] : []),
   apply(event, documents) {
+    if (!isPackageEvent(event)) return;
     const key = packageKey(event);
     const current = documents.get<PackageDocument>(key);
-    const state = evolvePackage(current ? fromPackageView(current) : initialPackageState, event as unknown as PackageEvent);
+    const state = evolvePackage(current ? fromPackageView(current) : initialPackageState, event);
     if (!state.exists) return;
     const document: PackageDocument = {
       ...toPackageView(state),
@@ -27,6 +28,6 @@ export const packagesProjection: Projection = {
   },
 };
 
-function packageKey(event: StoredEvent) {
-  return { collection: PACKAGES, tenantId: event.metadata.tenantId, id: (event.data as { packageId: string }).packageId };
+function packageKey(event: StoredEvent & PackageEvent) {
+  return { collection: PACKAGES, tenantId: event.metadata.tenantId, id: event.data.packageId };
 }

@@ -1,7 +1,7 @@
-import { evolveScheduleDay, Reservation, ScheduleDayEvent } from '@punchcard/domain';
+import { evolveScheduleDay, isScheduleDayEvent, Reservation, ScheduleDayEvent } from '@punchcard/domain';
 import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
-import { SCHEDULE_DAY_EVENT_TYPES, SCHEDULE_DAYS } from '../collections';
+import { SCHEDULE_DAYS } from '../collections';
 
 /**
  * A schedule's reservations on one local date, for slot listing. Only listing reads it: whether a
@@ -20,17 +20,18 @@ export const scheduleDaysProjection: Projection = {
   name: 'schedule-days-v1',
   collections: [SCHEDULE_DAYS],
   indexes: [{ collection: SCHEDULE_DAYS, field: 'scheduleId' }],
-  keys: (event) => (SCHEDULE_DAY_EVENT_TYPES.has(event.type) ? [dayKey(event)] : []),
+  keys: (event) => (isScheduleDayEvent(event) ? [dayKey(event)] : []),
   apply(stored, documents) {
+    if (!isScheduleDayEvent(stored)) return;
     const key = dayKey(stored);
-    const { scheduleId, date } = stored.data as { scheduleId: string; date: string };
+    const { scheduleId, date } = stored.data;
     const current = documents.get<ScheduleDayDocument>(key) ?? { scheduleId, date, reservations: [] };
-    const { reservations } = evolveScheduleDay(current, stored as unknown as ScheduleDayEvent);
+    const { reservations } = evolveScheduleDay(current, stored);
     documents.put(key, { scheduleId, date, reservations } satisfies ScheduleDayDocument);
   },
 };
 
-function dayKey(event: StoredEvent) {
-  const { scheduleId, date } = event.data as { scheduleId: string; date: string };
+function dayKey(event: StoredEvent & ScheduleDayEvent) {
+  const { scheduleId, date } = event.data;
   return { collection: SCHEDULE_DAYS, tenantId: event.metadata.tenantId, id: scheduleDayDocumentId(scheduleId, date) };
 }

@@ -1,7 +1,7 @@
-import { evolveSchedule, initialScheduleState, ScheduleEvent, ScheduleFields, scheduleFieldsOf, ScheduleState } from '@punchcard/domain';
+import { evolveSchedule, initialScheduleState, isScheduleEvent, ScheduleEvent, ScheduleFields, scheduleFieldsOf, ScheduleState } from '@punchcard/domain';
 import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
-import { SCHEDULE_EVENT_TYPES, SCHEDULES } from '../collections';
+import { SCHEDULES } from '../collections';
 
 /** One document per schedule: what the command answered, plus when it was created and last changed. */
 export type ScheduleDocument = ScheduleFields & {
@@ -15,12 +15,13 @@ export const schedulesProjection: Projection = {
   name: 'schedules-v1',
   collections: [SCHEDULES],
   indexes: [{ collection: SCHEDULES, field: 'active' }],
-  keys: (event) => (SCHEDULE_EVENT_TYPES.has(event.type) ? [scheduleKey(event)] : []),
+  keys: (event) => (isScheduleEvent(event) ? [scheduleKey(event)] : []),
   apply(stored, documents) {
+    if (!isScheduleEvent(stored)) return;
     const key = scheduleKey(stored);
     const current = documents.get<ScheduleDocument>(key);
     const before: ScheduleState = current ? { exists: true, scheduleId: current.id, ...scheduleFieldsOf(current) } : initialScheduleState;
-    const state = evolveSchedule(before, stored as unknown as ScheduleEvent);
+    const state = evolveSchedule(before, stored);
     if (!state.exists) return;
     documents.put(key, {
       id: state.scheduleId,
@@ -32,6 +33,6 @@ export const schedulesProjection: Projection = {
   },
 };
 
-function scheduleKey(event: StoredEvent) {
-  return { collection: SCHEDULES, tenantId: event.metadata.tenantId, id: (event.data as { scheduleId: string }).scheduleId };
+function scheduleKey(event: StoredEvent & ScheduleEvent) {
+  return { collection: SCHEDULES, tenantId: event.metadata.tenantId, id: event.data.scheduleId };
 }

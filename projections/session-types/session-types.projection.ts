@@ -1,7 +1,7 @@
-import { CatalogStatus, evolveSessionType, initialSessionTypeState, SessionTypeEvent, SessionTypeFields, sessionTypeFieldsOf, SessionTypeState } from '@punchcard/domain';
+import { CatalogStatus, evolveSessionType, initialSessionTypeState, isSessionTypeEvent, SessionTypeEvent, SessionTypeFields, sessionTypeFieldsOf, SessionTypeState } from '@punchcard/domain';
 import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
-import { SESSION_TYPE_EVENT_TYPES, SESSION_TYPES } from '../collections';
+import { SESSION_TYPES } from '../collections';
 
 /** One document per session type: what the command answered, plus when it was created and last changed. */
 export type SessionTypeDocument = SessionTypeFields & {
@@ -16,14 +16,15 @@ export const sessionTypesProjection: Projection = {
   name: 'session-types-v1',
   collections: [SESSION_TYPES],
   indexes: [{ collection: SESSION_TYPES, field: 'status' }],
-  keys: (event) => (SESSION_TYPE_EVENT_TYPES.has(event.type) ? [sessionTypeKey(event)] : []),
+  keys: (event) => (isSessionTypeEvent(event) ? [sessionTypeKey(event)] : []),
   apply(stored, documents) {
+    if (!isSessionTypeEvent(stored)) return;
     const key = sessionTypeKey(stored);
     const current = documents.get<SessionTypeDocument>(key);
     const before: SessionTypeState = current
       ? { exists: true, sessionTypeId: current.id, status: current.status, ...sessionTypeFieldsOf(current) }
       : initialSessionTypeState;
-    const state = evolveSessionType(before, stored as unknown as SessionTypeEvent);
+    const state = evolveSessionType(before, stored);
     if (!state.exists) return;
     documents.put(key, {
       id: state.sessionTypeId,
@@ -36,6 +37,6 @@ export const sessionTypesProjection: Projection = {
   },
 };
 
-function sessionTypeKey(event: StoredEvent) {
-  return { collection: SESSION_TYPES, tenantId: event.metadata.tenantId, id: (event.data as { sessionTypeId: string }).sessionTypeId };
+function sessionTypeKey(event: StoredEvent & SessionTypeEvent) {
+  return { collection: SESSION_TYPES, tenantId: event.metadata.tenantId, id: event.data.sessionTypeId };
 }

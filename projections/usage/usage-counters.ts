@@ -1,4 +1,4 @@
-import { BookingEvent, PackageEvent } from '@punchcard/domain';
+import { BookingEvent, eventGuard, eventTypeSet, PackageEvent } from '@punchcard/domain';
 import { StoredEvent } from '@punchcard/event-store';
 
 /**
@@ -56,11 +56,24 @@ export const EMPTY_COUNTERS: UsageCounters = {
 };
 
 /** The events that move a usage figure (all of them carry offeringId and clientId). */
-export const USAGE_EVENT_TYPES = new Set(['PackagePurchased', 'SessionRedeemed', 'RedemptionReversed', 'CreditsAdjusted', 'PackageExpired', 'PackageRefunded', 'BookingCancelled', 'AttendanceMarked']);
+export type UsageEvent = Extract<
+  PackageEvent | BookingEvent,
+  { type: 'PackagePurchased' | 'SessionRedeemed' | 'RedemptionReversed' | 'CreditsAdjusted' | 'PackageExpired' | 'PackageRefunded' | 'BookingCancelled' | 'AttendanceMarked' }
+>;
+export const USAGE_EVENT_TYPES = eventTypeSet({
+  PackagePurchased: true,
+  SessionRedeemed: true,
+  RedemptionReversed: true,
+  CreditsAdjusted: true,
+  PackageExpired: true,
+  PackageRefunded: true,
+  BookingCancelled: true,
+  AttendanceMarked: true,
+} satisfies Record<UsageEvent['type'], true>);
+export const isUsageEvent = eventGuard<UsageEvent>(USAGE_EVENT_TYPES);
 
-/** The counters after `stored` (a new object; the input is left as it was). */
-export function countEvent(counters: UsageCounters, stored: StoredEvent): UsageCounters {
-  const event = stored as unknown as PackageEvent | BookingEvent;
+/** The counters after `event` (a new object; the input is left as it was). */
+export function countEvent(counters: UsageCounters, event: StoredEvent & UsageEvent): UsageCounters {
   const c = { ...counters };
   switch (event.type) {
     case 'PackagePurchased':
@@ -77,7 +90,7 @@ export function countEvent(counters: UsageCounters, stored: StoredEvent): UsageC
         c.manualDeductions += 1;
         c.attended += 1;
       }
-      const at = stored.metadata.occurredAt;
+      const at = event.metadata.occurredAt;
       if (c.lastBookingAt === null || at > c.lastBookingAt) c.lastBookingAt = at;
       break;
     }

@@ -2,7 +2,7 @@ import { StoredEvent } from '@punchcard/event-store';
 import { Projection } from '@punchcard/projection-runner';
 import { FieldIndex } from '@punchcard/read-store';
 import { CLIENT_USAGE, OFFERING_USAGE } from '../collections';
-import { countEvent, EMPTY_COUNTERS, UsageCounters, USAGE_EVENT_TYPES } from './usage-counters';
+import { countEvent, EMPTY_COUNTERS, isUsageEvent, UsageCounters, UsageEvent } from './usage-counters';
 
 export * from './usage-counters';
 
@@ -56,10 +56,10 @@ export const usageProjection: Projection = {
   name: 'usage-v1',
   collections: [OFFERING_USAGE, CLIENT_USAGE],
   indexes,
-  keys: (event) => (USAGE_EVENT_TYPES.has(event.type) ? [offeringKey(event), clientKey(event)] : []),
+  keys: (event) => (isUsageEvent(event) ? [offeringKey(event), clientKey(event)] : []),
   apply(stored, documents) {
-    if (!USAGE_EVENT_TYPES.has(stored.type)) return;
-    const { offeringId, clientId } = stored.data as { offeringId: string; clientId: string };
+    if (!isUsageEvent(stored)) return;
+    const { offeringId, clientId } = stored.data;
     const offeringBefore = documents.get<OfferingUsageDocument>(offeringKey(stored));
     const clientBefore = documents.get<ClientUsageDocument>(clientKey(stored));
 
@@ -93,11 +93,11 @@ function pick(document: UsageCounters | null): UsageCounters {
   return Object.fromEntries(Object.keys(EMPTY_COUNTERS).map((k) => [k, document[k as keyof UsageCounters]])) as unknown as UsageCounters;
 }
 
-function offeringKey(event: StoredEvent) {
-  return { collection: OFFERING_USAGE, tenantId: event.metadata.tenantId, id: (event.data as { offeringId: string }).offeringId };
+function offeringKey(event: StoredEvent & UsageEvent) {
+  return { collection: OFFERING_USAGE, tenantId: event.metadata.tenantId, id: event.data.offeringId };
 }
 
-function clientKey(event: StoredEvent) {
-  const { offeringId, clientId } = event.data as { offeringId: string; clientId: string };
+function clientKey(event: StoredEvent & UsageEvent) {
+  const { offeringId, clientId } = event.data;
   return { collection: CLIENT_USAGE, tenantId: event.metadata.tenantId, id: clientUsageId(offeringId, clientId) };
 }

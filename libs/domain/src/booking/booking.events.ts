@@ -1,3 +1,5 @@
+import { eventGuard, eventTypeSet, SchemaVersions } from '../shared/event';
+
 /** Every booking event names what it touches (opaque ids only: no personal data). */
 export interface BookingRef {
   bookingId: string;
@@ -47,3 +49,16 @@ export type AttendanceMarked = {
 
 export type BookingEvent = BookingPlaced | BookingRescheduled | BookingCancelled | AttendanceMarked;
 export type BookingStatus = 'booked' | 'cancelled' | 'attended' | 'no_show';
+
+export type BookingEventType = BookingEvent['type'];
+
+/** Current schema version of every booking event type; a new type fails the build until it is listed. */
+export const BOOKING_SCHEMA_VERSIONS = {
+  BookingPlaced: 1,
+  BookingRescheduled: 1,
+  BookingCancelled: 1,
+  AttendanceMarked: 1,
+} satisfies SchemaVersions<BookingEventType>;
+
+export const BOOKING_EVENT_TYPES = eventTypeSet(BOOKING_SCHEMA_VERSIONS);
+export const isBookingEvent = eventGuard<BookingEvent>(BOOKING_EVENT_TYPES);

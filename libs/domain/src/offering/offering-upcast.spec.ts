@@ -1,4 +1,4 @@
-import { CURRENT_SCHEMA_VERSION, upcast } from '../shared/schema-versions';
+import { CURRENT_SCHEMA_VERSION, upcast } from '../domain-events';
 import { evolveOffering, initialOfferingState } from './offering.decider';
 import { OFFERING_FIELD_DEFAULTS, OfferingEvent } from './offering.events';
 

@@ -1,3 +1,4 @@
+import { eventGuard, eventTypeSet, SchemaVersions, Upcasters } from '../shared/event';
 import { Money } from '../shared/money';
 import { Validity } from './validity';
 
@@ -47,7 +48,7 @@ export interface OfferingFields {
   cancellationPolicy: CancellationPolicy;
 }
 
-/** Fields added after the first release take these values in older events (see schema-versions). */
+/** Fields added after the first release take these values in older events (see OFFERING_UPCASTERS). */
 export const OFFERING_FIELD_DEFAULTS: Omit<OfferingFields, 'name' | 'description' | 'sessionCount' | 'price' | 'validity'> = {
   scheduleId: null,
   sessionTypeIds: [],
@@ -78,3 +79,22 @@ export type OfferingDeleted = {
 };
 
 export type OfferingEvent = OfferingCreated | OfferingUpdated | OfferingStatusChanged | OfferingDeleted;
+
+export type OfferingEventType = OfferingEvent['type'];
+
+/** Current schema version of every offering event type; a new type fails the build until it is listed. */
+export const OFFERING_SCHEMA_VERSIONS = {
+  OfferingCreated: 2,
+  OfferingUpdated: 1,
+  OfferingStatusChanged: 1,
+  OfferingDeleted: 1,
+} satisfies SchemaVersions<OfferingEventType>;
+
+export const OFFERING_UPCASTERS: Upcasters<OfferingEventType> = {
+  // v1 was stored before offerings had a schedule, session types, weekly cap, visibility, reminders,
+  // feedback request and cancellation policy; such offerings behave as the defaults say.
+  OfferingCreated: { 1: (data) => ({ ...structuredClone(OFFERING_FIELD_DEFAULTS), ...data }) },
+};
+
+export const OFFERING_EVENT_TYPES = eventTypeSet(OFFERING_SCHEMA_VERSIONS);
+export const isOfferingEvent = eventGuard<OfferingEvent>(OFFERING_EVENT_TYPES);

@@ -1,3 +1,4 @@
+import { eventGuard, eventTypeSet, SchemaVersions, Upcasters } from '../shared/event';
 import { Money } from '../shared/money';
 
 /**
@@ -98,3 +99,26 @@ export type PackageEvent =
   | ExpiryChanged
   | PackageExpired
   | PackageRefunded;
+
+export type PackageEventType = PackageEvent['type'];
+
+/** Current schema version of every package event type; a new type fails the build until it is listed. */
+export const PACKAGE_SCHEMA_VERSIONS = {
+  PackagePurchased: 1,
+  SessionRedeemed: 1,
+  RedemptionReversed: 2,
+  SessionRescheduled: 1,
+  SessionForfeited: 1,
+  CreditsAdjusted: 1,
+  ExpiryChanged: 1,
+  PackageExpired: 1,
+  PackageRefunded: 1,
+} satisfies SchemaVersions<PackageEventType>;
+
+export const PACKAGE_UPCASTERS: Upcasters<PackageEventType> = {
+  // v1 reversals were all manual: no booking rule decided them.
+  RedemptionReversed: { 1: (data) => ({ ...data, rule: null }) },
+};
+
+export const PACKAGE_EVENT_TYPES = eventTypeSet(PACKAGE_SCHEMA_VERSIONS);
+export const isPackageEvent = eventGuard<PackageEvent>(PACKAGE_EVENT_TYPES);
