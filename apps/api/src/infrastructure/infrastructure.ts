@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { upcast } from '@punchcard/domain';
-import { EventStore, eventStoreMigrations, PostgresEventStore, StoredEvent } from '@punchcard/event-store';
+import { EventStore, eventStoreMigrations, PostgresEventStore, withUpcasting } from '@punchcard/event-store';
 import { createPool, ensureServiceRoles, migrate } from '@punchcard/postgres';
 import { PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
 import { PostgresReadStore, ReadStore, readStoreMigrations } from '@punchcard/read-store';
@@ -30,10 +30,6 @@ export interface Infrastructure extends Stores {
   close(): Promise<void>;
 }
 
-export function upcastStored(event: StoredEvent): StoredEvent {
-  return { ...event, data: upcast(event.type, event.schemaVersion, event.data) };
-}
-
 /** Migrates as the owner (the DATABASE_URL user), then connects as the service roles. */
 export async function createInfrastructure(options: { connectionString: string; schema?: string; poolSize: number }): Promise<Infrastructure> {
   const owner = createPool({ connectionString: options.connectionString, schema: options.schema, maxConnections: 2 });
@@ -47,14 +43,14 @@ export async function createInfrastructure(options: { connectionString: string; 
   }
   const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true });
   const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)) });
-  const system: Stores = { pool: systemPool, eventStore: new PostgresEventStore(systemPool), readStore: new PostgresReadStore(systemPool) };
+  // Every reader (commands, projections, point-in-time replays) gets events in their current shape.
+  const system: Stores = { pool: systemPool, eventStore: withUpcasting(new PostgresEventStore(systemPool), upcast), readStore: new PostgresReadStore(systemPool) };
   const runner = new ProjectionRunner(system.eventStore, system.readStore, ALL_PROJECTIONS, new PostgresAdvisoryLease(systemPool, 'projections'), {
-    upcast: upcastStored,
     onError: (name, error) => console.error(`[projections] ${name} failed, will retry:`, error),
   });
   return {
     pool,
-    eventStore: new PostgresEventStore(pool),
+    eventStore: withUpcasting(new PostgresEventStore(pool), upcast),
     readStore: new PostgresReadStore(pool),
     system,
     runner,

@@ -4,7 +4,6 @@ import { CURRENT_SCHEMA_VERSION, DomainEvent } from '@punchcard/domain';
 import { EventStore, Position, WrongExpectedVersionError } from '@punchcard/event-store';
 import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ApiError } from '../http/problem';
-import { upcastStored } from '../infrastructure/infrastructure';
 import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';
 import { CommandContext } from './command-context';
 
@@ -39,7 +38,7 @@ export class StreamExecutor {
   ) {}
 
   async load<S, E extends DomainEvent>(streamId: string, tenantId: string, decider: StreamDecider<S, E>) {
-    const stored = (await this.eventStore.readStream(streamId)).map(upcastStored);
+    const stored = await this.eventStore.readStream(streamId);
     // Another tenant's stream is indistinguishable from a missing one.
     const visible = stored.length && stored[0].metadata.tenantId === tenantId ? stored : [];
     const state = visible.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);

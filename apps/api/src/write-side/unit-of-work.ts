@@ -3,7 +3,6 @@ import { DomainError, DomainEvent } from '@punchcard/domain';
 import { EventStore, Position, StoredEvent, WrongExpectedVersionError } from '@punchcard/event-store';
 import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ApiError } from '../http/problem';
-import { upcastStored } from '../infrastructure/infrastructure';
 import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';
 import { CommandContext } from './command-context';
 import { StreamDecider, toNewEvents } from './stream-executor';
@@ -56,7 +55,7 @@ export class UnitOfWork {
   }
 
   private async read(streamId: string): Promise<StoredEvent[]> {
-    const stored = (await this.eventStore.readStream(streamId)).map(upcastStored);
+    const stored = await this.eventStore.readStream(streamId);
     // Another tenant's stream is indistinguishable from a missing one.
     const visible = stored.length && stored[0].metadata.tenantId === this.context.tenantId ? stored : [];
     this.versions.set(streamId, stored.length);
