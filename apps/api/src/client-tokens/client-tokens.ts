@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { ClientPrincipal } from '../auth/principal';
-import { Config } from '../infrastructure/config';
+import { Config } from '@punchcard/platform';
 import { APP_CONFIG, SYSTEM_POOL } from '../tokens';
 
 export const TOKEN_ISSUER = 'punchcard';
