@@ -11,7 +11,7 @@ const ROOT = resolve(__dirname, '../..');
 const API = 'apps/api/src';
 
 /** Folders and files of apps/api/src that every feature may use: the HTTP pipeline, auth and the write path. */
-const KERNEL = ['http', 'auth', 'write-side', 'rate-limit', 'infrastructure', 'tokens.ts'];
+const KERNEL = ['http', 'auth', 'write-side', 'rate-limit', 'tokens.ts'];
 /** The composition root: wires the features together, imports each through its index. */
 const COMPOSITION_ROOT = ['app.module.ts', 'core.module.ts', 'bootstrap.ts', 'main.ts', 'configure-app.ts'];
 

@@ -14,8 +14,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { openDatabase } from '../../apps/api/src/infrastructure/database';
-import { createInfrastructure } from '../../apps/api/src/infrastructure/infrastructure';
+import { createInfrastructure, Infrastructure, openDatabase } from '@punchcard/platform';
 import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
@@ -45,7 +44,7 @@ async function main() {
     const raw: Record<number, number> = {};
     const pool = createPool({ connectionString: benchUrl, maxConnections: 40 });
     await pool.query('CREATE TABLE raw_inserts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, data jsonb NOT NULL)');
-    const infrastructure = await createInfrastructure({ connectionString: benchUrl, poolSize: 40 });
+    const infrastructure = await createInfrastructure({ connectionString: benchUrl, poolSize: 40, projections: ALL_PROJECTIONS });
     const store = new PostgresEventStore(pool);
     const payload = { packageId: randomUUID(), offeringId: randomUUID(), clientId: randomUUID(), redemptionId: randomUUID(), note: null, value: 9000 };
 
@@ -184,7 +183,7 @@ async function bookingBench(call: Call, key: () => string, clients: string[], ra
   }
 }
 
-async function rebuildBench(infrastructure: Awaited<ReturnType<typeof createInfrastructure>>, store: PostgresEventStore) {
+async function rebuildBench(infrastructure: Infrastructure, store: PostgresEventStore) {
   for (const target of [100_000, 200_000]) {
     await seedPackages(store, target);
     const total = Number((await infrastructure.system.pool.query('SELECT count(*) FROM events')).rows[0].count);

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { withTenant } from '@punchcard/postgres';
 import { ClientTokens } from '../../apps/api/src/auth/client-tokens';
-import { loadConfig } from '../../apps/api/src/infrastructure/config';
+import { loadConfig } from '@punchcard/platform';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**

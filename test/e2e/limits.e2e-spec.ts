@@ -6,7 +6,7 @@ import type { Response } from 'supertest';
 import { Access, ACCESS, DEFAULT_ACCESS } from '../../apps/api/src/auth/auth.decorators';
 import { issueTenantKey } from '../../apps/api/src/auth/api-keys';
 import { MAX_PAGE_SIZE } from '../../apps/api/src/http/validators';
-import { rateLimitFrom } from '../../apps/api/src/infrastructure/config';
+import { rateLimitFrom } from '@punchcard/platform';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**

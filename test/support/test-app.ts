@@ -5,8 +5,8 @@ import { AppModule } from '../../apps/api/src/app.module';
 import { issueOperatorKey } from '../../apps/api/src/auth/api-keys';
 import { KeyStore } from '../../apps/api/src/auth/key-store';
 import { APP_OPTIONS, configureApp } from '../../apps/api/src/configure-app';
-import { loadConfig } from '../../apps/api/src/infrastructure/config';
-import { createInfrastructure, Infrastructure, MIGRATIONS } from '../../apps/api/src/infrastructure/infrastructure';
+import { createInfrastructure, Infrastructure, loadConfig, MIGRATIONS } from '@punchcard/platform';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { Clock } from '../../apps/api/src/tokens';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -49,7 +49,7 @@ export interface TenantSession {
  */
 export async function createTestApp(options: { runProjections?: boolean; poolSize?: number; rateLimitPerMinute?: number } = {}): Promise<TestApp> {
   const db = await createTestDatabase(MIGRATIONS);
-  const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20 });
+  const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20, projections: ALL_PROJECTIONS });
   const clock = new TestClock();
   const config = { ...loadConfig({}), runScheduler: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.create(infrastructure, config, clock)] }).compile();

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { Config, Infrastructure } from '@punchcard/platform';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ApiKeysModule } from './api-keys';
@@ -7,8 +8,6 @@ import { ClientsModule } from './clients';
 import { CoreModule } from './core.module';
 import { ExportsModule } from './exports';
 import { HealthModule } from './health';
-import { Config } from './infrastructure/config';
-import { Infrastructure } from './infrastructure/infrastructure';
 import { MeModule } from './me';
 import { OfferingDeletionModule } from './offering-deletion';
 import { OfferingsModule } from './offerings';

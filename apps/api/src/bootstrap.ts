@@ -3,9 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { KeyStore } from './auth/key-store';
 import { APP_OPTIONS, configureApp } from './configure-app';
-import { Config } from './infrastructure/config';
-import { openDatabase } from './infrastructure/database';
-import { createInfrastructure } from './infrastructure/infrastructure';
+import { Config, createInfrastructure, openDatabase } from '@punchcard/platform';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
 
 /**
  * Starts the service: database (embedded unless DATABASE_URL), migrations, projections, scheduler, HTTP.
@@ -15,7 +14,7 @@ export async function bootstrap(config: Config, options: { withHttp: boolean }) 
   const logger = new Logger('Punchcard');
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   if (database.embedded) logger.log(`Embedded PostgreSQL running with data in ${config.dataDir}`);
-  const infrastructure = await createInfrastructure({ connectionString: database.connectionString, poolSize: config.poolSize });
+  const infrastructure = await createInfrastructure({ connectionString: database.connectionString, poolSize: config.poolSize, projections: ALL_PROJECTIONS });
   const app = await NestFactory.create(AppModule.create(infrastructure, config), { ...APP_OPTIONS, logger: ['log', 'warn', 'error'] });
   configureApp(app);
   await app.get(KeyStore).ensureOperatorKey(config.operatorKey);

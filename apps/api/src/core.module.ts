@@ -1,13 +1,12 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { Config, Infrastructure } from '@punchcard/platform';
 import { AuthGuard } from './auth/auth.guard';
 import { ClientTokens } from './auth/client-tokens';
 import { KeyStore } from './auth/key-store';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { ProblemFilter } from './http/problem.filter';
 import { ReadYourWritesInterceptor } from './http/read-your-writes';
-import { Config } from './infrastructure/config';
-import { Infrastructure } from './infrastructure/infrastructure';
 import { RateLimitGuard, rateLimitModule } from './rate-limit/rate-limit.guard';
 import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, PG_POOL, PROJECTION_RUNNER, READ_STORE, SYSTEM_POOL } from './tokens';
 import { StreamExecutor } from './write-side/stream-executor';

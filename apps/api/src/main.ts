@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { bootstrap } from './bootstrap';
-import { loadConfig } from './infrastructure/config';
+import { loadConfig } from '@punchcard/platform';
 
 bootstrap(loadConfig(), { withHttp: true }).catch((error) => {
   console.error(error);

@@ -1,4 +1,4 @@
-/** Injection tokens for the values built outside Nest (see infrastructure/). */
+/** Injection tokens for the values built outside Nest (createInfrastructure in @punchcard/platform). */
 /** The tenant-scoped pool: every transaction acts for the request's tenant (row-level security). */
 export const PG_POOL = Symbol('PG_POOL');
 /** The cross-tenant pool: key lookup, tenant provisioning, projections and the expiry sweep only. */

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { openDatabase } from '../../api/src/infrastructure/database';
-import { createInfrastructure } from '../../api/src/infrastructure/infrastructure';
-import { loadConfig } from '../../api/src/infrastructure/config';
+import { createInfrastructure, loadConfig, openDatabase } from '@punchcard/platform';
 import { Projection, ProjectionRunner } from '@punchcard/projection-runner';
 import { DocumentDifference } from '@punchcard/read-store';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
@@ -27,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const database = await openDatabase(config.databaseUrl, config.dataDir);
-  const infrastructure = await createInfrastructure({ connectionString: database.connectionString, poolSize: 4 });
+  const infrastructure = await createInfrastructure({ connectionString: database.connectionString, poolSize: 4, projections: ALL_PROJECTIONS });
   try {
     if (command === 'projections') {
       for (const projection of ALL_PROJECTIONS) {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { bootstrap } from '../../api/src/bootstrap';
-import { loadConfig } from '../../api/src/infrastructure/config';
+import { loadConfig } from '@punchcard/platform';
 
 // Projections and the scheduler without HTTP, for deployments whose API instances run with
 // PUNCHCARD_PROJECTIONS=off and PUNCHCARD_SCHEDULER=off. Leases keep exactly one active anyway.

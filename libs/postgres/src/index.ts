@@ -1,4 +1,5 @@
 export * from './pool';
+export * from './transaction';
 export * from './migrate';
 export * from './scoped-pool';
 export * from './tenant-scope';

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { inTransaction } from './pool';
+import { inTransaction } from './transaction';
 
 export interface Migration {
   /** Unique and never renamed: `<owner>-<nnn>-<what>`. */

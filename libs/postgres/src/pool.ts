@@ -1,5 +1,5 @@
-import { Pool, PoolClient } from 'pg';
-import { beginActingFor, requireTenant, TenantScopedPool } from './scoped-pool';
+import { Pool } from 'pg';
+import { TenantScopedPool } from './scoped-pool';
 
 // bigint (int8) columns come back as strings: positions stay strings (they can exceed 2^53).
 
@@ -36,24 +36,3 @@ export async function ensureSchema(connectionString: string, schema: string): Pr
 export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
 }
-
-/**
- * Runs `work` in one transaction on one connection; rolls back on any error. On a tenant-scoped
- * pool the transaction acts for the current tenant.
- */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const opening = pool instanceof TenantScopedPool ? beginActingFor(requireTenant()) : 'BEGIN';
-  const client = await pool.connect();
-  try {
-    await client.query(opening);
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-

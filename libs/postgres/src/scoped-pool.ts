@@ -1,5 +1,5 @@
 import { Pool, PoolConfig } from 'pg';
-import { inTransaction } from './pool';
+import { inTransaction, OpensOwnTransactions } from './transaction';
 import { currentTenant } from './tenant-scope';
 
 /**
@@ -7,11 +7,16 @@ import { currentTenant } from './tenant-scope';
  * (`punchcard.tenant_id`, transaction-local), which row-level security checks. Used outside a tenant
  * scope it refuses to run: forgetting the scope is a bug, not an empty result.
  */
-export class TenantScopedPool extends Pool {
+export class TenantScopedPool extends Pool implements OpensOwnTransactions {
   constructor(config: PoolConfig) {
     super(config);
     // Shadows Pool.query for the promise form this code base uses; inTransaction opens it acting for the tenant.
     (this as { query: unknown }).query = (...args: unknown[]) => inTransaction(this, (client) => (client.query as (...a: unknown[]) => Promise<unknown>)(...args));
+  }
+
+  /** Every transaction on this pool acts for the current tenant; outside a tenant scope it refuses to open. */
+  transactionOpening(): string {
+    return beginActingFor(requireTenant());
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
-import { inTransaction } from './pool';
+import { inTransaction } from './transaction';
 
 /**
  * The service never works as the database owner. It logs in as two roles the owner creates, neither

@@ -13,7 +13,10 @@ export interface RunnerOptions {
    * larger batches instead of a round of queries per event; it bounds read-your-writes delay.
    */
   minBatchIntervalMs?: number;
-  /** Applied to every event before projections see it (schema upcasting). */
+  /**
+   * Applied to every event before projections see it (schema upcasting), for a store that does not
+   * upcast itself. The service's stores do (`withUpcasting`, libs/event-store): then leave it unset.
+   */
   upcast?: (event: StoredEvent) => StoredEvent;
   onError?: (projection: string, error: unknown) => void;
 }

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
+import { Config } from '@punchcard/platform';
 import { ClientPrincipal } from './principal';
-import { Config } from '../infrastructure/config';
 import { APP_CONFIG, SYSTEM_POOL } from '../tokens';
 
 export const TOKEN_ISSUER = 'punchcard';

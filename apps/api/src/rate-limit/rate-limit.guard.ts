@@ -3,7 +3,7 @@ import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModule } from '@nestjs/t
 import { Access, ACCESS } from '../auth/auth.decorators';
 import { Principal } from '../auth/principal';
 import { ApiError } from '../http/problem';
-import { Config } from '../infrastructure/config';
+import { Config } from '@punchcard/platform';
 
 /**
  * The request budget, counted per credential over a sliding minute. The counts live in this

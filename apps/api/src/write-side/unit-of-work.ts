@@ -1,22 +1,44 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, DomainEvent } from '@punchcard/domain';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { CURRENT_SCHEMA_VERSION, DomainError, DomainEvent, Evolver } from '@punchcard/domain';
 import { EventStore, Position, StoredEvent, WrongExpectedVersionError } from '@punchcard/event-store';
 import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ApiError } from '../http/problem';
-import { upcastStored } from '../infrastructure/infrastructure';
 import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';
 import { CommandContext } from './command-context';
-import { StreamDecider, toNewEvents } from './stream-executor';
+
+const EVENT_ID_NAMESPACE = '6f1c2b9e-3f57-4c8e-9a0e-2d7f1b5a8c31';
+const MAX_ATTEMPTS = 10;
+
+/** A stream as a tenant sees it. The store returns events already upcast (withUpcasting). */
+export interface TenantStream {
+  /** The tenant's events; none if the stream belongs to another tenant. */
+  visible: StoredEvent[];
+  /** The stream's version in the store (its events of every tenant). */
+  version: number;
+}
+
+/** One read (`readStream`). Another tenant's stream is indistinguishable from a missing one. */
+export async function readTenantStream(eventStore: EventStore, streamId: string, tenantId: string): Promise<TenantStream> {
+  const stored = await eventStore.readStream(streamId);
+  return { visible: stored.length && stored[0].metadata.tenantId === tenantId ? stored : [], version: stored.length };
+}
+
+export function fold<S, E extends DomainEvent>(decider: Evolver<S, E>, events: StoredEvent[]): S {
+  return events.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState);
+}
 
 export interface LoadedStream<S> {
   state: S;
   version: number;
   /** The stream already holds events written under this command's idempotency key (a retry). */
   seenKey: boolean;
+  /** Position of the stream's last event (null for a stream with no events of this tenant). */
+  position: Position | null;
 }
 
 /**
- * One attempt at a command over several streams: load what the decision needs, stage each
+ * One attempt at a command over one or several streams: load what the decision needs, stage each
  * stream's new events, and let the executor append them all in one atomic write, each at the
  * version it was read at. Streams only read (configuration such as the schedule) are not
  * version-checked: a decision uses the configuration as it was when it ran.
@@ -43,24 +65,23 @@ export class UnitOfWork {
    * Reads a stream once per unit: a second load returns the same events, so a decision never
    * mixes two versions of one stream (its expected version stays the one it decided on).
    */
-  async load<S, E extends DomainEvent>(streamId: string, decider: StreamDecider<S, E>): Promise<LoadedStream<S>> {
+  async load<S, E extends DomainEvent>(streamId: string, decider: Evolver<S, E>): Promise<LoadedStream<S>> {
     if (!this.reads.has(streamId)) this.reads.set(streamId, this.read(streamId)); // concurrent loads share one read
     const visible = await this.reads.get(streamId)!;
-    const last = visible.at(-1)?.metadata.occurredAt ?? '';
-    if (last > this.latestOccurredAt) this.latestOccurredAt = last;
+    const last = visible.at(-1);
+    if (last && last.metadata.occurredAt > this.latestOccurredAt) this.latestOccurredAt = last.metadata.occurredAt;
     return {
-      state: visible.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState),
+      state: fold(decider, visible),
       version: this.versions.get(streamId)!,
       seenKey: this.context.idempotencyKey !== null && visible.some((e) => e.metadata.idempotencyKey === this.context.idempotencyKey),
+      position: last?.position ?? null,
     };
   }
 
   private async read(streamId: string): Promise<StoredEvent[]> {
-    const stored = (await this.eventStore.readStream(streamId)).map(upcastStored);
-    // Another tenant's stream is indistinguishable from a missing one.
-    const visible = stored.length && stored[0].metadata.tenantId === this.context.tenantId ? stored : [];
-    this.versions.set(streamId, stored.length);
-    if (stored.length > visible.length) this.foreign.add(streamId);
+    const { visible, version } = await readTenantStream(this.eventStore, streamId, this.context.tenantId);
+    this.versions.set(streamId, version);
+    if (version > visible.length) this.foreign.add(streamId);
     return visible;
   }
 
@@ -75,8 +96,10 @@ export class UnitOfWork {
   /**
    * Whether a stream this unit read has been written since. Streams are read one after another, so a
    * concurrent command can land between two reads: a refusal decided on such a torn read is not final.
+   * One stream is read in one statement and cannot be torn: then nothing is read again.
    */
   async anyStreamMoved(): Promise<boolean> {
+    if (this.versions.size < 2) return false;
     const current = await Promise.all([...this.versions].map(async ([streamId, version]) => (await this.eventStore.readStream(streamId)).length !== version));
     return current.some(Boolean);
   }
@@ -92,8 +115,9 @@ export class UnitOfWork {
 }
 
 /**
- * Runs `work` and appends what it staged in one multi-stream append; if any stream moved in the
- * meantime, runs `work` again from fresh reads (optimistic concurrency), up to 10 times.
+ * The write path. Runs `work` and appends what it staged in one (multi-stream) append; if any staged
+ * stream moved in the meantime, runs `work` again from fresh reads (optimistic concurrency), up to 10
+ * times. Nothing staged: nothing is appended and the position is null.
  */
 @Injectable()
 export class UnitOfWorkExecutor {
@@ -111,7 +135,7 @@ export class UnitOfWorkExecutor {
         result = await work(unit);
       } catch (error) {
         // A refusal may rest on streams read on either side of a concurrent append: decide again from fresh reads.
-        if (error instanceof DomainError && attempt < 10 && (await unit.anyStreamMoved())) continue;
+        if (error instanceof DomainError && attempt < MAX_ATTEMPTS && (await unit.anyStreamMoved())) continue;
         throw error;
       }
       const writes = unit.writes();
@@ -122,8 +146,31 @@ export class UnitOfWorkExecutor {
         return { result, position: appended.lastPosition };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
-        if (attempt >= 10) throw new ApiError(409, 'concurrency_conflict', 'The resource kept changing while this command ran; retry it.');
+        if (attempt >= MAX_ATTEMPTS) throw new ApiError(409, 'concurrency_conflict', 'The resource kept changing while this command ran; retry it.');
       }
     }
   }
+}
+
+/**
+ * Events as the store takes them. Under an idempotency key the ids derive from the key, the stream
+ * and the version, so a retried command after a crash writes the same ids (and the store dedupes).
+ */
+export function toNewEvents(context: CommandContext, streamId: string, fromVersion: number, events: DomainEvent[], now: string) {
+  return events.map((event, index) => ({
+    eventId: context.idempotencyKey
+      ? uuidv5(`${context.tenantId}\n${context.idempotencyKey}\n${streamId}\n${fromVersion + index}`, EVENT_ID_NAMESPACE)
+      : uuidv7(),
+    type: event.type,
+    schemaVersion: CURRENT_SCHEMA_VERSION[event.type] ?? 1,
+    data: event.data,
+    metadata: {
+      tenantId: context.tenantId,
+      actor: context.actor,
+      correlationId: context.correlationId,
+      causationId: null,
+      idempotencyKey: context.idempotencyKey,
+      occurredAt: now,
+    },
+  }));
 }

