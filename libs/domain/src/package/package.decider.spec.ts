@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { OfferingState } from '../offering/offering.decider';
 import { OFFERING_FIELD_DEFAULTS } from '../offering/offering.events';
-import { DOMAIN_ERRORS, DomainError, DomainErrorCode } from '../shared/domain-error';
+import { DomainError, DomainErrorCode } from '../shared/domain-error';
 import { DecisionContext } from '../shared/event';
 import { codesRaisedIn, exercisedCodes, givenWhenThen, seededRandom } from '../testing/given-when-then';
 import {

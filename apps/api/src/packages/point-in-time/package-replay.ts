@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { packageAsOf, PackageEvent, packageStreamId, PackageView } from '@punchcard/domain';
+import { isPackageEvent, packageAsOf, packageStreamId, PackageView } from '@punchcard/domain';
 import { EventStore } from '@punchcard/event-store';
 import { EVENT_STORE } from '../../tokens';
 
@@ -32,7 +32,7 @@ export class PackageReplay {
     const stored = await this.eventStore.readStream(packageStreamId(packageId));
     // Another tenant's package is indistinguishable from a missing one.
     if (stored.length === 0 || stored[0].metadata.tenantId !== tenantId) return { kind: 'not_found' };
-    const events = stored.map((e) => ({ event: e as unknown as PackageEvent, occurredAt: e.metadata.occurredAt }));
+    const events = stored.filter(isPackageEvent).map((e) => ({ event: e, occurredAt: e.metadata.occurredAt }));
     const result = packageAsOf(events, asOf);
     if (!result.existed) {
       const first = events[0].event;
