@@ -4,7 +4,7 @@ import { AccountingReports } from '../../apps/api/src/reports/queries/accounting
 import { CURRENT_SCHEMA_VERSION, journalOf, upcast } from '@punchcard/domain';
 import { effectiveAtOf, HISTORY_START, historyPlans, paidValueHeldAsOf, PlayedEvent, playHistory, splitCandidates } from '@punchcard/domain/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { comparePositions, eventStoreMigrations, PostgresEventStore, START, StoredEvent, StreamWrite } from '@punchcard/event-store';
+import { comparePositions, eventStoreMigrations, PostgresEventStore, START, StreamWrite, withUpcasting } from '@punchcard/event-store';
 import { PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
 import { PostgresReadStore, readStoreMigrations } from '@punchcard/read-store';
 import { accountingJournalProjection, JOURNAL_LINES, JournalLineDocument, journalLineId } from '@punchcard/projections';
@@ -36,9 +36,8 @@ describe('Accounting read model (property, real PostgreSQL): rebuild equals live
     events = new PostgresEventStore(db.pool);
     store = new PostgresReadStore(db.pool);
     await store.ensureIndexes(accountingJournalProjection.indexes ?? []);
-    const upcastStored = (event: StoredEvent): StoredEvent => ({ ...event, data: upcast(event.type, event.schemaVersion, event.data) });
     const runner = (batchSize: number, lease: string) =>
-      new ProjectionRunner(events, store, [accountingJournalProjection], new PostgresAdvisoryLease(db.pool, lease), { batchSize, upcast: upcastStored });
+      new ProjectionRunner(withUpcasting(events, upcast), store, [accountingJournalProjection], new PostgresAdvisoryLease(db.pool, lease), { batchSize });
     live = runner(3, 'live'); // small batches: documents are read back and written many times
     replay = runner(1000, 'replay');
   });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { comparePositions, EventStore, Position, START, StoredEvent } from '@punchcard/event-store';
+import { comparePositions, EventStore, Position, START } from '@punchcard/event-store';
 import { DocumentChange, DocumentDifference, DocumentKey, ProjectionStorage, ReadStore } from '@punchcard/read-store';
 import { Lease } from './lease';
 import { DocumentSet, Projection } from './projection';
@@ -13,11 +13,6 @@ export interface RunnerOptions {
    * larger batches instead of a round of queries per event; it bounds read-your-writes delay.
    */
   minBatchIntervalMs?: number;
-  /**
-   * Applied to every event before projections see it (schema upcasting), for a store that does not
-   * upcast itself. The service's stores do (`withUpcasting`, libs/event-store): then leave it unset.
-   */
-  upcast?: (event: StoredEvent) => StoredEvent;
   onError?: (projection: string, error: unknown) => void;
 }
 
@@ -56,9 +51,9 @@ export class ProjectionRunner {
   async runBatch(projection: Projection, until?: Position): Promise<number> {
     const from = await this.readStore.checkpoint(projection.name);
     const read = await this.events.readAll(from, this.batchSize);
-    const raw = until ? read.filter((event) => comparePositions(event.position, until) <= 0) : read;
-    if (raw.length === 0) return 0;
-    const batch = this.options.upcast ? raw.map(this.options.upcast) : raw;
+    // Events come in their current shape: the store upcasts them (withUpcasting, libs/event-store).
+    const batch = until ? read.filter((event) => comparePositions(event.position, until) <= 0) : read;
+    if (batch.length === 0) return 0;
 
     const wanted = new Map<string, DocumentKey>();
     const keysByEvent = batch.map((event) => {
