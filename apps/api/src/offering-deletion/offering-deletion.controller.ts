@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
@@ -20,6 +20,7 @@ export class OfferingDeletionController {
   /** What deleting would do: upcoming bookings it would cancel (their credits return) and the clients holding them. */
   @Roles('admin')
   @Get(':id/deletion-preview')
+  @ApiOperation({ operationId: 'OfferingsController_deletionPreview' }) // published before the move: generated clients keep the name
   deletionPreview(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesParams) {
     return this.deletion.preview(tenant.tenantId, id);
   }
@@ -31,6 +32,7 @@ export class OfferingDeletionController {
    */
   @Roles('admin')
   @Post(':id/deletion')
+  @ApiOperation({ operationId: 'OfferingsController_delete' }) // published before the move: generated clients keep the name
   async delete(
     @CurrentTenant() tenant: TenantPrincipal,
     @UuidParam('id', 'offering_not_found') id: string,
