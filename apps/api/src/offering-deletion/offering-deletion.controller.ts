@@ -20,7 +20,7 @@ export class OfferingDeletionController {
   /** What deleting would do: upcoming bookings it would cancel (their credits return) and the clients holding them. */
   @Roles('admin')
   @Get(':id/deletion-preview')
-  @ApiOperation({ operationId: 'OfferingsController_deletionPreview' }) // published before the move: generated clients keep the name
+  @ApiOperation({ operationId: 'OfferingsController_deletionPreview', summary: undefined }) // published before the move: generated clients keep the name
   deletionPreview(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesParams) {
     return this.deletion.preview(tenant.tenantId, id);
   }
@@ -32,7 +32,7 @@ export class OfferingDeletionController {
    */
   @Roles('admin')
   @Post(':id/deletion')
-  @ApiOperation({ operationId: 'OfferingsController_delete' }) // published before the move: generated clients keep the name
+  @ApiOperation({ operationId: 'OfferingsController_delete', summary: undefined }) // published before the move: generated clients keep the name
   async delete(
     @CurrentTenant() tenant: TenantPrincipal,
     @UuidParam('id', 'offering_not_found') id: string,
