@@ -31,7 +31,7 @@ export function fold<S, E extends DomainEvent>(decider: Evolver<S, E>, events: S
 export interface LoadedStream<S> {
   state: S;
   version: number;
-  /** The stream already holds events written under this command's idempotency key (a retry). */
+  /** The stream already holds events of this command under its idempotency key (a retry). */
   seenKey: boolean;
   /** Position of the stream's last event (null for a stream with no events of this tenant). */
   position: Position | null;
@@ -73,9 +73,18 @@ export class UnitOfWork {
     return {
       state: fold(decider, visible),
       version: this.versions.get(streamId)!,
-      seenKey: this.context.idempotencyKey !== null && visible.some((e) => e.metadata.idempotencyKey === this.context.idempotencyKey),
+      seenKey: this.context.idempotencyKey !== null && visible.some((e) => this.sameCommand(e)),
       position: last?.position ?? null,
     };
+  }
+
+  /**
+   * An event of this command (or of an earlier attempt at it): same key and same causation. Events
+   * recorded before causation ids were set (null) are matched by the key alone.
+   */
+  private sameCommand(event: StoredEvent): boolean {
+    const { idempotencyKey, causationId } = event.metadata;
+    return idempotencyKey === this.context.idempotencyKey && (causationId === null || causationId === this.context.causationId);
   }
 
   private async read(streamId: string): Promise<StoredEvent[]> {
@@ -207,7 +216,7 @@ export function toNewEvents(context: CommandContext, streamId: string, fromVersi
       tenantId: context.tenantId,
       actor: context.actor,
       correlationId: context.correlationId,
-      causationId: null,
+      causationId: context.causationId,
       idempotencyKey: context.idempotencyKey,
       occurredAt: now,
     },
