@@ -5,6 +5,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { ClientTokens } from './auth/client-tokens';
 import { KeyStore } from './auth/key-store';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { IdempotencyPurge } from './http/idempotency-purge';
 import { ProblemFilter } from './http/problem.filter';
 import { ReadYourWritesInterceptor } from './http/read-your-writes';
 import { RateLimitGuard, rateLimitModule } from './rate-limit/rate-limit.guard';
@@ -14,8 +15,8 @@ import { UnitOfWorkExecutor } from './write-side/unit-of-work';
 
 /**
  * What every feature shares: the connections (built outside Nest and passed in as values), the clock,
- * the write path, and the HTTP pipeline (authentication, rate limit, idempotency, read-your-writes,
- * problem+json). Global, so features inject these without importing it.
+ * the write path, and the HTTP pipeline (authentication, rate limit, idempotency with its retention
+ * purge, read-your-writes, problem+json). Global, so features inject these without importing it.
  */
 @Global()
 @Module({})
@@ -37,6 +38,7 @@ export class CoreModule {
       providers: [
         ...values,
         ...shared,
+        IdempotencyPurge,
         { provide: APP_GUARD, useClass: AuthGuard },
         // After AuthGuard (global guards run in registration order): it charges the authenticated credential.
         { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -10,6 +10,8 @@ export interface Config {
   expirySweepIntervalMs: number;
   /** Requests per minute per credential (API key or client); 0 = no limit. See rateLimitFrom. */
   rateLimitPerMinute: number;
+  /** Idempotency records older than this are purged (a key reused after that is a new request). See retentionHoursFrom. */
+  idempotencyRetentionHours: number;
   /** Signs client tokens (HS256, at least 32 characters); when absent one is generated and kept in the database. */
   tokenSecret: string | null;
 }
@@ -26,6 +28,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     expirySweepIntervalMs: Number(env.PUNCHCARD_EXPIRY_SWEEP_MS ?? 60_000),
     tokenSecret: env.PUNCHCARD_TOKEN_SECRET || null,
     rateLimitPerMinute: rateLimitFrom(env.PUNCHCARD_RATE_LIMIT_PER_MINUTE),
+    idempotencyRetentionHours: retentionHoursFrom(env.PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS),
   };
 }
 
@@ -40,4 +43,15 @@ export function rateLimitFrom(value: string | undefined): number {
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 0) throw new Error('PUNCHCARD_RATE_LIMIT_PER_MINUTE must be a whole number of requests (0 or "off" disables the limit)');
   return limit;
+}
+
+/**
+ * PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS: default 24, the window in which a client retries a request
+ * (Stripe keeps keys for 24 hours too). At least 1 hour: a retry after a crash must still find its key.
+ */
+export function retentionHoursFrom(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 24;
+  const hours = Number(value);
+  if (!Number.isFinite(hours) || hours < 1) throw new Error('PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS must be a number of hours, at least 1');
+  return hours;
 }

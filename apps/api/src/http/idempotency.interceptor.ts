@@ -9,13 +9,24 @@ import { PG_POOL } from '../tokens';
 import { IdempotencyInfo } from './new-id';
 import { ApiError, toProblem } from './problem';
 
-/** A response recorded under an idempotency key, sent again verbatim by the ProblemFilter. */
+/** A response recorded under an idempotency key, sent again byte for byte by the ProblemFilter. */
 export class StoredResponse {
   constructor(
     readonly status: number,
-    readonly body: unknown,
+    /** The body's exact text as first sent (null: no body). */
+    readonly body: string | null,
     readonly headers: Record<string, string>,
   ) {}
+}
+
+/**
+ * Answers that invite the client to retry: never stored, and the key is released, so the retry
+ * runs. 400 (the request never ran), 429 and every 5xx by status; these by code.
+ */
+const RETRY_INVITING_CODES = new Set(['concurrency_conflict', 'idempotency_key_in_use', 'read_model_behind', 'rate_limited']);
+
+function isFinalAnswer(problem: { status: number; code: string }): boolean {
+  return problem.status !== 400 && problem.status !== 429 && problem.status < 500 && !RETRY_INVITING_CODES.has(problem.code);
 }
 
 const REPLAYED_HEADERS = ['location', 'punchcard-position'];
@@ -29,10 +40,12 @@ const SHOWN_ONCE = 'punchcard:shown-once';
 export const ShownOnce = (...fields: string[]) => SetMetadata(SHOWN_ONCE, fields);
 
 /**
- * `Idempotency-Key` on POST: the first request with a key runs and its response (success or 4xx)
- * is stored; a retry with the same key and body gets that response again (`Idempotent-Replayed: true`);
- * the same key with another body is refused (422); a retry while the first is still running gets 409.
- * Keys are scoped to the tenant (or the operator). A 400 or 5xx is not stored, so the client can retry.
+ * `Idempotency-Key` on POST: the first request with a key runs and its response (success or a final
+ * 4xx) is stored as the exact text sent; a retry with the same key and body gets that response again,
+ * byte for byte (`Idempotent-Replayed: true`); the same key with another body is refused (422); a retry
+ * while the first is still running gets 409. Keys are scoped to the tenant (or the operator). An answer
+ * that invites a retry (400, 429, 5xx, `concurrency_conflict`, `read_model_behind`…) is not stored: the
+ * key is released, so the retry runs. Records are purged after the retention period (IdempotencyPurge).
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -67,13 +80,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
             REPLAYED_HEADERS.filter((h) => response.getHeader(h) !== undefined).map((h) => [h, String(response.getHeader(h))]),
           );
           const secrets = this.reflector.get<string[]>(SHOWN_ONCE, context.getHandler()) ?? [];
-          await this.record(scope, key, status, withoutFields(body ?? null, secrets), headers);
+          // The text Express sends for the body (res.json is JSON.stringify), minus secrets shown once.
+          await this.record(scope, key, status, body === undefined ? null : JSON.stringify(withoutFields(body, secrets)), headers);
           return body;
         } catch (error) {
-          // A 400 means the request never ran (invalid input) and a 5xx may be transient: neither is
-          // stored, so a corrected or repeated request can use the key. Other 4xx answers are final.
+          // Only final answers are stored; the rest release the key so a corrected or repeated request runs.
           const problem = toProblem(error);
-          if (problem.status !== 400 && problem.status < 500) await this.record(scope, key, problem.status, problem, {});
+          if (isFinalAnswer(problem)) await this.record(scope, key, problem.status, JSON.stringify(problem), {});
           else await this.pool.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
           throw error;
         }
@@ -117,11 +130,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return row.created_at;
   }
 
-  private async record(scope: string, key: string, status: number, body: unknown, headers: Record<string, string>): Promise<void> {
+  private async record(scope: string, key: string, status: number, body: string | null, headers: Record<string, string>): Promise<void> {
     await this.pool.query(
       `UPDATE idempotency_keys SET status_code = $3, response_body = $4, response_headers = $5, locked_until = NULL
        WHERE scope = $1 AND key = $2`,
-      [scope, key, status, JSON.stringify(body), JSON.stringify(headers)],
+      [scope, key, status, body, JSON.stringify(headers)],
     );
   }
 }

@@ -12,7 +12,8 @@ export class ProblemFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof StoredResponse) {
       response.status(error.status).set(error.headers).setHeader('Idempotent-Replayed', 'true');
-      response.type(error.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(error.body));
+      if (error.body === null) response.end();
+      else response.type(error.status >= 400 ? 'application/problem+json' : 'application/json').send(error.body);
       return;
     }
     // RateLimitGuard throws its own ApiError; this covers a @Throttle() used directly on a route.

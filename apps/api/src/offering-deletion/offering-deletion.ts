@@ -55,6 +55,9 @@ export class OfferingDeletion {
       decideOffering({ type: 'DeleteOffering', reason }, state),
     );
     if (!deleted.state.exists) throw new ApiError(404, 'offering_not_found', 'Offering not found.');
+    // The cancellations are caused by the OfferingDeleted event (the same one when a deletion is repeated).
+    const { stored } = await this.streams.load(offeringStreamId(offeringId), context.tenantId, offeringDecider);
+    const cancellation = { ...context, causationId: stored.find((e) => e.type === 'OfferingDeleted')!.eventId };
     let position = deleted.position;
     let cancelled = 0;
     const clients = new Set<string>();
@@ -63,7 +66,7 @@ export class OfferingDeletion {
       await this.waitFor(position);
       for (const booking of await this.upcomingBookings(context.tenantId, offeringId)) {
         try {
-          const outcome = await this.commands.execute(new ChangeBookingCommand(booking.id, { type: 'cancel', reason: reason ?? 'Offering deleted', by: 'offering_deleted' }, context));
+          const outcome = await this.commands.execute(new ChangeBookingCommand(booking.id, { type: 'cancel', reason: reason ?? 'Offering deleted', by: 'offering_deleted' }, cancellation));
           if (outcome.position) {
             position = outcome.position;
             cancelled++;

@@ -15,9 +15,10 @@ export interface Decided<S> {
 
 /**
  * A command against one stream, run as a unit of work that loads and stages that stream only (one
- * read, one append; on a concurrent write, read and decide again). The stream must belong to the
- * caller's tenant. Under an idempotency key a stream that already holds events from that key answers
- * with its state instead of deciding again (a retry after a crash). Unlike a unit, a command that
+ * read, one append; on a concurrent write, read and decide again). It holds the stream's in-process
+ * lock from the start, so commands on one stream in this process queue instead of conflicting. The
+ * stream must belong to the caller's tenant. Under an idempotency key a stream that already holds
+ * events of this command answers with its state instead of deciding again (a retry after a crash). Unlike a unit, a command that
  * appends nothing answers with the position of the stream's last event.
  */
 @Injectable()
@@ -46,7 +47,7 @@ export class StreamExecutor {
       const events = decide(loaded.state, unit.now);
       unit.stage(streamId, events);
       return { state: events.reduce(decider.evolve, loaded.state), events, position: loaded.position };
-    });
+    }, [streamId]);
     // Nothing appended: the position of the stream's last event.
     return { state: result.state, events: result.events, position: position ?? result.position };
   }

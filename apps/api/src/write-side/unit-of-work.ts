@@ -6,9 +6,9 @@ import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ApiError } from '../http/problem';
 import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';
 import { CommandContext } from './command-context';
+import { StreamLocks } from './stream-locks';
 
 const EVENT_ID_NAMESPACE = '6f1c2b9e-3f57-4c8e-9a0e-2d7f1b5a8c31';
-const MAX_ATTEMPTS = 10;
 
 /** A stream as a tenant sees it. The store returns events already upcast (withUpcasting). */
 export interface TenantStream {
@@ -31,7 +31,7 @@ export function fold<S, E extends DomainEvent>(decider: Evolver<S, E>, events: S
 export interface LoadedStream<S> {
   state: S;
   version: number;
-  /** The stream already holds events written under this command's idempotency key (a retry). */
+  /** The stream already holds events of this command under its idempotency key (a retry). */
   seenKey: boolean;
   /** Position of the stream's last event (null for a stream with no events of this tenant). */
   position: Position | null;
@@ -73,9 +73,18 @@ export class UnitOfWork {
     return {
       state: fold(decider, visible),
       version: this.versions.get(streamId)!,
-      seenKey: this.context.idempotencyKey !== null && visible.some((e) => e.metadata.idempotencyKey === this.context.idempotencyKey),
+      seenKey: this.context.idempotencyKey !== null && visible.some((e) => this.sameCommand(e)),
       position: last?.position ?? null,
     };
+  }
+
+  /**
+   * An event of this command (or of an earlier attempt at it): same key and same causation. Events
+   * recorded before causation ids were set (null) are matched by the key alone.
+   */
+  private sameCommand(event: StoredEvent): boolean {
+    const { idempotencyKey, causationId } = event.metadata;
+    return idempotencyKey === this.context.idempotencyKey && (causationId === null || causationId === this.context.causationId);
   }
 
   private async read(streamId: string): Promise<StoredEvent[]> {
@@ -114,42 +123,81 @@ export class UnitOfWork {
   }
 }
 
+/** Conflicts are retried for this long (from when the unit holds its stream locks), then answered 409. */
+const RETRY_BUDGET_MS = 5_000;
+/** And at most this many attempts, whatever the clock says. */
+const MAX_ATTEMPTS = 200;
+const BACKOFF_BASE_MS = 4;
+const BACKOFF_CAP_MS = 250;
+
 /**
  * The write path. Runs `work` and appends what it staged in one (multi-stream) append; if any staged
- * stream moved in the meantime, runs `work` again from fresh reads (optimistic concurrency), up to 10
- * times. Nothing staged: nothing is appended and the position is null.
+ * stream moved in the meantime, runs `work` again from fresh reads (optimistic concurrency). Nothing
+ * staged: nothing is appended and the position is null.
+ *
+ * Contention (ADR 0015): units on the same stream queue in this process on a per-stream lock, taken
+ * up front for the streams the caller names (a single-stream command) and, for a unit that does not
+ * name them, after its first conflict on the streams it stages (sorted, so holders never deadlock).
+ * A conflict while holding the locks comes from another process: retry after a backoff with full
+ * jitter, for up to RETRY_BUDGET_MS; then `409 concurrency_conflict`.
  */
 @Injectable()
 export class UnitOfWorkExecutor {
+  private readonly locks = new StreamLocks();
+
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async run<R>(context: CommandContext, work: (unit: UnitOfWork) => Promise<R>): Promise<{ result: R; position: Position | null }> {
-    for (let attempt = 1; ; attempt++) {
-      const unit = new UnitOfWork(this.eventStore, context, this.clock.now().toISOString());
-      let result: R;
-      try {
-        result = await work(unit);
-      } catch (error) {
-        // A refusal may rest on streams read on either side of a concurrent append: decide again from fresh reads.
-        if (error instanceof DomainError && attempt < MAX_ATTEMPTS && (await unit.anyStreamMoved())) continue;
-        throw error;
+  async run<R>(context: CommandContext, work: (unit: UnitOfWork) => Promise<R>, lockStreams: string[] = []): Promise<{ result: R; position: Position | null }> {
+    let release = lockStreams.length ? await this.locks.acquire(lockStreams) : null;
+    let deadline = performance.now() + RETRY_BUDGET_MS;
+    const mayRetry = (attempt: number) => attempt < MAX_ATTEMPTS && performance.now() < deadline;
+    let retries = 0;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const unit = new UnitOfWork(this.eventStore, context, this.clock.now().toISOString());
+        let result: R;
+        try {
+          result = await work(unit);
+        } catch (error) {
+          // A refusal may rest on streams read on either side of a concurrent append: decide again from fresh reads.
+          if (error instanceof DomainError && mayRetry(attempt) && (await unit.anyStreamMoved())) {
+            await backoff(++retries, deadline);
+            continue;
+          }
+          throw error;
+        }
+        const writes = unit.writes();
+        if (writes.length === 0) return { result, position: null };
+        try {
+          const appended = await this.eventStore.append(writes);
+          this.runner.nudge();
+          return { result, position: appended.lastPosition };
+        } catch (error) {
+          if (!(error instanceof WrongExpectedVersionError)) throw error;
+          if (!mayRetry(attempt)) throw new ApiError(409, 'concurrency_conflict', 'The resource kept changing while this command ran; retry it.');
+          if (release) {
+            await backoff(++retries, deadline);
+          } else {
+            // Queue behind this process's other units on these streams; the budget starts once they are ours.
+            release = await this.locks.acquire(writes.map((write) => write.streamId));
+            deadline = performance.now() + RETRY_BUDGET_MS;
+          }
+        }
       }
-      const writes = unit.writes();
-      if (writes.length === 0) return { result, position: null };
-      try {
-        const appended = await this.eventStore.append(writes);
-        this.runner.nudge();
-        return { result, position: appended.lastPosition };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw new ApiError(409, 'concurrency_conflict', 'The resource kept changing while this command ran; retry it.');
-      }
+    } finally {
+      release?.();
     }
   }
+}
+
+/** Exponential backoff with full jitter (a random delay up to 4 ms · 2^(retry-1), at most 250 ms), never past the deadline. */
+function backoff(retry: number, deadline: number): Promise<void> {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(retry - 1, 16), Math.max(0, deadline - performance.now()));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
 
 /**
@@ -168,7 +216,7 @@ export function toNewEvents(context: CommandContext, streamId: string, fromVersi
       tenantId: context.tenantId,
       actor: context.actor,
       correlationId: context.correlationId,
-      causationId: null,
+      causationId: context.causationId,
       idempotencyKey: context.idempotencyKey,
       occurredAt: now,
     },

@@ -4,6 +4,7 @@ import { readStoreMigrations } from '@punchcard/read-store';
 import { apiKeyMigrations } from './api-key-migrations';
 import { appMigrations } from './app-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
+import { idempotencyMigrations } from './idempotency-migrations';
 import { securityMigrations } from './security-migrations';
 
 /** Every migration of the service, in the order they are applied (never reorder: ids are recorded). */
@@ -14,4 +15,5 @@ export const MIGRATIONS: Migration[] = [
   ...securityMigrations,
   ...apiKeyMigrations,
   ...clientTokenMigrations,
+  ...idempotencyMigrations,
 ];

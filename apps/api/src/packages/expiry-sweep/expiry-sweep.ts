@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { v7 as uuidv7 } from 'uuid';
 import { DomainError } from '@punchcard/domain';
 import { withTenant } from '@punchcard/postgres';
 import { ReadStore } from '@punchcard/read-store';
@@ -27,16 +28,20 @@ export class ExpirySweep {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Returns how many packages it expired. */
+  /**
+   * Returns how many packages it expired. Each run has an id, the causation (and correlation) id of
+   * every PackageExpired it appends.
+   */
   async run(): Promise<number> {
+    const runId = uuidv7();
     const now = this.clock.now().toISOString();
     let expired = 0;
-    for (const tenantId of await this.tenants.allIds()) expired += await withTenant(tenantId, () => this.sweepTenant(tenantId, now));
-    if (expired) this.logger.log(`Expired ${expired} package(s)`);
+    for (const tenantId of await this.tenants.allIds()) expired += await withTenant(tenantId, () => this.sweepTenant(tenantId, now, runId));
+    if (expired) this.logger.log(`Sweep run ${runId} expired ${expired} package(s)`);
     return expired;
   }
 
-  private async sweepTenant(tenantId: string, now: string): Promise<number> {
+  private async sweepTenant(tenantId: string, now: string, runId: string): Promise<number> {
     let expired = 0;
     let after: string | undefined;
     for (;;) {
@@ -47,7 +52,7 @@ export class ExpirySweep {
       });
       for (const { id } of due) {
         try {
-          await this.commands.execute(new ChangePackageCommand(id, { type: 'ExpirePackage' }, systemContext(tenantId, 'expiry-sweep')));
+          await this.commands.execute(new ChangePackageCommand(id, { type: 'ExpirePackage' }, systemContext(tenantId, 'expiry-sweep', runId)));
           expired++;
         } catch (error) {
           // Already expired, refunded, or extended since the read model was written: nothing to do.

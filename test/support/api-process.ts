@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { createInfrastructure, loadConfig } from '@punchcard/platform';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
+import { AppModule } from '../../apps/api/src/app.module';
+import { KeyStore } from '../../apps/api/src/auth/key-store';
+import { APP_OPTIONS, configureApp } from '../../apps/api/src/configure-app';
+import { NestFactory } from '@nestjs/core';
+
+/**
+ * A real API server process on a test schema (started by spawnApi): the application as bootstrap.ts
+ * builds it, on `PUNCHCARD_TEST_SCHEMA` of DATABASE_URL, on a free port it prints as `listening <port>`.
+ */
+async function main(): Promise<void> {
+  const connectionString = process.env.DATABASE_URL!;
+  const infrastructure = await createInfrastructure({ connectionString, schema: process.env.PUNCHCARD_TEST_SCHEMA!, poolSize: 20, projections: ALL_PROJECTIONS });
+  const config = { ...loadConfig(), runScheduler: false, rateLimitPerMinute: 0 };
+  const app = await NestFactory.create(AppModule.create(infrastructure, config), { ...APP_OPTIONS, logger: ['error'] });
+  configureApp(app);
+  await app.get(KeyStore).ensureOperatorKey(config.operatorKey);
+  infrastructure.runner.start();
+  await app.listen(0, '127.0.0.1');
+  process.stdout.write(`listening ${app.getHttpServer().address().port}\n`);
+  process.once('SIGTERM', () => void app.close().then(() => infrastructure.close()).then(() => process.exit(0)));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
