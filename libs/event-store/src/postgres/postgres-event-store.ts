@@ -1,5 +1,5 @@
 import { DatabaseError, Pool } from 'pg';
-import { Migration } from '@punchcard/postgres';
+import { inTransaction, Migration } from '@punchcard/postgres';
 import { AppendResult, EventStore, NewEvent, Position, StoredEvent, StreamWrite, WrongExpectedVersionError } from '../event-store.port';
 
 export const eventStoreMigrations: Migration[] = [
@@ -106,19 +106,11 @@ export class PostgresEventStore implements EventStore {
     const locks = [...new Map(writes.map((w) => [w.streamId, w.events.length === 0])).entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([stream_id, shared]) => ({ stream_id, shared }));
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    // inTransaction: on a tenant-scoped pool the transaction acts for the tenant (row-level security).
+    return inTransaction(this.pool, async (client) => {
       await client.query({ name: 'punchcard-lock-streams', text: LOCK_STREAMS_SQL, values: [JSON.stringify(locks)] });
-      const result = await client.query(statement);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return client.query(statement);
+    });
   }
 
   /** Answers a retried append from the stored rows if all its events are there; otherwise it is a conflict. */
