@@ -870,6 +870,96 @@ describe('Bookings over HTTP', () => {
     expect(await eventCounts(intruder.tenantId, ['BookingPlaced', 'SlotReserved', 'SessionRedeemed'])).toEqual({ BookingPlaced: 0, SlotReserved: 0, SessionRedeemed: 0 });
   });
 
+  describe('issue 16: caps across packages, past sessions, visibility on sale, body references', () => {
+    it('the weekly cap counts every package of the client and offering, also when two bookings on different packages race', async () => {
+      const race = await t.newTenant({ timezone: NY });
+      const { sessionTypeId, scheduleId, offeringId } = await setupStudio(race, { sessionCount: 10, maxSessionsPerWeek: 1 });
+      const clientId = await race.createClient();
+      const first = await sell(race, offeringId, clientId);
+      const second = await sell(race, offeringId, clientId);
+      const monday = nextMonday();
+
+      // One after the other: the second package cannot add a second session to the week.
+      await book(race, { clientId, scheduleId, sessionTypeId, start: at(monday, 9), packageId: first.id }).expect(201);
+      expectProblem(await book(race, { clientId, scheduleId, sessionTypeId, start: at(monday, 11), packageId: second.id }), 409, 'weekly_limit_reached');
+      expectProblem(await book(race, { clientId, scheduleId, sessionTypeId, start: at(monday, 11) }), 409, 'weekly_limit_reached');
+
+      // At once, in each of the next weeks: exactly one of two bookings on different packages wins.
+      for (let week = 1; week <= 4; week++) {
+        const day = monday.plus({ weeks: week });
+        const responses = await Promise.all([
+          book(race, { clientId, scheduleId, sessionTypeId, start: at(day, 9), packageId: first.id }),
+          book(race, { clientId, scheduleId, sessionTypeId, start: at(day.plus({ days: 1 }), 9), packageId: second.id }),
+        ]);
+        expect(responses.map((r) => r.status).sort()).toEqual([201, 409]);
+        expect(responses.find((r) => r.status === 409)!.body.code).toBe('weekly_limit_reached');
+      }
+      expect(await eventCounts(race.tenantId, ['BookingPlaced'])).toEqual({ BookingPlaced: 5 });
+    });
+
+    it('staff record a past session: booked and attended at once, a credit taken, who and when recorded', async () => {
+      const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio, { sessionCount: 3 });
+      const clientId = await studio.createClient();
+      const pkg = await sell(studio, offeringId, clientId);
+      const monday = nextMonday();
+      const request = { clientId, scheduleId, sessionTypeId, start: at(monday, 9) };
+      // Not yet happened: it is booked, not recorded.
+      expectProblem(await t.http.post('/v1/bookings/past-sessions').set(studio.auth).send(request), 409, 'session_not_in_past');
+
+      moveClockTo(at(monday, 18)); // the evening after
+      const recorded = await t.http.post('/v1/bookings/past-sessions').set(studio.auth).send(request).expect(201);
+      expect(recorded.headers.location).toBe(`/v1/bookings/${recorded.body.id}`);
+      expect(Date.parse(recorded.body.pastSession.recordedAt)).toBeGreaterThanOrEqual(Date.parse(at(monday, 18)));
+      expect(recorded.body).toMatchObject({
+        status: 'attended',
+        creditOutcome: 'used',
+        rule: 'attended',
+        packageId: pkg.id,
+        start: at(monday, 9),
+        pastSession: { recordedBy: expect.stringMatching(/^api-key:/), recordedAt: expect.any(String) },
+        package: { creditsUsed: 1, creditsRemaining: 2 },
+      });
+      const shown = await t.http.get(`/v1/bookings/${recorded.body.id}`).query({ after: positionOf(recorded) }).set(studio.auth).expect(200);
+      expect(shown.body).toMatchObject({ status: 'attended', creditOutcome: 'used' });
+      // The seat is taken in the past too; a normal booking of a past slot is still refused.
+      expectProblem(await t.http.post('/v1/bookings/past-sessions').set(studio.auth).send(request), 409, 'slot_full');
+      expectProblem(await book(studio, { ...request, start: at(monday, 10) }), 409, 'too_late_to_book');
+      const entries = await ledger(studio, pkg.id, positionOf(recorded));
+      expect(entries.map((e: any) => [e.type, e.bookingId])).toContainEqual(['SessionRedeemed', recorded.body.id]);
+    });
+
+    it('a sale outside the offering’s groups is refused unless staff override it with a reason, recorded on the event', async () => {
+      const offeringId = await studio.createOffering({ visibility: { kind: 'groups', groups: ['VIP'] } });
+      const clientId = await studio.createClient();
+      const sale = { offeringId, clientId, payment: { method: 'cash' } };
+      expectProblem(await t.http.post('/v1/packages').set(studio.auth).send(sale), 409, 'offering_not_visible');
+      expect((await t.http.post('/v1/packages').set(studio.auth).send({ ...sale, visibilityOverrideReason: ' ' })).status).toBe(400);
+      const sold = await t.http.post('/v1/packages').set(studio.auth).send({ ...sale, visibilityOverrideReason: 'Trial month before joining' }).expect(201);
+      const [purchased] = await t.infrastructure.system.eventStore.readStream(`package-${sold.body.id}`);
+      expect(purchased).toMatchObject({ type: 'PackagePurchased', schemaVersion: 2, data: { visibilityOverride: { reason: 'Trial month before joining' } } });
+      expect(purchased.metadata.actor.role).toBe('admin');
+      // A member buys without one, and nothing is recorded.
+      await t.http.patch(`/v1/clients/${clientId}`).set(studio.auth).send({ groups: ['VIP'] }).expect(200);
+      const member = await t.http.post('/v1/packages').set(studio.auth).send(sale).expect(201);
+      expect((await t.infrastructure.system.eventStore.readStream(`package-${member.body.id}`))[0].data).toMatchObject({ visibilityOverride: null });
+    });
+
+    it('an unknown id in a body is 422 unknown_<x>; an unknown id in the path is 404 <x>_not_found', async () => {
+      const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio);
+      const clientId = await studio.createClient();
+      const nobody = '01890000-0000-7000-8000-000000000000';
+      const start = at(nextMonday(), 9);
+      expectProblem(await book(studio, { clientId, scheduleId, sessionTypeId, start, packageId: nobody }), 422, 'unknown_package');
+      expectProblem(await book(studio, { clientId: nobody, scheduleId, sessionTypeId, start }), 422, 'unknown_client');
+      expectProblem(await t.http.post('/v1/packages').set(studio.auth).send({ offeringId: nobody, clientId, payment: { method: 'cash' } }), 422, 'unknown_offering');
+      expectProblem(await t.http.post('/v1/packages').set(studio.auth).send({ offeringId, clientId: nobody, payment: { method: 'cash' } }), 422, 'unknown_client');
+      const pkg = await sell(studio, offeringId, clientId);
+      const booked = await book(studio, { clientId, scheduleId, sessionTypeId, start, packageId: pkg.id }).expect(201);
+      expectProblem(await reschedule(studio, booked.body.id, { start: at(nextMonday(), 10), scheduleId: nobody }), 422, 'unknown_schedule');
+      expectProblem(await cancel(studio, nobody), 404, 'booking_not_found');
+    });
+  });
+
   // Last: everything above left a varied booking history (cancellations, reschedules, attendance, races).
   it('rebuilds every read model from the first event into exactly the documents the live run wrote', async () => {
     await t.infrastructure.runner.stop();
