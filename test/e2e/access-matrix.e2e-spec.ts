@@ -382,7 +382,7 @@ const ROUTES: Record<string, Entry> = {
   'POST /v1/me/bookings': {
     access: CLIENT,
     request: () => ({ path: '/v1/me/bookings', body: { scheduleId: fx.a.scheduleId, sessionTypeId: fx.a.sessionTypeId, start: nextSlot(), packageId: fx.a.client1PackageId } }),
-    foreign: 404, // A1's package is not theirs
+    foreign: 422, // A1's package is not theirs: a body reference to nothing of theirs (422 unknown_package)
   },
   'GET /v1/me/bookings': { access: CLIENT, request: get('/v1/me/bookings?limit=100'), list: true },
   'GET /v1/me/bookings/:id': { access: CLIENT, request: () => ({ path: `/v1/me/bookings/${fx.a.client1BookingId}` }) },

@@ -973,3 +973,29 @@ describe('Bookings over HTTP', () => {
     t.infrastructure.runner.start();
   });
 });
+
+describe('Automatic package choice with the projections stopped (issue 16)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ runProjections: false });
+  });
+  afterAll(() => t.close());
+
+  it('finds a package sold a moment ago from the streams, without waiting for any read model', async () => {
+    const tenant = await t.newTenant({ timezone: NY });
+    const post = async (path: string, body: object) => (await t.http.post(path).set(tenant.auth).send(body).expect(201)).body;
+    const sessionTypeId = (await post('/v1/session-types', { name: 'Personal training', durationMinutes: 60, price: { amount: 9000, currency: 'USD' } })).id;
+    const scheduleId = (await post('/v1/schedules', { host: 'Coach Ada', timezone: NY, weeklyHours: WEEKDAY_HOURS, sessionTypeIds: [sessionTypeId] })).id;
+    const offeringId = (await post('/v1/offerings', { name: '3 sessions', sessionCount: 3, price: { amount: 27000, currency: 'USD' }, scheduleId, sessionTypeIds: [sessionTypeId] })).id;
+    const clientId = (await post('/v1/clients', { name: 'Ada', email: `ada-${Date.now()}@example.com` })).id;
+    const sold = await post('/v1/packages', { offeringId, clientId, payment: { method: 'cash' } });
+    const monday = DateTime.fromJSDate(t.clock.now(), { zone: NY }).plus({ days: 2 }).startOf('week').plus({ weeks: 1 });
+    const start = monday.set({ hour: 10 }).toUTC().toISO()!;
+
+    const booked = await post('/v1/bookings', { clientId, scheduleId, sessionTypeId, start });
+    expect(booked).toMatchObject({ packageId: sold.id, package: { creditsRemaining: 2 } });
+    // Nothing was projected: the choice did not come from (or wait for) the packages read model.
+    const checkpoints = await t.db.pool.query('SELECT count(*)::int AS n FROM projection_checkpoints');
+    expect(checkpoints.rows[0].n).toBe(0);
+  });
+});

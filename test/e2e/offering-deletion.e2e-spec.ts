@@ -208,6 +208,26 @@ describe('Deleting an offering', () => {
     expect(await preview(studio, offeringId, after)).toEqual({ offeringId, upcomingBookings: 0, clientsAffected: 0 });
   });
 
+  it('racing bookings: none placed around the deletion is left booked (a booking that read the offering before OfferingDeleted conflicts)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio);
+      const clients = await Promise.all(Array.from({ length: 6 }, () => studio.createClient()));
+      const packages = await Promise.all(clients.map((clientId) => sell(studio, offeringId, clientId)));
+      const first = hourAfter(2 * DAY);
+      const [deletion, ...bookings] = await Promise.all([
+        deleteOffering(studio, offeringId, { reason: 'Discontinued' }),
+        ...clients.map((clientId, i) => book(studio, { clientId, scheduleId, sessionTypeId, start: new Date(Date.parse(first) + i * HOUR).toISOString(), packageId: packages[i] })),
+      ]);
+      expect(deletion.status).toBe(201);
+      expect(bookings.filter((b) => b.status >= 500)).toEqual([]);
+      for (const refused of bookings.filter((b) => b.status !== 201)) expect(refused.body.code).toBe('package_not_usable');
+      const after = positionOf(deletion);
+      for (const placed of bookings.filter((b) => b.status === 201)) {
+        expect(await getBooking(studio, placed.body.id, after)).toMatchObject({ status: 'cancelled', rule: 'offering_deleted' });
+      }
+    }
+  });
+
   it('without a reason, and with nothing booked', async () => {
     const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio);
     const bare = await createOffering(studio, null, null, { name: 'Never booked' });

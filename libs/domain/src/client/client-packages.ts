@@ -6,7 +6,7 @@ import { eventGuard, eventTypeSet, SchemaVersions } from '../shared/event';
  * appended in the sale's own atomic append. Booking decisions read the client's packages from here
  * (not from a read model that may lag) and the append asserts this stream's version: a package sold
  * while a booking is being decided makes that booking decide again (weekly caps count every
- * package of the offering). Packages sold before this stream existed are not in it (see ADR 0014).
+ * package of the offering). Packages sold before this stream existed are not in it (see ADR 0015).
  */
 export type ClientPackageAdded = {
   type: 'ClientPackageAdded';
