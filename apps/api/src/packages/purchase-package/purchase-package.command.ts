@@ -24,7 +24,7 @@ export class PurchasePackageCommand extends Command<Decided<PackageState>> {
     readonly offeringId: string,
     readonly clientId: string,
     readonly payment: { method: PaymentMethod; reference: string | null },
-    /** Sell although the client is outside the offering's groups, for this reason (staff only). */
+    /** Sell although the client is outside the offering's groups, for this reason (the business's own keys only: the route is admin's). */
     readonly visibilityOverride: { reason: string } | null,
     readonly context: CommandContext,
   ) {
