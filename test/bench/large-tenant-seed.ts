@@ -218,7 +218,7 @@ export async function seedTenant(store: EventStore, pool: Pool, tenantId: string
     };
     const decide = (command: PackageCommand, at: number) => decidePackage(command, state, { now: iso(at), timezone: 'UTC' });
     const payment = { method: rnd.pick(['cash', 'card', 'bank_transfer', 'card', 'comp'] as const), reference: null };
-    apply(decide({ type: 'PurchasePackage', packageId, clientId, offering, payment }, input.purchaseAt), input.purchaseAt, purchases);
+    apply(decide({ type: 'PurchasePackage', packageId, clientId, offering, payment, clientGroups: [], visibilityOverride: null }, input.purchaseAt), input.purchaseAt, purchases);
     if (!state.exists) throw new Error('purchase failed');
     const expiresAt = state.expiresAt === null ? null : Date.parse(state.expiresAt);
     const end = Math.min(expiresAt ?? now, now);
@@ -245,7 +245,7 @@ export async function seedTenant(store: EventStore, pool: Pool, tenantId: string
       const date = iso(start).slice(0, 10);
       const dayStream = scheduleDayStreamId(target.scheduleId, date);
       const bookingId = uuidv7({ msecs: at });
-      const decision = placeBooking({ booking: initialBookingState, day: days.get(dayStream) ?? initialScheduleDayState, pkg: state, offering, target, client }, { bookingId, start: iso(start) }, { now: iso(at), timezone: 'UTC' });
+      const decision = placeBooking({ booking: initialBookingState, day: days.get(dayStream) ?? initialScheduleDayState, pkg: state, offering, target, client, otherPackages: [] }, { bookingId, start: iso(start) }, { now: iso(at), timezone: 'UTC' });
       let booking: BookingState = initialBookingState;
       for (const event of decision.booking) {
         booking = evolveBooking(booking, event);

@@ -107,6 +107,13 @@ const nextSlot = () => {
   return start;
 };
 
+/** Free hours in the past (from two days before the fixtures were built, going back), for recorded past sessions. */
+let pastCursor = 0;
+const pastSlot = () => {
+  pastCursor -= HOUR_MS;
+  return new Date(pastCursor).toISOString();
+};
+
 let counter = 0;
 const unique = () => `${++counter}-${randomBytes(3).toString('hex')}`;
 /** The currency of the caller's tenant: B creating something in its own tenant uses its own. */
@@ -301,6 +308,14 @@ const ROUTES: Record<string, Entry> = {
     }),
     foreign: [404, 422], // A's client, schedule, session type and package are unknown to B (a body reference answers 422)
   },
+  'POST /v1/bookings/past-sessions': {
+    access: FRONT_DESK,
+    request: () => ({
+      path: '/v1/bookings/past-sessions',
+      body: { clientId: fx.a.client1Id, scheduleId: fx.a.scheduleId, sessionTypeId: fx.a.sessionTypeId, start: pastSlot(), packageId: fx.a.client1PackageId },
+    }),
+    foreign: [404, 422], // A's client, schedule, session type and package are unknown to B (a body reference answers 422)
+  },
   'GET /v1/bookings': { access: FRONT_DESK, request: () => ({ path: `/v1/bookings?limit=100&clientId=${fx.a.client1Id}` }), list: true },
   'GET /v1/bookings/:id': { access: FRONT_DESK, request: () => ({ path: `/v1/bookings/${fx.a.client1BookingId}` }) },
   'POST /v1/bookings/:id/cancellations': {
@@ -367,7 +382,7 @@ const ROUTES: Record<string, Entry> = {
   'POST /v1/me/bookings': {
     access: CLIENT,
     request: () => ({ path: '/v1/me/bookings', body: { scheduleId: fx.a.scheduleId, sessionTypeId: fx.a.sessionTypeId, start: nextSlot(), packageId: fx.a.client1PackageId } }),
-    foreign: 404, // A1's package is not theirs
+    foreign: 422, // A1's package is not theirs: a body reference to nothing of theirs (422 unknown_package)
   },
   'GET /v1/me/bookings': { access: CLIENT, request: get('/v1/me/bookings?limit=100'), list: true },
   'GET /v1/me/bookings/:id': { access: CLIENT, request: () => ({ path: `/v1/me/bookings/${fx.a.client1BookingId}` }) },
@@ -466,6 +481,7 @@ beforeAll(async () => {
 
   // Sessions that have started (attendance): booked in the next hours, then the business clock moves past them.
   const firstStart = nextWholeHour(t.clock.now().getTime() + 60_000);
+  pastCursor = firstStart - 2 * DAY_MS;
   for (let i = 0; i < 3; i++) fx.a.startedBookingIds.push(await book(fx.a.client1Id, fx.a.client1PackageId, new Date(firstStart + i * HOUR_MS).toISOString()));
   t.clock.advance(firstStart + 2 * HOUR_MS + 5 * 60_000 - t.clock.now().getTime());
   slotCursor = nextWholeHour(t.clock.now().getTime() + 3 * DAY_MS);

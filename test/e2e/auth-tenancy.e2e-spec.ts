@@ -209,9 +209,10 @@ describe("tenant B cannot change tenant A's resources", () => {
   });
 
   it.each([
-    ["A's offering to B's client", () => ({ offeringId: A.offeringId, clientId: B.clientId }), 404, 'offering_not_found'],
-    ["B's offering to A's client", () => ({ offeringId: B.offeringId, clientId: A.clientId }), 422, 'client_not_found'],
-    ["A's offering to A's client", () => ({ offeringId: A.offeringId, clientId: A.clientId }), 422, 'client_not_found'],
+    // Ids in a body that name nothing of this tenant: 422 unknown_<x> (issue 16; were 404 offering_not_found / 422 client_not_found).
+    ["A's offering to B's client", () => ({ offeringId: A.offeringId, clientId: B.clientId }), 422, 'unknown_offering'],
+    ["B's offering to A's client", () => ({ offeringId: B.offeringId, clientId: A.clientId }), 422, 'unknown_client'],
+    ["A's offering to A's client", () => ({ offeringId: A.offeringId, clientId: A.clientId }), 422, 'unknown_client'],
   ] as [string, () => object, number, string][])('B cannot sell %s', async (_, ids, status, code) => {
     const before = await t.eventCount();
     expectProblem(await call('post', '/v1/packages', b.auth, { ...ids(), payment: { method: 'cash' } }), status, code);

@@ -221,8 +221,8 @@ describe('Bookings over HTTP', () => {
       expect(attended.body).toMatchObject({ status: 'attended', creditOutcome: 'used', rule: 'attended', package: { creditsUsed: 3, creditsRemaining: 0 } });
       after = positionOf(attended);
 
-      // Nothing left to book with.
-      expectProblem(await book(studio, { ...base, start: at(monday, 15) }), 409, 'no_usable_package');
+      // Nothing left to book with: the automatic choice names the real reason, as naming the package does.
+      expectProblem(await book(studio, { ...base, start: at(monday, 15) }), 409, 'no_credits_left');
       expectProblem(await book(studio, { ...base, start: at(monday, 15), packageId: pkg.id }), 409, 'no_credits_left');
 
       entries = await ledger(studio, pkg.id, after);
@@ -359,12 +359,15 @@ describe('Bookings over HTTP', () => {
     it('honours group visibility: a package of a group-only offering is usable once the client joins the group', async () => {
       const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio, { visibility: { kind: 'groups', groups: ['VIP'] } });
       const clientId = await studio.createClient();
-      const pkg = await sell(studio, offeringId, clientId);
+      // Sold outside the groups only by a staff override (issue 16; a sale without one is refused).
+      const sale = await t.http.post('/v1/packages').set(studio.auth).send({ offeringId, clientId, payment: { method: 'cash' }, visibilityOverrideReason: 'Joining VIP next week' }).expect(201);
+      await settle(studio, sale);
+      const pkg = sale.body;
       const monday = nextMonday();
       const request = { clientId, scheduleId, sessionTypeId, start: at(monday, 9) };
 
-      expectProblem(await book(studio, request), 409, 'no_usable_package');
-      expectProblem(await book(studio, { ...request, packageId: pkg.id }), 409, 'package_not_usable');
+      expectProblem(await book(studio, request), 409, 'offering_not_visible');
+      expectProblem(await book(studio, { ...request, packageId: pkg.id }), 409, 'offering_not_visible');
 
       const patched = await t.http.patch(`/v1/clients/${clientId}`).set(studio.auth).send({ groups: ['Mornings', 'VIP'] }).expect(200);
       expect(patched.body.groups).toEqual(['Mornings', 'VIP']);
@@ -373,7 +376,7 @@ describe('Bookings over HTTP', () => {
 
       // Leaving the group: new bookings are refused again (the existing one stays).
       await t.http.patch(`/v1/clients/${clientId}`).set(studio.auth).send({ groups: [] }).expect(200);
-      expectProblem(await book(studio, { ...request, start: at(monday, 10) }), 409, 'no_usable_package');
+      expectProblem(await book(studio, { ...request, start: at(monday, 10) }), 409, 'offering_not_visible');
       const shown = await t.http.get(`/v1/bookings/${booked.body.id}`).query({ after: positionOf(booked) }).set(studio.auth).expect(200);
       expect(shown.body.status).toBe('booked');
     });
@@ -578,7 +581,7 @@ describe('Bookings over HTTP', () => {
       expect((await t.http.get(`/v1/bookings/${b.body.id}`).query({ after }).set(studio.auth).expect(200)).body.status).toBe('booked');
     }
     expectProblem(await book(studio, { ...base, start: at(monday, 11) }), 409, 'booking_limit_reached');
-    expectProblem(await book(studio, { clientId, scheduleId, sessionTypeId, start: at(monday, 11) }), 409, 'no_usable_package');
+    expectProblem(await book(studio, { clientId, scheduleId, sessionTypeId, start: at(monday, 11) }), 409, 'booking_limit_reached');
     const detail = await t.http.get(`/v1/packages/${pkg.id}`).query({ after }).set(studio.auth).expect(200);
     expect(detail.body).toMatchObject({ creditsTotal: 3, creditsUsed: 2, creditsRemaining: 1 });
     // An existing booking can still move (it already counts against the limit).
@@ -746,14 +749,14 @@ describe('Bookings over HTTP', () => {
       await book(studio, { clientId, scheduleId, sessionTypeId, start: at(now.plus({ days: 2 }).startOf('day'), 9) }).expect(201);
     });
 
-    it('a session at or after the package’s expiry is refused (session_after_expiry); auto-pick finds nothing', async () => {
+    it('a session at or after the package’s expiry is refused (session_after_expiry), whichever way the package is chosen', async () => {
       const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio, { validityDays: 1 });
       const clientId = await studio.createClient();
       const pkg = await sell(studio, offeringId, clientId);
       const monday = nextMonday();
       expect(Date.parse(pkg.expiresAt!)).toBeLessThan(Date.parse(at(monday, 9)));
       expectProblem(await book(studio, { clientId, scheduleId, sessionTypeId, start: at(monday, 9), packageId: pkg.id }), 409, 'session_after_expiry');
-      expectProblem(await book(studio, { clientId, scheduleId, sessionTypeId, start: at(monday, 9) }), 409, 'no_usable_package');
+      expectProblem(await book(studio, { clientId, scheduleId, sessionTypeId, start: at(monday, 9) }), 409, 'session_after_expiry');
     });
 
     it('weekly caps count weeks in the client’s time zone', async () => {
@@ -769,7 +772,7 @@ describe('Bookings over HTTP', () => {
         const pkg = await sell(studio, offeringId, clientId);
         await book(studio, { clientId, scheduleId, sessionTypeId, start: at(monday, clientId === inTokyo ? 9 : 10), packageId: pkg.id }).expect(201);
       }
-      expectProblem(await book(studio, { clientId: inTokyo, scheduleId, sessionTypeId, start: at(sunday, 11) }), 409, 'no_usable_package');
+      expectProblem(await book(studio, { clientId: inTokyo, scheduleId, sessionTypeId, start: at(sunday, 11) }), 409, 'weekly_limit_reached');
       const tokyoPkg = (await t.http.get('/v1/packages').query({ clientId: inTokyo }).set(studio.auth).expect(200)).body.items[0].id;
       expectProblem(await book(studio, { clientId: inTokyo, scheduleId, sessionTypeId, start: at(sunday, 11), packageId: tokyoPkg }), 409, 'weekly_limit_reached');
       await book(studio, { clientId: inNewYork, scheduleId, sessionTypeId, start: at(sunday, 11) }).expect(201);
@@ -850,20 +853,111 @@ describe('Bookings over HTTP', () => {
     expectProblem(await reschedule(intruder, booked.body.id, { start: at(monday, 10) }), 404, 'booking_not_found');
     expect((await t.http.get('/v1/bookings').query({ scheduleId, after }).set(intruder.auth).expect(200)).body.items).toEqual([]);
 
-    expectProblem(await book(intruder, { clientId: intruderClient, scheduleId, sessionTypeId: own.sessionTypeId, start: at(monday, 10) }), 404, 'schedule_not_found');
+    // Ids in a body that name nothing of this tenant: 422 unknown_<x> (issue 16: one rule for body references).
+    expectProblem(await book(intruder, { clientId: intruderClient, scheduleId, sessionTypeId: own.sessionTypeId, start: at(monday, 10) }), 422, 'unknown_schedule');
     expectProblem(
       await book(intruder, { clientId: intruderClient, scheduleId, sessionTypeId: own.sessionTypeId, start: at(monday, 10), packageId: intruderPkg.id }),
-      404,
-      'schedule_not_found',
+      422,
+      'unknown_schedule',
     );
-    expectProblem(await book(intruder, { clientId: intruderClient, scheduleId: own.scheduleId, sessionTypeId, start: at(monday, 10) }), 404, 'session_type_not_found');
-    expectProblem(await book(intruder, { clientId, scheduleId, sessionTypeId, start: at(monday, 10) }), 422, 'client_not_found');
+    expectProblem(await book(intruder, { clientId: intruderClient, scheduleId: own.scheduleId, sessionTypeId, start: at(monday, 10) }), 422, 'unknown_session_type');
+    expectProblem(await book(intruder, { clientId, scheduleId, sessionTypeId, start: at(monday, 10) }), 422, 'unknown_client');
     expectProblem(await t.http.get(`/v1/schedules/${scheduleId}/slots`).query({ from: date(monday), to: date(monday) }).set(intruder.auth), 404, 'schedule_not_found');
     expectProblem(await t.http.get(`/v1/session-types/${sessionTypeId}/slots`).query({ from: date(monday), to: date(monday) }).set(intruder.auth), 404, 'session_type_not_found');
 
     // Nothing of the intruder's attempts reached the studio's streams.
     expect((await t.infrastructure.system.eventStore.readStream(`booking-${booked.body.id}`)).map((e) => e.type)).toEqual(['BookingPlaced']);
     expect(await eventCounts(intruder.tenantId, ['BookingPlaced', 'SlotReserved', 'SessionRedeemed'])).toEqual({ BookingPlaced: 0, SlotReserved: 0, SessionRedeemed: 0 });
+  });
+
+  describe('issue 16: caps across packages, past sessions, visibility on sale, body references', () => {
+    it('the weekly cap counts every package of the client and offering, also when two bookings on different packages race', async () => {
+      const race = await t.newTenant({ timezone: NY });
+      const { sessionTypeId, scheduleId, offeringId } = await setupStudio(race, { sessionCount: 10, maxSessionsPerWeek: 1 });
+      const clientId = await race.createClient();
+      const first = await sell(race, offeringId, clientId);
+      const second = await sell(race, offeringId, clientId);
+      const monday = nextMonday();
+
+      // One after the other: the second package cannot add a second session to the week.
+      await book(race, { clientId, scheduleId, sessionTypeId, start: at(monday, 9), packageId: first.id }).expect(201);
+      expectProblem(await book(race, { clientId, scheduleId, sessionTypeId, start: at(monday, 11), packageId: second.id }), 409, 'weekly_limit_reached');
+      expectProblem(await book(race, { clientId, scheduleId, sessionTypeId, start: at(monday, 11) }), 409, 'weekly_limit_reached');
+
+      // At once, in each of the next weeks: exactly one of two bookings on different packages wins.
+      for (let week = 1; week <= 4; week++) {
+        const day = monday.plus({ weeks: week });
+        const responses = await Promise.all([
+          book(race, { clientId, scheduleId, sessionTypeId, start: at(day, 9), packageId: first.id }),
+          book(race, { clientId, scheduleId, sessionTypeId, start: at(day.plus({ days: 1 }), 9), packageId: second.id }),
+        ]);
+        expect(responses.map((r) => r.status).sort()).toEqual([201, 409]);
+        expect(responses.find((r) => r.status === 409)!.body.code).toBe('weekly_limit_reached');
+      }
+      expect(await eventCounts(race.tenantId, ['BookingPlaced'])).toEqual({ BookingPlaced: 5 });
+    });
+
+    it('staff record a past session: booked and attended at once, a credit taken, who and when recorded', async () => {
+      const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio, { sessionCount: 3 });
+      const clientId = await studio.createClient();
+      const pkg = await sell(studio, offeringId, clientId);
+      const monday = nextMonday();
+      const request = { clientId, scheduleId, sessionTypeId, start: at(monday, 9) };
+      // Not yet happened: it is booked, not recorded.
+      expectProblem(await t.http.post('/v1/bookings/past-sessions').set(studio.auth).send(request), 409, 'session_not_in_past');
+
+      moveClockTo(at(monday, 18)); // the evening after
+      const recorded = await t.http.post('/v1/bookings/past-sessions').set(studio.auth).send(request).expect(201);
+      expect(recorded.headers.location).toBe(`/v1/bookings/${recorded.body.id}`);
+      expect(Date.parse(recorded.body.pastSession.recordedAt)).toBeGreaterThanOrEqual(Date.parse(at(monday, 18)));
+      expect(recorded.body).toMatchObject({
+        status: 'attended',
+        creditOutcome: 'used',
+        rule: 'attended',
+        packageId: pkg.id,
+        start: at(monday, 9),
+        pastSession: { recordedBy: expect.stringMatching(/^api-key:/), recordedAt: expect.any(String) },
+        package: { creditsUsed: 1, creditsRemaining: 2 },
+      });
+      const shown = await t.http.get(`/v1/bookings/${recorded.body.id}`).query({ after: positionOf(recorded) }).set(studio.auth).expect(200);
+      expect(shown.body).toMatchObject({ status: 'attended', creditOutcome: 'used' });
+      // The seat is taken in the past too; a normal booking of a past slot is still refused.
+      expectProblem(await t.http.post('/v1/bookings/past-sessions').set(studio.auth).send(request), 409, 'slot_full');
+      expectProblem(await book(studio, { ...request, start: at(monday, 10) }), 409, 'too_late_to_book');
+      const entries = await ledger(studio, pkg.id, positionOf(recorded));
+      expect(entries.map((e: any) => [e.type, e.bookingId])).toContainEqual(['SessionRedeemed', recorded.body.id]);
+    });
+
+    it('a sale outside the offering’s groups is refused unless staff override it with a reason, recorded on the event', async () => {
+      const offeringId = await studio.createOffering({ visibility: { kind: 'groups', groups: ['VIP'] } });
+      const clientId = await studio.createClient();
+      const sale = { offeringId, clientId, payment: { method: 'cash' } };
+      expectProblem(await t.http.post('/v1/packages').set(studio.auth).send(sale), 409, 'offering_not_visible');
+      expect((await t.http.post('/v1/packages').set(studio.auth).send({ ...sale, visibilityOverrideReason: ' ' })).status).toBe(400);
+      const sold = await t.http.post('/v1/packages').set(studio.auth).send({ ...sale, visibilityOverrideReason: 'Trial month before joining' }).expect(201);
+      const [purchased] = await t.infrastructure.system.eventStore.readStream(`package-${sold.body.id}`);
+      expect(purchased).toMatchObject({ type: 'PackagePurchased', schemaVersion: 2, data: { visibilityOverride: { reason: 'Trial month before joining' } } });
+      expect(purchased.metadata.actor.role).toBe('admin');
+      // A member buys without one, and nothing is recorded.
+      await t.http.patch(`/v1/clients/${clientId}`).set(studio.auth).send({ groups: ['VIP'] }).expect(200);
+      const member = await t.http.post('/v1/packages').set(studio.auth).send(sale).expect(201);
+      expect((await t.infrastructure.system.eventStore.readStream(`package-${member.body.id}`))[0].data).toMatchObject({ visibilityOverride: null });
+    });
+
+    it('an unknown id in a body is 422 unknown_<x>; an unknown id in the path is 404 <x>_not_found', async () => {
+      const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio);
+      const clientId = await studio.createClient();
+      const nobody = '01890000-0000-7000-8000-000000000000';
+      const start = at(nextMonday(), 9);
+      expectProblem(await book(studio, { clientId, scheduleId, sessionTypeId, start, packageId: nobody }), 422, 'unknown_package');
+      expectProblem(await book(studio, { clientId: nobody, scheduleId, sessionTypeId, start }), 422, 'unknown_client');
+      expectProblem(await t.http.post('/v1/packages').set(studio.auth).send({ offeringId: nobody, clientId, payment: { method: 'cash' } }), 422, 'unknown_offering');
+      expectProblem(await t.http.post('/v1/packages').set(studio.auth).send({ offeringId, clientId: nobody, payment: { method: 'cash' } }), 422, 'unknown_client');
+      const pkg = await sell(studio, offeringId, clientId);
+      const booked = await book(studio, { clientId, scheduleId, sessionTypeId, start, packageId: pkg.id }).expect(201);
+      expectProblem(await reschedule(studio, booked.body.id, { start: at(nextMonday(), 10), scheduleId: nobody }), 422, 'unknown_schedule');
+      expectProblem(await cancel(studio, nobody), 404, 'booking_not_found');
+    });
   });
 
   // Last: everything above left a varied booking history (cancellations, reschedules, attendance, races).
@@ -877,5 +971,31 @@ describe('Bookings over HTTP', () => {
     for (const projection of ALL_PROJECTIONS) await t.infrastructure.runner.rebuild(projection);
     expect(await snapshot()).toEqual(live);
     t.infrastructure.runner.start();
+  });
+});
+
+describe('Automatic package choice with the projections stopped (issue 16)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ runProjections: false });
+  });
+  afterAll(() => t.close());
+
+  it('finds a package sold a moment ago from the streams, without waiting for any read model', async () => {
+    const tenant = await t.newTenant({ timezone: NY });
+    const post = async (path: string, body: object) => (await t.http.post(path).set(tenant.auth).send(body).expect(201)).body;
+    const sessionTypeId = (await post('/v1/session-types', { name: 'Personal training', durationMinutes: 60, price: { amount: 9000, currency: 'USD' } })).id;
+    const scheduleId = (await post('/v1/schedules', { host: 'Coach Ada', timezone: NY, weeklyHours: WEEKDAY_HOURS, sessionTypeIds: [sessionTypeId] })).id;
+    const offeringId = (await post('/v1/offerings', { name: '3 sessions', sessionCount: 3, price: { amount: 27000, currency: 'USD' }, scheduleId, sessionTypeIds: [sessionTypeId] })).id;
+    const clientId = (await post('/v1/clients', { name: 'Ada', email: `ada-${Date.now()}@example.com` })).id;
+    const sold = await post('/v1/packages', { offeringId, clientId, payment: { method: 'cash' } });
+    const monday = DateTime.fromJSDate(t.clock.now(), { zone: NY }).plus({ days: 2 }).startOf('week').plus({ weeks: 1 });
+    const start = monday.set({ hour: 10 }).toUTC().toISO()!;
+
+    const booked = await post('/v1/bookings', { clientId, scheduleId, sessionTypeId, start });
+    expect(booked).toMatchObject({ packageId: sold.id, package: { creditsRemaining: 2 } });
+    // Nothing was projected: the choice did not come from (or wait for) the packages read model.
+    const checkpoints = await t.db.pool.query('SELECT count(*)::int AS n FROM projection_checkpoints');
+    expect(checkpoints.rows[0].n).toBe(0);
   });
 });

@@ -448,16 +448,16 @@ describe('booking, rescheduling and cancelling as the client', () => {
     expect(res.body.package).toMatchObject({ id: single, status: 'used_up', nextSession: null, progress: 'all 1 session used' });
   });
 
-  it('refuses a body with clientId or unknown fields (400), another client’s package and another tenant’s schedule (404), and what the rules forbid (409)', async () => {
+  it('refuses a body with clientId or unknown fields (400), another client’s package and another tenant’s schedule (422 unknown_<x>, issue 16: were 404), and what the rules forbid (409)', async () => {
     const before = await t.eventCount();
     const body = { scheduleId: S.scheduleId, sessionTypeId: S.sessionTypeId, start: at(nextMonday().plus({ days: 2 }), 9) };
     const place = (extra: Record<string, unknown>) => t.http.post('/v1/me/bookings').set(bearer(S.adaToken)).send({ ...body, ...extra });
     expectProblem(await place({ clientId: S.ada }), 400, 'validation_failed');
     expectProblem(await place({ clientId: S.bob }), 400, 'validation_failed');
     expectProblem(await place({ tenantId: elsewhere.tenantId }), 400, 'validation_failed');
-    expectProblem(await place({ packageId: S.bobPackage }), 404, 'package_not_found');
-    expectProblem(await place({ packageId: E.brunoPackage }), 404, 'package_not_found');
-    expectProblem(await place({ scheduleId: E.scheduleId, sessionTypeId: E.sessionTypeId }), 404, 'schedule_not_found');
+    expectProblem(await place({ packageId: S.bobPackage }), 422, 'unknown_package');
+    expectProblem(await place({ packageId: E.brunoPackage }), 422, 'unknown_package');
+    expectProblem(await place({ scheduleId: E.scheduleId, sessionTypeId: E.sessionTypeId }), 422, 'unknown_schedule');
     // Bob's seat is taken; the VIP schedule is not one Ada's packages book.
     expectProblem(await place({ start: at(nextMonday(), 9) }), 409, 'slot_full');
     expectProblem(await place({ scheduleId: S.vipScheduleId }), 409, 'no_usable_package');
@@ -475,8 +475,8 @@ describe('booking, rescheduling and cancelling as the client', () => {
     expectProblem(await t.http.get(`/v1/me/schedules/${S.scheduleId}/slots`).query({ from: '2030-01-07', to: '2030-01-07' }).set(bruno), 404, 'schedule_not_found');
     expectProblem(
       await t.http.post('/v1/me/bookings').set(bruno).send({ scheduleId: S.scheduleId, sessionTypeId: S.sessionTypeId, start: at(nextMonday(), 15) }),
-      404,
-      'schedule_not_found',
+      422,
+      'unknown_schedule',
     );
     expect((await t.http.get('/v1/me/offerings').set(bruno).expect(200)).body.items.map((o: { id: string }) => o.id)).not.toContain(S.offeringId);
     expect(await t.eventCount()).toBe(before);

@@ -108,7 +108,7 @@ describe('CSV exports of packages and the ledger', () => {
     const commands = t.app.get(CommandBus);
     for (let i = 0; i < 505; i++) {
       await withTenant(shop.tenantId, () =>
-        commands.execute(new PurchasePackageCommand(uuidv7(), fx.smallOffering, fx.grace, { method: 'cash', reference: null }, systemContext(shop.tenantId, 'test'))),
+        commands.execute(new PurchasePackageCommand(uuidv7(), fx.smallOffering, fx.grace, { method: 'cash', reference: null }, null, systemContext(shop.tenantId, 'test'))),
       );
     }
     fx.otherPackage = (await other.sellPackage(await other.createOffering(), await other.createClient())).id;

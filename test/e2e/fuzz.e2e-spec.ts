@@ -53,6 +53,7 @@ const fx = {
   cancelBookingId: '',
   rescheduleBookingId: '',
   freeStart: '', // a free slot POST /v1/bookings takes
+  pastStart: '', // a free slot in the past, for POST /v1/bookings/past-sessions
   rescheduleTo: '', // another free slot the reschedule moves to
   myCancelBookingId: '', // the client's own, for /v1/me/bookings/...
   myRescheduleBookingId: '',
@@ -207,6 +208,10 @@ const SEEDS: Record<string, Seed> = {
     path: () => '/v1/bookings',
     body: () => ({ clientId: fx.clientId, scheduleId: fx.bookingScheduleId, sessionTypeId: fx.sessionTypeId, start: fx.freeStart, packageId: fx.bookingPackageId }),
   },
+  'POST /v1/bookings/past-sessions': {
+    path: () => '/v1/bookings/past-sessions',
+    body: () => ({ clientId: fx.clientId, scheduleId: fx.bookingScheduleId, sessionTypeId: fx.sessionTypeId, start: fx.pastStart, packageId: fx.bookingPackageId }),
+  },
   'POST /v1/bookings/:id/cancellations': { path: () => `/v1/bookings/${fx.cancelBookingId}/cancellations`, body: () => ({ reason: 'Client is ill', byBusiness: true }) },
   'POST /v1/bookings/:id/reschedules': {
     path: () => `/v1/bookings/${fx.rescheduleBookingId}/reschedules`,
@@ -265,6 +270,7 @@ beforeAll(async () => {
 
   const startedStart = hourAfter(1000);
   fx.startedBookingId = await book(startedStart);
+  fx.pastStart = shifted(startedStart, -2 * HOUR_MS);
   t.clock.advance(Date.parse(startedStart) + 5 * 60_000 - t.clock.now().getTime());
   const upcoming = hourAfter(2 * DAY_MS);
   fx.cancelBookingId = await book(upcoming);

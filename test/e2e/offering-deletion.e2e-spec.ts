@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Response } from 'supertest';
+import type { EventStore } from '@punchcard/event-store';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**
@@ -208,6 +209,26 @@ describe('Deleting an offering', () => {
     expect(await preview(studio, offeringId, after)).toEqual({ offeringId, upcomingBookings: 0, clientsAffected: 0 });
   });
 
+  it('racing bookings: none placed around the deletion is left booked (a booking that read the offering before OfferingDeleted conflicts)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio);
+      const clients = await Promise.all(Array.from({ length: 6 }, () => studio.createClient()));
+      const packages = await Promise.all(clients.map((clientId) => sell(studio, offeringId, clientId)));
+      const first = hourAfter(2 * DAY);
+      const [deletion, ...bookings] = await Promise.all([
+        deleteOffering(studio, offeringId, { reason: 'Discontinued' }),
+        ...clients.map((clientId, i) => book(studio, { clientId, scheduleId, sessionTypeId, start: new Date(Date.parse(first) + i * HOUR).toISOString(), packageId: packages[i] })),
+      ]);
+      expect(deletion.status).toBe(201);
+      expect(bookings.filter((b) => b.status >= 500)).toEqual([]);
+      for (const refused of bookings.filter((b) => b.status !== 201)) expect(refused.body.code).toBe('package_not_usable');
+      const after = positionOf(deletion);
+      for (const placed of bookings.filter((b) => b.status === 201)) {
+        expect(await getBooking(studio, placed.body.id, after)).toMatchObject({ status: 'cancelled', rule: 'offering_deleted' });
+      }
+    }
+  });
+
   it('without a reason, and with nothing booked', async () => {
     const { sessionTypeId, scheduleId, offeringId } = await setupStudio(studio);
     const bare = await createOffering(studio, null, null, { name: 'Never booked' });
@@ -342,5 +363,53 @@ describe('The badge on GET /v1/offerings/{id}', () => {
       409,
       'offering_expired',
     );
+  });
+});
+
+describe('A booking decided just before the deletion, appended just after it (issue 16)', () => {
+  // Runs `between` once, after a booking has been decided and before its append reaches the store.
+  let between: (() => Promise<void>) | null = null;
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp({
+      wrapEventStore: (store): EventStore => ({
+        readStream: (streamId) => store.readStream(streamId),
+        readAll: (after, limit) => store.readAll(after, limit),
+        close: () => store.close(),
+        async append(writes) {
+          const run = between;
+          if (run && writes.some((w) => w.streamId.startsWith('booking-') && w.events.length > 0)) {
+            between = null;
+            await run();
+          }
+          return store.append(writes);
+        },
+      }),
+    });
+  });
+  afterAll(() => app?.close());
+
+  it('conflicts on the offering it read, is decided again and refused; nothing is left booked', async () => {
+    const tenant = await app.newTenant();
+    const post = async (path: string, body: object) => (await app.http.post(path).set(tenant.auth).send(body).expect(201)).body;
+    const sessionTypeId = (await post('/v1/session-types', { name: 'Personal training', durationMinutes: 60, price: { amount: 9000, currency: 'USD' } })).id;
+    const scheduleId = (await post('/v1/schedules', { host: 'Coach Ada', timezone: 'UTC', weeklyHours: EVERY_DAY, sessionTypeIds: [sessionTypeId] })).id;
+    const offeringId = (await post('/v1/offerings', { name: '10 sessions', sessionCount: 10, price: { amount: 90000, currency: 'USD' }, scheduleId, sessionTypeIds: [sessionTypeId] })).id;
+    const clientId = await tenant.createClient();
+    const packageId = (await post('/v1/packages', { offeringId, clientId, payment: { method: 'cash' } })).id;
+
+    let deletion: { status: number; body: any } | null = null;
+    between = async () => {
+      deletion = await app.http.post(`/v1/offerings/${offeringId}/deletion`).set(tenant.auth).send({ reason: 'Discontinued' });
+    };
+    const start = new Date(Math.ceil((app.clock.now().getTime() + 2 * DAY) / HOUR) * HOUR).toISOString();
+    const booking = await app.http.post('/v1/bookings').set(tenant.auth).send({ clientId, scheduleId, sessionTypeId, start, packageId });
+
+    expect(deletion!.status).toBe(201);
+    expect(deletion!.body).toMatchObject({ cancelledBookings: 0 });
+    // Without the version check of the offering the booking would land after the deletion's cancellations, still booked.
+    expect({ status: booking.status, code: booking.body.code }).toEqual({ status: 409, code: 'package_not_usable' });
+    const { rows } = await app.db.pool.query(`SELECT count(*)::int AS n FROM events WHERE type = 'BookingPlaced'`);
+    expect(rows[0].n).toBe(0);
   });
 });

@@ -241,6 +241,8 @@ describe('Offerings catalog and client groups over HTTP', () => {
       const kept = await studio.createOffering({ ...base, name: 'Kept' });
       const gone = await studio.createOffering({ ...base, name: 'Gone', ...terms() });
       const clientId = await studio.createClient();
+      // A member of the offering's groups: sales check visibility (issue 16).
+      await t.http.patch(`/v1/clients/${clientId}`).set(studio.auth).send({ groups: ['VIP'] }).expect(200);
       await studio.sellPackage(gone, clientId);
       const position = await deleteOffering(studio, gone);
 

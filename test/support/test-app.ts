@@ -5,6 +5,7 @@ import { AppModule } from '../../apps/api/src/app.module';
 import { issueOperatorKey } from '../../apps/api/src/auth/api-keys';
 import { KeyStore } from '../../apps/api/src/auth/key-store';
 import { APP_OPTIONS, configureApp } from '../../apps/api/src/configure-app';
+import type { EventStore } from '@punchcard/event-store';
 import { createInfrastructure, Infrastructure, loadConfig, MIGRATIONS } from '@punchcard/platform';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { Clock } from '../../apps/api/src/tokens';
@@ -47,9 +48,18 @@ export interface TenantSession {
  * The real application on a fresh PostgreSQL schema, projections running, scheduler off (tests call the
  * sweep), and no rate limit unless `rateLimitPerMinute` is given (suites send thousands of requests per key).
  */
-export async function createTestApp(options: { runProjections?: boolean; poolSize?: number; rateLimitPerMinute?: number } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: {
+    runProjections?: boolean;
+    poolSize?: number;
+    rateLimitPerMinute?: number;
+    /** Decorates the event store the API writes through (e.g. to run something between a decision and its append). */
+    wrapEventStore?: (store: EventStore) => EventStore;
+  } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase(MIGRATIONS);
   const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20, projections: ALL_PROJECTIONS });
+  if (options.wrapEventStore) infrastructure.eventStore = options.wrapEventStore(infrastructure.eventStore);
   const clock = new TestClock();
   const config = { ...loadConfig({}), runScheduler: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.create(infrastructure, config, clock)] }).compile();

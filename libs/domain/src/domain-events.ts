@@ -1,4 +1,4 @@
-import { BookingEvent, BOOKING_SCHEMA_VERSIONS } from './booking/booking.events';
+import { BookingEvent, BOOKING_SCHEMA_VERSIONS, BOOKING_UPCASTERS } from './booking/booking.events';
 import { ScheduleDayEvent } from './booking/schedule-day';
 import { SCHEDULE_DAY_SCHEMA_VERSIONS } from './booking/schedule-day.events';
 import { OFFERING_SCHEMA_VERSIONS, OFFERING_UPCASTERS, OfferingEvent } from './offering/offering.events';
@@ -6,13 +6,14 @@ import { PACKAGE_SCHEMA_VERSIONS, PACKAGE_UPCASTERS, PackageEvent } from './pack
 import { SCHEDULE_SCHEMA_VERSIONS, ScheduleEvent } from './scheduling/schedule.events';
 import { SESSION_TYPE_SCHEMA_VERSIONS, SessionTypeEvent } from './scheduling/session-type.events';
 import { Upcaster, Upcasters } from './shared/event';
+import { CLIENT_PACKAGES_SCHEMA_VERSIONS, ClientPackagesEvent } from './client/client-packages';
 
 /**
  * Every event family of the domain, composed. Each family (its `*.events.ts`) owns its event types,
  * their current schema versions and the upcasters that lift older stored versions to the current
  * shape on read; stored events are never rewritten. A new family joins the unions and tables here.
  */
-export type AnyDomainEvent = OfferingEvent | PackageEvent | SessionTypeEvent | ScheduleEvent | ScheduleDayEvent | BookingEvent;
+export type AnyDomainEvent = OfferingEvent | PackageEvent | SessionTypeEvent | ScheduleEvent | ScheduleDayEvent | BookingEvent | ClientPackagesEvent;
 export type DomainEventType = AnyDomainEvent['type'];
 
 /**
@@ -26,11 +27,13 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<string, number>> = {
   ...SCHEDULE_SCHEMA_VERSIONS,
   ...SCHEDULE_DAY_SCHEMA_VERSIONS,
   ...BOOKING_SCHEMA_VERSIONS,
+  ...CLIENT_PACKAGES_SCHEMA_VERSIONS,
 } satisfies Record<DomainEventType, number>;
 
 const UPCASTERS: Readonly<Record<string, Readonly<Record<number, Upcaster>> | undefined>> = {
   ...OFFERING_UPCASTERS,
   ...PACKAGE_UPCASTERS,
+  ...BOOKING_UPCASTERS,
 } satisfies Upcasters<DomainEventType>;
 
 /** The data of a stored event of `type` at `schemaVersion`, lifted to the type's current version. */

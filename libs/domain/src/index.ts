@@ -21,6 +21,7 @@ export * from './booking/schedule-day';
 export * from './booking/schedule-day.events';
 export * from './booking/booking.events';
 export * from './booking/booking.decider';
+export * from './client/client-packages';
 export * from './offering/offering-badge';
 export * from './accounting/journal';
 export * from './accounting/rollforward';

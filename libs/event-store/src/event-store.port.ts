@@ -45,6 +45,10 @@ export interface StreamWrite {
   streamId: string;
   /** The stream's current version as the writer saw it: 0 = the stream must not exist yet. */
   expectedVersion: number;
+  /**
+   * No events: an assertion. The stream is only checked to be at `expectedVersion` in the same
+   * atomic append (a stream the decision read but does not change), and nothing is written to it.
+   */
   events: NewEvent[];
 }
 
@@ -56,7 +60,13 @@ export interface AppendResult {
 }
 
 export interface EventStore {
-  /** Appends to one or more streams atomically: all events are written, or none. */
+  /**
+   * Appends to one or more streams atomically: all events are written, or none. Every write's
+   * stream (asserted ones too) must be at its expected version, else WrongExpectedVersionError.
+   * An assertion is serialised against concurrent writes to its stream: an append that asserts a
+   * stream another append is writing either sees that write (and conflicts) or commits before it.
+   * At least one write must carry events.
+   */
   append(writes: StreamWrite[]): Promise<AppendResult>;
   readStream(streamId: string): Promise<StoredEvent[]>;
   /**

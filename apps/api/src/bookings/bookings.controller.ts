@@ -45,6 +45,20 @@ export class BookingsController {
     return respond(res, outcome);
   }
 
+  /**
+   * Records a session that already took place but was never booked (a practitioner forgot): it is
+   * booked and marked attended at once, takes a credit, and records who recorded it and when.
+   */
+  @Roles('admin', 'staff')
+  @Post('past-sessions')
+  async recordPast(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PlaceBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const id = newId(req, 'booking');
+    const request = { clientId: body.clientId, scheduleId: body.scheduleId, sessionTypeId: body.sessionTypeId, start: body.start, packageId: body.packageId ?? null, pastSession: true };
+    const outcome = await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(tenant, req)));
+    res.setHeader('Location', `/v1/bookings/${id}`);
+    return respond(res, outcome);
+  }
+
   @Roles('admin', 'staff')
   @Get()
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListBookingsParams) {

@@ -8,6 +8,7 @@ import { ClientOnly, CurrentClient } from '../auth/auth.decorators';
 import { ClientPrincipal } from '../auth/principal';
 import { BookingChange, BookingResult, ChangeBookingCommand, PlaceBookingCommand, RescheduleBookingDto } from '../bookings';
 import { newId } from '../http/new-id';
+import { ApiError } from '../http/problem';
 import { ReadYourWritesParams, sendPosition } from '../http/read-your-writes';
 import { UuidParam } from '../http/uuid-param';
 import { toUtcInstant } from '../http/validators';
@@ -15,7 +16,7 @@ import { Clock, CLOCK } from '../tokens';
 import { commandContext } from '../write-side/command-context';
 import { toClientPackage } from './client-views';
 import { CancelMyBookingDto, MyBookingsParams, PlaceMyBookingDto } from './me.dto';
-import { bookingNotFound, MyBookingQuery, MyBookingsQuery, OwnsStreamQuery, packageNotFound } from './queries/me.queries';
+import { bookingNotFound, MyBookingQuery, MyBookingsQuery, OwnsStreamQuery } from './queries/me.queries';
 
 /**
  * The client's own bookings: list, book, reschedule, cancel. The booking commands the front desk uses
@@ -36,7 +37,10 @@ export class MeBookingsController {
   @ClientOnly()
   @Post()
   async place(@CurrentClient() me: ClientPrincipal, @Body() body: PlaceMyBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    if (body.packageId && !(await this.queries.execute(new OwnsStreamQuery(me, 'package', body.packageId)))) throw packageNotFound();
+    // A body reference: another client's package is as unknown as a made-up id (422 unknown_package).
+    if (body.packageId && !(await this.queries.execute(new OwnsStreamQuery(me, 'package', body.packageId)))) {
+      throw new ApiError(422, 'unknown_package', `No package ${body.packageId} of yours.`);
+    }
     const id = newId(req, 'booking');
     const request = { clientId: me.clientId, scheduleId: body.scheduleId, sessionTypeId: body.sessionTypeId, start: body.start, packageId: body.packageId ?? null };
     const outcome = await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(me, req)));

@@ -48,7 +48,8 @@ export class PackagesController {
   async purchase(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PurchasePackageDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'package');
     const payment = { method: body.payment.method, reference: body.payment.reference ?? null };
-    const result = await this.commands.execute(new PurchasePackageCommand(id, body.offeringId, body.clientId, payment, commandContext(tenant, req)));
+    const visibilityOverride = body.visibilityOverrideReason === undefined ? null : { reason: body.visibilityOverrideReason };
+    const result = await this.commands.execute(new PurchasePackageCommand(id, body.offeringId, body.clientId, payment, visibilityOverride, commandContext(tenant, req)));
     res.setHeader('Location', `/v1/packages/${id}`);
     return this.respond(res, result);
   }

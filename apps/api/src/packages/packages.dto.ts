@@ -31,6 +31,15 @@ export class PurchasePackageDto {
   @ApiProperty() @IsUUID() offeringId!: string;
   @ApiProperty() @IsUUID() clientId!: string;
   @ApiProperty() @IsDefined() @IsObject() @ValidateNested() @Type(() => PaymentDto) payment!: PaymentDto;
+  @ApiPropertyOptional({
+    description: 'Sell although the client is in none of the offering’s visibility groups, for this reason (recorded on the sale). Without it such a sale is refused (409 offering_not_visible).',
+    example: 'Trial for a prospective member',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  @Matches(/\S/, { message: 'visibilityOverrideReason must not be blank' })
+  visibilityOverrideReason?: string;
 }
 
 const ID = /^[\w.:-]{1,100}$/;

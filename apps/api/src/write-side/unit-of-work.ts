@@ -40,8 +40,9 @@ export interface LoadedStream<S> {
 /**
  * One attempt at a command over one or several streams: load what the decision needs, stage each
  * stream's new events, and let the executor append them all in one atomic write, each at the
- * version it was read at. Streams only read (configuration such as the schedule) are not
- * version-checked: a decision uses the configuration as it was when it ran.
+ * version it was read at. Streams only read (configuration such as the schedule, the offering, the
+ * packages a booking weighed) are asserted in the same append: if one moved, the append conflicts
+ * and the decision runs again on fresh reads.
  */
 export class UnitOfWork {
   private readonly versions = new Map<string, number>();
@@ -113,11 +114,16 @@ export class UnitOfWork {
     return current.some(Boolean);
   }
 
+  /**
+   * The staged streams with their new events, plus every stream loaded but not staged as an
+   * assertion (no events: it must still be at the version read). Nothing staged: no writes.
+   */
   writes() {
+    if (this.staged.size === 0) return [];
     const now = this.now;
-    // In stream-id order, so two appends over the same streams take their row locks in the same order.
-    return [...this.staged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([streamId, events]) => {
-      const expectedVersion = this.versions.get(streamId)!;
+    // In stream-id order, so two appends over the same streams take their locks in the same order.
+    return [...this.versions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([streamId, expectedVersion]) => {
+      const events = this.staged.get(streamId) ?? [];
       return { streamId, expectedVersion, events: toNewEvents(this.context, streamId, expectedVersion, events, now) };
     });
   }

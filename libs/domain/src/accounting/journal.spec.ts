@@ -51,7 +51,7 @@ function given(history: PackageEvent[]) {
 const REF = { packageId: 'pkg-1', offeringId: 'off-1', clientId: 'client-1' };
 const purchased = (amount = 1000, currency = 'EUR', method: 'card' | 'comp' = 'card'): PackageEvent => ({
   type: 'PackagePurchased',
-  data: { ...REF, offeringName: '3 sessions', credits: 3, price: { amount, currency }, payment: { method, reference: null }, purchasedAt: PURCHASED_AT, expiresAt: EXPIRES_AT },
+  data: { ...REF, offeringName: '3 sessions', credits: 3, price: { amount, currency }, payment: { method, reference: null }, purchasedAt: PURCHASED_AT, expiresAt: EXPIRES_AT, visibilityOverride: null },
 } satisfies PackagePurchased);
 const redeemed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid', bookingId: string | null = null): PackageEvent => ({
   type: 'SessionRedeemed',

@@ -21,8 +21,10 @@ import {
   markAttendance,
   packageMismatch,
   placeBooking,
+  recordPastSession,
   rescheduleBooking,
 } from './booking.decider';
+import { upcast } from '../domain-events';
 import { BookingEvent, BookingRef, CreditDecision } from './booking.events';
 import { BookingTarget, evolveScheduleDay, initialScheduleDayState, ScheduleDayEvent, ScheduleDayState } from './schedule-day';
 
@@ -114,6 +116,7 @@ const purchased = (overrides: Partial<PackagePurchased['data']> = {}): PackageEv
     payment: { method: 'card', reference: 'ch_1' },
     purchasedAt: PURCHASED_AT,
     expiresAt: EXPIRES_AT,
+    visibilityOverride: null,
     ...overrides,
   },
 });
@@ -177,6 +180,7 @@ interface PlaceOptions {
   target?: BookingTarget;
   client?: BookingClient;
   ctx?: DecisionContext;
+  otherPackages?: PackageState[];
 }
 const place = (bookingId: string, start: string, o: PlaceOptions = {}) =>
   placeBooking(
@@ -187,6 +191,7 @@ const place = (bookingId: string, start: string, o: PlaceOptions = {}) =>
       offering: o.offering ?? offering(),
       target: o.target ?? target(),
       client: o.client ?? CLIENT,
+      otherPackages: o.otherPackages ?? [],
     }),
     { bookingId, start },
     o.ctx ?? ctx,
@@ -231,7 +236,7 @@ const attend = (world: World, attendance: 'attended' | 'no_show', opts: { offeri
 const reschedule = (
   world: World,
   start: string,
-  opts: { target?: BookingTarget; newDay?: ScheduleDayState; offering?: OfferingState; client?: BookingClient; now?: string; ctx?: DecisionContext; pkg?: PackageState } = {},
+  opts: { target?: BookingTarget; newDay?: ScheduleDayState; offering?: OfferingState; client?: BookingClient; now?: string; ctx?: DecisionContext; pkg?: PackageState; otherPackages?: PackageState[] } = {},
 ) => {
   const b = openBooking(world.booking);
   const t = opts.target ?? target(b.sessionTypeId);
@@ -246,6 +251,7 @@ const reschedule = (
       offering: opts.offering ?? offering(),
       target: t,
       client: opts.client ?? CLIENT,
+      otherPackages: opts.otherPackages ?? [],
     }),
     { start },
     opts.ctx ?? ctxAt(opts.now ?? NOW),
@@ -287,7 +293,7 @@ describe('placeBooking', () => {
   it('one decision: BookingPlaced, SlotReserved on the local day’s stream, and SessionRedeemed (redemption id = booking id, sessionAt = slot start)', () => {
     const start = '2026-06-03T08:00:00.000Z'; // Wednesday 10:00 in Berlin
     expect(stored(place('b1', start))).toEqual({
-      booking: [{ type: 'BookingPlaced', data: { ...REF, start, end: '2026-06-03T09:00:00.000Z', date: WED } }],
+      booking: [{ type: 'BookingPlaced', data: { ...REF, start, end: '2026-06-03T09:00:00.000Z', date: WED, pastSession: null } }],
       days: { [`sch-1/${WED}`]: [slotReserved('b1', start)] },
       package: [redeemedFor('b1', start)],
     });
@@ -295,7 +301,7 @@ describe('placeBooking', () => {
 
   it('folds into a booked booking, a held seat and a used credit', () => {
     const world = booked();
-    expect(world.booking).toEqual({ exists: true, ...REF, status: 'booked', start: at('10:00'), end: at('11:00'), date: WED, credit: null });
+    expect(world.booking).toEqual({ exists: true, ...REF, status: 'booked', start: at('10:00'), end: at('11:00'), date: WED, pastSession: null, credit: null });
     expect(dayOf(world).reservations.map((x) => x.bookingId)).toEqual(['b1']);
     expect(snapshot(world.pkg)).toMatchObject({ creditsUsed: 1, paidRemaining: 4, paidValueRemaining: 4000 });
     expect(snapshot(world.pkg).redemptions.b1).toEqual({ creditKind: 'paid', value: 1000, reversed: false, sessionAt: at('10:00'), bookingId: 'b1' });
@@ -366,19 +372,19 @@ describe('placeBooking', () => {
       fails(() => place('b1', at('10:00'), { offering: offering({ sessionTypeIds: ['group'] }) }), 'package_not_usable');
     });
 
-    it('visibility by groups: a client in any one of them books; a client in none does not (package_not_usable)', () => {
+    it('visibility by groups: a client in any one of them books; a client in none does not (offering_not_visible)', () => {
       const vip = offering({ visibility: { kind: 'groups', groups: ['vip', 'members'] } });
       expect(place('b1', at('10:00'), { offering: vip }).package).toHaveLength(1);
-      fails(() => place('b1', at('10:00'), { offering: vip, client: { ...CLIENT, groups: ['staff'] } }), 'package_not_usable');
-      fails(() => place('b1', at('10:00'), { offering: vip, client: { ...CLIENT, groups: [] } }), 'package_not_usable');
+      fails(() => place('b1', at('10:00'), { offering: vip, client: { ...CLIENT, groups: ['staff'] } }), 'offering_not_visible');
+      fails(() => place('b1', at('10:00'), { offering: vip, client: { ...CLIENT, groups: [] } }), 'offering_not_visible');
       // Names compare exactly.
-      fails(() => place('b1', at('10:00'), { offering: vip, client: { ...CLIENT, groups: ['VIP'] } }), 'package_not_usable');
+      fails(() => place('b1', at('10:00'), { offering: vip, client: { ...CLIENT, groups: ['VIP'] } }), 'offering_not_visible');
     });
 
     it('packageMismatch says why, or null', () => {
       expect(packageMismatch(pkgOf(), offering(), target(), CLIENT)).toBeNull();
-      expect(packageMismatch(pkgOf(), offering(), target(), { ...CLIENT, clientId: 'x' })).toMatch(/another client/);
-      expect(packageMismatch({ exists: false }, offering(), target(), CLIENT)).toMatch(/not found/);
+      expect(packageMismatch(pkgOf(), offering(), target(), { ...CLIENT, clientId: 'x' })?.message).toMatch(/another client/);
+      expect(packageMismatch({ exists: false }, offering(), target(), CLIENT)?.code).toBe('package_not_found');
     });
   });
 
@@ -526,23 +532,33 @@ describe('choosePackage', () => {
   });
 
   const usedUp = ['u1', 'u2', 'u3', 'u4', 'u5'].map((id, i) => redeemedFor(id, at('10:00', `2026-05-2${i}`)));
-  it.each<[string, Partial<Parameters<typeof candidate>[1]>]>([
-    ['no credits left', { events: usedUp }],
-    ['for another session type', { offering: offering({ sessionTypeIds: ['group'] }) }],
-    ['for another schedule', { offering: offering({ scheduleId: 'sch-2' }) }],
-    ['of a deleted offering', { offering: offering({ deleted: true }) }],
-    ['expired by time', { expiresAt: '2026-06-01T05:00:00.000Z' }],
-    ['expiring before the session', { expiresAt: '2026-06-02T22:00:00.000Z' }],
-    ['refunded', { events: [{ type: 'PackageRefunded', data: { ...pkgRef(), credits: 5, paidCredits: 5, goodwillCredits: 0, value: 5000, amount: EUR(5000), reason: 'x' } }] }],
-    ['of another client', { clientId: 'client-2' }],
-    ['for other groups', { offering: offering({ visibility: { kind: 'groups', groups: ['vip'] } }) }],
-    ['at its weekly cap', { events: [redeemedFor('w1', at('09:00'))], offering: offering({ maxSessionsPerWeek: 1 }) }],
-    ['at its booking limit', { events: [redeemedFor('w1', at('09:00', '2026-05-30'))], offering: offering({ sessionCount: 1 }) }],
-  ])('skips a package that does not fit (%s) and returns the first that does', (_, misfit) => {
+  // The code: the refusal when that package is the only one (issue 16: the real reason, not no_usable_package,
+  // unless no package is for this session at all).
+  it.each<[string, Partial<Parameters<typeof candidate>[1]>, DomainErrorCode]>([
+    ['no credits left', { events: usedUp }, 'no_credits_left'],
+    ['for another session type', { offering: offering({ sessionTypeIds: ['group'] }) }, 'no_usable_package'],
+    ['for another schedule', { offering: offering({ scheduleId: 'sch-2' }) }, 'no_usable_package'],
+    ['of a deleted offering', { offering: offering({ deleted: true }) }, 'no_usable_package'],
+    ['expired by time', { expiresAt: '2026-06-01T05:00:00.000Z' }, 'package_expired'],
+    ['expiring before the session', { expiresAt: '2026-06-02T22:00:00.000Z' }, 'session_after_expiry'],
+    ['refunded', { events: [{ type: 'PackageRefunded', data: { ...pkgRef(), credits: 5, paidCredits: 5, goodwillCredits: 0, value: 5000, amount: EUR(5000), reason: 'x' } }] }, 'package_refunded'],
+    ['of another client', { clientId: 'client-2' }, 'no_usable_package'],
+    ['for other groups', { offering: offering({ visibility: { kind: 'groups', groups: ['vip'] } }) }, 'offering_not_visible'],
+    ['at its weekly cap', { events: [redeemedFor('w1', at('09:00'))], offering: offering({ maxSessionsPerWeek: 1 }) }, 'weekly_limit_reached'],
+    ['at its booking limit', { events: [redeemedFor('w1', at('09:00', '2026-05-30'))], offering: offering({ sessionCount: 1 }) }, 'booking_limit_reached'],
+  ])('skips a package that does not fit (%s) and returns the first that does; alone, it names the reason', (_, misfit, code) => {
     const first = candidate('early', { expiresAt: '2026-06-20T00:00:00.000Z', ...misfit });
     expect(choose([candidate('late', { expiresAt: '2026-12-31T00:00:00.000Z' }), first, candidate('never', { expiresAt: null })])).toBe(0);
-    // And if nothing else fits: no_usable_package.
-    fails(() => choose([first]), 'no_usable_package');
+    // And if nothing else fits: the real reason, as naming the package would answer.
+    fails(() => choose([first]), code);
+  });
+
+  it('when several packages refuse, names the refusal of the one that came closest (the cap beats an empty package)', () => {
+    const capped = offering({ maxSessionsPerWeek: 1 });
+    const empty = candidate('empty', { events: usedUp, offering: capped, expiresAt: '2026-06-10T00:00:00.000Z' });
+    const atCap = candidate('at-cap', { events: [redeemedFor('w1', at('09:00'))], offering: capped });
+    fails(() => choose([empty, atCap]), 'weekly_limit_reached');
+    fails(() => choose([candidate('other', { offering: offering({ sessionTypeIds: ['group'] }) }), empty]), 'no_credits_left');
   });
 
   it('skips a package that does not exist', () => {
@@ -552,7 +568,7 @@ describe('choosePackage', () => {
   it('no package at all, or none that fits: no_usable_package', () => {
     fails(() => choose([]), 'no_usable_package');
     fails(() => choose([{ pkg: { exists: false }, offering: { exists: false } }]), 'no_usable_package');
-    fails(() => choose([candidate('a', { clientId: 'client-2' }), candidate('b', { events: usedUp })]), 'no_usable_package');
+    fails(() => choose([candidate('a', { clientId: 'client-2' }), candidate('b', { offering: offering({ scheduleId: 'sch-2' }) })]), 'no_usable_package');
   });
 
   it('the chosen package is the one placeBooking then accepts', () => {
@@ -758,7 +774,7 @@ describe('rescheduleBooking', () => {
       booking: [
         {
           type: 'BookingRescheduled',
-          data: { ...REF, previousStart: at('10:00'), previousEnd: at('11:00'), previousDate: WED, start: at('14:00'), end: at('15:00'), date: WED },
+          data: { ...REF, previousScheduleId: 'sch-1', previousStart: at('10:00'), previousEnd: at('11:00'), previousDate: WED, start: at('14:00'), end: at('15:00'), date: WED },
         },
       ],
       days: { [`sch-1/${WED}`]: [slotReleased('b1', 'rescheduled'), slotReserved('b1', at('14:00'))] },
@@ -879,7 +895,7 @@ describe('rescheduleBooking', () => {
     fails(
       () =>
         rescheduleBooking(
-          { booking: initialBookingState, day: initialScheduleDayState, newDay: initialScheduleDayState, pkg: pkgOf(), offering: offering(), target: target(), client: CLIENT },
+          { booking: initialBookingState, day: initialScheduleDayState, newDay: initialScheduleDayState, pkg: pkgOf(), offering: offering(), target: target(), client: CLIENT, otherPackages: [] },
           { start: at('14:00') },
           ctx,
         ),
@@ -911,7 +927,7 @@ describe('evolveBooking', () => {
     const events: BookingEvent[] = [
       { type: 'BookingCancelled', data: { ...REF, creditOutcome: 'returned', rule: 'cancelled_within_notice', start: at('10:00'), late: false, noticeHours: 24, reason: null } },
       { type: 'AttendanceMarked', data: { ...REF, creditOutcome: 'used', rule: 'attended', start: at('10:00'), attendance: 'attended' } },
-      { type: 'BookingRescheduled', data: { ...REF, previousStart: at('10:00'), previousEnd: at('11:00'), previousDate: WED, start: at('12:00'), end: at('13:00'), date: WED } },
+      { type: 'BookingRescheduled', data: { ...REF, previousScheduleId: 'sch-1', previousStart: at('10:00'), previousEnd: at('11:00'), previousDate: WED, start: at('12:00'), end: at('13:00'), date: WED } },
     ];
     for (const event of events) expect(evolveBooking(initialBookingState, event)).toEqual(initialBookingState);
   });
@@ -974,7 +990,7 @@ describe('invariants over random place / cancel / attend / reschedule sequences 
             const slot = random.pick(slotsOn(t.schedule, t.sessionType, WED));
             const bookingId = `s${seed}-b${step}`;
             const decision = placeBooking(
-              { booking: initialBookingState, day, pkg: packages[client], offering: off, target: t, client: { ...CLIENT, clientId: client } },
+              { booking: initialBookingState, day, pkg: packages[client], offering: off, target: t, client: { ...CLIENT, clientId: client }, otherPackages: [] },
               { bookingId, start: slot.start },
               ctx,
             );
@@ -995,7 +1011,7 @@ describe('invariants over random place / cancel / attend / reschedule sequences 
               const t = targetOf(b.sessionTypeId);
               const slot = random.pick(slotsOn(t.schedule, t.sessionType, WED));
               const decision = rescheduleBooking(
-                { booking: b, day, newDay: day, pkg: packages[client], offering: off, target: t, client: { ...CLIENT, clientId: client } },
+                { booking: b, day, newDay: day, pkg: packages[client], offering: off, target: t, client: { ...CLIENT, clientId: client }, otherPackages: [] },
                 { start: slot.start },
                 ctx,
               );
@@ -1060,6 +1076,105 @@ describe('invariants over random place / cancel / attend / reschedule sequences 
       expect(outcomes).toContain(outcome);
     }
     expect([...outcomes].some((o) => o.startsWith('AttendanceMarked:no_show'))).toBe(true);
+  });
+});
+
+
+describe('the weekly cap counts the client’s sessions of the offering across all their packages (issue 16)', () => {
+  const capped = offering({ maxSessionsPerWeek: 1 });
+  // pkg-2: another package of the same offering and client, with a session on Monday of the same week.
+  const sibling = foldPackage([purchased({ ...pkgRef('pkg-2') }), redeemedFor('s1', at('10:00', '2026-06-01'), 1000, 'paid', pkgRef('pkg-2'))]);
+
+  it('placing: a session in the same week on another package of the offering counts', () => {
+    fails(() => place('b1', at('10:00'), { offering: capped, otherPackages: [sibling] }), 'weekly_limit_reached');
+    // The next week is free.
+    expect(place('b1', at('10:00', '2026-06-10'), { offering: capped, otherPackages: [sibling] }).package).toHaveLength(1);
+  });
+
+  it('sessions of another offering, another client or returned credits do not count', () => {
+    const otherOffering = foldPackage([purchased({ ...pkgRef('pkg-3'), offeringId: 'off-2' }), redeemedFor('s2', at('10:00', '2026-06-01'), 1000, 'paid', { ...pkgRef('pkg-3'), offeringId: 'off-2' })]);
+    const otherClient = foldPackage([purchased({ ...pkgRef('pkg-4', 'client-2') }), redeemedFor('s3', at('10:00', '2026-06-01'), 1000, 'paid', pkgRef('pkg-4', 'client-2'))]);
+    const returnedOne = foldPackage([
+      purchased({ ...pkgRef('pkg-5') }),
+      redeemedFor('s4', at('10:00', '2026-06-01'), 1000, 'paid', pkgRef('pkg-5')),
+      { type: 'RedemptionReversed', data: { ...pkgRef('pkg-5'), redemptionId: 's4', reason: 'x', creditKind: 'paid', value: 1000, rule: 'cancelled_within_notice' } },
+    ]);
+    expect(place('b1', at('10:00'), { offering: capped, otherPackages: [otherOffering, otherClient, returnedOne] }).package).toHaveLength(1);
+  });
+
+  it('automatic choice: a client at the cap across packages is refused with weekly_limit_reached, not no_usable_package', () => {
+    const fresh = { pkg: pkgOf(), offering: capped };
+    fails(() => choosePackage([fresh, { pkg: sibling, offering: capped }], { target: target(), client: CLIENT }, at('10:00'), 'b1', ctx), 'weekly_limit_reached');
+  });
+
+  it('rescheduling into a week where another package already holds the cap is refused', () => {
+    const world = booked({ offering: capped, start: at('10:00', '2026-06-10') });
+    fails(() => reschedule(world, at('14:00'), { offering: capped, otherPackages: [sibling] }), 'weekly_limit_reached');
+  });
+});
+
+describe('recordPastSession: staff record a session that already took place', () => {
+  const yesterday = at('10:00', '2026-05-29'); // a Friday before NOW (Monday 1 June, 08:00 Berlin)
+  const record = (start: string, o: PlaceOptions = {}) =>
+    recordPastSession(
+      deepFreeze({
+        booking: o.booking ?? initialBookingState,
+        day: o.day ?? initialScheduleDayState,
+        pkg: o.pkg ?? pkgOf(),
+        offering: o.offering ?? offering(),
+        target: o.target ?? target(),
+        client: o.client ?? CLIENT,
+        otherPackages: o.otherPackages ?? [],
+      }),
+      { bookingId: 'b1', start, recordedBy: 'api-key:staff-1' },
+      o.ctx ?? ctx,
+    );
+
+  it('books and marks attended at once, takes the credit, and records who recorded it and when', () => {
+    const decision = stored(record(yesterday));
+    const ref = { ...REF };
+    expect(decision.booking).toEqual([
+      { type: 'BookingPlaced', data: { ...ref, start: yesterday, end: at('11:00', '2026-05-29'), date: '2026-05-29', pastSession: { recordedBy: 'api-key:staff-1', recordedAt: NOW } } },
+      { type: 'AttendanceMarked', data: { ...ref, creditOutcome: 'used', rule: 'attended', start: yesterday, attendance: 'attended' } },
+    ]);
+    expect(decision.days).toEqual({ [`sch-1/2026-05-29`]: [slotReserved('b1', yesterday, { date: '2026-05-29' })] });
+    expect(decision.package).toEqual([redeemedFor('b1', yesterday)]);
+    const folded = decision.booking.reduce(evolveBooking, initialBookingState);
+    expect(folded).toMatchObject({ status: 'attended', credit: { creditOutcome: 'used', rule: 'attended' } });
+  });
+
+  it('only the past: a session that has not started is booked, not recorded (session_not_in_past)', () => {
+    fails(() => record(at('10:00')), 'session_not_in_past');
+    fails(() => record(NOW), 'session_not_in_past');
+  });
+
+  it('seat rules that make sense for the past hold: an offered slot, capacity, overlaps; lead times and today’s active flags do not', () => {
+    const taken = { reservations: [{ bookingId: 'x', sessionTypeId: 'pt', start: yesterday, end: at('11:00', '2026-05-29'), bufferMinutes: 0, capacity: 1 }] };
+    fails(() => record(yesterday, { day: taken }), 'slot_full');
+    fails(() => record(at('10:30', '2026-05-29')), 'slot_not_offered');
+    expect(record(yesterday, { target: target('pt', { schedule: { active: false }, type: { minLeadHours: 48 } }) }).package).toHaveLength(1);
+  });
+
+  it('the package rules hold: credits, expiry, the weekly cap', () => {
+    const used = ['u1', 'u2', 'u3', 'u4', 'u5'].map((id, i) => redeemedFor(id, at('10:00', `2026-05-2${i}`)));
+    fails(() => record(yesterday, { pkg: pkgOf(...used) }), 'no_credits_left');
+    const capped = offering({ maxSessionsPerWeek: 1 });
+    fails(() => record(yesterday, { offering: capped, pkg: pkgOf(redeemedFor('w1', at('10:00', '2026-05-28'))) }), 'weekly_limit_reached');
+  });
+});
+
+describe('booking event upcasting (issue 16)', () => {
+  it('a v1 BookingRescheduled has previousScheduleId null (= the booking’s schedule before it); a v1 BookingPlaced no pastSession', () => {
+    const v1 = { ...REF, previousStart: at('10:00'), previousEnd: at('11:00'), previousDate: WED, start: at('14:00'), end: at('15:00'), date: WED };
+    expect(upcast('BookingRescheduled', 1, v1)).toEqual({ ...v1, previousScheduleId: null });
+    const placed = { ...REF, start: at('10:00'), end: at('11:00'), date: WED };
+    expect(upcast('BookingPlaced', 1, placed)).toEqual({ ...placed, pastSession: null });
+  });
+
+  it('a reschedule across schedules records the schedule it left', () => {
+    const world = booked();
+    const sch2 = target('pt', { scheduleId: 'sch-2' });
+    expect(reschedule(world, at('14:00'), { target: sch2 }).booking[0].data).toMatchObject({ scheduleId: 'sch-2', previousScheduleId: 'sch-1' });
   });
 });
 

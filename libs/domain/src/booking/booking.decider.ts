@@ -1,12 +1,12 @@
 import { Evolver } from '../shared/decider';
 import { OfferingState } from '../offering/offering.decider';
 import { isVisibleTo } from '../offering/offering.events';
-import { BookingLimits, decidePackage, isExpiredAt, normaliseInstant, PackageState } from '../package/package.decider';
+import { BookingLimits, decidePackage, isExpiredAt, liveSessions, normaliseInstant, PackageState } from '../package/package.decider';
 import { localDateOf } from '../scheduling/slots';
 import { PackageEvent } from '../package/package.events';
 import { DomainError } from '../shared/domain-error';
 import { DecisionContext } from '../shared/event';
-import { BookingCreditRule, BookingEvent, BookingRef, BookingStatus, CreditDecision } from './booking.events';
+import { BookingCreditRule, BookingEvent, BookingRef, BookingStatus, CreditDecision, PastSessionRecord } from './booking.events';
 import {
   BookingTarget,
   decideReleaseSlot,
@@ -57,21 +57,36 @@ export interface BookingDecision {
 }
 
 /** Why a package cannot be used for this session, or null if it can (ignoring credits and dates). */
-export function packageMismatch(pkg: PackageState, offering: OfferingState, target: BookingTarget, client: BookingClient): string | null {
-  if (!pkg.exists) return 'Package not found.';
-  if (pkg.clientId !== client.clientId) return 'The package belongs to another client.';
-  if (!offering.exists) return 'The package’s offering no longer exists.';
-  if (offering.deleted) return 'The package’s offering was deleted.';
-  if (offering.scheduleId !== null && offering.scheduleId !== target.scheduleId) return 'The package books another schedule.';
-  if (offering.sessionTypeIds.length > 0 && !offering.sessionTypeIds.includes(target.sessionTypeId)) return 'The package does not include this session type.';
+export function packageMismatch(pkg: PackageState, offering: OfferingState, target: BookingTarget, client: BookingClient): DomainError | null {
+  const refuse = (message: string) => new DomainError('package_not_usable', message);
+  if (!pkg.exists) return new DomainError('package_not_found', 'Package not found.');
+  if (pkg.clientId !== client.clientId) return refuse('The package belongs to another client.');
+  if (!offering.exists) return refuse('The package’s offering no longer exists.');
+  if (offering.deleted) return refuse('The package’s offering was deleted.');
+  if (offering.scheduleId !== null && offering.scheduleId !== target.scheduleId) return refuse('The package books another schedule.');
+  if (offering.sessionTypeIds.length > 0 && !offering.sessionTypeIds.includes(target.sessionTypeId)) return refuse('The package does not include this session type.');
   if (!isVisibleTo(offering.visibility, client.groups)) {
-    return 'The package’s offering is not available to this client’s groups.';
+    return new DomainError('offering_not_visible', 'The package’s offering is only for members of its groups, and this client is in none of them.');
   }
   return null;
 }
 
-function limitsOf(offering: Extract<OfferingState, { exists: true }>, client: BookingClient, ctx: DecisionContext): BookingLimits {
-  return { offeringSessionCount: offering.sessionCount, maxSessionsPerWeek: offering.maxSessionsPerWeek, timezone: client.timezone ?? ctx.timezone };
+/**
+ * The booking rules of the package's offering. The weekly cap counts the client's sessions of the
+ * offering across all their packages of it: `otherPackages` are the client's other packages (any
+ * offering; those of another offering or client are ignored).
+ */
+function limitsOf(
+  offering: Extract<OfferingState, { exists: true }>,
+  pkg: Extract<PackageState, { exists: true }>,
+  otherPackages: PackageState[],
+  client: BookingClient,
+  ctx: DecisionContext,
+): BookingLimits {
+  const otherSessions = otherPackages
+    .filter((other) => other.exists && other.packageId !== pkg.packageId && other.offeringId === pkg.offeringId && other.clientId === pkg.clientId)
+    .flatMap(liveSessions);
+  return { offeringSessionCount: offering.sessionCount, maxSessionsPerWeek: offering.maxSessionsPerWeek, timezone: client.timezone ?? ctx.timezone, otherSessions };
 }
 
 export interface PlaceBookingInput {
@@ -81,12 +96,37 @@ export interface PlaceBookingInput {
   offering: OfferingState;
   target: BookingTarget;
   client: BookingClient;
+  /** The client's other packages: those of the same offering count against its weekly cap. */
+  otherPackages: PackageState[];
 }
 
 export function placeBooking(input: PlaceBookingInput, command: { bookingId: string; start: string }, ctx: DecisionContext): BookingDecision {
+  return place(input, command, null, ctx);
+}
+
+/**
+ * Staff record a session that already took place (nobody booked it): it is booked and marked
+ * attended at once, takes a credit like any booking, and the BookingPlaced event says who recorded
+ * it and when. Seat rules that make sense for the past hold: an offered slot of the schedule, seats
+ * (capacity) and overlaps with other sessions; lead times, today's active flags and the daily cap
+ * do not (see checkSlot).
+ */
+export function recordPastSession(input: PlaceBookingInput, command: { bookingId: string; start: string; recordedBy: string }, ctx: DecisionContext): BookingDecision {
+  const start = normaliseInstant(command.start, 'start');
+  if (Date.parse(start) >= Date.parse(ctx.now)) {
+    throw new DomainError('session_not_in_past', 'Only a session that has already started can be recorded after the fact; book it instead.');
+  }
+  const decision = place(input, { bookingId: command.bookingId, start }, { recordedBy: command.recordedBy, recordedAt: ctx.now }, ctx);
+  const placed = decision.booking[0].data;
+  const { start: _, end: _end, date: _date, pastSession: _past, ...ref } = placed as Extract<BookingEvent, { type: 'BookingPlaced' }>['data'];
+  decision.booking.push({ type: 'AttendanceMarked', data: { ...ref, creditOutcome: 'used', rule: 'attended', start: placed.start, attendance: 'attended' } });
+  return decision;
+}
+
+function place(input: PlaceBookingInput, command: { bookingId: string; start: string }, pastSession: PastSessionRecord | null, ctx: DecisionContext): BookingDecision {
   if (input.booking.exists) throw new DomainError('booking_already_exists', 'This booking already exists.');
   const start = normaliseInstant(command.start, 'start');
-  const dayEvents = decideReserveSlot({ type: 'ReserveSlot', bookingId: command.bookingId, start }, input.day, input.target, ctx.now);
+  const dayEvents = decideReserveSlot({ type: 'ReserveSlot', bookingId: command.bookingId, start }, input.day, input.target, ctx.now, { past: pastSession !== null });
   const slot = dayEvents[0].data;
   const packageEvents = redeemFor(input, command.bookingId, slot.start, ctx);
   const pkg = input.pkg as Extract<PackageState, { exists: true }>;
@@ -99,7 +139,7 @@ export function placeBooking(input: PlaceBookingInput, command: { bookingId: str
     sessionTypeId: input.target.sessionTypeId,
   };
   return {
-    booking: [{ type: 'BookingPlaced', data: { ...ref, start: slot.start, end: slot.end, date: slot.date } }],
+    booking: [{ type: 'BookingPlaced', data: { ...ref, start: slot.start, end: slot.end, date: slot.date, pastSession } }],
     days: { [`${slot.scheduleId}/${slot.date}`]: dayEvents },
     package: packageEvents,
   };
@@ -107,19 +147,41 @@ export function placeBooking(input: PlaceBookingInput, command: { bookingId: str
 
 function redeemFor(input: Omit<PlaceBookingInput, 'booking' | 'day'>, bookingId: string, sessionAt: string, ctx: DecisionContext): PackageEvent[] {
   const mismatch = packageMismatch(input.pkg, input.offering, input.target, input.client);
-  if (mismatch) throw new DomainError(input.pkg.exists ? 'package_not_usable' : 'package_not_found', mismatch);
+  if (mismatch) throw mismatch;
   const offering = input.offering as Extract<OfferingState, { exists: true }>;
+  const pkg = input.pkg as Extract<PackageState, { exists: true }>;
   return decidePackage(
-    { type: 'RedeemForBooking', bookingId, serviceId: input.target.sessionTypeId, sessionAt, limits: limitsOf(offering, input.client, ctx) },
-    input.pkg,
+    { type: 'RedeemForBooking', bookingId, serviceId: input.target.sessionTypeId, sessionAt, limits: limitsOf(offering, pkg, input.otherPackages, input.client, ctx) },
+    pkg,
     ctx,
   );
 }
 
 /**
+ * How far a package got towards being usable, by the refusal it met (later checks = closer): when
+ * no package fits, the refusal of the package that came closest is the real reason.
+ */
+const REFUSAL_DEPTH = [
+  'package_not_found',
+  'package_not_usable',
+  'offering_not_visible',
+  'package_refunded',
+  'package_expired',
+  'redemption_already_exists',
+  'no_credits_left',
+  'session_after_expiry',
+  'booking_limit_reached',
+  'weekly_limit_reached',
+];
+const depthOf = (error: DomainError) => REFUSAL_DEPTH.indexOf(error.code);
+
+/**
  * The package a booking uses when none is named: among the client's packages that are valid for the
  * session (service, schedule, visibility, credits, dates, caps), the one expiring first; packages
- * without expiry last, then the oldest purchase. None → `no_usable_package`.
+ * without expiry last, then the oldest purchase. `candidates` are all the client's packages (the
+ * weekly cap counts their sessions). None fits: the refusal of the package that came closest
+ * (e.g. `weekly_limit_reached`, `package_expired`, `offering_not_visible`); `no_usable_package` only
+ * when no package is for this session at all.
  */
 export function choosePackage(
   candidates: { pkg: PackageState; offering: OfferingState }[],
@@ -132,15 +194,19 @@ export function choosePackage(
     .map((candidate, index) => ({ candidate, index }))
     .filter(({ candidate }) => candidate.pkg.exists)
     .sort((a, b) => expiryOrder(a.candidate.pkg) - expiryOrder(b.candidate.pkg) || purchaseOrder(a.candidate.pkg) - purchaseOrder(b.candidate.pkg));
+  const otherPackages = candidates.map((c) => c.pkg);
+  let closest: DomainError | null = null;
   for (const { candidate, index } of order) {
     try {
-      redeemFor({ ...rest, ...candidate }, bookingId, sessionAt, ctx);
+      redeemFor({ ...rest, ...candidate, otherPackages }, bookingId, sessionAt, ctx);
       return index;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
+      if (closest === null || depthOf(error) > depthOf(closest)) closest = error;
     }
   }
-  throw new DomainError('no_usable_package', 'The client has no active package with credits left that is valid for this session.');
+  if (closest && depthOf(closest) > depthOf(new DomainError('package_not_usable', ''))) throw closest;
+  throw new DomainError('no_usable_package', 'The client has no package valid for this session (its service, schedule and client).');
 }
 
 const expiryOrder = (pkg: PackageState) => (pkg.exists && pkg.expiresAt ? Date.parse(pkg.expiresAt) : Number.MAX_SAFE_INTEGER);
@@ -220,6 +286,8 @@ export interface RescheduleInput extends ChangeBookingInput {
   newDay: ScheduleDayState;
   target: BookingTarget;
   client: BookingClient;
+  /** The client's other packages: those of the same offering count against its weekly cap. */
+  otherPackages: PackageState[];
 }
 
 /** Moves a booking to another offered time, allowed until the notice window; the credit stays redeemed. */
@@ -237,7 +305,7 @@ export function rescheduleBooking(input: RescheduleInput, command: { start: stri
     throw new DomainError('same_time', 'The booking is already at that time.');
   }
   const mismatch = packageMismatch(input.pkg, input.offering, input.target, input.client);
-  if (mismatch) throw new DomainError('package_not_usable', mismatch);
+  if (mismatch) throw mismatch.code === 'package_not_found' ? new DomainError('package_not_usable', mismatch.message) : mismatch;
 
   const oldKey = `${booking.scheduleId}/${booking.date}`;
   const released = decideReleaseSlot(booking.bookingId, 'rescheduled', input.day, booking.scheduleId, booking.date);
@@ -249,9 +317,10 @@ export function rescheduleBooking(input: RescheduleInput, command: { start: stri
   const slot = reserved[0].data;
   const newKey = `${slot.scheduleId}/${slot.date}`;
   const offering = input.offering as Extract<OfferingState, { exists: true }>;
+  const pkg = input.pkg as Extract<PackageState, { exists: true }>;
   const packageEvents = decidePackage(
-    { type: 'RescheduleBookedSession', bookingId: booking.bookingId, sessionAt: slot.start, limits: limitsOf(offering, input.client, ctx) },
-    input.pkg,
+    { type: 'RescheduleBookedSession', bookingId: booking.bookingId, sessionAt: slot.start, limits: limitsOf(offering, pkg, input.otherPackages, input.client, ctx) },
+    pkg,
     ctx,
   );
   const days: Record<string, ScheduleDayEvent[]> = newKey === oldKey ? { [oldKey]: [...released, ...reserved] } : { [oldKey]: released, [newKey]: reserved };
@@ -262,6 +331,7 @@ export function rescheduleBooking(input: RescheduleInput, command: { start: stri
         data: {
           ...refOf(booking),
           scheduleId: slot.scheduleId,
+          previousScheduleId: booking.scheduleId,
           previousStart: booking.start,
           previousEnd: booking.end,
           previousDate: booking.date,

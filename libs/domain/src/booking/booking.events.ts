@@ -1,4 +1,4 @@
-import { eventGuard, eventTypeSet, SchemaVersions } from '../shared/event';
+import { eventGuard, eventTypeSet, SchemaVersions, Upcasters } from '../shared/event';
 
 /** Every booking event names what it touches (opaque ids only: no personal data). */
 export interface BookingRef {
@@ -30,13 +30,33 @@ export const BOOKING_CREDIT_RULES = {
 } as const;
 export type BookingCreditRule = keyof typeof BOOKING_CREDIT_RULES;
 
+/** A session recorded after it took place (staff forgot to book it): who recorded it and when. */
+export interface PastSessionRecord {
+  recordedBy: string;
+  recordedAt: string;
+}
+
+/** `pastSession`: set when staff recorded a session that already took place (it is marked attended at once). */
 export type BookingPlaced = {
   type: 'BookingPlaced';
-  data: BookingRef & { start: string; end: string; date: string };
+  data: BookingRef & { start: string; end: string; date: string; pastSession: PastSessionRecord | null };
 };
+/**
+ * `scheduleId` is the schedule of the new time; `previousScheduleId` the one before. It is null only
+ * in events stored at v1, which did not record it: there it is the booking's schedule before the
+ * event (fold the stream; evolveBooking does).
+ */
 export type BookingRescheduled = {
   type: 'BookingRescheduled';
-  data: BookingRef & { previousStart: string; previousEnd: string; previousDate: string; start: string; end: string; date: string };
+  data: BookingRef & {
+    previousScheduleId: string | null;
+    previousStart: string;
+    previousEnd: string;
+    previousDate: string;
+    start: string;
+    end: string;
+    date: string;
+  };
 };
 export type BookingCancelled = {
   type: 'BookingCancelled';
@@ -54,11 +74,18 @@ export type BookingEventType = BookingEvent['type'];
 
 /** Current schema version of every booking event type; a new type fails the build until it is listed. */
 export const BOOKING_SCHEMA_VERSIONS = {
-  BookingPlaced: 1,
-  BookingRescheduled: 1,
+  BookingPlaced: 2,
+  BookingRescheduled: 2,
   BookingCancelled: 1,
   AttendanceMarked: 1,
 } satisfies SchemaVersions<BookingEventType>;
+
+export const BOOKING_UPCASTERS: Upcasters<BookingEventType> = {
+  // v1 placements were all made ahead of the session.
+  BookingPlaced: { 1: (data) => ({ ...data, pastSession: null }) },
+  // v1 did not record the previous schedule: null = the booking's schedule before the event.
+  BookingRescheduled: { 1: (data) => ({ ...data, previousScheduleId: null }) },
+};
 
 export const BOOKING_EVENT_TYPES = eventTypeSet(BOOKING_SCHEMA_VERSIONS);
 export const isBookingEvent = eventGuard<BookingEvent>(BOOKING_EVENT_TYPES);

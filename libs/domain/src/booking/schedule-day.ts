@@ -75,17 +75,31 @@ export const SLOT_REFUSAL_MESSAGES: Record<SlotRefusal, string> = {
   daily_limit_reached: 'The schedule has reached its maximum sessions of this type for that day.',
 };
 
-/** Seats left in `slot` given the day's reservations, or why it cannot be booked. Pure: `now` is passed in. */
-export function checkSlot(target: BookingTarget, slot: Slot, day: ScheduleDayState, now: string): { seatsLeft: number } | { refusal: SlotRefusal } {
+/**
+ * Seats left in `slot` given the day's reservations, or why it cannot be booked. Pure: `now` is passed in.
+ * `past`: a session that already took place, recorded after the fact: only the seat rules that make
+ * sense for the past hold (the session type on the schedule, capacity, overlaps); today's active
+ * flags, lead times and the daily cap do not.
+ */
+export function checkSlot(
+  target: BookingTarget,
+  slot: Slot,
+  day: ScheduleDayState,
+  now: string,
+  options: { past?: boolean } = {},
+): { seatsLeft: number } | { refusal: SlotRefusal } {
   const { schedule, sessionType, sessionTypeId } = target;
-  if (!schedule.active) return { refusal: 'schedule_inactive' };
-  if (sessionType.status !== 'active') return { refusal: 'session_type_not_bookable' };
+  const past = options.past === true;
+  if (!past && !schedule.active) return { refusal: 'schedule_inactive' };
+  if (!past && sessionType.status !== 'active') return { refusal: 'session_type_not_bookable' };
   if (!schedule.sessionTypeIds.includes(sessionTypeId)) return { refusal: 'session_type_not_on_schedule' };
   const start = Date.parse(slot.start);
   const nowMs = Date.parse(now);
-  if (start <= nowMs || start < nowMs + sessionType.minLeadHours * HOUR) return { refusal: 'too_late_to_book' };
-  // Lead days are 24-hour periods from now (elapsed time, like lead hours).
-  if (sessionType.maxLeadDays !== null && start > nowMs + sessionType.maxLeadDays * 24 * HOUR) return { refusal: 'too_far_ahead' };
+  if (!past) {
+    if (start <= nowMs || start < nowMs + sessionType.minLeadHours * HOUR) return { refusal: 'too_late_to_book' };
+    // Lead days are 24-hour periods from now (elapsed time, like lead hours).
+    if (sessionType.maxLeadDays !== null && start > nowMs + sessionType.maxLeadDays * 24 * HOUR) return { refusal: 'too_far_ahead' };
+  }
 
   const sameSession = (r: Reservation) => r.sessionTypeId === sessionTypeId && r.start === slot.start && r.end === slot.end;
   const seatsTaken = day.reservations.filter(sameSession).length;
@@ -98,7 +112,7 @@ export function checkSlot(target: BookingTarget, slot: Slot, day: ScheduleDaySta
     return slotStart < Date.parse(r.end) + gap && Date.parse(r.start) < slotEnd + gap;
   });
   if (clashes) return { refusal: 'slot_unavailable' };
-  if (seatsTaken === 0 && sessionType.maxSessionsPerDay !== null) {
+  if (!past && seatsTaken === 0 && sessionType.maxSessionsPerDay !== null) {
     const sessionsThatDay = new Set(day.reservations.filter((r) => r.sessionTypeId === sessionTypeId).map((r) => r.start)).size;
     if (sessionsThatDay >= sessionType.maxSessionsPerDay) return { refusal: 'daily_limit_reached' };
   }
@@ -113,13 +127,13 @@ export function findOfferedSlot(target: BookingTarget, start: string): Slot | nu
 
 export type ReserveSlot = { type: 'ReserveSlot'; bookingId: string; start: string };
 
-export function decideReserveSlot(command: ReserveSlot, day: ScheduleDayState, target: BookingTarget, now: string): SlotReserved[] {
+export function decideReserveSlot(command: ReserveSlot, day: ScheduleDayState, target: BookingTarget, now: string, options: { past?: boolean } = {}): SlotReserved[] {
   if (day.reservations.some((r) => r.bookingId === command.bookingId)) {
     throw new DomainError('booking_already_exists', 'This booking already holds a slot.');
   }
   const slot = findOfferedSlot(target, command.start);
   if (!slot) throw new DomainError('slot_not_offered', SLOT_REFUSAL_MESSAGES.slot_not_offered);
-  const check = checkSlot(target, slot, day, now);
+  const check = checkSlot(target, slot, day, now, options);
   if ('refusal' in check) throw new DomainError(check.refusal, SLOT_REFUSAL_MESSAGES[check.refusal]);
   return [
     {

@@ -12,7 +12,7 @@ const EUR = (amount: number) => ({ amount, currency: 'EUR' });
 const on = (occurredAt: string, event: PackageEvent): DatedPackageEvent => ({ event, occurredAt });
 const purchased = (expiresAt: string | null = EXPIRES_AT, credits = 3): PackageEvent => ({
   type: 'PackagePurchased',
-  data: { ...REF, offeringName: '3 sessions', credits, price: EUR(900), payment: { method: 'card', reference: null }, purchasedAt: PURCHASED_AT, expiresAt },
+  data: { ...REF, offeringName: '3 sessions', credits, price: EUR(900), payment: { method: 'card', reference: null }, purchasedAt: PURCHASED_AT, expiresAt, visibilityOverride: null },
 });
 const redeemed = (redemptionId: string, value: number): PackageEvent => ({
   type: 'SessionRedeemed',

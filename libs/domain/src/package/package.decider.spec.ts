@@ -18,6 +18,7 @@ import {
   PackageState,
 } from './package.decider';
 import { CreditKind, PackageEvent, PackagePurchased, PaymentMethod } from './package.events';
+import { upcast } from '../domain-events';
 
 const given = givenWhenThen({ initialState: initialPackageState, decide: decidePackage, evolve: evolvePackage });
 
@@ -43,6 +44,7 @@ const purchased = (overrides: Partial<PackagePurchased['data']> = {}): PackageEv
     payment: { method: 'card', reference: 'ch_1' },
     purchasedAt: PURCHASED_AT,
     expiresAt: EXPIRES_AT,
+    visibilityOverride: null,
     ...overrides,
   },
 });
@@ -108,12 +110,18 @@ const offering = (overrides: Partial<Extract<OfferingState, { exists: true }>> =
   deleted: false,
   ...overrides,
 });
-const purchase = (off: OfferingState = offering(), method: PaymentMethod = 'card'): PackageCommand => ({
+const purchase = (
+  off: OfferingState = offering(),
+  method: PaymentMethod = 'card',
+  client: { clientGroups?: string[]; visibilityOverride?: { reason: string } | null } = {},
+): PackageCommand => ({
   type: 'PurchasePackage',
   packageId: 'pkg-1',
   clientId: 'client-1',
   offering: off,
   payment: { method, reference: method === 'card' ? 'ch_1' : null },
+  clientGroups: client.clientGroups ?? [],
+  visibilityOverride: client.visibilityOverride ?? null,
 });
 const redeem = (redemptionId = 'r1', sessionAt: string | null = null): PackageCommand => ({
   type: 'RedeemSession',
@@ -752,10 +760,11 @@ describe('invariants over long random command sequences', () => {
 });
 
 describe('booked sessions (RedeemForBooking, RescheduleBookedSession, ReturnBookedCredit, ForfeitBookedCredit)', () => {
-  const limits = (overrides: Partial<{ offeringSessionCount: number; maxSessionsPerWeek: number | null; timezone: string }> = {}) => ({
+  const limits = (overrides: Partial<{ offeringSessionCount: number; maxSessionsPerWeek: number | null; timezone: string; otherSessions: string[] }> = {}) => ({
     offeringSessionCount: 3,
     maxSessionsPerWeek: null,
     timezone: 'Europe/Berlin',
+    otherSessions: [] as string[],
     ...overrides,
   });
   const book = (bookingId: string, sessionAt: string, l = limits()): PackageCommand => ({ type: 'RedeemForBooking', bookingId, serviceId: 'st-1', sessionAt, limits: l });
@@ -821,10 +830,60 @@ describe('booked sessions (RedeemForBooking, RescheduleBookedSession, ReturnBook
   });
 });
 
+
+
+
+describe('PurchasePackage: the offering’s visibility (issue 16)', () => {
+  const vip = offering({ visibility: { kind: 'groups', groups: ['vip'] } });
+
+  it('refuses a client in none of the offering’s groups (offering_not_visible); sells to a member', () => {
+    given([]).when(purchase(vip, 'card', { clientGroups: ['members'] }), at(PURCHASED_AT)).thenFails('offering_not_visible');
+    given([]).when(purchase(vip, 'card', { clientGroups: [] }), at(PURCHASED_AT)).thenFails('offering_not_visible');
+    given([]).when(purchase(vip, 'card', { clientGroups: ['vip'] }), at(PURCHASED_AT)).then([purchased()]);
+  });
+
+  it('staff may override with a reason, recorded on the event; a blank reason is refused', () => {
+    given([])
+      .when(purchase(vip, 'card', { clientGroups: [], visibilityOverride: { reason: 'Trial before joining' } }), at(PURCHASED_AT))
+      .then([purchased({ visibilityOverride: { reason: 'Trial before joining' } })]);
+    given([]).when(purchase(vip, 'card', { clientGroups: [], visibilityOverride: { reason: ' ' } }), at(PURCHASED_AT)).thenFails('reason_required');
+    // Nothing to override: nothing recorded.
+    given([]).when(purchase(vip, 'card', { clientGroups: ['vip'], visibilityOverride: { reason: 'not needed' } }), at(PURCHASED_AT)).then([purchased()]);
+  });
+
+  it('a v1 PackagePurchased (before visibility was checked) upcasts with visibilityOverride null', () => {
+    const { visibilityOverride: _, ...v1 } = (purchased() as PackagePurchased).data;
+    expect(upcast('PackagePurchased', 1, v1)).toEqual({ ...v1, visibilityOverride: null });
+  });
+});
+
+describe('RedeemForBooking: the weekly cap counts the client’s other packages of the offering (issue 16)', () => {
+  const MON = '2026-03-16T09:00:00.000Z';
+  const SUN = '2026-03-22T09:00:00.000Z';
+  const NEXT_MON = '2026-03-23T09:00:00.000Z';
+  const limits = { offeringSessionCount: 3, maxSessionsPerWeek: 2, timezone: 'Europe/Berlin', otherSessions: [MON, NEXT_MON] };
+  const book = (bookingId: string, sessionAt: string, otherSessions = limits.otherSessions): PackageCommand => ({
+    type: 'RedeemForBooking',
+    bookingId,
+    serviceId: 'st-1',
+    sessionAt,
+    limits: { ...limits, otherSessions },
+  });
+  const bookedEvent = (bookingId: string, sessionAt: string): PackageEvent => ({
+    type: 'SessionRedeemed',
+    data: { ...REF, redemptionId: bookingId, bookingId, serviceId: 'st-1', note: null, sessionAt, creditKind: 'paid', value: 333 },
+  });
+
+  it('this package’s sessions and the others’ add up against the cap', () => {
+    // One here and one on another package this week: the cap of 2 is reached.
+    given([purchased(), bookedEvent('b1', MON)]).when(book('b2', SUN), ctx).thenFails('weekly_limit_reached');
+    // Without the other package's session there is room.
+    given([purchased(), bookedEvent('b1', MON)]).when(book('b2', SUN, [NEXT_MON]), ctx).then([{ ...bookedEvent('b2', SUN), data: { ...(bookedEvent('b2', SUN) as any).data, value: 334 } }]);
+  });
+});
+
 it('exercises every error code decidePackage can raise', () => {
   const raised = codesRaisedIn(readFileSync(join(__dirname, 'package.decider.ts'), 'utf8'));
   expect(raised.length).toBeGreaterThan(0);
   expect(raised.filter((code) => !exercisedCodes.has(code))).toEqual([]);
 });
-
-

@@ -3,6 +3,7 @@ import { DomainError } from '../shared/domain-error';
 import { DecisionContext } from '../shared/event';
 import { Money } from '../shared/money';
 import { OfferingState } from '../offering/offering.decider';
+import { isVisibleTo } from '../offering/offering.events';
 import { DateTime } from 'luxon';
 import { computeExpiresAt, toUtcIso } from '../offering/validity';
 import { valueOfPaidCredits } from './credit-value';
@@ -48,9 +49,17 @@ export interface Redemption {
 export interface BookingLimits {
   /** The offering's current session count: bookings beyond it are refused even if credits remain. */
   offeringSessionCount: number;
-  /** Max booked sessions per week (Monday to Sunday in `timezone`, the client's), or null. */
+  /**
+   * Max sessions per week (Monday to Sunday in `timezone`, the client's) of the client and this
+   * offering, counted across all their packages of it; null = no cap.
+   */
   maxSessionsPerWeek: number | null;
   timezone: string;
+  /**
+   * When each live (not reversed) session of the client's other packages of the same offering
+   * takes place: they count against the weekly cap with this package's own.
+   */
+  otherSessions: string[];
 }
 
 export type PackageState = { exists: false } | PackageSnapshot;
@@ -65,6 +74,10 @@ export type PackageCommand =
       clientId: string;
       offering: OfferingState;
       payment: { method: PaymentMethod; reference: string | null };
+      /** The client's groups now (the offering's visibility is checked against them). */
+      clientGroups: string[];
+      /** Staff sell outside the offering's groups anyway, for this reason; null: no override. */
+      visibilityOverride: { reason: string } | null;
     }
   | { type: 'RedeemSession'; redemptionId: string; bookingId: string | null; serviceId: string | null; note: string | null; sessionAt: string | null }
   | { type: 'ReverseRedemption'; redemptionId: string; reason: string }
@@ -76,6 +89,11 @@ export type PackageCommand =
   | { type: 'ChangeExpiry'; expiresAt: string | null; reason: string }
   | { type: 'ExpirePackage' }
   | { type: 'RefundPackage'; credits: number | null; amount: number | null; reason: string };
+
+/** When each live (not reversed) redeemed session of a package takes place. */
+export function liveSessions(state: PackageState): string[] {
+  return state.exists ? Object.values(state.redemptions).filter((r) => !r.reversed).map((r) => r.sessionAt) : [];
+}
 
 export function creditsRemaining(state: PackageSnapshot): number {
   return state.paidRemaining + state.goodwillRemaining;
@@ -252,6 +270,15 @@ function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackag
   if (expiresAt !== null && Date.parse(expiresAt) <= Date.parse(ctx.now)) {
     throw new DomainError('offering_expired', 'The offering’s fixed expiration date has passed.');
   }
+  // An override is recorded only when it overrode something.
+  let visibilityOverride: { reason: string } | null = null;
+  if (!isVisibleTo(offering.visibility, command.clientGroups)) {
+    if (command.visibilityOverride === null) {
+      throw new DomainError('offering_not_visible', 'The offering is only for members of its groups, and this client is in none of them.');
+    }
+    assertReason(command.visibilityOverride.reason);
+    visibilityOverride = { reason: command.visibilityOverride.reason };
+  }
   const price = command.payment.method === 'comp' ? { amount: 0, currency: offering.price.currency } : offering.price;
   return [
     {
@@ -266,6 +293,7 @@ function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackag
         payment: command.payment,
         purchasedAt: ctx.now,
         expiresAt,
+        visibilityOverride,
       },
     },
   ];
@@ -274,8 +302,9 @@ function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackag
 /**
  * Rules a booked session must meet on top of having a credit: before expiry, within the offering's
  * current session count (a reduced count refuses new bookings but keeps existing ones), and within
- * the weekly cap in the client's zone. `excluding`: the booking being moved, when rescheduling
- * (it already counts against the session count).
+ * the weekly cap in the client's zone, counted over the client's packages of the offering (this
+ * one's sessions plus `limits.otherSessions`). `excluding`: the booking being moved, when
+ * rescheduling (it already counts against the session count).
  */
 function assertBookable(state: PackageSnapshot, sessionAt: string, limits: BookingLimits, excluding: string | null): void {
   assertBeforeExpiry(state, sessionAt);
@@ -285,11 +314,13 @@ function assertBookable(state: PackageSnapshot, sessionAt: string, limits: Booki
   }
   if (limits.maxSessionsPerWeek !== null) {
     const week = weekOf(sessionAt, limits.timezone);
-    const booked = Object.entries(state.redemptions).filter(
-      ([id, r]) => !r.reversed && id !== excluding && weekOf(r.sessionAt, limits.timezone) === week,
-    ).length;
+    const own = Object.entries(state.redemptions).filter(([id, r]) => !r.reversed && id !== excluding).map(([, r]) => r.sessionAt);
+    const booked = [...own, ...limits.otherSessions].filter((sessionAt) => weekOf(sessionAt, limits.timezone) === week).length;
     if (booked >= limits.maxSessionsPerWeek) {
-      throw new DomainError('weekly_limit_reached', `This package allows ${limits.maxSessionsPerWeek} sessions per week and that week already has ${booked}.`);
+      throw new DomainError(
+        'weekly_limit_reached',
+        `The offering allows ${limits.maxSessionsPerWeek} sessions per week and this client already has ${booked} that week (across their packages of it).`,
+      );
     }
   }
 }

@@ -35,6 +35,11 @@ export type PackagePurchased = {
     payment: { method: PaymentMethod; reference: string | null };
     purchasedAt: string;
     expiresAt: string | null;
+    /**
+     * Set when staff sold the package to a client outside the offering's visibility groups:
+     * their reason (the actor is in the metadata). Null otherwise, and in events stored at v1.
+     */
+    visibilityOverride: { reason: string } | null;
   };
 };
 export type SessionRedeemed = {
@@ -104,7 +109,7 @@ export type PackageEventType = PackageEvent['type'];
 
 /** Current schema version of every package event type; a new type fails the build until it is listed. */
 export const PACKAGE_SCHEMA_VERSIONS = {
-  PackagePurchased: 1,
+  PackagePurchased: 2,
   SessionRedeemed: 1,
   RedemptionReversed: 2,
   SessionRescheduled: 1,
@@ -116,6 +121,8 @@ export const PACKAGE_SCHEMA_VERSIONS = {
 } satisfies SchemaVersions<PackageEventType>;
 
 export const PACKAGE_UPCASTERS: Upcasters<PackageEventType> = {
+  // v1 sales did not check visibility, so none overrode it.
+  PackagePurchased: { 1: (data) => ({ ...data, visibilityOverride: null }) },
   // v1 reversals were all manual: no booking rule decided them.
   RedemptionReversed: { 1: (data) => ({ ...data, rule: null }) },
 };

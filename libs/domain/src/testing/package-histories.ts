@@ -118,7 +118,7 @@ export function playHistory(plan: HistoryPlan, ids: { packageId: (i: number) => 
       ...OFFERING_FIELD_DEFAULTS,
     };
     const payment = { method: p.comp ? ('comp' as const) : ('card' as const), reference: null };
-    run(index, { type: 'PurchasePackage', packageId: ids.packageId(index), clientId: `client-${index}`, offering, payment });
+    run(index, { type: 'PurchasePackage', packageId: ids.packageId(index), clientId: `client-${index}`, offering, payment, clientGroups: [], visibilityOverride: null });
   });
 
   for (const step of plan.steps) {
@@ -147,7 +147,7 @@ function commandFor(
   state: Extract<PackageState, { exists: true }>,
   context: { booked: string; manual: string; now: number; next: () => string },
 ): PackageCommand | 'expire-time' | null {
-  const limits = { offeringSessionCount: 1000, maxSessionsPerWeek: null, timezone: TIMEZONE };
+  const limits = { offeringSessionCount: 1000, maxSessionsPerWeek: null, timezone: TIMEZONE, otherSessions: [] };
   switch (step.op) {
     case 'redeem':
       return { type: 'RedeemSession', redemptionId: context.next(), bookingId: null, serviceId: null, note: null, sessionAt: null };

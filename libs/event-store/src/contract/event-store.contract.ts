@@ -112,6 +112,66 @@ export function eventStoreContract(createSubject: () => Promise<ContractSubject>
     expect(result.streamVersions).toEqual({ [a]: 2, [b]: 2 });
   });
 
+  it('checks an asserted stream (a write without events) in the same append and writes nothing to it', async () => {
+    const written = stream();
+    const read = stream();
+    await subject.store.append([{ streamId: read, expectedVersion: 0, events: [newEvent()] }]);
+    const result = await subject.store.append([
+      { streamId: written, expectedVersion: 0, events: [newEvent()] },
+      { streamId: read, expectedVersion: 1, events: [] },
+    ]);
+    expect(result.streamVersions).toEqual({ [written]: 1 });
+    expect(await subject.store.readStream(read)).toHaveLength(1);
+
+    await subject.store.append([{ streamId: read, expectedVersion: 1, events: [newEvent()] }]); // the read stream moves on
+    await expect(
+      subject.store.append([
+        { streamId: written, expectedVersion: 1, events: [newEvent()] },
+        { streamId: read, expectedVersion: 1, events: [] },
+      ]),
+    ).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    expect(await subject.store.readStream(written)).toHaveLength(1);
+    // A stream asserted to be absent (version 0) conflicts once it exists.
+    await expect(
+      subject.store.append([
+        { streamId: written, expectedVersion: 1, events: [newEvent()] },
+        { streamId: read, expectedVersion: 0, events: [] },
+      ]),
+    ).rejects.toBeInstanceOf(WrongExpectedVersionError);
+  });
+
+  it('never lets two concurrent appends that each assert the stream the other writes both succeed (no write skew)', async () => {
+    const other = await subject.secondStore();
+    let bothWon = 0;
+    let oneWon = 0;
+    for (let round = 0; round < 40; round++) {
+      const x = stream('skew');
+      const y = stream('skew');
+      await subject.store.append([
+        { streamId: x, expectedVersion: 0, events: [newEvent()] },
+        { streamId: y, expectedVersion: 0, events: [newEvent()] },
+      ]);
+      const [first, second] = await Promise.allSettled([
+        subject.store.append([
+          { streamId: x, expectedVersion: 1, events: [newEvent()] },
+          { streamId: y, expectedVersion: 1, events: [] },
+        ]),
+        other.append([
+          { streamId: y, expectedVersion: 1, events: [newEvent()] },
+          { streamId: x, expectedVersion: 1, events: [] },
+        ]),
+      ]);
+      const won = [first, second].filter((a) => a.status === 'fulfilled').length;
+      for (const failed of [first, second].filter((a): a is PromiseRejectedResult => a.status === 'rejected')) {
+        expect(failed.reason).toBeInstanceOf(WrongExpectedVersionError);
+      }
+      if (won === 2) bothWon++;
+      if (won === 1) oneWon++;
+    }
+    expect(bothWon).toBe(0);
+    expect(oneWon).toBe(40);
+  });
+
   it('treats a retried append (same event ids) as done, without duplicating events', async () => {
     const id = stream();
     const write = { streamId: id, expectedVersion: 0, events: [newEvent(), newEvent()] };

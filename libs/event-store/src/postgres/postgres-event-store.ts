@@ -1,5 +1,5 @@
 import { DatabaseError, Pool } from 'pg';
-import { Migration } from '@punchcard/postgres';
+import { inTransaction, Migration } from '@punchcard/postgres';
 import { AppendResult, EventStore, NewEvent, Position, StoredEvent, StreamWrite, WrongExpectedVersionError } from '../event-store.port';
 
 export const eventStoreMigrations: Migration[] = [
@@ -28,6 +28,8 @@ export const eventStoreMigrations: Migration[] = [
 
 /*
  * One statement per append (so one round trip, and one commit in autocommit mode):
+ * - it first takes a transaction-level advisory lock on each written stream (in stream-id order),
+ *   held until commit, so an append that asserts one of those streams (below) waits for it;
  * - the WHERE clause checks every stream is at its expected version (max version, 0 if none);
  *   if any is not, nothing is inserted and the caller gets WrongExpectedVersionError;
  * - a concurrent writer that passed the same check collides on the (stream_id, stream_version)
@@ -35,6 +37,22 @@ export const eventStoreMigrations: Migration[] = [
  * - a retry of an append that already committed collides on event_id and is answered from the
  *   stored rows (idempotent).
  */
+/** Key space of the stream locks (the first of pg_advisory_xact_lock's two int keys). */
+const LOCK_CLASS = 0x5043;
+
+/*
+ * An append that also asserts streams (writes without events) runs in a transaction: it first
+ * takes every lock in stream-id order (shared for asserted streams, exclusive for written ones),
+ * so a concurrent writer of an asserted stream has either committed (and the check below, a new
+ * statement with a new snapshot, sees its events and fails) or waits until this append commits.
+ * Without that lock, two appends that each assert a stream the other writes could both pass
+ * their checks before either commits (write skew).
+ */
+const LOCK_STREAMS_SQL = `
+  SELECT count(CASE WHEN l.shared THEN pg_advisory_xact_lock_shared(${LOCK_CLASS}, hashtext(l.stream_id))
+                    ELSE pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(l.stream_id)) END)
+  FROM jsonb_to_recordset($1::jsonb) AS l(stream_id text, shared boolean)`;
+
 const APPEND_SQL = `
   INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata)
   SELECT e.tenant_id, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata
@@ -44,6 +62,7 @@ const APPEND_SQL = `
     SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS x(stream_id text, expected integer)
     WHERE COALESCE((SELECT max(s.stream_version) FROM events s WHERE s.stream_id = x.stream_id), 0) <> x.expected
   )
+  AND (SELECT count(pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(w))) FROM unnest($3::text[]) AS w) >= 0
   RETURNING transaction_id::text, global_position::text, stream_id, stream_version`;
 
 const COLUMNS = `global_position::text, transaction_id::text, stream_id, stream_version, event_id::text, type,
@@ -67,17 +86,31 @@ export class PostgresEventStore implements EventStore {
     );
     if (rows.length === 0) throw new Error('append needs at least one event');
     const expectations = writes.map((w) => ({ stream_id: w.streamId, expected: w.expectedVersion }));
+    const written = [...new Set(writes.filter((w) => w.events.length > 0).map((w) => w.streamId))].sort();
+    // Named: each connection plans this statement once; planning it per call halved the append rate.
+    const statement = { name: 'punchcard-append', text: APPEND_SQL, values: [JSON.stringify(rows), JSON.stringify(expectations), written] };
     let result;
     try {
-      // Named: each connection plans this statement once; planning it per call halved the append rate.
-      result = await this.pool.query({ name: 'punchcard-append', text: APPEND_SQL, values: [JSON.stringify(rows), JSON.stringify(expectations)] });
+      result = writes.some((w) => w.events.length === 0) ? await this.appendAsserting(writes, statement) : await this.pool.query(statement);
     } catch (error) {
-      if (error instanceof DatabaseError && error.code === '23505') return this.replayOrConflict(writes);
+      // 40P01 cannot arise from the ordered stream locks; it is a conflict if anything else ever causes it.
+      if (error instanceof DatabaseError && (error.code === '23505' || error.code === '40P01')) return this.replayOrConflict(writes);
       throw error;
     }
     // No rows: a stream was not at its expected version (or this very append already committed).
     if (result.rowCount === 0) return this.replayOrConflict(writes);
     return toAppendResult(result.rows);
+  }
+
+  private async appendAsserting(writes: StreamWrite[], statement: { name: string; text: string; values: unknown[] }) {
+    const locks = [...new Map(writes.map((w) => [w.streamId, w.events.length === 0])).entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([stream_id, shared]) => ({ stream_id, shared }));
+    // inTransaction: on a tenant-scoped pool the transaction acts for the tenant (row-level security).
+    return inTransaction(this.pool, async (client) => {
+      await client.query({ name: 'punchcard-lock-streams', text: LOCK_STREAMS_SQL, values: [JSON.stringify(locks)] });
+      return client.query(statement);
+    });
   }
 
   /** Answers a retried append from the stored rows if all its events are there; otherwise it is a conflict. */

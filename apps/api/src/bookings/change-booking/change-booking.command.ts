@@ -58,7 +58,9 @@ export class ChangeBookingHandler implements ICommandHandler<ChangeBookingComman
           const start = normaliseInstant(change.start, 'start');
           const day = await loadDay(booking.scheduleId, booking.date);
           const newDay = await loadDay(scheduleId, localDateOf(start, target.schedule.timezone));
-          decision = rescheduleBooking({ booking, pkg, offering, day, newDay, target, client }, { start }, ctx);
+          // The weekly cap counts the offering's sessions across the client's packages.
+          const otherPackages = (await this.streams.loadClientPackages(unit, booking.clientId)).map((p) => p.pkg);
+          decision = rescheduleBooking({ booking, pkg, offering, day, newDay, target, client, otherPackages }, { start }, ctx);
           break;
         }
       }

@@ -1,12 +1,8 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { bookingDecider, BookingState, bookingStreamId, choosePackage, DomainError, localDateOf, normaliseInstant, offeringDecider, OfferingState, offeringStreamId, packageDecider, PackageState, packageStreamId, placeBooking, scheduleDayDecider, scheduleDayStreamId } from '@punchcard/domain';
+import { bookingDecider, BookingState, bookingStreamId, choosePackage, localDateOf, normaliseInstant, packageDecider, PackageState, packageStreamId, placeBooking, recordPastSession, scheduleDayDecider, scheduleDayStreamId } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
-import { ReadStore } from '@punchcard/read-store';
-import { PACKAGES, packagesProjection } from '@punchcard/projections';
+import { ApiError } from '../../http/problem';
 import { TenantDirectory } from '../../tenants';
-import { PROJECTION_RUNNER, READ_STORE } from '../../tokens';
-import { ProjectionRunner } from '@punchcard/projection-runner';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWork, UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 import { BookingStreams } from '../booking-streams';
@@ -18,6 +14,8 @@ export interface PlaceBookingRequest {
   start: string;
   /** null: the client's best usable package (earliest expiry first). */
   packageId: string | null;
+  /** A session that already took place, recorded by staff: booked and marked attended at once. */
+  pastSession?: boolean;
 }
 
 export type BookingResult = { booking: Extract<BookingState, { exists: true }>; pkg: PackageState };
@@ -33,20 +31,12 @@ export class PlaceBookingCommand extends Command<{ result: BookingResult; positi
   }
 }
 
-/** How many of the client's active packages auto-selection considers (a client rarely holds more). */
-const CANDIDATE_LIMIT = 50;
-const CATCH_UP_MS = 2_000;
-
-type Candidate = { packageId: string; pkg: PackageState; offering: OfferingState };
-
 @CommandHandler(PlaceBookingCommand)
 export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand> {
   constructor(
     private readonly units: UnitOfWorkExecutor,
     private readonly streams: BookingStreams,
     private readonly tenants: TenantDirectory,
-    @Inject(READ_STORE) private readonly readStore: ReadStore,
-    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
   ) {}
 
   async execute({ bookingId, request, context }: PlaceBookingCommand) {
@@ -62,45 +52,27 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
       const { state: day } = await unit.load(scheduleDayStreamId(request.scheduleId, date), scheduleDayDecider);
       const ctx = { now: unit.now, timezone };
 
+      // Every package of the client, from streams: the weekly cap counts the offering's sessions across them.
+      const packages = await this.streams.loadClientPackages(unit, request.clientId);
       const chosen = request.packageId
-        ? await this.loadPackage(unit, request.packageId)
-        : await this.choose(unit, request.clientId, (candidates) => choosePackage(candidates, { target, client }, start, bookingId, ctx));
+        ? (packages.find((p) => p.packageId === request.packageId) ?? (await this.namedPackage(unit, request.packageId)))
+        : packages[choosePackage(packages, { target, client }, start, bookingId, ctx)];
 
-      const decision = placeBooking({ booking: booking.state, day, pkg: chosen.pkg, offering: chosen.offering, target, client }, { bookingId, start }, ctx);
+      const input = { booking: booking.state, day, pkg: chosen.pkg, offering: chosen.offering, target, client, otherPackages: packages.map((p) => p.pkg) };
+      const decision = request.pastSession
+        ? recordPastSession(input, { bookingId, start, recordedBy: context.actor.id }, ctx)
+        : placeBooking(input, { bookingId, start }, ctx);
       this.streams.stage(unit, bookingId, chosen.packageId, decision);
       const placed = decision.booking.reduce(bookingDecider.evolve, booking.state);
       return { booking: placed as BookingResult['booking'], pkg: decision.package.reduce(packageDecider.evolve, chosen.pkg) };
     });
   }
 
-  /**
-   * The client's packages come from the packages read model; their streams decide. A package sold a
-   * moment ago may not be in the read model yet, so before answering no_usable_package the read
-   * model is given time to catch up, and the choice is made once more.
-   */
-  private async choose(unit: UnitOfWork, clientId: string, pick: (candidates: Candidate[]) => number): Promise<Candidate> {
-    for (let attempt = 1; ; attempt++) {
-      const documents = await this.readStore.find(PACKAGES, unit.context.tenantId, { where: { clientId, status: 'active' }, limit: CANDIDATE_LIMIT });
-      const candidates = await Promise.all(documents.map((d) => this.loadPackage(unit, d.id)));
-      try {
-        return candidates[pick(candidates)];
-      } catch (error) {
-        if (!(error instanceof DomainError && error.code === 'no_usable_package') || attempt > 1 || !(await this.packagesCaughtUpLate())) throw error;
-      }
-    }
-  }
-
-  /** Waits (up to CATCH_UP_MS) for the packages read model; true if it had to wait and then caught up. */
-  private async packagesCaughtUpLate(): Promise<boolean> {
-    const { reached, waited } = await this.runner.waitUntil(() => this.runner.isCaughtUp(packagesProjection.name), CATCH_UP_MS);
-    return reached && waited;
-  }
-
-
-  private async loadPackage(unit: UnitOfWork, packageId: string): Promise<Candidate> {
-    const { state: pkg } = await unit.load(packageStreamId(packageId), packageDecider);
-    const offering = pkg.exists ? (await unit.load(offeringStreamId(pkg.offeringId), offeringDecider)).state : ({ exists: false } as OfferingState);
-    return { packageId, pkg, offering };
+  /** A package named in the body that is not the client's: another client's is refused by the decision; an unknown one is 422. */
+  private async namedPackage(unit: UnitOfWork, packageId: string) {
+    const named = await this.streams.loadPackage(unit, packageId);
+    if (!named.pkg.exists) throw new ApiError(422, 'unknown_package', `No package ${packageId} in this business.`);
+    return named;
   }
 
   /** A retry of a booking that was already placed under this idempotency key: answer as it stands. */
