@@ -7,7 +7,7 @@ import { toNewEvents, UnitOfWork } from './unit-of-work';
 
 /** Counts a stream's events: enough state for these tests. */
 const counter: Evolver<number, DomainEvent> = { initialState: 0, evolve: (n) => n + 1 };
-const context: CommandContext = { tenantId: 'tenant-a', actor: { id: 'api-key:k', role: 'admin' }, correlationId: 'c', causationId: null, idempotencyKey: null };
+const context: CommandContext = { tenantId: 'tenant-a', actor: { id: 'api-key:k', role: 'admin' }, correlationId: 'c', causationId: 'command-1', idempotencyKey: null };
 const NOW = '2026-03-01T10:00:00.000Z';
 
 describe('UnitOfWork: streams read but not staged are version-checked in the same append', () => {
