@@ -188,8 +188,9 @@ export class UnitOfWorkExecutor {
           if (release) {
             await backoff(++retries, deadline);
           } else {
-            // Queue behind this process's other units on these streams; the budget starts once they are ours.
-            release = await this.locks.acquire(writes.map((write) => write.streamId));
+            // Queue behind this process's other units on the streams it writes (not those it only asserts: an offering
+            // read by every booking would serialise them all); the budget starts once the locks are ours.
+            release = await this.locks.acquire(writes.filter((write) => write.events.length > 0).map((write) => write.streamId));
             deadline = performance.now() + RETRY_BUDGET_MS;
           }
         }
