@@ -5,6 +5,10 @@ export interface Config {
   dataDir: string;
   operatorKey: string | null;
   poolSize: number;
+  /** A request waiting longer than this for a database connection answers 503 database_unavailable. */
+  dbConnectTimeoutMs: number;
+  /** The service roles' `statement_timeout`: a longer statement is cancelled and answers 503 (0 = none). */
+  dbStatementTimeoutMs: number;
   runProjections: boolean;
   runScheduler: boolean;
   expirySweepIntervalMs: number;
@@ -21,6 +25,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.PUNCHCARD_DATA_DIR ?? './data',
     operatorKey: env.PUNCHCARD_OPERATOR_KEY || null,
     poolSize: Number(env.PUNCHCARD_DB_POOL_SIZE ?? 40),
+    dbConnectTimeoutMs: millisecondsFrom('PUNCHCARD_DB_CONNECT_TIMEOUT_MS', env.PUNCHCARD_DB_CONNECT_TIMEOUT_MS, 5_000),
+    dbStatementTimeoutMs: millisecondsFrom('PUNCHCARD_DB_STATEMENT_TIMEOUT_MS', env.PUNCHCARD_DB_STATEMENT_TIMEOUT_MS, 30_000),
     runProjections: env.PUNCHCARD_PROJECTIONS !== 'off',
     runScheduler: env.PUNCHCARD_SCHEDULER !== 'off',
     expirySweepIntervalMs: Number(env.PUNCHCARD_EXPIRY_SWEEP_MS ?? 60_000),
@@ -40,4 +46,11 @@ export function rateLimitFrom(value: string | undefined): number {
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 0) throw new Error('PUNCHCARD_RATE_LIMIT_PER_MINUTE must be a whole number of requests (0 or "off" disables the limit)');
   return limit;
+}
+
+function millisecondsFrom(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`${name} must be a whole number of milliseconds (0 = no limit)`);
+  return ms;
 }

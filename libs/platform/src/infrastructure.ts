@@ -29,6 +29,10 @@ export interface InfrastructureOptions {
   /** Schema to work in (tests use one per file). */
   schema?: string;
   poolSize: number;
+  /** See Config.dbConnectTimeoutMs (absent: wait for a connection as long as it takes). */
+  connectTimeoutMs?: number;
+  /** See Config.dbStatementTimeoutMs (absent: no limit; the CLI's rebuilds run long statements). */
+  statementTimeoutMs?: number;
   /** The read models the runner keeps up to date (their declared indexes are created at start). */
   projections: Projection[];
 }
@@ -47,8 +51,9 @@ export async function createInfrastructure(options: InfrastructureOptions): Prom
   } finally {
     await owner.end();
   }
-  const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true });
-  const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)) });
+  const limits = { connectTimeoutMs: options.connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs };
+  const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true, ...limits });
+  const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)), ...limits });
   // Every reader (commands, projections, point-in-time replays) gets events in their current shape.
   const system: Stores = { pool: systemPool, eventStore: withUpcasting(new PostgresEventStore(systemPool), upcast), readStore: new PostgresReadStore(systemPool) };
   const runner = new ProjectionRunner(system.eventStore, system.readStore, options.projections, new PostgresAdvisoryLease(systemPool, 'projections'), {
