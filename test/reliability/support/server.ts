@@ -80,8 +80,9 @@ export class ServerProcess {
     this.child = null;
   }
 
-  log(): string {
-    return this.output.join('').split('\n').slice(-40).join('\n');
+  /** The last `lines` lines the server wrote (stdout and stderr). */
+  log(lines = 40): string {
+    return this.output.join('').split('\n').slice(-lines).join('\n');
   }
 
   private spawn(): void {
