@@ -17,6 +17,7 @@ export async function bootstrap(config: Config, options: { withHttp: boolean }) 
   const infrastructure = await createInfrastructure({
     connectionString: database.connectionString,
     poolSize: config.poolSize,
+    reportPoolSize: config.reportPoolSize,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     projections: ALL_PROJECTIONS,

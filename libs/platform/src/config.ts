@@ -5,6 +5,8 @@ export interface Config {
   dataDir: string;
   operatorKey: string | null;
   poolSize: number;
+  /** Connections reports and exports may hold at once (their own pool, beside `poolSize`). */
+  reportPoolSize: number;
   /** A request waiting longer than this for a database connection answers 503 database_unavailable. */
   dbConnectTimeoutMs: number;
   /** The service roles' `statement_timeout`: a longer statement is cancelled and answers 503 (0 = none). */
@@ -25,6 +27,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.PUNCHCARD_DATA_DIR ?? './data',
     operatorKey: env.PUNCHCARD_OPERATOR_KEY || null,
     poolSize: Number(env.PUNCHCARD_DB_POOL_SIZE ?? 40),
+    reportPoolSize: Number(env.PUNCHCARD_DB_REPORT_POOL_SIZE ?? 4),
     dbConnectTimeoutMs: millisecondsFrom('PUNCHCARD_DB_CONNECT_TIMEOUT_MS', env.PUNCHCARD_DB_CONNECT_TIMEOUT_MS, 5_000),
     dbStatementTimeoutMs: millisecondsFrom('PUNCHCARD_DB_STATEMENT_TIMEOUT_MS', env.PUNCHCARD_DB_STATEMENT_TIMEOUT_MS, 30_000),
     runProjections: env.PUNCHCARD_PROJECTIONS !== 'off',
