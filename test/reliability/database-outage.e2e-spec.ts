@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
 import { Cluster, embeddedCluster, privateCluster } from './support/clusters';
 import { compileService } from './support/compile';
-import { report, stats } from './support/databases';
+import { CHAOS, report, stats } from './support/databases';
 import { Answer, call, freePort, ServerProcess } from './support/server';
 import { inspectLedger, projectionsCaughtUp } from './support/verify';
 import { setupStudio, Studio, Workload } from './support/workload';
@@ -17,7 +17,7 @@ import { setupStudio, Studio, Workload } from './support/workload';
  * While it is down every endpoint answers 503 problem+json with Retry-After (never 500) and /health is
  * not ready; once it is back the service recovers by itself within 30 s; no acknowledged write is lost.
  */
-const OUTAGES = Number(process.env.PUNCHCARD_CHAOS_OUTAGES ?? 5);
+const OUTAGES = Number(process.env.PUNCHCARD_CHAOS_OUTAGES ?? (CHAOS ? 10 : 5));
 const RECOVERY_LIMIT_MS = 30_000;
 const TMP = resolve(__dirname, '../../.tmp');
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
 import { compileService } from './support/compile';
-import { createDatabase, report, stats } from './support/databases';
+import { CHAOS, createDatabase, report, stats } from './support/databases';
 import { freePort, ServerProcess } from './support/server';
 import { inspectLedger, projectionsCaughtUp, ReplayCheck } from './support/verify';
 import { setupStudio, Workload } from './support/workload';
@@ -12,7 +12,7 @@ import { setupStudio, Workload } from './support/workload';
  * random moments and restarted at once; the clients retry with their keys. CI: 20 kills;
  * `npm run chaos`: PUNCHCARD_CHAOS_KILLS (100).
  */
-const KILLS = Number(process.env.PUNCHCARD_CHAOS_KILLS ?? 20);
+const KILLS = Number(process.env.PUNCHCARD_CHAOS_KILLS ?? (CHAOS ? 100 : 20));
 const CONCURRENCY = Number(process.env.PUNCHCARD_CHAOS_CONCURRENCY ?? 8);
 /** Every this many kills, the load pauses and the replay check (the CLI's `check`) compares every read model. */
 const CHECK_EVERY = Number(process.env.PUNCHCARD_CHAOS_CHECK_EVERY ?? 10);

@@ -22,7 +22,7 @@ export interface Infrastructure extends Stores {
   system: Stores;
   /**
    * For reports and exports: the tenant-scoped role on a small pool of its own, so long-running reads
-   * can hold at most `reportPoolSize` connections and never starve commands of theirs (ADR 0013).
+   * can hold at most `reportPoolSize` connections and never starve commands of theirs (ADR 0015).
    */
   reports: { pool: Pool; readStore: ReadStore };
   runner: ProjectionRunner;

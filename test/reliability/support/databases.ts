@@ -3,6 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 
+/** `npm run chaos`: the long runs (each count can still be set by its PUNCHCARD_CHAOS_* variable). */
+export const CHAOS = process.env.npm_lifecycle_event === 'chaos';
+
 /** A database of its own on the test server (DATABASE_URL), for a server process that uses the default schema. */
 export async function createDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL;
