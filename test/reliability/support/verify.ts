@@ -19,7 +19,9 @@ export interface LedgerFindings {
  * transaction, whatever number of events and streams it holds) under its Idempotency-Key; no key has
  * two; no balance is negative.
  */
-export async function inspectLedger(pool: Pool, outcomes: Outcome[]): Promise<LedgerFindings> {
+export async function inspectLedger(pool: Pool, outcomesSoFar: Outcome[]): Promise<LedgerFindings> {
+  // The answers received before the ledger is read (the load may go on meanwhile).
+  const outcomes = [...outcomesSoFar];
   const keys = outcomes.map((o) => o.idempotencyKey);
   const { rows } = await pool.query<{ key: string; appends: number }>(
     `SELECT metadata->>'idempotencyKey' AS key, count(DISTINCT transaction_id)::int AS appends
