@@ -71,9 +71,11 @@ export async function startEmbeddedPostgres(dataDir: string, port?: number): Pro
  */
 async function startAfterLeftovers(server: EmbeddedPostgres, databaseDir: string, log: string[]): Promise<void> {
   const deadline = Date.now() + LEFTOVER_WAIT_MS;
+  let asked = 0;
   for (;;) {
     const leftover = runningPostmaster(databaseDir);
-    if (leftover && leftover.orphaned) {
+    if (leftover && leftover.orphaned && leftover.pid !== asked) {
+      asked = leftover.pid;
       process.stderr.write(`[embedded-postgres] stopping PostgreSQL ${leftover.pid} left running in ${databaseDir} by a server that is gone\n`);
       signal(leftover.pid, 'SIGINT');
     }
