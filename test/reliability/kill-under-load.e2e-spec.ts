@@ -46,7 +46,7 @@ describe('kill -9 under load', () => {
     const catchUpMs: number[] = [];
     workload.start();
     for (let kill = 1; kill <= KILLS; kill++) {
-      await sleep(150 + Math.random() * 600);
+      await sleep(300 + Math.random() * 1200);
       // The server alone, or its whole process group: with an external database both are a crash of the service.
       await server.kill(kill % 2 === 0);
       restartMs.push(await server.start());
