@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
@@ -54,9 +54,9 @@ describe.each(['embedded', 'external'] as const)('PostgreSQL outage (%s)', (kind
       destroy = async () => rmSync(dataDir, { recursive: true, force: true });
       server = new ServerProcess(await freePort(), { ...env, DATABASE_URL: undefined, PUNCHCARD_DATA_DIR: dataDir });
       await server.start();
-      cluster = await embeddedCluster(join(dataDir, 'postgres'));
-      const port = readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[3];
-      pool = new Pool({ connectionString: `postgres://punchcard:punchcard@127.0.0.1:${port}/punchcard`, max: 2 });
+      const embedded = await embeddedCluster(join(dataDir, 'postgres'));
+      cluster = embedded;
+      pool = new Pool({ connectionString: `postgres://punchcard:punchcard@127.0.0.1:${embedded.port}/punchcard`, max: 2 });
     }
     pool.on('error', () => undefined);
     studio = await setupStudio(server.base, 4);

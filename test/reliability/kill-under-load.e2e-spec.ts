@@ -65,7 +65,10 @@ describe('kill -9 under load', () => {
     const findings = await inspectLedger(pool, workload.outcomes);
     const differences = await replay.differences();
     const answers: Record<string, number> = {};
-    for (const o of workload.outcomes) answers[`${o.kind} ${o.status}${o.code ? ` ${o.code}` : ''}`] = (answers[`${o.kind} ${o.status}${o.code ? ` ${o.code}` : ''}`] ?? 0) + 1;
+    for (const o of workload.outcomes) {
+      const answer = `${o.kind} ${o.status}${o.code ? ` ${o.code}` : ''}`;
+      answers[answer] = (answers[answer] ?? 0) + 1;
+    }
     report('kill-under-load', {
       kills: KILLS,
       concurrency: CONCURRENCY,

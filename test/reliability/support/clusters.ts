@@ -55,7 +55,7 @@ export async function privateCluster(port: number): Promise<Cluster & { url: str
 }
 
 /** The embedded PostgreSQL a server started in `clusterDir` (its port from postmaster.pid), controlled from outside. */
-export async function embeddedCluster(clusterDir: string): Promise<Cluster> {
+export async function embeddedCluster(clusterDir: string): Promise<Cluster & { port: number }> {
   const port = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
-  return controlled(EMBEDDED_BIN, clusterDir, port, clusterDir, await asPostgres());
+  return { ...controlled(EMBEDDED_BIN, clusterDir, port, clusterDir, await asPostgres()), port };
 }

@@ -23,10 +23,6 @@ export class ServerProcess {
     this.base = `http://127.0.0.1:${port}`;
   }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
   /** Spawns the server and waits (bounded) until /health answers 200; returns how long that took (ms). */
   async start(timeoutMs = 60_000): Promise<number> {
     const started = Date.now();

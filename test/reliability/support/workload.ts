@@ -118,10 +118,6 @@ export class Workload {
     this.paused = false;
   }
 
-  acknowledged(): Outcome[] {
-    return this.outcomes.filter((o) => o.status >= 200 && o.status < 300);
-  }
-
   private async worker(): Promise<void> {
     for (;;) {
       if (this.paused) {
