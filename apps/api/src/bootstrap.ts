@@ -14,7 +14,14 @@ export async function bootstrap(config: Config, options: { withHttp: boolean }) 
   const logger = new Logger('Punchcard');
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   if (database.embedded) logger.log(`Embedded PostgreSQL running with data in ${config.dataDir}`);
-  const infrastructure = await createInfrastructure({ connectionString: database.connectionString, poolSize: config.poolSize, projections: ALL_PROJECTIONS });
+  const infrastructure = await createInfrastructure({
+    connectionString: database.connectionString,
+    poolSize: config.poolSize,
+    reportPoolSize: config.reportPoolSize,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    projections: ALL_PROJECTIONS,
+  });
   const app = await NestFactory.create(AppModule.create(infrastructure, config), { ...APP_OPTIONS, logger: ['log', 'warn', 'error'] });
   configureApp(app);
   await app.get(KeyStore).ensureOperatorKey(config.operatorKey);

@@ -5,6 +5,8 @@ export const PG_POOL = Symbol('PG_POOL');
 export const SYSTEM_POOL = Symbol('SYSTEM_POOL');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const READ_STORE = Symbol('READ_STORE');
+/** The read store on the reports pool: reports and exports read through it, so they cannot starve commands. */
+export const REPORT_READ_STORE = Symbol('REPORT_READ_STORE');
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
 export const CLOCK = Symbol('CLOCK');
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -5,6 +5,12 @@ export interface Config {
   dataDir: string;
   operatorKey: string | null;
   poolSize: number;
+  /** Connections reports and exports may hold at once (their own pool, beside `poolSize`). */
+  reportPoolSize: number;
+  /** A request waiting longer than this for a database connection answers 503 database_unavailable. */
+  dbConnectTimeoutMs: number;
+  /** The service roles' `statement_timeout`: a longer statement is cancelled and answers 503 (0 = none). */
+  dbStatementTimeoutMs: number;
   runProjections: boolean;
   runScheduler: boolean;
   expirySweepIntervalMs: number;
@@ -23,6 +29,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.PUNCHCARD_DATA_DIR ?? './data',
     operatorKey: env.PUNCHCARD_OPERATOR_KEY || null,
     poolSize: Number(env.PUNCHCARD_DB_POOL_SIZE ?? 40),
+    reportPoolSize: Number(env.PUNCHCARD_DB_REPORT_POOL_SIZE ?? 4),
+    dbConnectTimeoutMs: millisecondsFrom('PUNCHCARD_DB_CONNECT_TIMEOUT_MS', env.PUNCHCARD_DB_CONNECT_TIMEOUT_MS, 5_000),
+    dbStatementTimeoutMs: millisecondsFrom('PUNCHCARD_DB_STATEMENT_TIMEOUT_MS', env.PUNCHCARD_DB_STATEMENT_TIMEOUT_MS, 30_000),
     runProjections: env.PUNCHCARD_PROJECTIONS !== 'off',
     runScheduler: env.PUNCHCARD_SCHEDULER !== 'off',
     expirySweepIntervalMs: Number(env.PUNCHCARD_EXPIRY_SWEEP_MS ?? 60_000),
@@ -54,4 +63,11 @@ export function retentionHoursFrom(value: string | undefined): number {
   const hours = Number(value);
   if (!Number.isFinite(hours) || hours < 1) throw new Error('PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS must be a number of hours, at least 1');
   return hours;
+}
+
+function millisecondsFrom(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`${name} must be a whole number of milliseconds (0 = no limit)`);
+  return ms;
 }

@@ -20,6 +20,11 @@ export interface Stores {
  */
 export interface Infrastructure extends Stores {
   system: Stores;
+  /**
+   * For reports and exports: the tenant-scoped role on a small pool of its own, so long-running reads
+   * can hold at most `reportPoolSize` connections and never starve commands of theirs (ADR 0017).
+   */
+  reports: { pool: Pool; readStore: ReadStore };
   runner: ProjectionRunner;
   close(): Promise<void>;
 }
@@ -29,6 +34,12 @@ export interface InfrastructureOptions {
   /** Schema to work in (tests use one per file). */
   schema?: string;
   poolSize: number;
+  /** Connections of the reports pool (default 4). */
+  reportPoolSize?: number;
+  /** See Config.dbConnectTimeoutMs (absent: wait for a connection as long as it takes). */
+  connectTimeoutMs?: number;
+  /** See Config.dbStatementTimeoutMs (absent: no limit; the CLI's rebuilds run long statements). */
+  statementTimeoutMs?: number;
   /** The read models the runner keeps up to date (their declared indexes are created at start). */
   projections: Projection[];
 }
@@ -47,8 +58,10 @@ export async function createInfrastructure(options: InfrastructureOptions): Prom
   } finally {
     await owner.end();
   }
-  const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true });
-  const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)) });
+  const limits = { connectTimeoutMs: options.connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs };
+  const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true, ...limits });
+  const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)), ...limits });
+  const reportPool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.reportPoolSize ?? 4, tenantScoped: true, ...limits });
   // Every reader (commands, projections, point-in-time replays) gets events in their current shape.
   const system: Stores = { pool: systemPool, eventStore: withUpcasting(new PostgresEventStore(systemPool), upcast), readStore: new PostgresReadStore(systemPool) };
   const runner = new ProjectionRunner(system.eventStore, system.readStore, options.projections, new PostgresAdvisoryLease(systemPool, 'projections'), {
@@ -59,10 +72,11 @@ export async function createInfrastructure(options: InfrastructureOptions): Prom
     eventStore: withUpcasting(new PostgresEventStore(pool), upcast),
     readStore: new PostgresReadStore(pool),
     system,
+    reports: { pool: reportPool, readStore: new PostgresReadStore(reportPool) },
     runner,
     async close() {
       await runner.stop();
-      await Promise.all([pool.end(), systemPool.end()]);
+      await Promise.all([pool.end(), systemPool.end(), reportPool.end()]);
     },
   };
 }

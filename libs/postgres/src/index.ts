@@ -4,3 +4,4 @@ export * from './migrate';
 export * from './scoped-pool';
 export * from './tenant-scope';
 export * from './service-roles';
+export * from './unavailable';

@@ -8,6 +8,13 @@ export interface DatabaseOptions {
   /** Optional schema to work in (tests use one per file so they can run in parallel). */
   schema?: string;
   maxConnections?: number;
+  /**
+   * How long a query waits for a connection (a free one in the pool, or a new one to the server)
+   * before it fails with "timeout exceeded when trying to connect"; 0 or absent = forever.
+   */
+  connectTimeoutMs?: number;
+  /** `statement_timeout` of every connection: the server cancels a longer statement (57014); 0 or absent = none. */
+  statementTimeoutMs?: number;
 }
 
 export function createPool(options: DatabaseOptions & { tenantScoped?: boolean }): Pool {
@@ -15,6 +22,10 @@ export function createPool(options: DatabaseOptions & { tenantScoped?: boolean }
     connectionString: options.connectionString,
     max: options.maxConnections ?? 20,
     options: options.schema ? `-c search_path=${quoteIdent(options.schema)}` : undefined,
+    connectionTimeoutMillis: options.connectTimeoutMs || undefined,
+    statement_timeout: options.statementTimeoutMs || undefined,
+    // A server that vanished without closing the socket (power loss, partition) is noticed.
+    keepAlive: true,
   };
   const pool = options.tenantScoped ? new TenantScopedPool(config) : new Pool(config);
   // A client losing its connection (e.g. the server shutting down) must not crash the process: an idle

@@ -30,6 +30,15 @@ class SlowResponse extends Writable {
 }
 
 describe('streamCsv', () => {
+  it('sends nothing when the first page cannot be read (e.g. the database is down), so the error still gets its status', async () => {
+    const res = new SlowResponse();
+    async function* failing(): AsyncIterable<readonly unknown[]> {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    }
+    await expect(streamCsv(res as unknown as Response, 'x.csv', ['a'], failing())).rejects.toThrow(/ECONNREFUSED/);
+    expect({ status: res.statusCode, headers: res.headers, chunks: res.chunks }).toEqual({ status: 0, headers: {}, chunks: [] });
+  });
+
   it('writes RFC 4180 records with CRLF, quoting and formula defusing', () => {
     expect(csvRecord(['a,b', 'say "hi"', 'two\nlines', '=SUM(A1)', '-1 credit', 3, null, undefined, true])).toBe(
       '"a,b","say ""hi""","two\nlines",\'=SUM(A1),\'-1 credit,3,,,true\r\n',

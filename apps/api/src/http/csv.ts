@@ -23,6 +23,10 @@ function csvField(value: unknown): string {
  * response any more: the connection is cut, so the client sees an incomplete download, not a short file.
  */
 export async function streamCsv(res: Response, filename: string, header: readonly string[], rows: AsyncIterable<readonly unknown[]>): Promise<void> {
+  // The first page is read before anything is sent: a failure there (e.g. the database is down) still
+  // reaches the problem filter and answers with a status (503), instead of a cut-off 200.
+  const iterator = rows[Symbol.asyncIterator]();
+  let next = await iterator.next();
   res.status(200);
   res.setHeader('Content-Type', 'text/csv; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
@@ -30,12 +34,15 @@ export async function streamCsv(res: Response, filename: string, header: readonl
   try {
     res.write(csvRecord(header));
     let chunk = '';
-    for await (const row of rows) {
-      chunk += csvRecord(row);
+    for (; !next.done; next = await iterator.next()) {
+      chunk += csvRecord(next.value);
       if (chunk.length < 64 * 1024) continue;
       if (!res.write(chunk)) await drainedOrClosed(res);
       chunk = '';
-      if (res.destroyed) return;
+      if (res.destroyed) {
+        await iterator.return?.();
+        return;
+      }
     }
     res.end(chunk);
   } catch (error) {

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { StoredResponse } from './idempotency.interceptor';
-import { ApiError, toProblem } from './problem';
+import { ApiError, RETRY_AFTER_SECONDS, toProblem } from './problem';
 
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -20,7 +20,10 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof ThrottlerException) error = new ApiError(429, 'rate_limited', 'Too many requests; retry after the number of seconds in the Retry-After header.');
     const problem = toProblem(error);
     if (problem.code === 'internal_error') this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    if (problem.code === 'database_unavailable') this.logger.warn(`Database unavailable: ${error instanceof Error ? error.message : String(error)}`);
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    // Every 503 is transient: it says when to come back.
+    if (problem.status === 503 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 }

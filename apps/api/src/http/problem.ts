@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError } from '@punchcard/domain';
+import { isDatabaseUnavailable } from '@punchcard/postgres';
 import { DOMAIN_ERROR_STATUS } from './domain-error-status';
 
 /** RFC 9457 problem details, with a stable machine-readable `code`. */
@@ -43,6 +44,9 @@ function problem(status: number, code: string, detail: string, extra: Partial<Pr
   return { type: `https://punchcard.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
 }
 
+/** Seconds a 503 answer asks the client to wait (`Retry-After`) unless the code that refused set its own. */
+export const RETRY_AFTER_SECONDS = 1;
+
 /** Maps anything thrown while serving a request to the problem the client sees (pure: the filter logs 5xx). */
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) return problem(DOMAIN_ERROR_STATUS[error.code], error.code, error.message);
@@ -53,6 +57,9 @@ export function toProblem(error: unknown): Problem {
   if (bodyError?.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The request body is too large.');
   if (bodyError?.type === 'charset.unsupported' || bodyError?.type === 'encoding.unsupported') {
     return problem(415, 'unsupported_encoding', 'The request body encoding is not supported.');
+  }
+  if (isDatabaseUnavailable(error)) {
+    return problem(503, 'database_unavailable', 'The database is unavailable or too slow right now; nothing was changed. Retry after the number of seconds in the Retry-After header.');
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ReadStore } from '@punchcard/read-store';
 import { ClientDirectory } from '../../clients';
-import { READ_STORE } from '../../tokens';
+import { REPORT_READ_STORE } from '../../tokens';
 import { ledgerEntries, ledgerRows } from './ledger-rows';
 import { packageRows } from './package-rows';
 
@@ -30,7 +30,7 @@ export class LedgerRowsQuery extends Query<AsyncIterable<unknown[]>> {
 @QueryHandler(PackageRowsQuery)
 export class PackageRowsHandler implements IQueryHandler<PackageRowsQuery> {
   constructor(
-    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(REPORT_READ_STORE) private readonly readStore: ReadStore,
     private readonly clients: ClientDirectory,
   ) {}
 
@@ -41,7 +41,7 @@ export class PackageRowsHandler implements IQueryHandler<PackageRowsQuery> {
 
 @QueryHandler(LedgerRowsQuery)
 export class LedgerRowsHandler implements IQueryHandler<LedgerRowsQuery> {
-  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+  constructor(@Inject(REPORT_READ_STORE) private readonly readStore: ReadStore) {}
 
   async execute({ tenantId, where }: LedgerRowsQuery) {
     return ledgerRows(ledgerEntries(this.readStore, tenantId, where));

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ReadStore } from '@punchcard/read-store';
-import { READ_STORE } from '../../tokens';
+import { REPORT_READ_STORE } from '../../tokens';
 import { AccountingReports, CurrencyLiability, CurrencyRollforward } from './accounting-reports';
 
 /** Contract liability per currency as of an instant. */
@@ -39,7 +39,7 @@ export class JournalRowsQuery extends Query<AsyncIterable<unknown[]>> {
 @QueryHandler(ContractLiabilityQuery)
 export class ContractLiabilityHandler implements IQueryHandler<ContractLiabilityQuery> {
   private readonly reports: AccountingReports;
-  constructor(@Inject(READ_STORE) readStore: ReadStore) {
+  constructor(@Inject(REPORT_READ_STORE) readStore: ReadStore) {
     this.reports = new AccountingReports(readStore);
   }
 
@@ -51,7 +51,7 @@ export class ContractLiabilityHandler implements IQueryHandler<ContractLiability
 @QueryHandler(LiabilityRollforwardQuery)
 export class LiabilityRollforwardHandler implements IQueryHandler<LiabilityRollforwardQuery> {
   private readonly reports: AccountingReports;
-  constructor(@Inject(READ_STORE) readStore: ReadStore) {
+  constructor(@Inject(REPORT_READ_STORE) readStore: ReadStore) {
     this.reports = new AccountingReports(readStore);
   }
 
@@ -63,7 +63,7 @@ export class LiabilityRollforwardHandler implements IQueryHandler<LiabilityRollf
 @QueryHandler(JournalRowsQuery)
 export class JournalRowsHandler implements IQueryHandler<JournalRowsQuery> {
   private readonly reports: AccountingReports;
-  constructor(@Inject(READ_STORE) readStore: ReadStore) {
+  constructor(@Inject(REPORT_READ_STORE) readStore: ReadStore) {
     this.reports = new AccountingReports(readStore);
   }
 
