@@ -46,4 +46,19 @@ describe('StreamLocks', () => {
     releaseA();
     expect(locks.size).toBe(0);
   });
+
+  it('gives up after the timeout holding nothing, and passes its turn on so the waiters behind it still get the keys', async () => {
+    const locks = new StreamLocks();
+    const first = await locks.acquire(['a']);
+    const gaveUp = await locks.acquire(['b', 'a'], 20);
+    expect(gaveUp).toBeNull();
+    const b = await locks.acquire(['b'], 20); // 'b' was taken and let go again when 'a' timed out
+    expect(b).not.toBeNull();
+    b!();
+    const third = locks.acquire(['a']);
+    first();
+    (await third)();
+    expect(locks.size).toBe(0);
+  });
 });
+

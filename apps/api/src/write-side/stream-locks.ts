@@ -8,10 +8,24 @@ export class StreamLocks {
   /** Per key, the promise that resolves when the last waiter in line has released it. */
   private readonly tails = new Map<string, Promise<void>>();
 
-  /** Waits for every key (deduplicated, in sorted order); returns the function that releases them. */
-  async acquire(keys: Iterable<string>): Promise<() => void> {
+  /**
+   * Waits for every key (deduplicated, in sorted order); returns the function that releases them, or
+   * null when they were not all free within `timeoutMs` (then none is held). The bound keeps a queue
+   * behind a holder stuck on a slow database from waiting longer than the database's own timeouts.
+   */
+  acquire(keys: Iterable<string>): Promise<() => void>;
+  acquire(keys: Iterable<string>, timeoutMs: number): Promise<(() => void) | null>;
+  async acquire(keys: Iterable<string>, timeoutMs = Infinity): Promise<(() => void) | null> {
+    const deadline = performance.now() + timeoutMs;
     const releases: Array<() => void> = [];
-    for (const key of [...new Set(keys)].sort()) releases.push(await this.acquireOne(key));
+    for (const key of [...new Set(keys)].sort()) {
+      const release = await this.acquireOne(key, deadline);
+      if (!release) {
+        for (const held of releases.reverse()) held();
+        return null;
+      }
+      releases.push(release);
+    }
     let released = false;
     return () => {
       if (released) return;
@@ -25,16 +39,25 @@ export class StreamLocks {
     return this.tails.size;
   }
 
-  private async acquireOne(key: string): Promise<() => void> {
+  private async acquireOne(key: string, deadline: number): Promise<(() => void) | null> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
     const tail = previous.then(() => mine);
     this.tails.set(key, tail);
-    await previous;
-    return () => {
+    const releaseMine = () => {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      previous.then(() => false),
+      ...(deadline === Infinity ? [] : [new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, deadline - performance.now()))))]),
+    ]);
+    clearTimeout(timer);
+    if (!timedOut) return releaseMine;
+    // Given up: pass the turn on as soon as it comes, so the waiters behind are not held up.
+    void previous.then(releaseMine);
+    return null;
   }
 }

@@ -158,7 +158,8 @@ export class UnitOfWorkExecutor {
   ) {}
 
   async run<R>(context: CommandContext, work: (unit: UnitOfWork) => Promise<R>, lockStreams: string[] = []): Promise<{ result: R; position: Position | null }> {
-    let release = lockStreams.length ? await this.locks.acquire(lockStreams) : null;
+    // Bounded: behind a holder stuck on a slow database, go on unlocked and meet the database's own timeouts.
+    let release = lockStreams.length ? await this.locks.acquire(lockStreams, RETRY_BUDGET_MS) : null;
     let deadline = performance.now() + RETRY_BUDGET_MS;
     const mayRetry = (attempt: number) => attempt < MAX_ATTEMPTS && performance.now() < deadline;
     let retries = 0;
@@ -190,8 +191,9 @@ export class UnitOfWorkExecutor {
           } else {
             // Queue behind this process's other units on the streams it writes (not those it only asserts: an offering
             // read by every booking would serialise them all); the budget starts once the locks are ours.
-            release = await this.locks.acquire(writes.filter((write) => write.events.length > 0).map((write) => write.streamId));
-            deadline = performance.now() + RETRY_BUDGET_MS;
+            release = await this.locks.acquire(writes.filter((write) => write.events.length > 0).map((write) => write.streamId), RETRY_BUDGET_MS);
+            if (release) deadline = performance.now() + RETRY_BUDGET_MS;
+            else await backoff(++retries, deadline);
           }
         }
       }
