@@ -29,6 +29,11 @@ export type FieldCondition = Scalar | { in?: Scalar[]; lt?: string | number; lte
 export interface FindQuery {
   where?: Record<string, FieldCondition>;
   /**
+   * Documents that match at least one of these condition sets (each ANDed within), on top of `where`:
+   * e.g. recorded status expired, or status active with an expiry already past.
+   */
+  anyOf?: Record<string, FieldCondition>[];
+  /**
    * Case-insensitive substring match of `text` against any of `fields`, or (when given) the document
    * matching `orWhere` instead: e.g. offering name contains q, or the client is one whose name matched q.
    */

@@ -1,5 +1,5 @@
 import { comparePositions, Position, START } from '@punchcard/event-store';
-import { CheckpointMovedError, DocumentKey, ReadStore } from '../read-store.port';
+import { CheckpointMovedError, DocumentKey, FieldCondition, ReadStore } from '../read-store.port';
 
 export interface ReadStoreSubject {
   store: ReadStore;
@@ -47,6 +47,14 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(ids(await store.find('things', 'tenant-a', { where: { expiresAt: { lte: '2026-02-01T00:00:00.000Z' } }, limit: 10 }))).toEqual(['a2', 'a4']);
     expect(ids(await store.find('things', 'tenant-a', { where: { expiresAt: null }, limit: 10 }))).toEqual(['a3']);
     expect(ids(await store.find('things', 'tenant-a', { order: 'desc', limit: 10 }))).toEqual(['a4', 'a3', 'a2', 'a1']);
+  });
+
+  it('finds documents matching any of several condition sets, on top of where', async () => {
+    const expiredByNow: Record<string, FieldCondition>[] = [{ status: 'expired' }, { status: { in: ['active', 'used_up'] }, expiresAt: { lte: '2026-03-01T00:00:00.000Z' } }];
+    expect(ids(await store.find('things', 'tenant-a', { anyOf: expiredByNow, limit: 10 }))).toEqual(['a1', 'a2']);
+    const stillActive = { where: { status: 'active' }, anyOf: [{ expiresAt: null }, { expiresAt: { gt: '2026-03-01T00:00:00.000Z' } }], limit: 10 };
+    expect(ids(await store.find('things', 'tenant-a', stillActive))).toEqual(['a3']);
+    expect(ids(await store.find('things', 'tenant-a', { anyOf: [], limit: 10 }))).toEqual([]);
   });
 
   it('searches text case-insensitively, treating wildcard characters literally, and never across tenants', async () => {

@@ -91,6 +91,7 @@ export class PostgresReadStore implements ReadStore {
     const clauses = ['collection = $1', 'tenant_id = $2'];
 
     clauses.push(...conditionsSql(query.where ?? {}, param));
+    if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${conditionsSql(set, param).join(' AND ') || 'true'})`).join(' OR ') || 'false'})`);
     if (query.search && query.search.text) {
       query.search.fields.forEach(assertField);
       const pattern = param(`%${query.search.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
