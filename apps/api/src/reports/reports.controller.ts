@@ -15,7 +15,7 @@ import { ContractLiabilityParams, JournalExportParams, RollforwardParams } from 
 /**
  * Accounting reports and the general-journal export (docs/accounting.md). Amounts are integers in
  * the currency's minor units (`minorDigits` says how many digits follow the decimal point); the CSV
- * writes them as decimals. Any tenant key may read them for now; roles come with API key management.
+ * writes them as decimals. Keys with role admin or accountant may read them (ADR 0013).
  */
 @ApiTags('accounting')
 @ApiBearerAuth()
