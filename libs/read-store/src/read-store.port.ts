@@ -98,7 +98,16 @@ export interface ProjectionStorage {
   collections: string[];
 }
 
+/** The reads of a read store, as a snapshot offers them. */
+export type SnapshotReader = Pick<ReadStore, 'get' | 'getMany' | 'find' | 'sum' | 'checkpoint'>;
+
 export interface ReadStore {
+  /**
+   * Runs `work` with reads that all see one snapshot (a repeatable-read, read-only transaction):
+   * documents committed meanwhile are not seen, so a report's several reads agree with each other.
+   * Keep `work` short: it holds a connection.
+   */
+  readInSnapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T>;
   /** Creates the indexes if missing (idempotent; safe when several instances start together). */
   ensureIndexes(indexes: FieldIndex[]): Promise<void>;
   get<T>(key: DocumentKey): Promise<T | null>;

@@ -68,6 +68,18 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(ids(await store.find('things', 'tenant-a', combined))).toEqual(['a3']);
   });
 
+  it('reads in one snapshot: what commits meanwhile is not seen there', async () => {
+    const seen = await store.readInSnapshot(async (reader) => {
+      const before = await reader.get(key('snap'));
+      await store.commit('snapshot-writer', START, at(1), [{ kind: 'put', key: key('snap'), data: { id: 'snap', status: 'active' } }]);
+      return { before, after: await reader.get(key('snap')), active: (await reader.find('things', 'tenant-a', { where: { status: 'active' }, limit: 10 })).length };
+    });
+    expect(seen).toEqual({ before: null, after: null, active: 2 });
+    expect(await store.get(key('snap'))).toMatchObject({ id: 'snap' });
+    expect(await store.find('things', 'tenant-a', { where: { status: 'active' }, limit: 10 })).toHaveLength(3);
+    await store.commit('snapshot-writer', at(1), at(2), [{ kind: 'delete', key: key('snap') }]);
+  });
+
   it('pages with an id cursor in either direction', async () => {
     const first = await store.find('things', 'tenant-a', { order: 'desc', limit: 2 });
     const second = await store.find('things', 'tenant-a', { order: 'desc', after: first[1].id, limit: 2 });
