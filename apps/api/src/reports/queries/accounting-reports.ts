@@ -3,6 +3,7 @@ import {
   addMeasures,
   EntryKind,
   formatMinor,
+  localDateOf,
   MEASURE_NAMES,
   Measures,
   measuresOfLiability,
@@ -76,14 +77,17 @@ export class AccountingReports {
     });
   }
 
-  /** CSV records of every journal line effective in (from, to], in effective order, a page at a time. */
-  async *journalRows(tenantId: string, from: string | null, to: string): AsyncGenerator<unknown[]> {
+  /**
+   * CSV records of every journal line effective in (from, to], in effective order, a page at a time.
+   * `effective_date` is the local date of the effective instant in the business's time zone.
+   */
+  async *journalRows(tenantId: string, from: string | null, to: string, timezone: string): AsyncGenerator<unknown[]> {
     const after = from === null ? undefined : journalCursorAfter(from);
     for await (const { data: line } of scan<JournalLineDocument>(this.store, JOURNAL_LINES, tenantId, { after })) {
       if (line.effectiveAt > to) return;
       yield [
         line.entryId,
-        utcDay(line.effectiveAt),
+        localDateOf(line.effectiveAt, timezone),
         line.account,
         line.debit ? formatMinor(line.debit, line.currency) : '',
         line.credit ? formatMinor(line.credit, line.currency) : '',
