@@ -24,7 +24,7 @@ export const PACKAGE_CSV_HEADER = [
   'credits_used',
   'credits_remaining',
   'credits_refunded',
-  'credits_forfeited',
+  'credits_expired',
   'paid_value_remaining',
   'status',
   'expires_at',

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { effectiveStatus, Money, PackageStatus, PackageView } from '@punchcard/domain';
+import { effectiveStatus, Money, PackageStatus, PackageView, withCreditsExpired } from '@punchcard/domain';
 import { ReadStore, scan } from '@punchcard/read-store';
 import { PackageDocument, PACKAGES } from '@punchcard/projections';
 import { ClientContact, ClientDirectory } from '../../clients';
@@ -10,7 +10,7 @@ import { PackageReplay, ReplayedPackage } from './package-replay';
 /** Streams replayed at once for one client (each is one read of the event store). */
 const REPLAY_CONCURRENCY = 8;
 
-type ClientPackage = PackageView & { version: number; updatedAt: string; expiryPending?: boolean };
+type ClientPackage = PackageView & { creditsExpired: number; version: number; updatedAt: string; expiryPending?: boolean };
 
 export interface ClientPackagesTotals {
   packages: number;
@@ -84,7 +84,7 @@ export class GetClientPackagesHandler implements IQueryHandler<GetClientPackages
 
   private present(documents: PackageDocument[]): ClientPackage[] {
     const now = this.clock.now().toISOString();
-    return documents.map(({ tenantId: _, ...item }) => ({ ...item, status: effectiveStatus(item, now) }));
+    return documents.map(({ tenantId: _, ...item }) => withCreditsExpired({ ...item, status: effectiveStatus(item, now) }));
   }
 
   private async replay(tenantId: string, documents: PackageDocument[], asOf: string): Promise<ClientPackage[]> {

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { effectiveStatus, PackageStatus } from '@punchcard/domain';
+import { effectiveStatus, PackageStatus, withCreditsExpired } from '@punchcard/domain';
 import { FieldCondition, ReadStore } from '@punchcard/read-store';
 import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES, packagesWithStatus } from '@punchcard/projections';
 import { ClientContact, ClientDirectory } from '../../clients';
@@ -11,7 +11,7 @@ import { Clock, CLOCK, READ_STORE } from '../../tokens';
 const MAX_CLIENT_MATCHES = 500;
 
 /** `client`: name and email from the client directory as they are now; null once the client is erased. */
-export type PackageListItem = Omit<PackageDocument, 'tenantId'> & { client: ClientContact | null };
+export type PackageListItem = Omit<PackageDocument, 'tenantId'> & { creditsExpired: number; client: ClientContact | null };
 
 export class GetPackageQuery extends Query<PackageListItem | null> {
   constructor(
@@ -71,7 +71,7 @@ export class GetLedgerQuery extends Query<LedgerPage | null> {
 
 function present(document: PackageDocument, now: string, client: ClientContact | null): PackageListItem {
   const { tenantId: _, ...item } = document;
-  return { ...item, status: effectiveStatus(item, now), client };
+  return { ...withCreditsExpired(item), status: effectiveStatus(item, now), client };
 }
 
 /** A from-inclusive, to-exclusive range of instants as stored (UTC, milliseconds), or undefined for none. */
