@@ -57,7 +57,7 @@ export class PostgresReadStore implements ReadStore {
 
   async readInSnapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
     if (this.reader !== this.pool) return work(this); // already in one
-    return inTransaction(this.pool, (client) => work(new PostgresReadStore(this.pool, client)), SNAPSHOT);
+    return inTransaction(this.pool, (client) => work(new PostgresReadStore(this.pool, oneAtATime(client))), SNAPSHOT);
   }
 
   async ensureIndexes(indexes: FieldIndex[]): Promise<void> {
@@ -276,6 +276,17 @@ export class PostgresReadStore implements ReadStore {
       SNAPSHOT,
     );
   }
+}
+
+/** A connection that runs the queries given to it concurrently one after another (pg allows one at a time). */
+function oneAtATime(client: PoolClient): Pick<PoolClient, 'query'> {
+  let last: Promise<unknown> = Promise.resolve();
+  const query = (...args: unknown[]) => {
+    const run = last.then(() => (client.query as (...a: unknown[]) => Promise<unknown>)(...args));
+    last = run.catch(() => undefined);
+    return run;
+  };
+  return { query } as Pick<PoolClient, 'query'>;
 }
 
 function assertPaired(live: ProjectionStorage, rebuilt: ProjectionStorage): void {

@@ -5,10 +5,10 @@ import { batches } from './batches';
 /** Packages whose entries one ledger query asks for (by the indexed packageId). */
 const PACKAGES_PER_QUERY = 100;
 
-/** Every credit movement with the balance after it. `amount` is integer minor units of `amount_currency`. */
 /** Which packages an export covers (the packages read model's conditions). */
 export type PackageSelection = Pick<FindQuery, 'where' | 'anyOf'>;
 
+/** Every credit movement with the balance after it. `amount` is integer minor units of `amount_currency`. */
 export const LEDGER_CSV_HEADER = [
   'entry_id',
   'package_id',
