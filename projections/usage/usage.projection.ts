@@ -30,12 +30,16 @@ export type ClientUsageDocument = UsageCounters & {
 };
 
 /** The client table's sort keys and the document fields behind them (each indexed with and without a filter). */
+/** Sort keys of the client usage table, by the API vocabulary; `booked`, `limit` and `left` are the deprecated names of the first three. */
 export const CLIENT_USAGE_SORTS = {
+  creditsUsed: { field: 'booked', numeric: true },
+  creditsTotal: { field: 'granted', numeric: true },
+  creditsRemaining: { field: 'left', numeric: true },
+  attended: { field: 'attended', numeric: true },
+  lastBookingAt: { field: 'lastBookingSort', numeric: false },
   booked: { field: 'booked', numeric: true },
   limit: { field: 'granted', numeric: true },
   left: { field: 'left', numeric: true },
-  attended: { field: 'attended', numeric: true },
-  lastBookingAt: { field: 'lastBookingSort', numeric: false },
 } as const;
 export type ClientUsageSort = keyof typeof CLIENT_USAGE_SORTS;
 
@@ -48,7 +52,9 @@ export function filterOf(counters: UsageCounters): ClientUsageFilter | null {
 export const offeringFilterKey = (offeringId: string, filter: ClientUsageFilter | null) => `${offeringId}:${filter ?? 'other'}`;
 export const clientUsageId = (offeringId: string, clientId: string) => `${offeringId}:${clientId}`;
 
-const indexes: FieldIndex[] = Object.values(CLIENT_USAGE_SORTS).flatMap(({ field, numeric }) =>
+// One index per sorted field (an alias shares its field's index).
+const SORTED_FIELDS = [...new Map(Object.values(CLIENT_USAGE_SORTS).map((sort) => [sort.field, sort])).values()];
+const indexes: FieldIndex[] = SORTED_FIELDS.flatMap(({ field, numeric }) =>
   ['offeringId', 'offeringFilter'].map((within) => ({ collection: CLIENT_USAGE, within, field, numeric })),
 );
 

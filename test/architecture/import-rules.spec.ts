@@ -26,7 +26,7 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   'offering-deletion': ['bookings', 'offerings'],
   offerings: ['session-types', 'slots', 'tenants'],
   packages: ['clients', 'tenants'],
-  reports: [],
+  reports: ['tenants'],
   schedules: ['session-types'],
   'session-types': [],
   slots: [],

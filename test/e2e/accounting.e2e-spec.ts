@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { Response } from 'supertest';
 import { ExpirySweep } from '../../apps/api/src/packages/expiry-sweep/expiry-sweep';
 import { accountingJournalProjection } from '@punchcard/projections';
@@ -180,7 +181,8 @@ describe('Accounting over HTTP: contract liability, rollforward and the general 
     // Expiry counts when the right lapsed, not when the sweep ran; everything else when it happened.
     for (const row of fullCsv.filter((r) => r.kind === 'breakage')) expect(row.effective_at).toBe(expiries[row.package_id]);
     expect(fullCsv.map((r) => r.effective_at)).toEqual(fullCsv.map((r) => r.effective_at).sort());
-    for (const row of fullCsv) expect(row.effective_date).toBe(row.effective_at.slice(0, 10));
+    // The effective date is the business's local date (Europe/Berlin), not the UTC date.
+    for (const row of fullCsv) expect(row.effective_date).toBe(DateTime.fromISO(row.effective_at).setZone('Europe/Berlin').toISODate());
   });
 
   it('reports the contract liability per currency as of any instant, including before the sweep recorded an expiry', async () => {
@@ -220,6 +222,7 @@ describe('Accounting over HTTP: contract liability, rollforward and the general 
     const res = await t.http.get('/v1/reports/contract-liability').query({ asOf: '2020-01-01T01:00:00+01:00' }).set(studio.auth).expect(200);
     expect(res.body).toEqual({
       asOf: '2020-01-01T00:00:00.000Z',
+      timezone: 'Europe/Berlin',
       currencies: [
         { currency: 'EUR', minorDigits: 2, liability: 0 },
         { currency: 'USD', minorDigits: 2, liability: 0 },
@@ -291,7 +294,7 @@ describe('Accounting over HTTP: contract liability, rollforward and the general 
     for (const [path, query] of [
       ['/v1/reports/liability-rollforward', { from: marks[2], to: marks[1] }],
       ['/v1/reports/liability-rollforward', { from: marks[2], to: marks[2] }],
-      ['/v1/reports/liability-rollforward', { from: marks[2] }],
+      ['/v1/reports/liability-rollforward', { from: '2026-04-02', to: '2026-04-01' }],
       ['/v1/exports/journal.csv', { from: marks[2], to: marks[1] }],
     ] as const) {
       const res = await t.http.get(path).query(query).set(studio.auth).expect(400);

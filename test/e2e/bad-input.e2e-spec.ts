@@ -1436,13 +1436,15 @@ const queryCases: QueryCase[] = [
   { name: 'GET deletion-preview after=abc', path: () => `/v1/offerings/${fx.deletableOfferingId}/deletion-preview?after=abc`, ...invalid },
   ...(
     [
-      ['/v1/reports/contract-liability', 'asOf a date without time', { asOf: '2026-01-01' }],
+      // A date without time is a valid local date since issue 16; a date that does not exist is not.
+      ['/v1/reports/contract-liability', 'asOf 30 February', { asOf: '2026-02-30' }],
       ['/v1/reports/contract-liability', 'asOf without offset', { asOf: '2026-01-01T10:00:00' }],
       ['/v1/reports/contract-liability', 'asOf month 13', { asOf: '2026-13-01T00:00:00Z' }],
       ['/v1/reports/contract-liability', 'asOf empty', { asOf: '' }],
       ['/v1/reports/contract-liability', 'unknown query parameter', { currency: 'EUR' }],
-      ['/v1/reports/liability-rollforward', 'without from and to', {}],
-      ['/v1/reports/liability-rollforward', 'without to', { from: '2026-01-01T00:00:00Z' }],
+      // Without from and to the period is the current local month (issue 16); a from after that month's end is refused.
+      ['/v1/reports/liability-rollforward', 'from after the default to', { from: '2999-01-01' }],
+      ['/v1/reports/liability-rollforward', 'from date after to date', { from: '2026-01-02', to: '2026-01-01' }],
       ['/v1/reports/liability-rollforward', 'from after to', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }],
       ['/v1/reports/liability-rollforward', 'from equal to', { from: '2026-01-01T01:00:00+01:00', to: '2026-01-01T00:00:00Z' }],
       ['/v1/reports/liability-rollforward', 'to epoch seconds', { from: '2026-01-01T00:00:00Z', to: '1767225600' }],

@@ -314,6 +314,20 @@ describe('a client’s own records', () => {
     expect(bobs.body.items.map((p: { id: string; progress: string }) => [p.id, p.progress])).toEqual([[S.bobPackage, 'session 2 of 3']]);
   });
 
+  it('pages own packages: newest first, cursor and limit (at most 100)', async () => {
+    const carol = await studio.createClient('Carol Paged');
+    const bought = [];
+    for (let i = 0; i < 3; i++) bought.push(await sell(studio, S.singleOfferingId, carol));
+    const token = await tokenFor(studio, carol);
+    const page = async (query: Record<string, string | number>) =>
+      (await t.http.get('/v1/me/packages').query(query).set(bearer(token)).expect(200)).body;
+    const first = await page({ limit: 2 });
+    expect([first.items.map((p: { id: string }) => p.id), first.nextCursor]).toEqual([[bought[2], bought[1]], bought[1]]);
+    const second = await page({ limit: 2, cursor: first.nextCursor });
+    expect([second.items.map((p: { id: string }) => p.id), second.nextCursor]).toEqual([[bought[0]], null]);
+    expectProblem(await t.http.get('/v1/me/packages').query({ limit: 101 }).set(bearer(token)), 400, 'validation_failed');
+  });
+
   it('another client’s package answers 404, exactly as an unknown one', async () => {
     for (const id of [S.bobPackage, randomUUID(), E.brunoPackage]) {
       expectProblem(await t.http.get(`/v1/me/packages/${id}`).set(bearer(S.adaToken)), 404, 'package_not_found');

@@ -154,6 +154,18 @@ describe('Credit ledger: the business owner scenario over HTTP', () => {
     expect(late.body.code).toBe('package_expired');
     const shown = await t.http.get(`/v1/packages/${pkg.id}?after=${redeemed.headers['punchcard-position']}`).set(studio.auth).expect(200);
     expect(shown.body.status).toBe('expired'); // shown as expired at once, before the sweep records it
+    // ... and filtered as it is shown, in the list and in both exports.
+    const after = redeemed.headers['punchcard-position'];
+    const listed = async (status: string) =>
+      (await t.http.get('/v1/packages').query({ after, clientId: pkg.clientId, status }).set(studio.auth).expect(200)).body.items.map((p: any) => p.id);
+    expect(await listed('expired')).toEqual([pkg.id]);
+    expect(await listed('active')).toEqual([]);
+    const exported = async (csv: string, status: string) =>
+      (await t.http.get(`/v1/exports/${csv}`).query({ after, clientId: pkg.clientId, status }).set(studio.auth).expect(200)).text.split('\n').filter((line) => line.includes(pkg.id)).length;
+    expect(await exported('packages.csv', 'expired')).toBe(1);
+    expect(await exported('packages.csv', 'active')).toBe(0);
+    expect(await exported('ledger.csv', 'expired')).toBe(2); // the sale and the redemption
+    expect(await exported('ledger.csv', 'active')).toBe(0);
 
     const pkgEventsBefore = (await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`)).length;
     expect(await t.app.get(ExpirySweep).run()).toBeGreaterThanOrEqual(1);

@@ -41,7 +41,7 @@ function csvObjects(text: string): { header: string[]; rows: Record<string, stri
 /** How the CSV spells a JSON value: empty for null, numbers as numbers. */
 const cell = (value: unknown) => (value === null || value === undefined ? '' : String(value));
 
-const PACKAGE_HEADER = 'package_id,client_id,client_name,client_email,offering_id,offering_name,purchased_at,price_amount,price_currency,payment_method,payment_reference,credits_total,credits_used,credits_remaining,credits_refunded,credits_forfeited,paid_value_remaining,status,expires_at';
+const PACKAGE_HEADER = 'package_id,client_id,client_name,client_email,offering_id,offering_name,purchased_at,price_amount,price_currency,payment_method,payment_reference,credits_total,credits_used,credits_remaining,credits_refunded,credits_expired,paid_value_remaining,status,expires_at';
 const LEDGER_HEADER = 'entry_id,package_id,client_id,offering_id,sequence,occurred_at,type,delta,balance,credit_kind,paid_delta,goodwill_delta,redemption_id,booking_id,service_id,session_at,amount,amount_currency,reason,rule,note,previous_expires_at,expires_at,actor_id,actor_role,event_id';
 
 describe('CSV exports of packages and the ledger', () => {
@@ -141,7 +141,7 @@ describe('CSV exports of packages and the ledger', () => {
         credits_used: cell(p.creditsUsed),
         credits_remaining: cell(p.creditsRemaining),
         credits_refunded: cell(p.creditsRefunded),
-        credits_forfeited: cell(p.creditsForfeited),
+        credits_expired: cell(p.creditsExpired),
         paid_value_remaining: cell(p.paidValueRemaining),
         status: p.status,
         expires_at: cell(p.expiresAt),

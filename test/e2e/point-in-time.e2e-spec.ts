@@ -166,6 +166,17 @@ describe('Point in time over HTTP', () => {
     expect(now.totals).toMatchObject({ packages: 3, creditsRemaining: 9 + 9, paidValueRemaining: [{ amount: 9000 + 9000, currency: 'EUR' }] });
     const nowReplayed = (await get(`/v1/clients/${clientId}/packages`, { asOf: lastly }).expect(200)).body;
     expect(nowReplayed.totals).toEqual(now.totals);
+    expect(now.nextCursor).toBeNull();
+
+    // Paged (cursor + limit, newest first); the totals always cover every package.
+    for (const asOf of [undefined, lastly]) {
+      const page1 = (await get(`/v1/clients/${clientId}/packages`, { limit: '2', ...(asOf && { asOf }) }).expect(200)).body;
+      expect([page1.items.map((p: any) => p.id), page1.nextCursor]).toEqual([[later.id, short.id], short.id]);
+      const page2 = (await get(`/v1/clients/${clientId}/packages`, { limit: '2', cursor: page1.nextCursor, ...(asOf && { asOf }) }).expect(200)).body;
+      expect([page2.items.map((p: any) => p.id), page2.nextCursor]).toEqual([[first.id], null]);
+      expect([page1.totals, page2.totals]).toEqual([now.totals, now.totals]);
+    }
+    expect((await get(`/v1/clients/${clientId}/packages`, { limit: '101' }).expect(400)).body.code).toBe('validation_failed');
 
     const nobody = (await get(`/v1/clients/${await studio.createClient()}/packages`, { asOf: march }).expect(200)).body;
     expect(nobody).toMatchObject({ items: [], totals: { packages: 0, creditsRemaining: 0, paidValueRemaining: [] } });

@@ -145,20 +145,24 @@ describe('usage dashboard and client table', () => {
       creditsPurchased: 12,
       creditsAdded: 2,
       creditsRemoved: 1,
-      creditsGranted: 13,
-      sessionsBooked: 5, // Ada 3 (attended, no-show, manual), Grace 1, Linus 1 (manual)
+      creditsTotal: 13,
+      creditsUsed: 5, // Ada 3 (attended, no-show, manual), Grace 1, Linus 1 (manual)
       manualDeductions: 2,
       attended: 3, // Ada's attended booking and both manual deductions
       noShows: 1,
       cancellations: 1,
-      creditsLeft: 2, // Grace
+      creditsRemaining: 2, // Grace
       creditsRefunded: 4, // Grace 1, Alan 3
       creditsExpired: 2, // Linus
+      // The deprecated names of creditsTotal, creditsUsed and creditsRemaining: the same figures.
+      creditsGranted: 13,
+      sessionsBooked: 5,
+      creditsLeft: 2,
       bookedPercent: 38.5, // 5 / 13
       attendedPercent: 60, // 3 / 5
       lastBookingAt: expect.any(String),
     });
-    expect(usage.sessionsBooked + usage.creditsLeft + usage.creditsRefunded + usage.creditsExpired).toBe(usage.creditsGranted);
+    expect(usage.creditsUsed + usage.creditsRemaining + usage.creditsRefunded + usage.creditsExpired).toBe(usage.creditsTotal);
   });
 
   it('lists each client with booked of limit, left, attended, no-shows and last booking, joined with the directory', async () => {
@@ -166,6 +170,14 @@ describe('usage dashboard and client table', () => {
     const byName = Object.fromEntries(rows.map((r: any) => [r.name, r]));
     expect(rows).toHaveLength(4);
     expect(byName['Ada Lovelace']).toMatchObject({ clientId: clients.ada, email: 'ada@example.com', booked: 3, limit: 3, left: 0, attended: 2, noShows: 1, refunded: 0, expired: 0 });
+    // One vocabulary: the same figures under the names every view uses (the short ones are deprecated).
+    for (const row of rows) {
+      expect([row.creditsUsed, row.creditsTotal, row.creditsRemaining, row.creditsRefunded, row.creditsExpired]).toEqual([row.booked, row.limit, row.left, row.refunded, row.expired]);
+    }
+    const bySort = async (sort: string) => (await get(studio, `/v1/offerings/${offeringId}/clients`, { sort, order: 'desc' }, after)).items.map((r: any) => r.clientId);
+    expect(await bySort('creditsUsed')).toEqual(await bySort('booked'));
+    expect(await bySort('creditsTotal')).toEqual(await bySort('limit'));
+    expect(await bySort('creditsRemaining')).toEqual(await bySort('left'));
     expect(byName['Grace Hopper']).toMatchObject({ booked: 1, limit: 4, left: 2, attended: 0, noShows: 0, refunded: 1, expired: 0 });
     expect(byName['Alan Turing']).toMatchObject({ booked: 0, limit: 3, left: 0, attended: 0, refunded: 3, expired: 0, lastBookingAt: null });
     expect(byName['Linus Torvalds']).toMatchObject({ booked: 1, limit: 3, left: 0, attended: 1, refunded: 0, expired: 2 });
@@ -183,7 +195,9 @@ describe('usage dashboard and client table', () => {
     const sold = await post(studio, '/v1/packages', { offeringId: offering, clientId: gone, payment: { method: 'comp' } });
     await t.db.pool.query('DELETE FROM clients WHERE id = $1', [gone]);
     const rows = (await get(studio, `/v1/offerings/${offering}/clients`, {}, positionOf(sold))).items;
-    expect(rows).toEqual([{ clientId: gone, name: null, email: null, booked: 0, limit: 1, left: 1, attended: 0, noShows: 0, refunded: 0, expired: 0, lastBookingAt: null }]);
+    const figures = { creditsUsed: 0, creditsTotal: 1, creditsRemaining: 1, attended: 0, noShows: 0, creditsRefunded: 0, creditsExpired: 0, lastBookingAt: null };
+    const deprecated = { booked: 0, limit: 1, left: 1, refunded: 0, expired: 0 };
+    expect(rows).toEqual([{ clientId: gone, name: null, email: null, ...figures, ...deprecated }]);
     const pkg = await get(studio, `/v1/packages/${sold.body.id}`);
     expect(pkg.client).toBeNull();
   });
@@ -193,7 +207,7 @@ describe('usage dashboard and client table', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toBe(`attachment; filename="client-usage-${offeringId}.csv"`);
     const lines = res.text.split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('client_id,name,email,booked,limit,left,attended,no_shows,refunded,expired,last_booking_at');
+    expect(lines[0]).toBe('client_id,name,email,credits_used,credits_total,credits_remaining,attended,no_shows,credits_refunded,credits_expired,last_booking_at');
     expect(lines).toHaveLength(5);
     expect(lines[1]).toMatch(new RegExp(`^${clients.alan},Alan Turing,alan@example.com,0,3,0,0,0,3,0,$`));
     expect(lines[4]).toMatch(new RegExp(`^${clients.ada},Ada Lovelace,ada@example.com,3,3,0,2,1,0,0,\\d{4}-`));

@@ -28,3 +28,4 @@ export * from './accounting/rollforward';
 export * from './accounting/minor-units';
 export * from './accounting/package-books';
 export * from './domain-events';
+export * from './accounting/local-dates';

@@ -15,15 +15,15 @@ export class TenantScopedPool extends Pool implements OpensOwnTransactions {
   }
 
   /** Every transaction on this pool acts for the current tenant; outside a tenant scope it refuses to open. */
-  transactionOpening(): string {
-    return beginActingFor(requireTenant());
+  transactionOpening(begin: string): string {
+    return beginActingFor(requireTenant(), begin);
   }
 }
 
-/** The statements that open a transaction on a tenant-scoped connection (one round trip). */
-export function beginActingFor(tenantId: string): string {
+/** The statements that open a transaction (`begin`, e.g. with an isolation level) on a tenant-scoped connection, in one round trip. */
+export function beginActingFor(tenantId: string, begin = 'BEGIN'): string {
   // tenantId is checked by tenant-scope.ts to be [A-Za-z0-9_-]; it is inlined so BEGIN and the setting share a round trip.
-  return `BEGIN; SELECT set_config('punchcard.tenant_id', '${tenantId}', true)`;
+  return `${begin}; SELECT set_config('punchcard.tenant_id', '${tenantId}', true)`;
 }
 
 export function requireTenant(): string {

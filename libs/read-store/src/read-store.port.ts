@@ -29,6 +29,11 @@ export type FieldCondition = Scalar | { in?: Scalar[]; lt?: string | number; lte
 export interface FindQuery {
   where?: Record<string, FieldCondition>;
   /**
+   * Documents that match at least one of these condition sets (each ANDed within), on top of `where`:
+   * e.g. recorded status expired, or status active with an expiry already past.
+   */
+  anyOf?: Record<string, FieldCondition>[];
+  /**
    * Case-insensitive substring match of `text` against any of `fields`, or (when given) the document
    * matching `orWhere` instead: e.g. offering name contains q, or the client is one whose name matched q.
    */
@@ -93,7 +98,16 @@ export interface ProjectionStorage {
   collections: string[];
 }
 
+/** The reads of a read store, as a snapshot offers them. */
+export type SnapshotReader = Pick<ReadStore, 'get' | 'getMany' | 'find' | 'sum' | 'checkpoint'>;
+
 export interface ReadStore {
+  /**
+   * Runs `work` with reads that all see one snapshot (a repeatable-read, read-only transaction):
+   * documents committed meanwhile are not seen, so a report's several reads agree with each other.
+   * Keep `work` short: it holds a connection.
+   */
+  readInSnapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T>;
   /** Creates the indexes if missing (idempotent; safe when several instances start together). */
   ensureIndexes(indexes: FieldIndex[]): Promise<void>;
   get<T>(key: DocumentKey): Promise<T | null>;

@@ -1,4 +1,4 @@
-import { FieldCondition, ReadStore, StoredDocument } from './read-store.port';
+import { FindQuery, ReadStore, StoredDocument } from './read-store.port';
 
 /**
  * Every matching document in id order, fetched a page at a time with a keyset cursor: memory stays
@@ -8,12 +8,12 @@ export async function* scan<T>(
   store: ReadStore,
   collection: string,
   tenantId: string,
-  options: { where?: Record<string, FieldCondition>; after?: string; pageSize?: number } = {},
+  options: Pick<FindQuery, 'where' | 'anyOf'> & { after?: string; pageSize?: number } = {},
 ): AsyncGenerator<StoredDocument<T>> {
   const pageSize = options.pageSize ?? 500;
   let after = options.after;
   for (;;) {
-    const page = await store.find<T>(collection, tenantId, { where: options.where, after, limit: pageSize });
+    const page = await store.find<T>(collection, tenantId, { where: options.where, anyOf: options.anyOf, after, limit: pageSize });
     yield* page;
     if (page.length < pageSize) return;
     after = page[page.length - 1].id;

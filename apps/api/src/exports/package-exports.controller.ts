@@ -6,7 +6,7 @@ import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { streamCsv } from '../http/csv';
 import { Clock, CLOCK } from '../tokens';
-import { PackageExportParams, packageFilter } from './package-export.dto';
+import { PackageExportParams, packageSelection } from './package-export.dto';
 import { LedgerRowsQuery, PackageRowsQuery } from './queries/export.queries';
 import { LEDGER_CSV_HEADER } from './queries/ledger-rows';
 import { PACKAGE_CSV_HEADER } from './queries/package-rows';
@@ -29,7 +29,8 @@ export class PackageExportsController {
   @Get('packages.csv')
   @ApiProduces('text/csv')
   async packages(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportParams, @Res() res: Response): Promise<void> {
-    const rows = await this.queries.execute(new PackageRowsQuery(tenant.tenantId, packageFilter(query), this.clock.now().toISOString()));
+    const now = this.clock.now().toISOString();
+    const rows = await this.queries.execute(new PackageRowsQuery(tenant.tenantId, packageSelection(query, now), now));
     await streamCsv(res, 'packages.csv', PACKAGE_CSV_HEADER, rows);
   }
 
@@ -38,6 +39,7 @@ export class PackageExportsController {
   @Get('ledger.csv')
   @ApiProduces('text/csv')
   async ledger(@CurrentTenant() tenant: TenantPrincipal, @Query() query: PackageExportParams, @Res() res: Response): Promise<void> {
-    await streamCsv(res, 'ledger.csv', LEDGER_CSV_HEADER, await this.queries.execute(new LedgerRowsQuery(tenant.tenantId, packageFilter(query))));
+    const packages = packageSelection(query, this.clock.now().toISOString());
+    await streamCsv(res, 'ledger.csv', LEDGER_CSV_HEADER, await this.queries.execute(new LedgerRowsQuery(tenant.tenantId, packages)));
   }
 }

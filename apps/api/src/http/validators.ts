@@ -17,11 +17,14 @@ export const IsCurrency = rule('isCurrency', '$property must be an ISO 4217 curr
 /** A calendar date YYYY-MM-DD. */
 export const IsCalendarDate = rule('isCalendarDate', '$property must be a calendar date (YYYY-MM-DD)', (v) => typeof v === 'string' && isValidIsoDate(v));
 /** An instant with date, time and offset, e.g. 2026-03-31T23:59:59Z or 2026-03-31T18:00:00-05:00. */
-export const IsInstant = rule(
-  'isInstant',
-  '$property must be an ISO-8601 instant with a time and an offset, e.g. 2026-03-31T22:00:00Z',
-  // The offset as RFC 3339 bounds it (hours 00-23, minutes 00-59): Luxon would read +99:99 as a shift of four days.
-  (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/.test(v) && DateTime.fromISO(v).isValid,
+// The offset as RFC 3339 bounds it (hours 00-23, minutes 00-59): Luxon would read +99:99 as a shift of four days.
+const isInstant = (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/.test(v) && DateTime.fromISO(v).isValid;
+export const IsInstant = rule('isInstant', '$property must be an ISO-8601 instant with a time and an offset, e.g. 2026-03-31T22:00:00Z', isInstant);
+/** An instant (as IsInstant), or a calendar date YYYY-MM-DD (a whole local date, e.g. of a report period). */
+export const IsInstantOrCalendarDate = rule(
+  'isInstantOrCalendarDate',
+  '$property must be an ISO-8601 instant with an offset (e.g. 2026-03-31T22:00:00Z) or a calendar date (YYYY-MM-DD)',
+  (v) => isInstant(v) || (typeof v === 'string' && isValidIsoDate(v)),
 );
 
 /** A wall-clock time "HH:mm" from 00:00 to 23:59 (a range's start). */

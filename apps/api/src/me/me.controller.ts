@@ -8,7 +8,7 @@ import { UuidParam } from '../http/uuid-param';
 import { GetClientPackagesQuery, GetLedgerQuery } from '../packages';
 import { Clock, CLOCK } from '../tokens';
 import { toClientLedgerEntry, toClientPackage } from './client-views';
-import { MyLedgerParams } from './me.dto';
+import { MyLedgerParams, MyPackagesParams } from './me.dto';
 import { MyPackageQuery, MyProfileQuery, packageNotFound } from './queries/me.queries';
 
 /** The client's own profile, packages and ledger (client token only). */
@@ -28,13 +28,13 @@ export class MeController {
     return { id, name, email, timezone };
   }
 
-  /** Newest purchase first, each with its progress ("session 2 of 6") and effective status. */
+  /** A page of your packages, newest purchase first, each with its progress ("session 2 of 6") and effective status. */
   @ClientOnly()
   @Get('packages')
-  async packages(@CurrentClient() me: ClientPrincipal, @Query() _: ReadYourWritesParams) {
-    const found = await this.queries.execute(new GetClientPackagesQuery(me.tenantId, me.clientId, null));
+  async packages(@CurrentClient() me: ClientPrincipal, @Query() query: MyPackagesParams) {
+    const found = await this.queries.execute(new GetClientPackagesQuery(me.tenantId, me.clientId, null, { cursor: query.cursor, limit: query.limit ?? 20 }));
     const now = this.clock.now().toISOString();
-    return { items: (found?.items ?? []).map((item) => toClientPackage(item, now)) };
+    return { items: (found?.items ?? []).map((item) => toClientPackage(item, now)), nextCursor: found?.nextCursor ?? null };
   }
 
   @ClientOnly()

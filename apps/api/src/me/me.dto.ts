@@ -32,6 +32,12 @@ export class MyBookingsParams extends ReadYourWritesParams {
   @PageLimit() limit?: number;
 }
 
+/** A page of your packages, newest first. */
+export class MyPackagesParams extends ReadYourWritesParams {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsUUID() cursor?: string;
+  @PageLimit() limit?: number;
+}
+
 export class MyLedgerParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @Matches(/^[0-9a-f-]{36}:\d{8}$/) cursor?: string;
   @PageLimit(100) limit?: number;

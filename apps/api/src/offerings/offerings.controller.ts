@@ -17,6 +17,7 @@ import { CreateOfferingDto, ListOfferingsParams, offeringTermsFrom, UpdateOfferi
 import { OfferingBadgeQuery } from './queries/offering-badge.query';
 import { GetOfferingQuery, ListOfferingsQuery } from './queries/offering.queries';
 import { UpdateOfferingCommand } from './update-offering/update-offering.command';
+import { ApiPageWith, ApiViewWith, OFFERING_FIGURES } from '../http/vocabulary';
 
 @ApiTags('offerings')
 @ApiBearerAuth()
@@ -79,6 +80,7 @@ export class OfferingsController {
    */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id')
+  @ApiViewWith(OFFERING_FIGURES)
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesParams) {
     const offering = await this.queries.execute(new GetOfferingQuery(tenant.tenantId, id));
     if (!offering) throw new ApiError(404, 'offering_not_found', 'Offering not found.');
@@ -88,6 +90,7 @@ export class OfferingsController {
   /** Newest first; deleted offerings only with ?includeDeleted=true. */
   @Roles('admin', 'staff', 'accountant')
   @Get()
+  @ApiPageWith(OFFERING_FIGURES)
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListOfferingsParams) {
     return this.queries.execute(
       new ListOfferingsQuery(tenant.tenantId, {

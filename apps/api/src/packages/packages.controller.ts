@@ -29,6 +29,7 @@ import {
 } from './packages.dto';
 import { PurchasePackageCommand } from './purchase-package/purchase-package.command';
 import { GetLedgerQuery, GetPackageQuery, ListPackagesQuery } from './queries/package.queries';
+import { ApiPageWith, ApiViewWith, PACKAGE_FIGURES } from '../http/vocabulary';
 
 const notFound = () => new ApiError(404, 'package_not_found', 'Package not found.');
 
@@ -56,6 +57,7 @@ export class PackagesController {
 
   @Roles('admin', 'staff', 'accountant')
   @Get()
+  @ApiPageWith(PACKAGE_FIGURES)
   list(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ListPackagesParams) {
     const { after: _, limit, ...filter } = query;
     return this.queries.execute(new ListPackagesQuery(tenant.tenantId, { ...filter, limit: limit ?? 20 }));
@@ -64,6 +66,7 @@ export class PackagesController {
   /** The package now (read model); with `asOf`, as it stood then, replayed from its events. */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id')
+  @ApiViewWith(PACKAGE_FIGURES)
   async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Query() query: AsOfParams) {
     if (query.asOf !== undefined) return this.getAsOf(tenant.tenantId, id, pastInstant(query.asOf, this.clock.now()));
     const found = await this.queries.execute(new GetPackageQuery(tenant.tenantId, id));

@@ -1,33 +1,35 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { ReadYourWritesParams } from '../http/read-your-writes';
-import { IsInstant } from '../http/validators';
+import { IsInstantOrCalendarDate } from '../http/validators';
 
-const INSTANT_EXAMPLE = '2026-03-31T22:00:00Z';
+const BOUND = 'An instant with an offset, or a local date (YYYY-MM-DD) of the business, which means that whole date in its time zone';
 
 export class ContractLiabilityParams extends ReadYourWritesParams {
-  @ApiPropertyOptional({ description: 'Everything effective at or before this instant counts (default: now)', example: INSTANT_EXAMPLE })
+  @ApiPropertyOptional({ description: `Everything effective at or before this (default: now). ${BOUND}: a date counts through its end.`, example: '2026-03-31' })
   @IsOptional()
-  @IsInstant()
+  @IsInstantOrCalendarDate()
   asOf?: string;
 }
 
 export class RollforwardParams extends ReadYourWritesParams {
-  @ApiProperty({ description: 'Start of the period (exclusive): the opening balance is the liability as of this instant', example: '2026-02-28T23:00:00Z' })
-  @IsInstant()
-  from!: string;
-  @ApiProperty({ description: 'End of the period (inclusive): the closing balance is the liability as of this instant', example: INSTANT_EXAMPLE })
-  @IsInstant()
-  to!: string;
+  @ApiPropertyOptional({ description: `Start of the period (exclusive; default: the first instant of the current local month). ${BOUND}: a date starts the period at its first instant.`, example: '2026-03-01' })
+  @IsOptional()
+  @IsInstantOrCalendarDate()
+  from?: string;
+  @ApiPropertyOptional({ description: `End of the period (inclusive; default: the end of the current local month). ${BOUND}: a date ends the period with that date.`, example: '2026-03-31' })
+  @IsOptional()
+  @IsInstantOrCalendarDate()
+  to?: string;
 }
 
 export class JournalExportParams extends ReadYourWritesParams {
-  @ApiPropertyOptional({ description: 'Only lines effective after this instant (default: from the first entry)', example: '2026-02-28T23:00:00Z' })
+  @ApiPropertyOptional({ description: `Only lines effective after this (default: from the first entry). ${BOUND}: a date starts at its first instant.`, example: '2026-03-01' })
   @IsOptional()
-  @IsInstant()
+  @IsInstantOrCalendarDate()
   from?: string;
-  @ApiPropertyOptional({ description: 'Only lines effective at or before this instant (default: now)', example: INSTANT_EXAMPLE })
+  @ApiPropertyOptional({ description: `Only lines effective at or before this (default: now). ${BOUND}: a date counts through its end.`, example: '2026-03-31' })
   @IsOptional()
-  @IsInstant()
+  @IsInstantOrCalendarDate()
   to?: string;
 }

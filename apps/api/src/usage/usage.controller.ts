@@ -11,6 +11,7 @@ import { UuidParam } from '../http/uuid-param';
 import { decodeCursor } from './queries/client-usage-cursor';
 import { ClientUsagePageQuery, ClientUsageRowsQuery, OfferingUsageQuery } from './queries/usage.queries';
 import { ClientUsageExportParams, ListClientUsageParams, usageOrderOf } from './usage.dto';
+import { ApiPageWith, ApiViewWith, CLIENT_USAGE_FIGURES, USAGE_FIGURES } from '../http/vocabulary';
 
 const notFound = () => new ApiError(404, 'offering_not_found', 'Offering not found.');
 
@@ -23,6 +24,7 @@ export class OfferingUsageController {
   /** The usage dashboard: Booked / Total slots, Attended / Booked, and the figures behind them (docs/adr/0010). */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id/usage')
+  @ApiViewWith(USAGE_FIGURES)
   async offeringUsage(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() _: ReadYourWritesParams) {
     const usage = await this.queries.execute(new OfferingUsageQuery(tenant.tenantId, id));
     if (!usage) throw notFound();
@@ -32,6 +34,7 @@ export class OfferingUsageController {
   /** The client usage table: each client's booked sessions out of their limit, left, attended, no-shows, last booking. */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id/clients')
+  @ApiPageWith(CLIENT_USAGE_FIGURES)
   async clients(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'offering_not_found') id: string, @Query() query: ListClientUsageParams) {
     const order = usageOrderOf(query);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, { offeringId: id, sort: order.sort, order: order.order });
@@ -42,7 +45,7 @@ export class OfferingUsageController {
 }
 
 /** Row fields in column order, and their snake_case column names (as in the other exports). */
-const CSV_FIELDS = ['clientId', 'name', 'email', 'booked', 'limit', 'left', 'attended', 'noShows', 'refunded', 'expired', 'lastBookingAt'] as const;
+const CSV_FIELDS = ['clientId', 'name', 'email', 'creditsUsed', 'creditsTotal', 'creditsRemaining', 'attended', 'noShows', 'creditsRefunded', 'creditsExpired', 'lastBookingAt'] as const;
 const CSV_HEADER = CSV_FIELDS.map((field) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 
 @ApiTags('usage')

@@ -88,3 +88,13 @@ export function effectiveStatus(view: Pick<PackageView, 'status' | 'expiresAt'>,
   }
   return view.status;
 }
+
+/**
+ * The figures of a package under the API's one vocabulary (docs/api-guide.md, "Vocabulary"):
+ * `creditsExpired` counts the credits lost when the package expired. The published `creditsForfeited`
+ * holds the same figure and stays for compatibility (deprecated): "forfeited" means a booked credit
+ * kept after a late cancellation or a no-show.
+ */
+export function withCreditsExpired<T extends Pick<PackageView, 'creditsForfeited'>>(view: T): T & { creditsExpired: number } {
+  return { ...view, creditsExpired: view.creditsForfeited };
+}

@@ -197,3 +197,31 @@ export function splitCandidates(played: PlayedEvent[]): string[] {
   const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
   return played.flatMap((p) => [shift(effectiveAtOf(p), -1), effectiveAtOf(p), shift(effectiveAtOf(p), 1)]);
 }
+
+/** What a rollforward's columns should hold, counted straight from the events (not through the journal). */
+export interface ValueMoved {
+  sales: number;
+  recognised: number;
+  breakage: number;
+  refunds: number;
+}
+
+/**
+ * The value each kind of event moved in `currency` in the period (from, to], by effective instant,
+ * summed from the events' own fields: prices of sales, redeemed value net of reversals, expired and
+ * removed paid value, refunded credits' value. An independent check of the journal and its reports.
+ */
+export function valueMovedIn(plan: HistoryPlan, played: PlayedEvent[], currency: string, from: string, to: string): ValueMoved {
+  const moved: ValueMoved = { sales: 0, recognised: 0, breakage: 0, refunds: 0 };
+  for (const p of played) {
+    const at = effectiveAtOf(p);
+    if (plan.packages[p.packageIndex].currency !== currency || at <= from || at > to) continue;
+    const { event } = p;
+    if (event.type === 'PackagePurchased') moved.sales += event.data.price.amount;
+    else if (event.type === 'SessionRedeemed') moved.recognised += event.data.value;
+    else if (event.type === 'RedemptionReversed') moved.recognised -= event.data.value;
+    else if (event.type === 'CreditsAdjusted' || event.type === 'PackageExpired') moved.breakage += event.data.value;
+    else if (event.type === 'PackageRefunded') moved.refunds += event.data.value;
+  }
+  return moved;
+}

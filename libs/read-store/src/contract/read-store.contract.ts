@@ -1,5 +1,5 @@
 import { comparePositions, Position, START } from '@punchcard/event-store';
-import { CheckpointMovedError, DocumentKey, ReadStore } from '../read-store.port';
+import { CheckpointMovedError, DocumentKey, FieldCondition, ReadStore } from '../read-store.port';
 
 export interface ReadStoreSubject {
   store: ReadStore;
@@ -49,6 +49,14 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(ids(await store.find('things', 'tenant-a', { order: 'desc', limit: 10 }))).toEqual(['a4', 'a3', 'a2', 'a1']);
   });
 
+  it('finds documents matching any of several condition sets, on top of where', async () => {
+    const expiredByNow: Record<string, FieldCondition>[] = [{ status: 'expired' }, { status: { in: ['active', 'used_up'] }, expiresAt: { lte: '2026-03-01T00:00:00.000Z' } }];
+    expect(ids(await store.find('things', 'tenant-a', { anyOf: expiredByNow, limit: 10 }))).toEqual(['a1', 'a2']);
+    const stillActive = { where: { status: 'active' }, anyOf: [{ expiresAt: null }, { expiresAt: { gt: '2026-03-01T00:00:00.000Z' } }], limit: 10 };
+    expect(ids(await store.find('things', 'tenant-a', stillActive))).toEqual(['a3']);
+    expect(ids(await store.find('things', 'tenant-a', { anyOf: [], limit: 10 }))).toEqual([]);
+  });
+
   it('searches text case-insensitively, treating wildcard characters literally, and never across tenants', async () => {
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: 'YOGA' }, limit: 10 }))).toEqual(['a1', 'a2']);
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: '100%' }, limit: 10 }))).toEqual(['a3']);
@@ -58,6 +66,18 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: 'pilates', orWhere }, limit: 10 }))).toEqual(['a3', 'a4']);
     const combined = { where: { status: 'active' }, search: { fields: ['name'], text: 'pilates', orWhere }, limit: 10 };
     expect(ids(await store.find('things', 'tenant-a', combined))).toEqual(['a3']);
+  });
+
+  it('reads in one snapshot: what commits meanwhile is not seen there', async () => {
+    const seen = await store.readInSnapshot(async (reader) => {
+      const before = await reader.get(key('snap'));
+      await store.commit('snapshot-writer', START, at(1), [{ kind: 'put', key: key('snap'), data: { id: 'snap', status: 'active' } }]);
+      return { before, after: await reader.get(key('snap')), active: (await reader.find('things', 'tenant-a', { where: { status: 'active' }, limit: 10 })).length };
+    });
+    expect(seen).toEqual({ before: null, after: null, active: 2 });
+    expect(await store.get(key('snap'))).toMatchObject({ id: 'snap' });
+    expect(await store.find('things', 'tenant-a', { where: { status: 'active' }, limit: 10 })).toHaveLength(3);
+    await store.commit('snapshot-writer', at(1), at(2), [{ kind: 'delete', key: key('snap') }]);
   });
 
   it('pages with an id cursor in either direction', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { comparePositions, Position, START } from '@punchcard/event-store';
 import { inTransaction, Migration } from '@punchcard/postgres';
 import {
@@ -13,6 +13,7 @@ import {
   ProjectionStorage,
   ReadStore,
   Scalar,
+  SnapshotReader,
   StoredDocument,
   SumQuery,
   SumRow,
@@ -41,11 +42,23 @@ export const readStoreMigrations: Migration[] = [
   },
 ];
 
+/** Every read of a snapshot sees the same committed state; nothing can be written in it. */
+const SNAPSHOT = { isolation: 'repeatable read', readOnly: true } as const;
+
 const FIELD = /^[A-Za-z][A-Za-z0-9_]*$/;
 const RANGE_OPERATORS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
 
 export class PostgresReadStore implements ReadStore {
-  constructor(private readonly pool: Pool) {}
+  /** `reader`: where reads go; a snapshot's store reads through its transaction's connection. */
+  constructor(
+    private readonly pool: Pool,
+    private readonly reader: Pick<PoolClient, 'query'> = pool,
+  ) {}
+
+  async readInSnapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
+    if (this.reader !== this.pool) return work(this); // already in one
+    return inTransaction(this.pool, (client) => work(new PostgresReadStore(this.pool, oneAtATime(client))), SNAPSHOT);
+  }
 
   async ensureIndexes(indexes: FieldIndex[]): Promise<void> {
     await inTransaction(this.pool, async (client) => {
@@ -66,7 +79,7 @@ export class PostgresReadStore implements ReadStore {
   }
 
   async get<T>(key: DocumentKey): Promise<T | null> {
-    const result = await this.pool.query('SELECT data FROM read_documents WHERE collection = $1 AND tenant_id = $2 AND id = $3', [
+    const result = await this.reader.query('SELECT data FROM read_documents WHERE collection = $1 AND tenant_id = $2 AND id = $3', [
       key.collection,
       key.tenantId,
       key.id,
@@ -76,7 +89,7 @@ export class PostgresReadStore implements ReadStore {
 
   async getMany(keys: DocumentKey[]): Promise<StoredDocument[]> {
     if (keys.length === 0) return [];
-    const result = await this.pool.query(
+    const result = await this.reader.query(
       `SELECT d.collection, d.tenant_id AS "tenantId", d.id, d.data
        FROM jsonb_to_recordset($1::jsonb) AS k(collection text, "tenantId" text, id text)
        JOIN read_documents d ON d.collection = k.collection AND d.tenant_id = k."tenantId" AND d.id = k.id`,
@@ -91,6 +104,7 @@ export class PostgresReadStore implements ReadStore {
     const clauses = ['collection = $1', 'tenant_id = $2'];
 
     clauses.push(...conditionsSql(query.where ?? {}, param));
+    if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${conditionsSql(set, param).join(' AND ') || 'true'})`).join(' OR ') || 'false'})`);
     if (query.search && query.search.text) {
       query.search.fields.forEach(assertField);
       const pattern = param(`%${query.search.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
@@ -113,7 +127,7 @@ export class PostgresReadStore implements ReadStore {
       if (query.after !== undefined) clauses.push(`id ${descending ? '<' : '>'} ${param(query.after)}`);
       orderBy = `id ${descending ? 'DESC' : 'ASC'}`;
     }
-    const result = await this.pool.query(
+    const result = await this.reader.query(
       `SELECT collection, tenant_id AS "tenantId", id, data FROM read_documents
        WHERE ${clauses.join(' AND ')}
        ORDER BY ${orderBy} LIMIT ${param(query.limit)}`,
@@ -129,7 +143,7 @@ export class PostgresReadStore implements ReadStore {
     [...query.groupBy, ...query.fields].forEach(assertField);
     const groups = query.groupBy.map((f, i) => `data->>'${f}' AS g${i}`);
     const sums = query.fields.map((f, i) => `COALESCE(SUM((data->>'${f}')::numeric), 0)::text AS s${i}`);
-    const result = await this.pool.query(
+    const result = await this.reader.query(
       `SELECT ${[...groups, ...sums, 'count(*)::int AS n'].join(', ')} FROM read_documents
        WHERE ${clauses.join(' AND ')}
        ${groups.length ? `GROUP BY ${query.groupBy.map((_, i) => i + 1).join(', ')} ORDER BY ${query.groupBy.map((_, i) => i + 1).join(', ')}` : ''}`,
@@ -145,7 +159,7 @@ export class PostgresReadStore implements ReadStore {
   }
 
   async checkpoint(projection: string): Promise<Position> {
-    const result = await this.pool.query(
+    const result = await this.reader.query(
       'SELECT transaction_id::text, global_position::text FROM projection_checkpoints WHERE projection = $1',
       [projection],
     );
@@ -234,41 +248,45 @@ export class PostgresReadStore implements ReadStore {
 
   async compare(live: ProjectionStorage, rebuilt: ProjectionStorage, limit: number): Promise<DocumentDifference[] | null> {
     assertPaired(live, rebuilt);
-    const client = await this.pool.connect();
-    try {
-      // One snapshot for the checkpoints and the documents, so both sides are compared as of one position.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const checkpoints = await client.query(
-        'SELECT count(DISTINCT (transaction_id, global_position))::int AS positions, count(*)::int AS n FROM projection_checkpoints WHERE projection = ANY($1::text[])',
-        [[live.projection, rebuilt.projection]],
-      );
-      const { positions, n } = checkpoints.rows[0];
-      if (!(positions === 1 && n === 2)) {
-        await client.query('ROLLBACK');
-        return null;
-      }
-      const differences: DocumentDifference[] = [];
-      for (const [i, collection] of live.collections.entries()) {
-        const result = await client.query(
-          `SELECT COALESCE(l.tenant_id, r.tenant_id) AS "tenantId", COALESCE(l.id, r.id) AS id, l.data AS live, r.data AS rebuilt
-           FROM (SELECT tenant_id, id, data FROM read_documents WHERE collection = $1) l
-           FULL JOIN (SELECT tenant_id, id, data FROM read_documents WHERE collection = $2) r ON l.tenant_id = r.tenant_id AND l.id = r.id
-           WHERE l.data IS DISTINCT FROM r.data
-           ORDER BY 1, 2 LIMIT $3`,
-          [collection, rebuilt.collections[i], limit - differences.length],
+    // One snapshot for the checkpoints and the documents, so both sides are compared as of one position.
+    return inTransaction(
+      this.pool,
+      async (client) => {
+        const checkpoints = await client.query(
+          'SELECT count(DISTINCT (transaction_id, global_position))::int AS positions, count(*)::int AS n FROM projection_checkpoints WHERE projection = ANY($1::text[])',
+          [[live.projection, rebuilt.projection]],
         );
-        differences.push(...result.rows.map((row) => ({ collection, ...row })));
-        if (differences.length >= limit) break;
-      }
-      await client.query('COMMIT');
-      return differences;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+        const { positions, n } = checkpoints.rows[0];
+        if (!(positions === 1 && n === 2)) return null;
+        const differences: DocumentDifference[] = [];
+        for (const [i, collection] of live.collections.entries()) {
+          const result = await client.query(
+            `SELECT COALESCE(l.tenant_id, r.tenant_id) AS "tenantId", COALESCE(l.id, r.id) AS id, l.data AS live, r.data AS rebuilt
+             FROM (SELECT tenant_id, id, data FROM read_documents WHERE collection = $1) l
+             FULL JOIN (SELECT tenant_id, id, data FROM read_documents WHERE collection = $2) r ON l.tenant_id = r.tenant_id AND l.id = r.id
+             WHERE l.data IS DISTINCT FROM r.data
+             ORDER BY 1, 2 LIMIT $3`,
+            [collection, rebuilt.collections[i], limit - differences.length],
+          );
+          differences.push(...result.rows.map((row) => ({ collection, ...row })));
+          if (differences.length >= limit) break;
+        }
+        return differences;
+      },
+      SNAPSHOT,
+    );
   }
+}
+
+/** A connection that runs the queries given to it concurrently one after another (pg allows one at a time). */
+function oneAtATime(client: PoolClient): Pick<PoolClient, 'query'> {
+  let last: Promise<unknown> = Promise.resolve();
+  const query = (...args: unknown[]) => {
+    const run = last.then(() => (client.query as (...a: unknown[]) => Promise<unknown>)(...args));
+    last = run.catch(() => undefined);
+    return run;
+  };
+  return { query } as Pick<PoolClient, 'query'>;
 }
 
 function assertPaired(live: ProjectionStorage, rebuilt: ProjectionStorage): void {

@@ -3,14 +3,14 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ReadStore } from '@punchcard/read-store';
 import { ClientDirectory } from '../../clients';
 import { REPORT_READ_STORE } from '../../tokens';
-import { ledgerEntries, ledgerRows } from './ledger-rows';
+import { ledgerEntries, ledgerRows, PackageSelection } from './ledger-rows';
 import { packageRows } from './package-rows';
 
 /** The packages CSV's rows (status as of `now`), read a keyset page at a time. */
 export class PackageRowsQuery extends Query<AsyncIterable<unknown[]>> {
   constructor(
     readonly tenantId: string,
-    readonly where: Record<string, string>,
+    readonly packages: PackageSelection,
     readonly now: string,
   ) {
     super();
@@ -21,7 +21,7 @@ export class PackageRowsQuery extends Query<AsyncIterable<unknown[]>> {
 export class LedgerRowsQuery extends Query<AsyncIterable<unknown[]>> {
   constructor(
     readonly tenantId: string,
-    readonly where: Record<string, string>,
+    readonly packages: PackageSelection,
   ) {
     super();
   }
@@ -34,8 +34,8 @@ export class PackageRowsHandler implements IQueryHandler<PackageRowsQuery> {
     private readonly clients: ClientDirectory,
   ) {}
 
-  async execute({ tenantId, where, now }: PackageRowsQuery) {
-    return packageRows(this.readStore, this.clients, tenantId, where, now);
+  async execute({ tenantId, packages, now }: PackageRowsQuery) {
+    return packageRows(this.readStore, this.clients, tenantId, packages, now);
   }
 }
 
@@ -43,7 +43,7 @@ export class PackageRowsHandler implements IQueryHandler<PackageRowsQuery> {
 export class LedgerRowsHandler implements IQueryHandler<LedgerRowsQuery> {
   constructor(@Inject(REPORT_READ_STORE) private readonly readStore: ReadStore) {}
 
-  async execute({ tenantId, where }: LedgerRowsQuery) {
-    return ledgerRows(ledgerEntries(this.readStore, tenantId, where));
+  async execute({ tenantId, packages }: LedgerRowsQuery) {
+    return ledgerRows(ledgerEntries(this.readStore, tenantId, packages));
   }
 }

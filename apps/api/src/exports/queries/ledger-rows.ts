@@ -1,9 +1,12 @@
-import { ReadStore, scan } from '@punchcard/read-store';
+import { FindQuery, ReadStore, scan } from '@punchcard/read-store';
 import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '@punchcard/projections';
 import { batches } from './batches';
 
 /** Packages whose entries one ledger query asks for (by the indexed packageId). */
 const PACKAGES_PER_QUERY = 100;
+
+/** Which packages an export covers (the packages read model's conditions). */
+export type PackageSelection = Pick<FindQuery, 'where' | 'anyOf'>;
 
 /** Every credit movement with the balance after it. `amount` is integer minor units of `amount_currency`. */
 export const LEDGER_CSV_HEADER = [
@@ -68,17 +71,17 @@ export function ledgerRow(e: LedgerEntry): unknown[] {
 
 /**
  * The tenant's ledger entries in id order (package, then stream order). With a package filter
- * (offering, client), the packages come from the packages read model's index and their entries from
- * the ledger's packageId index, so a filtered export reads only what it writes.
+ * (offering, client, status), the packages come from the packages read model's indexes and their
+ * entries from the ledger's packageId index, so a filtered export reads only what it writes.
  */
-export async function* ledgerEntries(store: ReadStore, tenantId: string, packageWhere: Record<string, string>): AsyncGenerator<LedgerEntry> {
-  if (Object.keys(packageWhere).length === 0) {
+export async function* ledgerEntries(store: ReadStore, tenantId: string, packages: PackageSelection): AsyncGenerator<LedgerEntry> {
+  if (!packages.anyOf && Object.keys(packages.where ?? {}).length === 0) {
     for await (const { data } of scan<LedgerEntry>(store, LEDGER_ENTRIES, tenantId)) yield data;
     return;
   }
   // Packages come in id order and entry ids start with their package id, so the output stays in id order.
-  for await (const packages of batches(scan<PackageDocument>(store, PACKAGES, tenantId, { where: packageWhere }), PACKAGES_PER_QUERY)) {
-    const packageId = { in: packages.map((p) => p.id) };
+  for await (const page of batches(scan<PackageDocument>(store, PACKAGES, tenantId, packages), PACKAGES_PER_QUERY)) {
+    const packageId = { in: page.map((p) => p.id) };
     for await (const { data } of scan<LedgerEntry>(store, LEDGER_ENTRIES, tenantId, { where: { packageId } })) yield data;
   }
 }

@@ -3,6 +3,7 @@ import { effectiveStatus } from '@punchcard/domain';
 import { ReadStore, scan } from '@punchcard/read-store';
 import { PackageDocument, PACKAGES } from '@punchcard/projections';
 import { batches } from './batches';
+import { PackageSelection } from './ledger-rows';
 
 const PAGE = 500;
 
@@ -23,19 +24,19 @@ export const PACKAGE_CSV_HEADER = [
   'credits_used',
   'credits_remaining',
   'credits_refunded',
-  'credits_forfeited',
+  'credits_expired',
   'paid_value_remaining',
   'status',
   'expires_at',
 ] as const;
 
 /**
- * Every package of the tenant (matching `where`), in id order, a page at a time, each page joined with
+ * Every package of the tenant (matching `packages`), in id order, a page at a time, each page joined with
  * the client directory in one query. An erased client leaves name and email empty. `status` is the
  * effective status at `now` (a package past its expiry is expired, as GET /v1/packages shows it).
  */
-export async function* packageRows(store: ReadStore, clients: ClientDirectory, tenantId: string, where: Record<string, string>, now: string): AsyncGenerator<unknown[]> {
-  for await (const page of batches(scan<PackageDocument>(store, PACKAGES, tenantId, { where, pageSize: PAGE }), PAGE)) {
+export async function* packageRows(store: ReadStore, clients: ClientDirectory, tenantId: string, packages: PackageSelection, now: string): AsyncGenerator<unknown[]> {
+  for await (const page of batches(scan<PackageDocument>(store, PACKAGES, tenantId, { ...packages, pageSize: PAGE }), PAGE)) {
     const contactOf = await clients.contacts(tenantId, page.map((d) => d.data.clientId));
     for (const { data: p } of page) {
       const client = contactOf(p.clientId);

@@ -9,7 +9,7 @@ import { ClientPrincipal } from '../../auth/principal';
 import { BookingFilter, ListBookingsQuery } from '../../bookings';
 import { Client, ClientDirectory } from '../../clients';
 import { ApiError } from '../../http/problem';
-import { OfferingSummary } from '../../offerings';
+import { OfferingSummary, offeringSummaryOf } from '../../offerings';
 import { GetPackageQuery, PackageListItem } from '../../packages';
 import { AvailableSlot, checkSlotRange, CurrentScheduleQuery, FindSlotsQuery } from '../../slots';
 import { READ_STORE } from '../../tokens';
@@ -194,7 +194,7 @@ export class MyOfferingsHandler implements IQueryHandler<MyOfferingsQuery> {
     }
     const visible: OfferingSummary[] = [];
     for await (const { data } of scan<OfferingDocument>(this.readStore, OFFERINGS, me.tenantId, { where: { deleted: false } })) {
-      const { tenantId: _, ...offering } = data;
+      const offering = offeringSummaryOf(data);
       if (isVisibleTo(offering.visibility, groups) && (offering.status === 'active' || held.has(offering.id))) visible.push(offering);
     }
     return visible.reverse();

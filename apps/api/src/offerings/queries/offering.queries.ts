@@ -4,9 +4,18 @@ import { ReadStore } from '@punchcard/read-store';
 import { OfferingDocument, OFFERINGS } from '@punchcard/projections';
 import { READ_STORE } from '../../tokens';
 
-export type OfferingSummary = Omit<OfferingDocument, 'tenantId'>;
+/**
+ * Usage figures under the API vocabulary (docs/api-guide.md, "Vocabulary"): `creditsTotal` (every
+ * credit given) and `creditsExpired` (lost at expiry); the published `creditsGranted` and
+ * `creditsForfeited` hold the same figures and are deprecated.
+ */
+export type OfferingSummary = Omit<OfferingDocument, 'tenantId'> & { creditsTotal: number; creditsExpired: number };
 
-const present = ({ tenantId: _, ...offering }: OfferingDocument): OfferingSummary => offering;
+export const offeringSummaryOf = ({ tenantId: _, ...offering }: OfferingDocument): OfferingSummary => ({
+  ...offering,
+  creditsTotal: offering.creditsGranted,
+  creditsExpired: offering.creditsForfeited,
+});
 
 export class GetOfferingQuery extends Query<OfferingSummary | null> {
   constructor(
@@ -32,7 +41,7 @@ export class GetOfferingHandler implements IQueryHandler<GetOfferingQuery> {
 
   async execute({ tenantId, offeringId }: GetOfferingQuery) {
     const document = await this.readStore.get<OfferingDocument>({ collection: OFFERINGS, tenantId, id: offeringId });
-    return document && present(document);
+    return document && offeringSummaryOf(document);
   }
 }
 
@@ -47,7 +56,7 @@ export class ListOfferingsHandler implements IQueryHandler<ListOfferingsQuery> {
       after: filter.cursor,
       limit: filter.limit + 1,
     });
-    const items = docs.slice(0, filter.limit).map((d) => present(d.data));
+    const items = docs.slice(0, filter.limit).map((d) => offeringSummaryOf(d.data));
     return { items, nextCursor: docs.length > filter.limit ? items[items.length - 1].id : null };
   }
 }

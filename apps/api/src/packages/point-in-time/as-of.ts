@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
+import { IsOptional, IsUUID } from 'class-validator';
 import { ReadYourWritesParams } from '../../http/read-your-writes';
 import { ApiError } from '../../http/problem';
-import { IsInstant, toUtcInstant } from '../../http/validators';
+import { IsInstant, PageLimit, toUtcInstant } from '../../http/validators';
 
 export const AS_OF_DESCRIPTION =
   'An ISO-8601 instant with an offset (encode + as %2B). The answer is replayed from the events that had happened by then; an instant after now is refused (as_of_in_future).';
@@ -10,6 +10,12 @@ export const AS_OF_DESCRIPTION =
 /** `?asOf=` (and `?after=`) of the point-in-time reads. */
 export class AsOfParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ description: AS_OF_DESCRIPTION, example: '2026-03-31T23:59:59.999+02:00' }) @IsOptional() @IsInstant() asOf?: string;
+}
+
+/** A client's packages: `asOf`, and a page (newest first; `cursor` is the previous page's nextCursor). */
+export class ClientPackagesParams extends AsOfParams {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsUUID() cursor?: string;
+  @PageLimit() limit?: number;
 }
 
 /**

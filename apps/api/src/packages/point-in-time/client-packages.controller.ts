@@ -6,8 +6,9 @@ import { TenantPrincipal } from '../../auth/principal';
 import { ApiError } from '../../http/problem';
 import { UuidParam } from '../../http/uuid-param';
 import { Clock, CLOCK } from '../../tokens';
-import { AsOfParams, pastInstant } from './as-of';
+import { ClientPackagesParams, pastInstant } from './as-of';
 import { GetClientPackagesQuery } from './client-packages.query';
+import { ApiPageWith, PACKAGE_FIGURES } from '../../http/vocabulary';
 
 /** A client's packages, now or as of a past instant ("what did this client hold on 31 March?"). */
 @ApiTags('clients')
@@ -19,12 +20,13 @@ export class ClientPackagesController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Every package of the client with totals; with `asOf`, each replayed from its events as of then (packages bought later left out). */
+  /** A page of the client's packages (newest first) with totals over all of them; with `asOf`, each replayed from its events as of then (packages bought later left out). */
   @Roles('admin', 'staff', 'accountant')
   @Get(':id/packages')
-  async list(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string, @Query() query: AsOfParams) {
+  @ApiPageWith(PACKAGE_FIGURES)
+  async list(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') id: string, @Query() query: ClientPackagesParams) {
     const asOf = query.asOf === undefined ? null : pastInstant(query.asOf, this.clock.now());
-    const found = await this.queries.execute(new GetClientPackagesQuery(tenant.tenantId, id, asOf));
+    const found = await this.queries.execute(new GetClientPackagesQuery(tenant.tenantId, id, asOf, { cursor: query.cursor, limit: query.limit ?? 20 }));
     if (!found) throw new ApiError(404, 'client_not_found', 'Client not found.');
     return found;
   }

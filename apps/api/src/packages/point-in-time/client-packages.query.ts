@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { effectiveStatus, Money, PackageStatus, PackageView } from '@punchcard/domain';
+import { effectiveStatus, Money, PackageStatus, PackageView, withCreditsExpired } from '@punchcard/domain';
 import { ReadStore, scan } from '@punchcard/read-store';
 import { PackageDocument, PACKAGES } from '@punchcard/projections';
 import { ClientContact, ClientDirectory } from '../../clients';
@@ -10,7 +10,7 @@ import { PackageReplay, ReplayedPackage } from './package-replay';
 /** Streams replayed at once for one client (each is one read of the event store). */
 const REPLAY_CONCURRENCY = 8;
 
-type ClientPackage = PackageView & { version: number; updatedAt: string; expiryPending?: boolean };
+type ClientPackage = PackageView & { creditsExpired: number; version: number; updatedAt: string; expiryPending?: boolean };
 
 export interface ClientPackagesTotals {
   packages: number;
@@ -27,9 +27,18 @@ export interface ClientPackages {
   client: ClientContact | null;
   /** null: now, from the read model. */
   asOf: string | null;
-  /** Newest purchase first. */
+  /** One page, newest purchase first. */
   items: ClientPackage[];
+  /** The last item's id when more follow (pass it as `cursor`), else null. */
+  nextCursor: string | null;
+  /** Over all the client's packages, not only this page. */
   totals: ClientPackagesTotals;
+}
+
+/** A page of packages: those after `cursor` (a package id) in newest-first order, at most `limit`. */
+export interface ClientPackagesPage {
+  cursor?: string;
+  limit: number;
 }
 
 export class GetClientPackagesQuery extends Query<ClientPackages | null> {
@@ -37,14 +46,16 @@ export class GetClientPackagesQuery extends Query<ClientPackages | null> {
     readonly tenantId: string,
     readonly clientId: string,
     readonly asOf: string | null,
+    readonly page: ClientPackagesPage,
   ) {
     super();
   }
 }
 
 /**
- * Every package of a client. The package ids come from the packages read model (by client, paged
- * through); with `asOf` each is replayed from its stream, and packages bought after then are left out.
+ * A page of a client's packages, with totals over all of them. The package ids come from the packages
+ * read model (by client, paged through); with `asOf` each is replayed from its stream, and packages
+ * bought after then are left out.
  */
 @QueryHandler(GetClientPackagesQuery)
 export class GetClientPackagesHandler implements IQueryHandler<GetClientPackagesQuery> {
@@ -55,7 +66,7 @@ export class GetClientPackagesHandler implements IQueryHandler<GetClientPackages
     private readonly replays: PackageReplay,
   ) {}
 
-  async execute({ tenantId, clientId, asOf }: GetClientPackagesQuery): Promise<ClientPackages | null> {
+  async execute({ tenantId, clientId, asOf, page }: GetClientPackagesQuery): Promise<ClientPackages | null> {
     const documents: PackageDocument[] = [];
     for await (const { data } of scan<PackageDocument>(this.readStore, PACKAGES, tenantId, { where: { clientId } })) documents.push(data);
     const client = (await this.clients.contacts(tenantId, [clientId]))(clientId);
@@ -63,13 +74,17 @@ export class GetClientPackagesHandler implements IQueryHandler<GetClientPackages
     if (documents.length === 0 && client === null) return null;
     documents.reverse();
 
+    // Package ids are time-ordered UUIDv7s: newest first is id order, descending, and a cursor is an id.
     const items = asOf === null ? this.present(documents) : await this.replay(tenantId, documents, asOf);
-    return { clientId, client, asOf, items, totals: totalsOf(items) };
+    const after = page.cursor === undefined ? items : items.filter((item) => item.id < page.cursor!);
+    const shown = after.slice(0, page.limit);
+    const nextCursor = after.length > page.limit ? shown[shown.length - 1].id : null;
+    return { clientId, client, asOf, items: shown, nextCursor, totals: totalsOf(items) };
   }
 
   private present(documents: PackageDocument[]): ClientPackage[] {
     const now = this.clock.now().toISOString();
-    return documents.map(({ tenantId: _, ...item }) => ({ ...item, status: effectiveStatus(item, now) }));
+    return documents.map(({ tenantId: _, ...item }) => withCreditsExpired({ ...item, status: effectiveStatus(item, now) }));
   }
 
   private async replay(tenantId: string, documents: PackageDocument[], asOf: string): Promise<ClientPackage[]> {

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isPackageEvent, packageAsOf, packageStreamId, PackageView } from '@punchcard/domain';
+import { isPackageEvent, packageAsOf, packageStreamId, PackageView, withCreditsExpired } from '@punchcard/domain';
 import { EventStore } from '@punchcard/event-store';
 import { EVENT_STORE } from '../../tokens';
 
 /** A package as of an instant: the package view, plus what makes it a past answer. */
 export type ReplayedPackage = PackageView & {
+  creditsExpired: number;
   asOf: string;
   /** Stream version of the last event that had happened by `asOf`, and its occurredAt. */
   version: number;
@@ -39,6 +40,6 @@ export class PackageReplay {
       return { kind: 'not_purchased_yet', purchasedAt: first.type === 'PackagePurchased' ? first.data.purchasedAt : events[0].occurredAt };
     }
     const { view, version, updatedAt, expiryPending } = result;
-    return { kind: 'found', package: { ...view, asOf, version, updatedAt, expiryPending } };
+    return { kind: 'found', package: withCreditsExpired({ ...view, asOf, version, updatedAt, expiryPending }) };
   }
 }

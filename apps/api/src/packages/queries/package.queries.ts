@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { effectiveStatus, PackageStatus } from '@punchcard/domain';
+import { effectiveStatus, PackageStatus, withCreditsExpired } from '@punchcard/domain';
 import { FieldCondition, ReadStore } from '@punchcard/read-store';
-import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '@punchcard/projections';
+import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES, packagesWithStatus } from '@punchcard/projections';
 import { ClientContact, ClientDirectory } from '../../clients';
 import { toUtcInstant } from '../../http/validators';
 import { Clock, CLOCK, READ_STORE } from '../../tokens';
@@ -11,7 +11,7 @@ import { Clock, CLOCK, READ_STORE } from '../../tokens';
 const MAX_CLIENT_MATCHES = 500;
 
 /** `client`: name and email from the client directory as they are now; null once the client is erased. */
-export type PackageListItem = Omit<PackageDocument, 'tenantId'> & { client: ClientContact | null };
+export type PackageListItem = Omit<PackageDocument, 'tenantId'> & { creditsExpired: number; client: ClientContact | null };
 
 export class GetPackageQuery extends Query<PackageListItem | null> {
   constructor(
@@ -71,7 +71,7 @@ export class GetLedgerQuery extends Query<LedgerPage | null> {
 
 function present(document: PackageDocument, now: string, client: ClientContact | null): PackageListItem {
   const { tenantId: _, ...item } = document;
-  return { ...item, status: effectiveStatus(item, now), client };
+  return { ...withCreditsExpired(item), status: effectiveStatus(item, now), client };
 }
 
 /** A from-inclusive, to-exclusive range of instants as stored (UTC, milliseconds), or undefined for none. */
@@ -97,9 +97,9 @@ export class GetPackageHandler implements IQueryHandler<GetPackageQuery> {
 }
 
 /**
- * Newest first (package ids are time-ordered UUIDv7). The status filter uses the recorded status:
- * a package past its expiry shows as expired at once, and matches `status=expired` once the
- * expiry sweep (every minute) has recorded PackageExpired.
+ * Newest first (package ids are time-ordered UUIDv7). The status filter uses the effective status at
+ * the clock's now, the status each item shows: a package past its expiry matches `status=expired` at
+ * once, before the expiry sweep records PackageExpired.
  */
 @QueryHandler(ListPackagesQuery)
 export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
@@ -110,10 +110,11 @@ export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
   ) {}
 
   async execute({ tenantId, filter }: ListPackagesQuery) {
-    const where: Record<string, FieldCondition> = {};
+    const now = this.clock.now().toISOString();
+    const byStatus = filter.status ? packagesWithStatus(filter.status, now) : {};
+    const where: Record<string, FieldCondition> = { ...byStatus.where };
     if (filter.clientId) where.clientId = filter.clientId;
     if (filter.offeringId) where.offeringId = filter.offeringId;
-    if (filter.status) where.status = filter.status;
     const purchased = instantRange(filter.purchasedFrom, filter.purchasedTo);
     if (purchased) where.purchasedAt = purchased;
     // A package that never expires has expiresAt null, which no range matches.
@@ -126,12 +127,12 @@ export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
     }
     const docs = await this.readStore.find<PackageDocument>(PACKAGES, tenantId, {
       where,
+      anyOf: byStatus.anyOf,
       search,
       order: 'desc',
       after: filter.cursor,
       limit: filter.limit + 1,
     });
-    const now = this.clock.now().toISOString();
     const page = docs.slice(0, filter.limit).map((d) => d.data);
     const contactOf = await this.clients.contacts(tenantId, page.map((d) => d.clientId));
     const items = page.map((d) => present(d, now, contactOf(d.clientId)));

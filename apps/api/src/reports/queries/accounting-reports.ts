@@ -3,6 +3,7 @@ import {
   addMeasures,
   EntryKind,
   formatMinor,
+  localDateOf,
   MEASURE_NAMES,
   Measures,
   measuresOfLiability,
@@ -11,7 +12,7 @@ import {
   rollforward,
   zeroMeasures,
 } from '@punchcard/domain';
-import { ReadStore, scan } from '@punchcard/read-store';
+import { ReadStore, scan, SnapshotReader } from '@punchcard/read-store';
 import {
   ACCOUNTING_CURRENCIES,
   ACCOUNTING_CURRENCIES_ID,
@@ -58,26 +59,35 @@ export const JOURNAL_CSV_HEADER = [
 export class AccountingReports {
   constructor(private readonly store: ReadStore) {}
 
+  /** Read in one snapshot: the currencies and the sums all see the same projected state. */
   async contractLiability(tenantId: string, asOf: string): Promise<CurrencyLiability[]> {
-    const currencies = await this.currencies(tenantId);
-    const totals = await this.totalsAsOf(tenantId, asOf, currencies);
-    return currencies.map((currency) => ({ currency, minorDigits: minorDigits(currency), liability: totals.get(currency)!.liability }));
+    return this.store.readInSnapshot(async (reader) => {
+      const currencies = await this.currencies(reader, tenantId);
+      const totals = await this.totalsAsOf(reader, tenantId, asOf, currencies);
+      return currencies.map((currency) => ({ currency, minorDigits: minorDigits(currency), liability: totals.get(currency)!.liability }));
+    });
   }
 
+  /** Read in one snapshot: the opening and closing totals see the same projected state. */
   async liabilityRollforward(tenantId: string, from: string, to: string): Promise<CurrencyRollforward[]> {
-    const currencies = await this.currencies(tenantId);
-    const [atStart, atEnd] = await Promise.all([this.totalsAsOf(tenantId, from, currencies), this.totalsAsOf(tenantId, to, currencies)]);
-    return currencies.map((currency) => ({ currency, minorDigits: minorDigits(currency), ...rollforward(atStart.get(currency)!, atEnd.get(currency)!) }));
+    return this.store.readInSnapshot(async (reader) => {
+      const currencies = await this.currencies(reader, tenantId);
+      const [atStart, atEnd] = await Promise.all([this.totalsAsOf(reader, tenantId, from, currencies), this.totalsAsOf(reader, tenantId, to, currencies)]);
+      return currencies.map((currency) => ({ currency, minorDigits: minorDigits(currency), ...rollforward(atStart.get(currency)!, atEnd.get(currency)!) }));
+    });
   }
 
-  /** CSV records of every journal line effective in (from, to], in effective order, a page at a time. */
-  async *journalRows(tenantId: string, from: string | null, to: string): AsyncGenerator<unknown[]> {
+  /**
+   * CSV records of every journal line effective in (from, to], in effective order, a page at a time.
+   * `effective_date` is the local date of the effective instant in the business's time zone.
+   */
+  async *journalRows(tenantId: string, from: string | null, to: string, timezone: string): AsyncGenerator<unknown[]> {
     const after = from === null ? undefined : journalCursorAfter(from);
     for await (const { data: line } of scan<JournalLineDocument>(this.store, JOURNAL_LINES, tenantId, { after })) {
       if (line.effectiveAt > to) return;
       yield [
         line.entryId,
-        utcDay(line.effectiveAt),
+        localDateOf(line.effectiveAt, timezone),
         line.account,
         line.debit ? formatMinor(line.debit, line.currency) : '',
         line.credit ? formatMinor(line.credit, line.currency) : '',
@@ -93,20 +103,20 @@ export class AccountingReports {
     }
   }
 
-  private async currencies(tenantId: string): Promise<string[]> {
-    const document = await this.store.get<AccountingCurrenciesDocument>({ collection: ACCOUNTING_CURRENCIES, tenantId, id: ACCOUNTING_CURRENCIES_ID });
+  private async currencies(reader: SnapshotReader, tenantId: string): Promise<string[]> {
+    const document = await reader.get<AccountingCurrenciesDocument>({ collection: ACCOUNTING_CURRENCIES, tenantId, id: ACCOUNTING_CURRENCIES_ID });
     return document?.currencies ?? [];
   }
 
   /** Running totals per currency of everything effective at or before `instant`. */
-  private async totalsAsOf(tenantId: string, instant: string, currencies: string[]): Promise<Map<string, Measures>> {
+  private async totalsAsOf(reader: SnapshotReader, tenantId: string, instant: string, currencies: string[]): Promise<Map<string, Measures>> {
     const totals = new Map(currencies.map((currency) => [currency, zeroMeasures()]));
     if (currencies.length === 0) return totals;
     const day = utcDay(instant);
     const fields = currencies.flatMap((currency) => MEASURE_NAMES.map((measure) => dayMeasureField(measure, currency)));
     const [wholeDays, partialDay] = await Promise.all([
-      this.store.sum(ACCOUNTING_DAYS, tenantId, { where: { day: { lt: day } }, groupBy: [], fields }),
-      this.store.sum(JOURNAL_LINES, tenantId, {
+      reader.sum(ACCOUNTING_DAYS, tenantId, { where: { day: { lt: day } }, groupBy: [], fields }),
+      reader.sum(JOURNAL_LINES, tenantId, {
         where: { effectiveAt: { gte: `${day}T00:00:00.000Z`, lte: instant }, account: ACCOUNTS.contractLiability },
         groupBy: ['currency', 'kind'],
         fields: ['debit', 'credit'],

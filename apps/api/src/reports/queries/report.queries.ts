@@ -1,73 +1,115 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { endOfLocalDate, localMonthOf, startOfLocalDate } from '@punchcard/domain';
 import { ReadStore } from '@punchcard/read-store';
+import { ApiError } from '../../http/problem';
+import { toUtcInstant } from '../../http/validators';
+import { TenantDirectory } from '../../tenants';
 import { REPORT_READ_STORE } from '../../tokens';
 import { AccountingReports, CurrencyLiability, CurrencyRollforward } from './accounting-reports';
 
-/** Contract liability per currency as of an instant. */
-export class ContractLiabilityQuery extends Query<CurrencyLiability[]> {
+/**
+ * A bound as the request gave it: an instant with an offset, or a local date (YYYY-MM-DD) of the
+ * business, which means the whole date (a `from` date starts at its first instant, a `to` or `asOf`
+ * date ends at the next date's first instant).
+ */
+export type ReportBound = string;
+
+/** Contract liability per currency as of an instant (default: now). */
+export class ContractLiabilityQuery extends Query<{ asOf: string; timezone: string; currencies: CurrencyLiability[] }> {
   constructor(
     readonly tenantId: string,
-    readonly asOf: string,
+    readonly asOf: ReportBound | undefined,
+    readonly now: string,
   ) {
     super();
   }
 }
 
-/** The liability rollforward per currency for the period (from, to]. */
-export class LiabilityRollforwardQuery extends Query<CurrencyRollforward[]> {
+/** The liability rollforward per currency for the period (from, to]; by default the business's current local month. */
+export class LiabilityRollforwardQuery extends Query<{ from: string; to: string; timezone: string; currencies: CurrencyRollforward[] }> {
   constructor(
     readonly tenantId: string,
-    readonly from: string,
-    readonly to: string,
+    readonly from: ReportBound | undefined,
+    readonly to: ReportBound | undefined,
+    readonly now: string,
   ) {
     super();
   }
 }
 
-/** The general journal's CSV rows effective in (from, to] (from null: since the beginning), streamed. */
+/** The general journal's CSV rows effective in (from, to] (from left out: since the beginning; to: now), streamed. */
 export class JournalRowsQuery extends Query<AsyncIterable<unknown[]>> {
   constructor(
     readonly tenantId: string,
-    readonly from: string | null,
-    readonly to: string,
+    readonly from: ReportBound | undefined,
+    readonly to: ReportBound | undefined,
+    readonly now: string,
   ) {
     super();
   }
+}
+
+const isLocalDate = (bound: ReportBound) => /^\d{4}-\d{2}-\d{2}$/.test(bound);
+const startOf = (bound: ReportBound, zone: string) => (isLocalDate(bound) ? startOfLocalDate(bound, zone) : toUtcInstant(bound));
+const endOf = (bound: ReportBound, zone: string) => (isLocalDate(bound) ? endOfLocalDate(bound, zone) : toUtcInstant(bound));
+
+function period(from: string, to: string): { from: string; to: string } {
+  if (Date.parse(from) >= Date.parse(to)) {
+    throw new ApiError(400, 'validation_failed', 'from must be before to.', { errors: [{ field: 'from', messages: ['from must be before to'] }] });
+  }
+  return { from, to };
 }
 
 @QueryHandler(ContractLiabilityQuery)
 export class ContractLiabilityHandler implements IQueryHandler<ContractLiabilityQuery> {
   private readonly reports: AccountingReports;
-  constructor(@Inject(REPORT_READ_STORE) readStore: ReadStore) {
+  constructor(
+    @Inject(REPORT_READ_STORE) readStore: ReadStore,
+    private readonly tenants: TenantDirectory,
+  ) {
     this.reports = new AccountingReports(readStore);
   }
 
-  execute({ tenantId, asOf }: ContractLiabilityQuery) {
-    return this.reports.contractLiability(tenantId, asOf);
+  async execute({ tenantId, asOf, now }: ContractLiabilityQuery) {
+    const { timezone } = await this.tenants.get(tenantId);
+    const instant = asOf === undefined ? now : endOf(asOf, timezone);
+    return { asOf: instant, timezone, currencies: await this.reports.contractLiability(tenantId, instant) };
   }
 }
 
 @QueryHandler(LiabilityRollforwardQuery)
 export class LiabilityRollforwardHandler implements IQueryHandler<LiabilityRollforwardQuery> {
   private readonly reports: AccountingReports;
-  constructor(@Inject(REPORT_READ_STORE) readStore: ReadStore) {
+  constructor(
+    @Inject(REPORT_READ_STORE) readStore: ReadStore,
+    private readonly tenants: TenantDirectory,
+  ) {
     this.reports = new AccountingReports(readStore);
   }
 
-  execute({ tenantId, from, to }: LiabilityRollforwardQuery) {
-    return this.reports.liabilityRollforward(tenantId, from, to);
+  async execute(query: LiabilityRollforwardQuery) {
+    const { timezone } = await this.tenants.get(query.tenantId);
+    const month = localMonthOf(query.now, timezone);
+    const { from, to } = period(query.from === undefined ? month.from : startOf(query.from, timezone), query.to === undefined ? month.to : endOf(query.to, timezone));
+    return { from, to, timezone, currencies: await this.reports.liabilityRollforward(query.tenantId, from, to) };
   }
 }
 
 @QueryHandler(JournalRowsQuery)
 export class JournalRowsHandler implements IQueryHandler<JournalRowsQuery> {
   private readonly reports: AccountingReports;
-  constructor(@Inject(REPORT_READ_STORE) readStore: ReadStore) {
+  constructor(
+    @Inject(REPORT_READ_STORE) readStore: ReadStore,
+    private readonly tenants: TenantDirectory,
+  ) {
     this.reports = new AccountingReports(readStore);
   }
 
-  async execute({ tenantId, from, to }: JournalRowsQuery) {
-    return this.reports.journalRows(tenantId, from, to);
+  async execute(query: JournalRowsQuery) {
+    const { timezone } = await this.tenants.get(query.tenantId);
+    const to = query.to === undefined ? query.now : endOf(query.to, timezone);
+    const from = query.from === undefined ? null : period(startOf(query.from, timezone), to).from;
+    return this.reports.journalRows(query.tenantId, from, to, timezone);
   }
 }

@@ -30,36 +30,54 @@ export interface OfferingUsageView {
   creditsPurchased: number;
   creditsAdded: number;
   creditsRemoved: number;
-  creditsGranted: number;
-  sessionsBooked: number;
+  /** Every credit given: purchased + added − removed. */
+  creditsTotal: number;
+  /** Credits redeemed and not given back: bookings (forfeited ones included) and manual deductions. */
+  creditsUsed: number;
   manualDeductions: number;
   attended: number;
   noShows: number;
   cancellations: number;
-  creditsLeft: number;
+  /** Credits still usable. */
+  creditsRemaining: number;
   creditsRefunded: number;
   creditsExpired: number;
-  /** sessionsBooked / creditsGranted: Booked / Total slots, the share of total usage. */
+  /** Deprecated: creditsTotal. */
+  creditsGranted: number;
+  /** Deprecated: creditsUsed. */
+  sessionsBooked: number;
+  /** Deprecated: creditsRemaining. */
+  creditsLeft: number;
+  /** creditsUsed / creditsTotal: Booked / Total slots, the share of total usage. */
   bookedPercent: number | null;
-  /** attended / sessionsBooked. */
+  /** attended / creditsUsed. */
   attendedPercent: number | null;
   lastBookingAt: string | null;
 }
 
-/** A row of the client usage table: `limit` = booked + left + refunded + expired (what the client was given). */
+/**
+ * A row of the client usage table: creditsTotal = creditsUsed + creditsRemaining + creditsRefunded +
+ * creditsExpired (what the client was given). The short names (`booked`, `limit`, `left`, `refunded`,
+ * `expired`) are the same figures, deprecated.
+ */
 export interface ClientUsageRow {
   clientId: string;
   /** From the client directory, as it is now; null once the client is erased. */
   name: string | null;
   email: string | null;
+  creditsUsed: number;
+  creditsTotal: number;
+  creditsRemaining: number;
+  attended: number;
+  noShows: number;
+  creditsRefunded: number;
+  creditsExpired: number;
+  lastBookingAt: string | null;
   booked: number;
   limit: number;
   left: number;
-  attended: number;
-  noShows: number;
   refunded: number;
   expired: number;
-  lastBookingAt: string | null;
 }
 
 export interface ClientUsageOrder {
@@ -105,15 +123,18 @@ export class UsageReader {
       creditsPurchased: usage.purchased,
       creditsAdded: usage.added,
       creditsRemoved: usage.removed,
-      creditsGranted: usage.granted,
-      sessionsBooked: usage.booked,
+      creditsTotal: usage.granted,
+      creditsUsed: usage.booked,
       manualDeductions: usage.manualDeductions,
       attended: usage.attended,
       noShows: usage.noShows,
       cancellations: usage.cancellations,
-      creditsLeft: usage.left,
+      creditsRemaining: usage.left,
       creditsRefunded: usage.refunded,
       creditsExpired: usage.expired,
+      creditsGranted: usage.granted,
+      sessionsBooked: usage.booked,
+      creditsLeft: usage.left,
       bookedPercent: percent(usage.booked, usage.granted),
       attendedPercent: percent(usage.attended, usage.booked),
       lastBookingAt: usage.lastBookingAt,
@@ -166,14 +187,19 @@ export class UsageReader {
         clientId: d.clientId,
         name: contact?.name ?? null,
         email: contact?.email ?? null,
+        creditsUsed: d.booked,
+        creditsTotal: d.granted,
+        creditsRemaining: d.left,
+        attended: d.attended,
+        noShows: d.noShows,
+        creditsRefunded: d.refunded,
+        creditsExpired: d.expired,
+        lastBookingAt: d.lastBookingAt,
         booked: d.booked,
         limit: d.granted,
         left: d.left,
-        attended: d.attended,
-        noShows: d.noShows,
         refunded: d.refunded,
         expired: d.expired,
-        lastBookingAt: d.lastBookingAt,
       };
     });
     const last = documents.at(-1);
