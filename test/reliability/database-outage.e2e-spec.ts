@@ -48,7 +48,7 @@ describe.each(['embedded', 'external'] as const)('PostgreSQL outage (%s)', (kind
       cluster = external;
       server = new ServerProcess(await freePort(), { ...env, DATABASE_URL: external.url });
       await server.start();
-      pool = new Pool({ connectionString: external.url, max: 2 });
+      pool = new Pool({ connectionString: external.url, max: 2 }).on('error', () => undefined);
     } else {
       const dataDir = mkdtempSync(join(TMP, 'outage-embedded-'));
       destroy = async () => rmSync(dataDir, { recursive: true, force: true });
@@ -56,7 +56,7 @@ describe.each(['embedded', 'external'] as const)('PostgreSQL outage (%s)', (kind
       await server.start();
       const embedded = await embeddedCluster(join(dataDir, 'postgres'));
       cluster = embedded;
-      pool = new Pool({ connectionString: `postgres://punchcard:punchcard@127.0.0.1:${embedded.port}/punchcard`, max: 2 });
+      pool = new Pool({ connectionString: `postgres://punchcard:punchcard@127.0.0.1:${embedded.port}/punchcard`, max: 2 }).on('error', () => undefined);
     }
     pool.on('error', () => undefined);
     studio = await setupStudio(server.base, 4);

@@ -46,7 +46,7 @@ describe('slow and failing database', () => {
       PUNCHCARD_DB_STATEMENT_TIMEOUT_MS: '3000',
     });
     await server.start();
-    owner = new Pool({ connectionString: database.url, max: 2 });
+    owner = new Pool({ connectionString: database.url, max: 2 }).on('error', () => undefined);
     studio = await setupStudio(server.base, 2);
   }, 120_000);
 

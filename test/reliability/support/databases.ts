@@ -11,7 +11,7 @@ export async function createDatabase(prefix: string): Promise<{ url: string; dro
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('DATABASE_URL is not set (global-setup should have set it)');
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  const admin = new Pool({ connectionString: serverUrl, max: 1 });
+  const admin = new Pool({ connectionString: serverUrl, max: 1 }).on('error', () => undefined);
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
