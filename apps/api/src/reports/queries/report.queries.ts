@@ -1,4 +1,3 @@
-import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { endOfLocalDate, localMonthOf, startOfLocalDate } from '@punchcard/domain';
 import { ReadStore } from '@punchcard/read-store';
@@ -61,15 +60,19 @@ function period(from: string, to: string): { from: string; to: string } {
   return { from, to };
 }
 
+/** One AccountingReports for the handlers, on the reports' own pool (REPORT_READ_STORE). */
+export const ACCOUNTING_REPORTS_PROVIDER = {
+  provide: AccountingReports,
+  useFactory: (readStore: ReadStore) => new AccountingReports(readStore),
+  inject: [REPORT_READ_STORE],
+};
+
 @QueryHandler(ContractLiabilityQuery)
 export class ContractLiabilityHandler implements IQueryHandler<ContractLiabilityQuery> {
-  private readonly reports: AccountingReports;
   constructor(
-    @Inject(REPORT_READ_STORE) readStore: ReadStore,
+    private readonly reports: AccountingReports,
     private readonly tenants: TenantDirectory,
-  ) {
-    this.reports = new AccountingReports(readStore);
-  }
+  ) {}
 
   async execute({ tenantId, asOf, now }: ContractLiabilityQuery) {
     const { timezone } = await this.tenants.get(tenantId);
@@ -80,13 +83,10 @@ export class ContractLiabilityHandler implements IQueryHandler<ContractLiability
 
 @QueryHandler(LiabilityRollforwardQuery)
 export class LiabilityRollforwardHandler implements IQueryHandler<LiabilityRollforwardQuery> {
-  private readonly reports: AccountingReports;
   constructor(
-    @Inject(REPORT_READ_STORE) readStore: ReadStore,
+    private readonly reports: AccountingReports,
     private readonly tenants: TenantDirectory,
-  ) {
-    this.reports = new AccountingReports(readStore);
-  }
+  ) {}
 
   async execute(query: LiabilityRollforwardQuery) {
     const { timezone } = await this.tenants.get(query.tenantId);
@@ -98,13 +98,10 @@ export class LiabilityRollforwardHandler implements IQueryHandler<LiabilityRollf
 
 @QueryHandler(JournalRowsQuery)
 export class JournalRowsHandler implements IQueryHandler<JournalRowsQuery> {
-  private readonly reports: AccountingReports;
   constructor(
-    @Inject(REPORT_READ_STORE) readStore: ReadStore,
+    private readonly reports: AccountingReports,
     private readonly tenants: TenantDirectory,
-  ) {
-    this.reports = new AccountingReports(readStore);
-  }
+  ) {}
 
   async execute(query: JournalRowsQuery) {
     const { timezone } = await this.tenants.get(query.tenantId);
