@@ -27,5 +27,6 @@ export * from './accounting/journal';
 export * from './accounting/rollforward';
 export * from './accounting/minor-units';
 export * from './accounting/package-books';
+export * from './accounting/recognition-policy';
 export * from './domain-events';
 export * from './accounting/local-dates';

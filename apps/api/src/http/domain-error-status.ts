@@ -36,6 +36,7 @@ export const DOMAIN_ERROR_STATUS = {
   session_after_expiry: 409,
   redemption_already_exists: 409,
   redemption_already_reversed: 409,
+  redemption_forfeited: 409,
   adjustment_exceeds_balance: 409,
   invalid_status_transition: 409,
   // conflict (bookings)
@@ -68,6 +69,7 @@ export const DOMAIN_ERROR_STATUS = {
   session_type_archived: 409,
   // invalid
   invalid_delta: 422,
+  invalid_recognition_basis: 422,
   invalid_credits: 422,
   invalid_amount: 422,
   invalid_expiry: 422,

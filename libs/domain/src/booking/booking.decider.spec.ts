@@ -125,9 +125,9 @@ const redeemedFor = (bookingId: string, sessionAt: string, value = 1000, creditK
   type: 'SessionRedeemed',
   data: { ...ref, redemptionId: bookingId, bookingId, serviceId: 'pt', note: null, sessionAt, creditKind, value },
 });
-const reversedFor = (bookingId: string, value = 1000): PackageEvent => ({
+const reversedFor = (bookingId: string, value = 1000, sessionAt: string | null = null): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...pkgRef(), redemptionId: bookingId, reason: 'Booking cancelled', creditKind: 'paid', value, rule: 'cancelled_within_notice' },
+  data: { ...pkgRef(), redemptionId: bookingId, reason: 'Booking cancelled', creditKind: 'paid', value, rule: 'cancelled_within_notice', sessionAt },
 });
 const goodwill = (delta: number): PackageEvent => ({
   type: 'CreditsAdjusted',
@@ -280,13 +280,13 @@ const cancelled = (decision: CreditDecision, o: { late: boolean; reason?: string
   type: 'BookingCancelled',
   data: { ...REF, ...decision, start: o.start ?? at('10:00'), late: o.late, noticeHours: o.noticeHours ?? 24, reason: o.reason === undefined ? 'Client is ill' : o.reason },
 });
-const returned = (rule: string, reason = 'Client is ill', value = 1000): PackageEvent => ({
+const returned = (rule: string, reason = 'Client is ill', value = 1000, sessionAt = at('10:00')): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...pkgRef(), redemptionId: 'b1', reason, creditKind: 'paid', value, rule },
+  data: { ...pkgRef(), redemptionId: 'b1', reason, creditKind: 'paid', value, rule, sessionAt },
 });
-const forfeited = (cause: 'late_cancellation' | 'no_show', rule: string, value = 1000): PackageEvent => ({
+const forfeited = (cause: 'late_cancellation' | 'no_show', rule: string, value = 1000, sessionAt = at('10:00')): PackageEvent => ({
   type: 'SessionForfeited',
-  data: { ...pkgRef(), redemptionId: 'b1', bookingId: 'b1', cause, rule, value },
+  data: { ...pkgRef(), redemptionId: 'b1', bookingId: 'b1', cause, rule, value, sessionAt },
 });
 
 describe('placeBooking', () => {
@@ -304,7 +304,7 @@ describe('placeBooking', () => {
     expect(world.booking).toEqual({ exists: true, ...REF, status: 'booked', start: at('10:00'), end: at('11:00'), date: WED, pastSession: null, credit: null });
     expect(dayOf(world).reservations.map((x) => x.bookingId)).toEqual(['b1']);
     expect(snapshot(world.pkg)).toMatchObject({ creditsUsed: 1, paidRemaining: 4, paidValueRemaining: 4000 });
-    expect(snapshot(world.pkg).redemptions.b1).toEqual({ creditKind: 'paid', value: 1000, reversed: false, sessionAt: at('10:00'), bookingId: 'b1' });
+    expect(snapshot(world.pkg).redemptions.b1).toEqual({ creditKind: 'paid', value: 1000, reversed: false, forfeited: false, sessionAt: at('10:00'), bookingId: 'b1' });
   });
 
   it.each([
@@ -1097,7 +1097,7 @@ describe('the weekly cap counts the client’s sessions of the offering across a
     const returnedOne = foldPackage([
       purchased({ ...pkgRef('pkg-5') }),
       redeemedFor('s4', at('10:00', '2026-06-01'), 1000, 'paid', pkgRef('pkg-5')),
-      { type: 'RedemptionReversed', data: { ...pkgRef('pkg-5'), redemptionId: 's4', reason: 'x', creditKind: 'paid', value: 1000, rule: 'cancelled_within_notice' } },
+      { type: 'RedemptionReversed', data: { ...pkgRef('pkg-5'), redemptionId: 's4', reason: 'x', creditKind: 'paid', value: 1000, rule: 'cancelled_within_notice', sessionAt: null } },
     ]);
     expect(place('b1', at('10:00'), { offering: capped, otherPackages: [otherOffering, otherClient, returnedOne] }).package).toHaveLength(1);
   });

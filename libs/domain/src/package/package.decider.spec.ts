@@ -54,9 +54,9 @@ const redeemed = (redemptionId: string, value: number, creditKind: CreditKind = 
   data: { ...REF, redemptionId, bookingId: null, serviceId: null, note: null, sessionAt, creditKind, value },
 });
 /** `value`: exactly what the reversed redemption took. */
-const reversed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid'): PackageEvent => ({
+const reversed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid', sessionAt = NOW): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value, rule: null },
+  data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value, rule: null, sessionAt },
 });
 /** `value`: what the removed paid credits were worth (0 when adding, or removing only goodwill). */
 const adjusted = (delta: number, paidDelta: number, goodwillDelta: number, value: number): PackageEvent => ({
@@ -792,7 +792,7 @@ describe('booked sessions (RedeemForBooking, RescheduleBookedSession, ReturnBook
   });
 
   it('a reversed booking frees its week', () => {
-    const returned: PackageEvent = { type: 'RedemptionReversed', data: { ...REF, redemptionId: 'b1', reason: 'cancelled', creditKind: 'paid', value: 333, rule: 'cancelled_within_notice' } };
+    const returned: PackageEvent = { type: 'RedemptionReversed', data: { ...REF, redemptionId: 'b1', reason: 'cancelled', creditKind: 'paid', value: 333, rule: 'cancelled_within_notice', sessionAt: MON } };
     given([purchased(), bookedEvent('b1', MON, 333), returned]).when(book('b2', SUN, limits({ maxSessionsPerWeek: 1 })), ctx).then([bookedEvent('b2', SUN, 334)]);
   });
 
@@ -812,13 +812,21 @@ describe('booked sessions (RedeemForBooking, RescheduleBookedSession, ReturnBook
   it('returns a booked credit naming the rule, or forfeits it without moving credits', () => {
     given([purchased(), bookedEvent('b1', MON, 333)])
       .when({ type: 'ReturnBookedCredit', bookingId: 'b1', rule: 'cancelled_within_notice', reason: 'cancelled' }, ctx)
-      .then([{ type: 'RedemptionReversed', data: { ...REF, redemptionId: 'b1', reason: 'cancelled', creditKind: 'paid', value: 333, rule: 'cancelled_within_notice' } }]);
+      .then([{ type: 'RedemptionReversed', data: { ...REF, redemptionId: 'b1', reason: 'cancelled', creditKind: 'paid', value: 333, rule: 'cancelled_within_notice', sessionAt: MON } }]);
     const state = snapshot(
       given([purchased(), bookedEvent('b1', MON, 333)])
         .when({ type: 'ForfeitBookedCredit', bookingId: 'b1', cause: 'no_show', rule: 'no_show_forfeits' }, ctx)
-        .then([{ type: 'SessionForfeited', data: { ...REF, redemptionId: 'b1', bookingId: 'b1', cause: 'no_show', rule: 'no_show_forfeits', value: 333 } }]),
+        .then([{ type: 'SessionForfeited', data: { ...REF, redemptionId: 'b1', bookingId: 'b1', cause: 'no_show', rule: 'no_show_forfeits', value: 333, sessionAt: MON } }]),
     );
     expect(creditsRemaining(state)).toBe(2);
+  });
+
+  it('a forfeited credit is final: it is neither returned, moved nor forfeited again', () => {
+    const forfeit: PackageEvent = { type: 'SessionForfeited', data: { ...REF, redemptionId: 'b1', bookingId: 'b1', cause: 'late_cancellation', rule: 'late_cancellation_forfeits', value: 333, sessionAt: MON } };
+    const history = [purchased(), bookedEvent('b1', MON, 333), forfeit];
+    given(history).when({ type: 'ReturnBookedCredit', bookingId: 'b1', rule: 'cancelled_by_business', reason: 'goodwill' }, ctx).thenFails('redemption_forfeited');
+    given(history).when({ type: 'RescheduleBookedSession', bookingId: 'b1', sessionAt: SUN, limits: limits() }, ctx).thenFails('redemption_forfeited');
+    given(history).when({ type: 'ForfeitBookedCredit', bookingId: 'b1', cause: 'no_show', rule: 'no_show_forfeits' }, ctx).thenFails('redemption_forfeited');
   });
 
   it('refuses a manual reversal of a booked credit: the booking is cancelled instead', () => {

@@ -41,6 +41,8 @@ export interface Redemption {
   creditKind: CreditKind;
   value: number;
   reversed: boolean;
+  /** A forfeited credit is final: its booking is closed, so it is neither returned nor moved. */
+  forfeited: boolean;
   sessionAt: string;
   bookingId: string | null;
 }
@@ -126,6 +128,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       const redemption = state.redemptions[redemptionId];
       if (!redemption) throw new DomainError('redemption_not_found', `No redemption ${redemptionId} on this package.`);
       if (redemption.reversed) throw new DomainError('redemption_already_reversed', 'This redemption was already reversed.');
+      if (redemption.forfeited) throw new DomainError('redemption_forfeited', 'This credit was forfeited: it stays used.');
       // A booked credit returns with its booking (cancel it), or the booking and its seat would be left behind.
       if (command.type === 'ReverseRedemption' && redemption.bookingId === redemptionId) {
         throw new DomainError('redemption_is_booked', 'This credit belongs to a booking: cancel the booking (byBusiness returns it whatever the notice).');
@@ -141,6 +144,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
             creditKind: redemption.creditKind,
             value: redemption.value,
             rule: command.type === 'ReturnBookedCredit' ? command.rule : null,
+            sessionAt: redemption.sessionAt,
           },
         },
       ];
@@ -169,7 +173,15 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       return [
         {
           type: 'SessionForfeited',
-          data: { ...refOf(state), redemptionId: command.bookingId, bookingId: command.bookingId, cause: command.cause, rule: command.rule, value: redemption.value },
+          data: {
+            ...refOf(state),
+            redemptionId: command.bookingId,
+            bookingId: command.bookingId,
+            cause: command.cause,
+            rule: command.rule,
+            value: redemption.value,
+            sessionAt: redemption.sessionAt,
+          },
         },
       ];
     }
@@ -366,6 +378,7 @@ function activeBookedRedemption(state: PackageSnapshot, bookingId: string): Rede
   const redemption = state.redemptions[bookingId];
   if (!redemption || redemption.bookingId !== bookingId) throw new DomainError('redemption_not_found', `No redemption for booking ${bookingId} on this package.`);
   if (redemption.reversed) throw new DomainError('redemption_already_reversed', 'The credit of this booking was already returned.');
+  if (redemption.forfeited) throw new DomainError('redemption_forfeited', 'The credit of this booking was forfeited: it stays used.');
   return redemption;
 }
 
@@ -415,7 +428,14 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
         creditsUsed: state.creditsUsed + 1,
         redemptions: {
           ...state.redemptions,
-          [event.data.redemptionId]: { creditKind: event.data.creditKind, value: event.data.value, reversed: false, sessionAt: event.data.sessionAt, bookingId: event.data.bookingId },
+          [event.data.redemptionId]: {
+            creditKind: event.data.creditKind,
+            value: event.data.value,
+            reversed: false,
+            forfeited: false,
+            sessionAt: event.data.sessionAt,
+            bookingId: event.data.bookingId,
+          },
         },
       };
     case 'RedemptionReversed':
@@ -427,7 +447,7 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
     case 'SessionRescheduled':
       return { ...state, redemptions: { ...state.redemptions, [event.data.redemptionId]: { ...state.redemptions[event.data.redemptionId], sessionAt: event.data.sessionAt } } };
     case 'SessionForfeited':
-      return state;
+      return { ...state, redemptions: { ...state.redemptions, [event.data.redemptionId]: { ...state.redemptions[event.data.redemptionId], forfeited: true } } };
     case 'CreditsAdjusted':
       return {
         ...state,

@@ -56,11 +56,13 @@ export type SessionRedeemed = {
 };
 /**
  * `rule`: which policy returned the credit when a booking was cancelled or missed
- * (see BOOKING_CREDIT_RULES); null for a manual reversal.
+ * (see BOOKING_CREDIT_RULES); null for a manual reversal. `sessionAt`: when the session whose credit
+ * came back was to take place (accounting on the delivery basis reverses its revenue there); null in
+ * events stored before v3.
  */
 export type RedemptionReversed = {
   type: 'RedemptionReversed';
-  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind; value: number; rule: string | null };
+  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind; value: number; rule: string | null; sessionAt: string | null };
 };
 /** A booked session moved to another time; the credit stays redeemed. */
 export type SessionRescheduled = {
@@ -69,11 +71,12 @@ export type SessionRescheduled = {
 };
 /**
  * A booked credit stays used although the session did not happen (late cancellation or no-show),
- * by `rule`. No credit moves: this records why the redemption was not reversed.
+ * by `rule`. No credit moves: this records why the redemption was not reversed, and the redemption
+ * is final. `sessionAt`: when the session was to take place; null in events stored before v2.
  */
 export type SessionForfeited = {
   type: 'SessionForfeited';
-  data: PackageRef & { redemptionId: string; bookingId: string; cause: 'late_cancellation' | 'no_show'; rule: string; value: number };
+  data: PackageRef & { redemptionId: string; bookingId: string; cause: 'late_cancellation' | 'no_show'; rule: string; value: number; sessionAt: string | null };
 };
 export type CreditsAdjusted = {
   type: 'CreditsAdjusted';
@@ -111,9 +114,9 @@ export type PackageEventType = PackageEvent['type'];
 export const PACKAGE_SCHEMA_VERSIONS = {
   PackagePurchased: 2,
   SessionRedeemed: 1,
-  RedemptionReversed: 2,
+  RedemptionReversed: 3,
   SessionRescheduled: 1,
-  SessionForfeited: 1,
+  SessionForfeited: 2,
   CreditsAdjusted: 1,
   ExpiryChanged: 1,
   PackageExpired: 1,
@@ -123,8 +126,10 @@ export const PACKAGE_SCHEMA_VERSIONS = {
 export const PACKAGE_UPCASTERS: Upcasters<PackageEventType> = {
   // v1 sales did not check visibility, so none overrode it.
   PackagePurchased: { 1: (data) => ({ ...data, visibilityOverride: null }) },
-  // v1 reversals were all manual: no booking rule decided them.
-  RedemptionReversed: { 1: (data) => ({ ...data, rule: null }) },
+  // v1 reversals were all manual: no booking rule decided them. Before v3 the session's instant was
+  // not recorded; those events all belong to packages accounted on the redemption basis, which does not need it.
+  RedemptionReversed: { 1: (data) => ({ ...data, rule: null }), 2: (data) => ({ ...data, sessionAt: null }) },
+  SessionForfeited: { 1: (data) => ({ ...data, sessionAt: null }) },
 };
 
 export const PACKAGE_EVENT_TYPES = eventTypeSet(PACKAGE_SCHEMA_VERSIONS);

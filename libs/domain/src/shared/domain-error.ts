@@ -43,6 +43,7 @@ export const DOMAIN_ERRORS = {
   session_after_expiry: 'conflict',
   redemption_already_exists: 'conflict',
   redemption_already_reversed: 'conflict',
+  redemption_forfeited: 'conflict',
   adjustment_exceeds_balance: 'conflict',
   invalid_status_transition: 'conflict',
   // bookings (conflict: the schedule, package or booking refuses it now)
@@ -75,6 +76,7 @@ export const DOMAIN_ERRORS = {
   session_type_archived: 'conflict',
   // invalid: the command's values break a rule on their own
   invalid_delta: 'invalid',
+  invalid_recognition_basis: 'invalid',
   invalid_credits: 'invalid',
   invalid_amount: 'invalid',
   invalid_expiry: 'invalid',

@@ -7,12 +7,12 @@ import { DomainError } from '../shared/domain-error';
 
 /**
  * Random package histories for property tests: packages in a few currencies, then a sequence of
- * commands (manual and booked redemptions, reversals, returned and forfeited bookings, adjustments,
- * expiry changes, refunds, expiry) decided by the real package decider as time moves on. Commands
+ * commands (manual and booked redemptions, reversals, returned, rescheduled and forfeited bookings,
+ * adjustments, expiry changes, refunds, expiry) decided by the real package decider as time moves on. Commands
  * the decider refuses are simply skipped, so every history is one the system could have recorded.
  */
 
-const OPERATIONS = ['redeem', 'redeem', 'book', 'book', 'reverse', 'return', 'forfeit', 'adjust', 'adjust', 'changeExpiry', 'refund', 'expire'] as const;
+const OPERATIONS = ['redeem', 'redeem', 'book', 'book', 'reverse', 'return', 'forfeit', 'reschedule', 'adjust', 'adjust', 'changeExpiry', 'refund', 'expire'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 export interface PackagePlan {
@@ -127,7 +127,7 @@ export function playHistory(plan: HistoryPlan, ids: { packageId: (i: number) => 
     const state = states[index];
     if (!state.exists) continue;
     const redemptions = Object.entries(state.redemptions).filter(([, r]) => !r.reversed);
-    const booked = redemptions.filter(([id, r]) => r.bookingId === id).map(([id]) => id);
+    const booked = redemptions.filter(([id, r]) => r.bookingId === id && !r.forfeited).map(([id]) => id);
     const manual = redemptions.filter(([id, r]) => r.bookingId !== id).map(([id]) => id);
     const pickFrom = (list: string[]) => (list.length ? list[step.pick % list.length] : 'none');
     const command = commandFor(step, state, { booked: pickFrom(booked), manual: pickFrom(manual), now, next: () => `${step.op}-${++counter}` });
@@ -151,8 +151,14 @@ function commandFor(
   switch (step.op) {
     case 'redeem':
       return { type: 'RedeemSession', redemptionId: context.next(), bookingId: null, serviceId: null, note: null, sessionAt: null };
-    case 'book':
-      return { type: 'RedeemForBooking', bookingId: context.next(), serviceId: 'service-1', sessionAt: new Date(context.now + 60 * MINUTE).toISOString(), limits };
+    case 'book': // a session from an hour to a few days ahead
+      return { type: 'RedeemForBooking', bookingId: context.next(), serviceId: 'service-1', sessionAt: sessionAhead(context.now, step), limits };
+    case 'reschedule': {
+      // The booking flow moves a booking only before its session starts.
+      const redemption = state.redemptions[context.booked];
+      if (!redemption || Date.parse(redemption.sessionAt) <= context.now) return null;
+      return { type: 'RescheduleBookedSession', bookingId: context.booked, sessionAt: sessionAhead(context.now, step), limits };
+    }
     case 'reverse':
       return { type: 'ReverseRedemption', redemptionId: context.manual, reason: 'Deducted by mistake' };
     case 'return':
@@ -160,7 +166,7 @@ function commandFor(
     case 'forfeit':
       // The booking flow forfeits nothing on a closed package (rule package_closed): it appends no package event.
       if (state.lifecycle === 'refunded' || isExpiredAt(state, new Date(context.now).toISOString())) return null;
-      return { type: 'ForfeitBookedCredit', bookingId: context.booked, cause: 'no_show', rule: 'no_show_forfeits' };
+      return forfeitOf(state, context.booked, context.now);
     case 'adjust':
       return { type: 'AdjustCredits', delta: step.delta, reason: 'correction' };
     case 'changeExpiry': {
@@ -179,6 +185,19 @@ function commandFor(
   }
 }
 
+/** A session an hour to a few days after `now`. */
+function sessionAhead(now: number, step: StepPlan): string {
+  return new Date(now + (60 + (step.pick % 5) * 17 * 60) * MINUTE).toISOString();
+}
+
+/** Before the session a forfeit is a late cancellation, after its start a no-show (as the booking flow decides). */
+function forfeitOf(state: Extract<PackageState, { exists: true }>, bookingId: string, now: number): PackageCommand {
+  const sessionAt = state.redemptions[bookingId]?.sessionAt;
+  return sessionAt && Date.parse(sessionAt) > now
+    ? { type: 'ForfeitBookedCredit', bookingId, cause: 'late_cancellation', rule: 'late_cancellation_forfeits' }
+    : { type: 'ForfeitBookedCredit', bookingId, cause: 'no_show', rule: 'no_show_forfeits' };
+}
+
 /** When an event counts in the books: an expiry at the instant the right lapsed, anything else when it happened. */
 export const effectiveAtOf = ({ event, occurredAt }: PlayedEvent): string => (event.type === 'PackageExpired' ? event.data.expiresAt : occurredAt);
 
@@ -192,10 +211,24 @@ export function paidValueHeldAsOf(plan: HistoryPlan, played: PlayedEvent[], curr
   }, 0);
 }
 
-/** Instants to split a history at: exactly at, just before and just after each event's effective instant. */
+/**
+ * Value of the paid credits redeemed for sessions that, as known at `instant`, had not yet taken place:
+ * neither returned nor forfeited, and starting after it. The delivery basis still owes it as liability.
+ */
+export function undeliveredValueAsOf(plan: HistoryPlan, played: PlayedEvent[], currency: string, instant: string): number {
+  return plan.packages.reduce((total, p, i) => {
+    if (p.currency !== currency) return total;
+    const state = played.filter((e) => e.packageIndex === i && effectiveAtOf(e) <= instant).reduce<PackageState>((s, e) => evolvePackage(s, e.event), initialPackageState);
+    if (!state.exists) return total;
+    return total + Object.values(state.redemptions).reduce((sum, r) => (!r.reversed && !r.forfeited && r.sessionAt > instant ? sum + r.value : sum), 0);
+  }, 0);
+}
+
+/** Instants to split a history at: exactly at, just before and just after each event's effective instant and each session's start. */
 export function splitCandidates(played: PlayedEvent[]): string[] {
   const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
-  return played.flatMap((p) => [shift(effectiveAtOf(p), -1), effectiveAtOf(p), shift(effectiveAtOf(p), 1)]);
+  const sessions = played.flatMap(({ event }) => (event.type === 'SessionRedeemed' || event.type === 'SessionRescheduled' ? [event.data.sessionAt] : []));
+  return [...played.map(effectiveAtOf), ...sessions].flatMap((instant) => [shift(instant, -1), instant, shift(instant, 1)]);
 }
 
 /** What a rollforward's columns should hold, counted straight from the events (not through the journal). */
