@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Config, Infrastructure } from '@punchcard/platform';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AccountingPolicyModule } from './accounting-policy';
 import { ApiKeysModule } from './api-keys';
 import { BookingsModule } from './bookings';
 import { ClientsModule } from './clients';
@@ -43,6 +44,7 @@ export class AppModule {
         SlotsModule,
         UsageModule,
         ReportsModule,
+        AccountingPolicyModule,
         ExportsModule,
         MeModule,
       ],
