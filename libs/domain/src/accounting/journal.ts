@@ -140,9 +140,8 @@ export function journalEntriesFor(event: PackageEvent, context: JournalContext):
     case 'SessionForfeited': {
       // The credit stays used. On the delivery basis a session that will not take place is earned at the
       // forfeit (a late cancellation); a no-show comes after the start, where it was recognised already.
-      const from = recognisedAt(occurredAt, event.data.sessionAt);
-      if (!delivery || from === occurredAt) return [];
-      return move(event.data.value, from, occurredAt);
+      if (!delivery) return [];
+      return move(event.data.value, recognisedAt(occurredAt, event.data.sessionAt), occurredAt);
     }
     case 'CreditsAdjusted':
       // Only a removal of paid credits carries value (added credits are goodwill, worth nothing).

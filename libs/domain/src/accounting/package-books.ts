@@ -9,8 +9,7 @@ import { DEFAULT_RECOGNITION_BASIS, RecognitionBasis } from './recognition-polic
  */
 export interface PackageBooks {
   currency: string;
-  /** Absent in books written before the policy existed: those packages are on the default basis. */
-  basis?: RecognitionBasis;
+  basis: RecognitionBasis;
   redemptions: Record<string, StandingRecognition>;
 }
 
