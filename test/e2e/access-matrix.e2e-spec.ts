@@ -349,8 +349,9 @@ const ROUTES: Record<string, Entry> = {
     list: true,
   },
   'GET /v1/exports/journal.csv': { access: BOOKS, request: get('/v1/exports/journal.csv'), list: true },
-  'GET /v1/accounting/policy': { access: BOOKS, request: get('/v1/accounting/policy'), list: true },
-  'PATCH /v1/accounting/policy': { access: ADMIN, request: () => ({ path: '/v1/accounting/policy', body: { recognitionBasis: 'delivery', reason: `Accountant ${unique()}` } }), list: true },
+  // The caller's own tenant's policy: tenant B's admin reads and sets B's (200), and nothing of A's is in it.
+  'GET /v1/accounting/policy': { access: BOOKS, request: get('/v1/accounting/policy') },
+  'PATCH /v1/accounting/policy': { access: ADMIN, request: () => ({ path: '/v1/accounting/policy', body: { recognitionBasis: 'delivery', reason: `Accountant ${unique()}` } }) },
   'GET /v1/exports/packages.csv': { access: BOOKS, request: get('/v1/exports/packages.csv'), list: true },
   'GET /v1/exports/ledger.csv': { access: BOOKS, request: get('/v1/exports/ledger.csv'), list: true },
   'GET /v1/exports/client-usage.csv': { access: BOOKS, request: () => ({ path: `/v1/exports/client-usage.csv?offeringId=${fx.a.offeringId}` }), foreign: 404 },
