@@ -10,6 +10,7 @@ import {
   Measures,
   measuresOfEntry,
   PackageBooks,
+  PaymentMethod,
   postToBooks,
   RECOGNITION_BASES,
   RecognitionBasis,
@@ -34,6 +35,8 @@ export interface JournalLineDocument {
   debit: number;
   credit: number;
   currency: string;
+  /** How the package was paid: reports and the export can be filtered by it. */
+  paymentMethod: PaymentMethod;
   kind: EntryKind;
   sourceEventId: string;
   sourceEventType: string;
@@ -44,7 +47,8 @@ export interface JournalLineDocument {
 
 /**
  * Movements of one UTC day, every currency in one document: `{measure}_{currency}` fields
- * (`sales_EUR`, `liability_EUR`, ...) so the store can add them up across days in SQL.
+ * (`sales_EUR`, `liability_EUR`, ...) so the store can add them up across days in SQL, and the same
+ * per payment method, `{measure}_{currency}_{method}` (`sales_EUR_card`), for filtered reports.
  */
 export type AccountingDayDocument = { day: string } & Record<string, number | string>;
 
@@ -74,8 +78,8 @@ export function journalCursorAfter(instant: string): string {
   return journalLineId(instant, 'ffffffff-ffff-ffff-ffff-ffffffffffff', 9);
 }
 
-export function dayMeasureField(measure: keyof Measures, currency: string): string {
-  return `${measure}_${currency}`;
+export function dayMeasureField(measure: keyof Measures, currency: string, paymentMethod: PaymentMethod | null = null): string {
+  return paymentMethod === null ? `${measure}_${currency}` : `${measure}_${currency}_${paymentMethod}`;
 }
 
 /** The UTC day of a normalised instant. */
@@ -117,6 +121,8 @@ export const accountingJournalProjection: Projection = {
     const posted = postToBooks(books, { event, eventId: event.eventId, occurredAt: event.metadata.occurredAt }, basis);
     if (posted.books && posted.books !== books) documents.put(key, posted.books);
 
+    // Books exist whenever an event makes entries (a purchase with value writes them first).
+    const paymentMethod = posted.books!.paymentMethod;
     let n = 0;
     for (const entry of posted.entries) {
       entry.lines.forEach((line, i) => {
@@ -128,6 +134,7 @@ export const accountingJournalProjection: Projection = {
           debit: line.debit,
           credit: line.credit,
           currency: entry.currency,
+          paymentMethod,
           kind: entry.kind,
           sourceEventId: entry.sourceEventId,
           sourceEventType: entry.sourceEventType,
@@ -136,7 +143,7 @@ export const accountingJournalProjection: Projection = {
         };
         documents.put(lineKey(tenantId, entry, ++n), document);
       });
-      addToDay(documents, tenantId, entry);
+      addToDay(documents, tenantId, entry, paymentMethod);
     }
 
     if (event.type === 'PackagePurchased' && posted.entries.length > 0) {
@@ -147,13 +154,14 @@ export const accountingJournalProjection: Projection = {
   },
 };
 
-function addToDay(documents: DocumentSet, tenantId: string, entry: JournalEntry): void {
+function addToDay(documents: DocumentSet, tenantId: string, entry: JournalEntry, paymentMethod: PaymentMethod): void {
   const key = dayKey(tenantId, entry.effectiveAt);
   const day = { ...(documents.get<AccountingDayDocument>(key) ?? { day: utcDay(entry.effectiveAt) }) };
   const measures = measuresOfEntry(entry);
   for (const measure of MEASURE_NAMES) {
-    const field = dayMeasureField(measure, entry.currency);
-    day[field] = Number(day[field] ?? 0) + measures[measure];
+    for (const field of [dayMeasureField(measure, entry.currency), dayMeasureField(measure, entry.currency, paymentMethod)]) {
+      day[field] = Number(day[field] ?? 0) + measures[measure];
+    }
   }
   documents.put(key, day);
 }

@@ -1,14 +1,16 @@
-import { PackageEvent } from '../package/package.events';
+import { PackageEvent, PaymentMethod } from '../package/package.events';
 import { JournalEntry, journalEntriesFor, StandingRecognition } from './journal';
 import { DEFAULT_RECOGNITION_BASIS, RecognitionBasis } from './recognition-policy';
 
 /**
- * What the journal remembers of one package between its events: the currency (only the purchase
- * carries it), the recognition basis it was sold under, and the standing recognition of each
+ * What the journal remembers of one package between its events: the currency and payment method (only
+ * the purchase carries them), the recognition basis it was sold under, and the standing recognition of each
  * redemption (its reversal names that entry; a move on the delivery basis replaces it).
  */
 export interface PackageBooks {
   currency: string;
+  /** How the package was paid (reports can be filtered by it). */
+  paymentMethod: PaymentMethod;
   basis: RecognitionBasis;
   redemptions: Record<string, StandingRecognition>;
 }
@@ -32,7 +34,7 @@ export function postToBooks(
   if (event.type === 'PackagePurchased') {
     const currency = event.data.price.currency;
     const entries = journalEntriesFor(event, { eventId, occurredAt, currency, basis });
-    return { entries, books: { currency, basis, redemptions: {} } };
+    return { entries, books: { currency, paymentMethod: event.data.payment.method, basis, redemptions: {} } };
   }
   const redemptionId = 'redemptionId' in event.data ? event.data.redemptionId : null;
   const standing = redemptionId === null ? null : (books?.redemptions[redemptionId] ?? null);
