@@ -117,12 +117,13 @@ export const accountingJournalProjection: Projection = {
     if (!isPackageEvent(event)) return;
     const key = booksKey(tenantId, event.data.packageId);
     const books = documents.get<PackageBooks>(key);
-    const basis = documents.get<AccountingPolicyDocument>(policyKey(tenantId))?.basis ?? DEFAULT_RECOGNITION_BASIS;
+    // Only a sale reads the policy (keys name it for sales only): a package keeps the basis it was sold under.
+    const basis = event.type === 'PackagePurchased' ? (documents.get<AccountingPolicyDocument>(policyKey(tenantId))?.basis ?? DEFAULT_RECOGNITION_BASIS) : undefined;
     const posted = postToBooks(books, { event, eventId: event.eventId, occurredAt: event.metadata.occurredAt }, basis);
     if (posted.books && posted.books !== books) documents.put(key, posted.books);
+    if (posted.entries.length === 0 || !posted.books) return; // postToBooks refuses entries without books
 
-    // Books exist whenever an event makes entries (a purchase with value writes them first).
-    const paymentMethod = posted.books!.paymentMethod;
+    const paymentMethod = posted.books.paymentMethod;
     let n = 0;
     for (const entry of posted.entries) {
       entry.lines.forEach((line, i) => {
@@ -146,7 +147,7 @@ export const accountingJournalProjection: Projection = {
       addToDay(documents, tenantId, entry, paymentMethod);
     }
 
-    if (event.type === 'PackagePurchased' && posted.entries.length > 0) {
+    if (event.type === 'PackagePurchased') {
       const currency = event.data.price.currency;
       const known = documents.get<AccountingCurrenciesDocument>(currenciesKey(tenantId))?.currencies ?? [];
       if (!known.includes(currency)) documents.put(currenciesKey(tenantId), { currencies: [...known, currency].sort() } satisfies AccountingCurrenciesDocument);

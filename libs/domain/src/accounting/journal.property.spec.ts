@@ -76,8 +76,9 @@ describe.each(RECOGNITION_BASES)('Package histories (property): the journal and 
           expect(entry.currency).toBe(plan.packages[Number(entry.packageId.slice(4))].currency);
         }
         // Within a package, effective instants never go back: a prefix by effective time is a prefix of the stream.
+        // (Forfeits aside: one on a closed package may follow expiresAt before the sweep records the expiry; it moves no paid value.)
         for (const history of byPackage) {
-          const instants = history.map(effectiveAt);
+          const instants = history.filter((p) => p.event.type !== 'SessionForfeited').map(effectiveAt);
           expect(instants).toEqual([...instants].sort());
         }
         // No entry counts before the event that wrote it, except a breakage (the sweep records an expiry late).

@@ -69,9 +69,15 @@ const reversed = (redemptionId: string, value: number, creditKind: CreditKind = 
   type: 'RedemptionReversed',
   data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value, rule, sessionAt },
 });
-const forfeited = (bookingId: string, value: number, cause: 'late_cancellation' | 'no_show' = 'no_show', sessionAt: string | null = PURCHASED_AT): PackageEvent => ({
+const forfeited = (
+  bookingId: string,
+  value: number,
+  cause: 'late_cancellation' | 'cancellation' | 'no_show' = 'no_show',
+  sessionAt: string | null = PURCHASED_AT,
+  rule = `${cause}_forfeits`,
+): PackageEvent => ({
   type: 'SessionForfeited',
-  data: { ...REF, redemptionId: bookingId, bookingId, cause, rule: `${cause}_forfeits`, value, sessionAt },
+  data: { ...REF, redemptionId: bookingId, bookingId, cause, rule, value, sessionAt },
 });
 const rescheduled = (bookingId: string, previousSessionAt: string, sessionAt: string): PackageEvent => ({
   type: 'SessionRescheduled',
@@ -202,6 +208,15 @@ describe('Journal: the delivery basis recognises a session when it takes place',
       .thenEntries([
         { entryId: 'JE-e3', kind: 'recognition_reversal', effectiveAt: SESSION, reverses: 'JE-e2', lines: reversal(334) },
         { entryId: 'JE-e3-2', kind: 'recognition', effectiveAt: hoursAfterPurchase(2), lines: recognition(334) },
+      ]);
+  });
+
+  it('a booking cancelled in time after its package was refunded keeps its credit (package_closed): earned at the cancellation', () => {
+    given([purchased(), booked, refunded(2, 0, 666)], 'delivery')
+      .when(forfeited('bk-1', 334, 'cancellation', SESSION, 'package_closed'))
+      .thenEntries([
+        { entryId: 'JE-e4', kind: 'recognition_reversal', effectiveAt: SESSION, reverses: 'JE-e2', lines: reversal(334) },
+        { entryId: 'JE-e4-2', kind: 'recognition', effectiveAt: hoursAfterPurchase(3), lines: recognition(334) },
       ]);
   });
 

@@ -2,10 +2,10 @@ import { PackageEvent } from '../package/package.events';
 import { RecognitionBasis } from './recognition-policy';
 
 /**
- * Double-entry journal for package money (docs/accounting.md, ADR 0009). One package event makes at
- * balanced entry as a rule (a recognition moved on the delivery basis makes two); an event that
- * moves no value makes none. Pure: no clock, no I/O, so a
- * replay writes the same journal. The rules await confirmation by the business's accountant.
+ * Double-entry journal for package money (docs/accounting.md, ADRs 0009 and 0019). A package event makes
+ * one balanced entry as a rule, two when the delivery basis moves a recognition, none when it moves no
+ * value. Pure: no clock, no I/O, so a replay writes the same journal. The rules await confirmation by
+ * the business's accountant.
  */
 
 /** Ledger accounts by stable code: exports and reports name them, so a code is never renamed. */

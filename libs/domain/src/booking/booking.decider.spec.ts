@@ -284,7 +284,7 @@ const returned = (rule: string, reason = 'Client is ill', value = 1000, sessionA
   type: 'RedemptionReversed',
   data: { ...pkgRef(), redemptionId: 'b1', reason, creditKind: 'paid', value, rule, sessionAt },
 });
-const forfeited = (cause: 'late_cancellation' | 'no_show', rule: string, value = 1000, sessionAt = at('10:00')): PackageEvent => ({
+const forfeited = (cause: 'late_cancellation' | 'cancellation' | 'no_show', rule: string, value = 1000, sessionAt = at('10:00')): PackageEvent => ({
   type: 'SessionForfeited',
   data: { ...pkgRef(), redemptionId: 'b1', bookingId: 'b1', cause, rule, value, sessionAt },
 });
@@ -666,7 +666,7 @@ describe('cancelBooking', () => {
     fails(() => cancelBooking({ booking: initialBookingState, day: initialScheduleDayState, pkg: pkgOf(), offering: offering() }, { reason: null, by: 'client' }, ctx), 'booking_not_found');
   });
 
-  describe('a closed package keeps the credit (package_closed): no package event, the seat is still released', () => {
+  describe('a closed package keeps the credit (package_closed): forfeited on the package, the seat is still released', () => {
     const expiredBefore = (world: World) => ({ ...world, pkg: [expiryChanged(at('09:00'))].reduce(evolvePackage, world.pkg) });
     const refund: PackageEvent = {
       type: 'PackageRefunded',
@@ -691,7 +691,8 @@ describe('cancelBooking', () => {
       for (const opts of [{}, { by: 'business' as const }, { offering: policy({ noticeHours: 0 }) }]) {
         const decision = cancel(world, { now, ...opts });
         expect(decision.booking[0].data).toMatchObject({ creditOutcome: 'kept', rule: 'package_closed' });
-        expect(decision.package).toEqual([]);
+        const late = (decision.booking[0].data as { late: boolean }).late;
+        expect(stored(decision).package).toEqual([forfeited(late ? 'late_cancellation' : 'cancellation', 'package_closed')]);
         expect(stored(decision).days).toEqual({ [`sch-1/${WED}`]: [slotReleased('b1', 'cancelled')] });
       }
     });
@@ -750,7 +751,7 @@ describe('markAttendance', () => {
     const expired = { ...world, pkg: evolvePackage(world.pkg, expiryChanged(at('11:00'))) };
     const decision = attend(expired, 'no_show', { now: at('12:00'), offering: policy({ noShow: 'return' }) });
     expect(decision.booking[0].data).toMatchObject({ creditOutcome: 'kept', rule: 'package_closed' });
-    expect(decision.package).toEqual([]);
+    expect(stored(decision).package).toEqual([forfeited('no_show', 'package_closed')]);
     expect(attend(expired, 'attended', { now: at('12:00') }).booking[0].data).toMatchObject({ creditOutcome: 'used', rule: 'attended' });
   });
 

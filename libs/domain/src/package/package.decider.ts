@@ -7,7 +7,7 @@ import { isVisibleTo } from '../offering/offering.events';
 import { DateTime } from 'luxon';
 import { computeExpiresAt, toUtcIso } from '../offering/validity';
 import { valueOfPaidCredits } from './credit-value';
-import { CreditKind, PackageEvent, PaymentMethod, SessionRedeemed } from './package.events';
+import { CreditKind, ForfeitCause, PackageEvent, PaymentMethod, SessionRedeemed } from './package.events';
 
 export type PackageLifecycle = 'active' | 'expired' | 'refunded';
 
@@ -86,7 +86,7 @@ export type PackageCommand =
   | { type: 'RedeemForBooking'; bookingId: string; serviceId: string; sessionAt: string; limits: BookingLimits }
   | { type: 'RescheduleBookedSession'; bookingId: string; sessionAt: string; limits: BookingLimits }
   | { type: 'ReturnBookedCredit'; bookingId: string; rule: string; reason: string }
-  | { type: 'ForfeitBookedCredit'; bookingId: string; cause: 'late_cancellation' | 'no_show'; rule: string }
+  | { type: 'ForfeitBookedCredit'; bookingId: string; cause: ForfeitCause; rule: string }
   | { type: 'AdjustCredits'; delta: number; reason: string }
   | { type: 'ChangeExpiry'; expiresAt: string | null; reason: string }
   | { type: 'ExpirePackage' }

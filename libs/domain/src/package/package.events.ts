@@ -70,13 +70,16 @@ export type SessionRescheduled = {
   data: PackageRef & { redemptionId: string; bookingId: string; previousSessionAt: string; sessionAt: string };
 };
 /**
- * A booked credit stays used although the session did not happen (late cancellation or no-show),
- * by `rule`. No credit moves: this records why the redemption was not reversed, and the redemption
- * is final. `sessionAt`: when the session was to take place; null in events stored before v2.
+ * A booked credit stays used although the session did not happen, by `rule`: a late cancellation or a
+ * no-show the offering forfeits, or any cancellation or no-show once the package has closed (expired or
+ * refunded: rule `package_closed`, cause `cancellation` for one in time). No credit moves: this records
+ * why the redemption was not reversed, and the redemption is final. `sessionAt`: when the session was
+ * to take place; null in events stored before v2.
  */
+export type ForfeitCause = 'late_cancellation' | 'cancellation' | 'no_show';
 export type SessionForfeited = {
   type: 'SessionForfeited';
-  data: PackageRef & { redemptionId: string; bookingId: string; cause: 'late_cancellation' | 'no_show'; rule: string; value: number; sessionAt: string | null };
+  data: PackageRef & { redemptionId: string; bookingId: string; cause: ForfeitCause; rule: string; value: number; sessionAt: string | null };
 };
 export type CreditsAdjusted = {
   type: 'CreditsAdjusted';

@@ -164,8 +164,6 @@ function commandFor(
     case 'return':
       return { type: 'ReturnBookedCredit', bookingId: context.booked, rule: 'cancelled_within_notice', reason: 'Booking cancelled' };
     case 'forfeit':
-      // The booking flow forfeits nothing on a closed package (rule package_closed): it appends no package event.
-      if (state.lifecycle === 'refunded' || isExpiredAt(state, new Date(context.now).toISOString())) return null;
       return forfeitOf(state, context.booked, context.now);
     case 'adjust':
       return { type: 'AdjustCredits', delta: step.delta, reason: 'correction' };
@@ -190,10 +188,17 @@ function sessionAhead(now: number, step: StepPlan): string {
   return new Date(now + (60 + (step.pick % 5) * 17 * 60) * MINUTE).toISOString();
 }
 
-/** Before the session a forfeit is a late cancellation, after its start a no-show (as the booking flow decides). */
+/**
+ * As the booking flow decides: before the session a forfeit is a late cancellation, after its start a
+ * no-show; on a closed package (expired, refunded) any cancellation or no-show keeps the credit (rule package_closed).
+ */
 function forfeitOf(state: Extract<PackageState, { exists: true }>, bookingId: string, now: number): PackageCommand {
   const sessionAt = state.redemptions[bookingId]?.sessionAt;
-  return sessionAt && Date.parse(sessionAt) > now
+  const ahead = sessionAt !== undefined && Date.parse(sessionAt) > now;
+  if (state.lifecycle === 'refunded' || isExpiredAt(state, new Date(now).toISOString())) {
+    return { type: 'ForfeitBookedCredit', bookingId, cause: ahead ? 'cancellation' : 'no_show', rule: 'package_closed' };
+  }
+  return ahead
     ? { type: 'ForfeitBookedCredit', bookingId, cause: 'late_cancellation', rule: 'late_cancellation_forfeits' }
     : { type: 'ForfeitBookedCredit', bookingId, cause: 'no_show', rule: 'no_show_forfeits' };
 }
