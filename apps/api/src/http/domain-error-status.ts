@@ -32,6 +32,8 @@ export const DOMAIN_ERROR_STATUS = {
   no_credits_left: 409,
   package_expired: 409,
   package_refunded: 409,
+  package_frozen: 409,
+  package_charged_back: 409,
   package_not_expired_yet: 409,
   session_after_expiry: 409,
   redemption_already_exists: 409,

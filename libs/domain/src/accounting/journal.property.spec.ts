@@ -33,6 +33,7 @@ function ledgerDelta(event: PackageEvent): number {
     case 'PackageExpired':
       return -event.data.creditsForfeited;
     case 'PackageRefunded':
+    case 'CreditsRevoked':
       return -event.data.credits;
     default:
       return 0;
@@ -75,10 +76,13 @@ describe.each(RECOGNITION_BASES)('Package histories (property): the journal and 
           expect(entry.lines.every((l) => (l.debit > 0) !== (l.credit > 0) && Number.isSafeInteger(l.debit + l.credit))).toBe(true);
           expect(entry.currency).toBe(plan.packages[Number(entry.packageId.slice(4))].currency);
         }
-        // Within a package, effective instants never go back: a prefix by effective time is a prefix of the stream.
-        // (Forfeits aside: one on a closed package may follow expiresAt before the sweep records the expiry; it moves no paid value.)
+        // Within a package, the effective instants of events that move paid value never go back: a prefix by
+        // effective time is a prefix of the stream. (Forfeits, freezes and an empty revocation move none, and
+        // may follow expiresAt before the sweep records the expiry.)
+        const movesPaidValue = ({ event }: (typeof played)[number]) =>
+          !['SessionForfeited', 'PackageFrozen', 'PackageUnfrozen'].includes(event.type) && !(event.type === 'CreditsRevoked' && event.data.paidCredits === 0);
         for (const history of byPackage) {
-          const instants = history.filter((p) => p.event.type !== 'SessionForfeited').map(effectiveAt);
+          const instants = history.filter(movesPaidValue).map(effectiveAt);
           expect(instants).toEqual([...instants].sort());
         }
         // No entry counts before the event that wrote it, except a breakage (the sweep records an expiry late).

@@ -4,7 +4,7 @@ import { AccountCode, ACCOUNTS, EntryKind, JournalEntry, JournalLine } from './j
 import { formatMinor, minorDigits } from './minor-units';
 import { journalOf, postToBooks, RecordedPackageEvent } from './package-books';
 import { RecognitionBasis } from './recognition-policy';
-import { measuresOfEntry, rollforward, zeroMeasures } from './rollforward';
+import { addMeasures, measuresOfEntry, rollforward, zeroMeasures } from './rollforward';
 
 /**
  * Given a package's events / when one more event / then its journal entry (or none).
@@ -286,6 +286,29 @@ describe('Journal: adjustments, expiry and refunds', () => {
   });
 });
 
+describe('Journal: payment disputes', () => {
+  const revoked = (paidCredits: number, goodwillCredits: number, value: number, amount: number): PackageEvent => ({
+    type: 'CreditsRevoked',
+    data: { ...REF, disputeId: 'dp_1', credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: { amount, currency: 'EUR' }, reason: 'Dispute lost' },
+  });
+  const frozen: PackageEvent = { type: 'PackageFrozen', data: { ...REF, disputeId: 'dp_1', reason: 'Card payment disputed' } };
+  const { chargebackLosses } = ACCOUNTS;
+
+  it('a freeze moves nothing: no entry', () => {
+    given([purchased()]).when(frozen).thenNothing();
+  });
+
+  it('a lost dispute takes the money back: the revoked credits leave the liability, the sessions already delivered are a loss', () => {
+    given([purchased(), redeemed('r1', 334), frozen])
+      .when(revoked(2, 0, 666, 1000))
+      .then({ kind: 'chargeback', lines: [dr(contractLiability, 666), dr(chargebackLosses, 334), cr(cashClearing, 1000)] });
+  });
+
+  it('a partial chargeback taking back less than the revoked credits were worth keeps the rest as breakage', () => {
+    given([purchased(), frozen]).when(revoked(3, 0, 1000, 400)).then({ kind: 'chargeback', lines: [dr(contractLiability, 1000), cr(cashClearing, 400), cr(breakageRevenue, 600)] });
+  });
+});
+
 describe('Journal: every entry is balanced and the liability of a finished package is zero', () => {
   const history = [purchased(), adjusted(1, 0, 1, 0), redeemed('r1', 334), reversed('r1', 334), redeemed('r2', 334), adjusted(-2, -1, -1, 333), refunded(1, 0, 333, 200)];
   const journal = journalOf(recorded(history));
@@ -300,14 +323,8 @@ describe('Journal: every entry is balanced and the liability of a finished packa
   });
 
   it('the rollforward over the whole life reconciles: opening 0 + sales − recognised − breakage − refunds = closing 0', () => {
-    const totals = journal.map(measuresOfEntry).reduce((a, b) => ({
-      sales: a.sales + b.sales,
-      recognised: a.recognised + b.recognised,
-      breakage: a.breakage + b.breakage,
-      refunds: a.refunds + b.refunds,
-      liability: a.liability + b.liability,
-    }));
-    expect(rollforward(zeroMeasures(), totals)).toEqual({ opening: 0, sales: 1000, recognised: 334, breakage: 333, refunds: 333, closing: 0, difference: 0 });
+    const totals = journal.map(measuresOfEntry).reduce(addMeasures);
+    expect(rollforward(zeroMeasures(), totals)).toEqual({ opening: 0, sales: 1000, recognised: 334, breakage: 333, refunds: 333, chargebacks: 0, closing: 0, difference: 0 });
   });
 });
 

@@ -19,6 +19,8 @@ export const ACCOUNTS = {
   breakageRevenue: 'breakage_revenue',
   /** The part of a refunded credit's value the business kept (a refund paying back less). */
   refundRetentionRevenue: 'refund_retention_revenue',
+  /** Money a lost payment dispute took back beyond the value of the credits it revoked (sessions already delivered). */
+  chargebackLosses: 'chargeback_losses',
 } as const;
 export type AccountCode = (typeof ACCOUNTS)[keyof typeof ACCOUNTS];
 
@@ -26,7 +28,7 @@ export type AccountCode = (typeof ACCOUNTS)[keyof typeof ACCOUNTS];
  * Why an entry was written. `recognition_reversal` is the correcting entry of a `recognition` (a
  * reversed redemption): corrections are new entries, never edits of old ones.
  */
-export const ENTRY_KINDS = ['sale', 'recognition', 'recognition_reversal', 'credit_removal', 'breakage', 'refund'] as const;
+export const ENTRY_KINDS = ['sale', 'recognition', 'recognition_reversal', 'credit_removal', 'breakage', 'refund', 'chargeback'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 /** One side of an entry: exactly one of `debit` and `credit` is positive (minor units). */
@@ -78,7 +80,7 @@ export function entryIdOf(eventId: string, part: 1 | 2 = 1): string {
   return part === 1 ? `JE-${eventId}` : `JE-${eventId}-2`;
 }
 
-const { cashClearing, contractLiability, sessionRevenue, breakageRevenue, refundRetentionRevenue } = ACCOUNTS;
+const { cashClearing, contractLiability, sessionRevenue, breakageRevenue, refundRetentionRevenue, chargebackLosses } = ACCOUNTS;
 
 /**
  * The journal entries a package event makes, in order: none when it moves no value (comp packages,
@@ -155,7 +157,20 @@ export function journalEntriesFor(event: PackageEvent, context: JournalContext):
       const { value, amount } = event.data;
       return entry('refund', [dr(contractLiability, value), cr(cashClearing, amount.amount), cr(refundRetentionRevenue, value - amount.amount)]);
     }
+    case 'CreditsRevoked': {
+      // The card network took `amount` back; the revoked credits' value leaves the liability. Taken back
+      // beyond that value (sessions already delivered) is a loss; revoked beyond the money taken back, breakage.
+      const { value, amount } = event.data;
+      return entry('chargeback', [
+        dr(contractLiability, value),
+        dr(chargebackLosses, Math.max(amount.amount - value, 0)),
+        cr(cashClearing, amount.amount),
+        cr(breakageRevenue, Math.max(value - amount.amount, 0)),
+      ]);
+    }
     case 'ExpiryChanged':
+    case 'PackageFrozen': // a freeze moves no credit and no money
+    case 'PackageUnfrozen':
       return [];
   }
 }

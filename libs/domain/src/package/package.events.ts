@@ -100,6 +100,28 @@ export type PackageRefunded = {
   data: PackageRef & { credits: number; paidCredits: number; goodwillCredits: number; value: number; amount: Money; reason: string };
 };
 
+/**
+ * The card payment is disputed (a chargeback was opened): the package is frozen until the dispute closes,
+ * new redemptions, bookings and refunds are refused. `disputeId`: the payment processor's dispute.
+ */
+export type PackageFrozen = {
+  type: 'PackageFrozen';
+  data: PackageRef & { disputeId: string; reason: string };
+};
+/** The dispute closed in the business's favour (or was withdrawn): the package is usable again. */
+export type PackageUnfrozen = {
+  type: 'PackageUnfrozen';
+  data: PackageRef & { disputeId: string; reason: string };
+};
+/**
+ * The dispute was lost: the money `amount` went back to the client's bank, and every remaining credit
+ * is revoked (`credits`, of which `paidCredits` carried `value`). Sessions already used stay used.
+ */
+export type CreditsRevoked = {
+  type: 'CreditsRevoked';
+  data: PackageRef & { disputeId: string; credits: number; paidCredits: number; goodwillCredits: number; value: number; amount: Money; reason: string };
+};
+
 export type PackageEvent =
   | PackagePurchased
   | SessionRedeemed
@@ -109,7 +131,10 @@ export type PackageEvent =
   | CreditsAdjusted
   | ExpiryChanged
   | PackageExpired
-  | PackageRefunded;
+  | PackageRefunded
+  | PackageFrozen
+  | PackageUnfrozen
+  | CreditsRevoked;
 
 export type PackageEventType = PackageEvent['type'];
 
@@ -124,6 +149,9 @@ export const PACKAGE_SCHEMA_VERSIONS = {
   ExpiryChanged: 1,
   PackageExpired: 1,
   PackageRefunded: 1,
+  PackageFrozen: 1,
+  PackageUnfrozen: 1,
+  CreditsRevoked: 1,
 } satisfies SchemaVersions<PackageEventType>;
 
 export const PACKAGE_UPCASTERS: Upcasters<PackageEventType> = {

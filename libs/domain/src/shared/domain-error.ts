@@ -39,6 +39,8 @@ export const DOMAIN_ERRORS = {
   no_credits_left: 'conflict',
   package_expired: 'conflict',
   package_refunded: 'conflict',
+  package_frozen: 'conflict',
+  package_charged_back: 'conflict',
   package_not_expired_yet: 'conflict',
   session_after_expiry: 'conflict',
   redemption_already_exists: 'conflict',

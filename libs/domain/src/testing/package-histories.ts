@@ -8,11 +8,11 @@ import { DomainError } from '../shared/domain-error';
 /**
  * Random package histories for property tests: packages in a few currencies, then a sequence of
  * commands (manual and booked redemptions, reversals, returned, rescheduled and forfeited bookings,
- * adjustments, expiry changes, refunds, expiry) decided by the real package decider as time moves on. Commands
+ * adjustments, expiry changes, refunds, expiry, payment disputes opened, won and lost) decided by the real package decider as time moves on. Commands
  * the decider refuses are simply skipped, so every history is one the system could have recorded.
  */
 
-const OPERATIONS = ['redeem', 'redeem', 'book', 'book', 'reverse', 'return', 'forfeit', 'reschedule', 'adjust', 'adjust', 'changeExpiry', 'refund', 'expire'] as const;
+const OPERATIONS = ['redeem', 'redeem', 'book', 'book', 'reverse', 'return', 'forfeit', 'reschedule', 'adjust', 'adjust', 'changeExpiry', 'refund', 'expire', 'dispute', 'disputeWon', 'disputeLost'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 export interface PackagePlan {
@@ -180,6 +180,13 @@ function commandFor(
     }
     case 'expire':
       return 'expire-time';
+    // One dispute per package (a payment is disputed once), opened, then won or lost.
+    case 'dispute':
+      return { type: 'FreezeForDispute', disputeId: `dp-${state.packageId}`, reason: 'Card payment disputed' };
+    case 'disputeWon':
+      return { type: 'UnfreezeAfterDispute', disputeId: `dp-${state.packageId}`, reason: 'Dispute won' };
+    case 'disputeLost':
+      return { type: 'RevokeForLostDispute', disputeId: `dp-${state.packageId}`, amount: { amount: Math.floor(state.price.amount * step.fraction), currency: state.price.currency }, reason: 'Dispute lost' };
   }
 }
 
@@ -242,15 +249,16 @@ export interface ValueMoved {
   recognised: number;
   breakage: number;
   refunds: number;
+  chargebacks: number;
 }
 
 /**
  * The value each kind of event moved in `currency` in the period (from, to], by effective instant,
  * summed from the events' own fields: prices of sales, redeemed value net of reversals, expired and
- * removed paid value, refunded credits' value. An independent check of the journal and its reports.
+ * removed paid value, refunded and revoked credits' value. An independent check of the journal and its reports.
  */
 export function valueMovedIn(plan: HistoryPlan, played: PlayedEvent[], currency: string, from: string, to: string): ValueMoved {
-  const moved: ValueMoved = { sales: 0, recognised: 0, breakage: 0, refunds: 0 };
+  const moved: ValueMoved = { sales: 0, recognised: 0, breakage: 0, refunds: 0, chargebacks: 0 };
   for (const p of played) {
     const at = effectiveAtOf(p);
     if (plan.packages[p.packageIndex].currency !== currency || at <= from || at > to) continue;
@@ -260,6 +268,7 @@ export function valueMovedIn(plan: HistoryPlan, played: PlayedEvent[], currency:
     else if (event.type === 'RedemptionReversed') moved.recognised -= event.data.value;
     else if (event.type === 'CreditsAdjusted' || event.type === 'PackageExpired') moved.breakage += event.data.value;
     else if (event.type === 'PackageRefunded') moved.refunds += event.data.value;
+    else if (event.type === 'CreditsRevoked') moved.chargebacks += event.data.value;
   }
   return moved;
 }
