@@ -16,6 +16,7 @@ import { ReportsModule } from './reports';
 import { SchedulesModule } from './schedules';
 import { SessionTypesModule } from './session-types';
 import { SlotsModule } from './slots';
+import { StorefrontModule } from './storefront';
 import { TenantsModule } from './tenants';
 import { Clock, systemClock } from './tokens';
 import { UsageModule } from './usage';
@@ -45,6 +46,7 @@ export class AppModule {
         ReportsModule,
         ExportsModule,
         MeModule,
+        StorefrontModule,
       ],
     };
   }

@@ -86,7 +86,7 @@ describe('packageSaving', () => {
     expect(b?.sessionTypeId).toBe('a');
   });
 
-  it('stays exact beyond 2^53 in the intermediate product', () => {
+  it('stays exact for the largest prices and session counts', () => {
     // 1000 × 100,000,000.00 singly; the package costs 1.00 less.
     const singly = 100_000_000_00 * 1000;
     expect(packageSaving(eur(singly - 100), 1000, [single('pt', 100_000_000_00)])).toMatchObject({ amount: eur(100), percent: 0 });
