@@ -40,7 +40,7 @@ describe('Storefront over HTTP', () => {
     const items: any[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 50; page++) {
-      const res = await t.http.get(`${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).set(headers).expect(200);
+      const res: Response = await t.http.get(`${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).set(headers).expect(200);
       items.push(...res.body.items);
       cursor = res.body.nextCursor;
       if (!cursor) return items;
