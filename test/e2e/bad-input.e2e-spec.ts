@@ -1498,6 +1498,8 @@ const queryCases: QueryCase[] = [
   { name: 'GET /v1/exports/client-usage.csv without offeringId', path: () => '/v1/exports/client-usage.csv', ...invalid },
   ...pageQueryCases(`/v1/storefront/${OTHER_STOREFRONT_SLUG}/offerings`).map((c) => ({ ...c, name: `GET /v1/storefront/:slug/offerings ${c.name}` })),
   { name: 'GET /v1/storefront/:slug/offerings after (not a parameter of the public storefront)', path: () => `/v1/storefront/${OTHER_STOREFRONT_SLUG}/offerings?after=1-1`, ...invalid },
+  // Refused at once, never after waiting for a position the read models will not reach: anonymous requests do not wait.
+  { name: 'GET /v1/storefront/:slug/offerings after far ahead', path: () => `/v1/storefront/${OTHER_STOREFRONT_SLUG}/offerings?after=${'9'.repeat(19)}-1`, ...invalid },
   { name: 'GET /v1/storefront/:slug/offerings slug with a NUL character', path: () => '/v1/storefront/other%00studio/offerings', ...invalid },
   ...['no-such-studio', 'Other-Studio', 'x', '..%2Fadmin', 'a'.repeat(100), "studio'%20OR%20'1'%3D'1"].map(
     (slug): QueryCase => ({ name: `GET /v1/storefront/:slug/offerings slug ${slug.slice(0, 20)}`, path: () => `/v1/storefront/${slug}/offerings`, status: 404, code: 'storefront_not_found' }),
