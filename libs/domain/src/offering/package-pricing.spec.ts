@@ -1,3 +1,7 @@
+import { decidePackage, initialPackageState } from '../package/package.decider';
+import { DomainError } from '../shared/domain-error';
+import { Validity } from './validity';
+import { OFFERING_FIELD_DEFAULTS, OfferingStatus } from './offering.events';
 import { isOnSale, packagePricing, packageSaving, pricePerSession, SinglePrice } from './package-pricing';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
@@ -121,5 +125,45 @@ describe('isOnSale', () => {
     // 01:00 UTC on the 16th is still the 15th in New York
     expect(isOnSale(fixed, '2026-06-16T01:00:00.000Z', 'America/New_York')).toBe(true);
     expect(isOnSale(offering({ validity: { kind: 'fixed_date', date: '2026-06-14' } }), NOW, 'UTC')).toBe(false);
+  });
+});
+
+describe('isOnSale agrees with the sale', () => {
+  // Every status, deleted or not, validities around the decision instant, in zones either side of UTC:
+  // isOnSale holds exactly when the package decider accepts the purchase (visibility aside).
+  const statuses: OfferingStatus[] = ['draft', 'active', 'paused', 'archived'];
+  const validities: Validity[] = [
+    { kind: 'none' },
+    { kind: 'days', days: 1 },
+    ...['2026-06-14', '2026-06-15', '2026-06-16'].map((date): Validity => ({ kind: 'fixed_date', date })),
+  ];
+  const nows = ['2026-06-14T23:30:00.000Z', '2026-06-15T00:30:00.000Z', '2026-06-15T12:00:00.000Z', '2026-06-15T23:59:59.999Z', '2026-06-16T03:00:00.000Z'];
+  const zones = ['UTC', 'America/New_York', 'Pacific/Kiritimati', 'Europe/Berlin'];
+  const cases = statuses.flatMap((status) => [false, true].flatMap((deleted) => validities.flatMap((validity) => nows.flatMap((now) => zones.map((zone) => ({ status, deleted, validity, now, zone }))))));
+
+  it.each([cases.length])('over %i combinations', () => {
+    const disagreements = cases.filter(({ status, deleted, validity, now, zone }) => {
+      let sold = true;
+      try {
+        decidePackage(
+          {
+            type: 'PurchasePackage',
+            packageId: 'pkg-1',
+            clientId: 'client-1',
+            offering: { exists: true, offeringId: 'off-1', name: 'x', description: null, sessionCount: 3, price: { amount: 1000, currency: 'EUR' }, validity, ...OFFERING_FIELD_DEFAULTS, status, deleted },
+            payment: { method: 'cash', reference: null },
+            clientGroups: [],
+            visibilityOverride: null,
+          },
+          initialPackageState,
+          { now, timezone: zone },
+        );
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        sold = false;
+      }
+      return sold !== isOnSale({ status, deleted, validity }, now, zone);
+    });
+    expect(disagreements).toEqual([]);
   });
 });
