@@ -31,6 +31,7 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   schedules: ['session-types'],
   'session-types': [],
   slots: [],
+  storefront: ['clients', 'offerings', 'session-types', 'tenants'],
   tenants: ['api-keys'],
   usage: ['clients'],
 };

@@ -224,6 +224,7 @@ const SEEDS: Record<string, Seed> = {
   'POST /v1/api-keys/:id/revoke': { path: () => `/v1/api-keys/${fx.revokeKeyId}/revoke`, body: () => ({}) },
   'POST /v1/api-keys/:id/rotate': { path: () => `/v1/api-keys/${fx.rotateKeyId}/rotate`, body: () => ({ revokeOldAfterSeconds: 3600 }) },
   'POST /v1/clients/:id/tokens': { path: () => `/v1/clients/${fx.clientId}/tokens`, body: () => ({ ttlSeconds: 900 }) },
+  'PATCH /v1/storefront-settings': { path: () => '/v1/storefront-settings', body: () => ({ slug: 'fuzz-studio' }) },
   'POST /v1/me/bookings': {
     as: 'client',
     path: () => '/v1/me/bookings',

@@ -17,6 +17,7 @@ import { ReportsModule } from './reports';
 import { SchedulesModule } from './schedules';
 import { SessionTypesModule } from './session-types';
 import { SlotsModule } from './slots';
+import { StorefrontModule } from './storefront';
 import { TenantsModule } from './tenants';
 import { Clock, systemClock } from './tokens';
 import { UsageModule } from './usage';
@@ -47,6 +48,7 @@ export class AppModule {
         AccountingPolicyModule,
         ExportsModule,
         MeModule,
+        StorefrontModule,
       ],
     };
   }

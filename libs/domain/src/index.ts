@@ -23,6 +23,7 @@ export * from './booking/booking.events';
 export * from './booking/booking.decider';
 export * from './client/client-packages';
 export * from './offering/offering-badge';
+export * from './offering/package-pricing';
 export * from './accounting/journal';
 export * from './accounting/rollforward';
 export * from './accounting/minor-units';

@@ -6,6 +6,7 @@ import { appMigrations } from './app-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
 import { securityMigrations } from './security-migrations';
+import { storefrontMigrations } from './storefront-migrations';
 
 /** Every migration of the service, in the order they are applied (never reorder: ids are recorded). */
 export const MIGRATIONS: Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: Migration[] = [
   ...apiKeyMigrations,
   ...clientTokenMigrations,
   ...idempotencyMigrations,
+  ...storefrontMigrations,
 ];
