@@ -128,7 +128,7 @@ describe('Accounting: the recognition basis, chosen per business', () => {
     expect(await liabilityAt(at.bMoved)).toBe(10000);
 
     const period = (await t.http.get('/v1/reports/liability-rollforward').query({ from: at.t0, to: at.bMoved, after }).set(studio.auth).expect(200)).body;
-    expect(period.currencies).toEqual([{ currency: 'EUR', minorDigits: 2, opening: 0, sales: 20000, recognised: 10000, breakage: 0, refunds: 0, closing: 10000, difference: 0 }]);
+    expect(period.currencies).toEqual([{ currency: 'EUR', minorDigits: 2, opening: 0, sales: 20000, recognised: 10000, breakage: 0, refunds: 0, chargebacks: 0, closing: 10000, difference: 0 }]);
   });
 
   it('the journal shows each move as a reversal and a new recognition, named after the event that moved it', async () => {

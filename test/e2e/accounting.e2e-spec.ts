@@ -255,13 +255,13 @@ describe('Accounting over HTTP: contract liability, rollforward and the general 
     }
     const whole = await rollforward(boundaries[0], boundaries.at(-1)!);
     expect(whole.currencies).toEqual([
-      { currency: 'EUR', minorDigits: 2, opening: 0, sales: 10000, recognised: 0, breakage: 6667, refunds: 3333, closing: 0, difference: 0 },
-      { currency: 'USD', minorDigits: 2, opening: 0, sales: 10000, recognised: 4000, breakage: 6000, refunds: 0, closing: 0, difference: 0 },
+      { currency: 'EUR', minorDigits: 2, opening: 0, sales: 10000, recognised: 0, breakage: 6667, refunds: 3333, chargebacks: 0, closing: 0, difference: 0 },
+      { currency: 'USD', minorDigits: 2, opening: 0, sales: 10000, recognised: 4000, breakage: 6000, refunds: 0, chargebacks: 0, closing: 0, difference: 0 },
     ]);
     // The period before the midnight boundary ends with the removals, still owing the rest.
     expect(periods[1].currencies).toEqual([
-      { currency: 'EUR', minorDigits: 2, opening: 6666, sales: 0, recognised: -3334, breakage: 3334, refunds: 0, closing: 6666, difference: 0 },
-      { currency: 'USD', minorDigits: 2, opening: 8000, sales: 0, recognised: 2000, breakage: 2000, refunds: 0, closing: 4000, difference: 0 },
+      { currency: 'EUR', minorDigits: 2, opening: 6666, sales: 0, recognised: -3334, breakage: 3334, refunds: 0, chargebacks: 0, closing: 6666, difference: 0 },
+      { currency: 'USD', minorDigits: 2, opening: 8000, sales: 0, recognised: 2000, breakage: 2000, refunds: 0, chargebacks: 0, closing: 4000, difference: 0 },
     ]);
   });
 

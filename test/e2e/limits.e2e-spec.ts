@@ -220,16 +220,19 @@ describe('request bodies', () => {
 describe('page size', () => {
   type ListRoute = { path: string; limitParameter: { schema?: { maximum?: number } } };
   let listRoutes: ListRoute[];
+  /** The tenant's public storefront (published in beforeAll), for `/v1/storefront/{slug}/offerings`. */
+  const storefrontSlug = `limits-${Date.now().toString(36)}`;
 
   /** Ids for the path parameters of list routes, by the segment before them (`/v1/packages/{id}/ledger`). */
   const idFor = (segment: string): string => {
-    const ids: Record<string, string> = { clients: fx.clientId, offerings: fx.offeringId, packages: fx.packageId };
+    const ids: Record<string, string> = { clients: fx.clientId, offerings: fx.offeringId, packages: fx.packageId, storefront: storefrontSlug };
     if (!ids[segment]) throw new Error(`No fixture id for /${segment}/{id}: add one to idFor in this test`);
     return ids[segment];
   };
   const concrete = (path: string) => path.replace(/\/([^/]+)\/\{[^}]+\}/g, (_, segment: string) => `/${segment}/${idFor(segment)}`);
 
   beforeAll(async () => {
+    await t.http.patch('/v1/storefront-settings').set(a.auth).send({ slug: storefrontSlug }).expect(200);
     const document = (await t.http.get('/docs-json').expect(200)).body;
     listRoutes = Object.entries<any>(document.paths).flatMap(([path, operations]) => {
       const limitParameter = (operations.get?.parameters ?? []).find((p: any) => p.in === 'query' && p.name === 'limit');

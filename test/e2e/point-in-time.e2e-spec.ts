@@ -142,7 +142,7 @@ describe('Point in time over HTTP', () => {
     ]);
     expect(then.totals).toEqual({
       packages: 2,
-      byStatus: { active: 2, used_up: 0, expired: 0, refunded: 0 },
+      byStatus: { active: 2, used_up: 0, expired: 0, refunded: 0, charged_back: 0 },
       creditsRemaining: 11,
       paidValueRemaining: [{ amount: 9000 + 3000, currency: 'EUR' }],
     });
