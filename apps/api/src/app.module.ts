@@ -12,6 +12,7 @@ import { MeModule } from './me';
 import { OfferingDeletionModule } from './offering-deletion';
 import { OfferingsModule } from './offerings';
 import { PackagesModule } from './packages';
+import { PaymentsModule } from './payments';
 import { ReportsModule } from './reports';
 import { SchedulesModule } from './schedules';
 import { SessionTypesModule } from './session-types';
@@ -45,6 +46,7 @@ export class AppModule {
         ReportsModule,
         ExportsModule,
         MeModule,
+        PaymentsModule,
       ],
     };
   }

@@ -35,7 +35,7 @@ const start: CheckoutCommand = {
   packageId: 'pkg-1',
   clientId: 'cl-1',
   terms,
-  stripeSession: { id: 'cs_test_1', expiresAt: '2026-06-01T07:00:00.000Z' },
+  stripeSession: { id: 'cs_test_1', url: 'https://checkout.stripe.com/c/pay/cs_test_1', expiresAt: '2026-06-01T07:00:00.000Z' },
 };
 const started: CheckoutStarted = {
   type: 'CheckoutStarted',
@@ -49,6 +49,7 @@ const started: CheckoutStarted = {
     validity: { kind: 'days', days: 90 },
     packageId: 'pkg-1',
     stripeSessionId: 'cs_test_1',
+    url: 'https://checkout.stripe.com/c/pay/cs_test_1',
     expiresAt: '2026-06-01T07:00:00.000Z',
     startedAt: NOW,
   },

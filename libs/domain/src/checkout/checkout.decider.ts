@@ -16,6 +16,7 @@ export interface CheckoutSnapshot extends CheckoutTerms {
   clientId: string;
   packageId: string;
   stripeSessionId: string;
+  url: string | null;
   expiresAt: string;
   startedAt: string;
   status: CheckoutStatus;
@@ -29,7 +30,7 @@ export type CheckoutState = { exists: false } | CheckoutSnapshot;
 export const initialCheckoutState: CheckoutState = { exists: false };
 
 export type CheckoutCommand =
-  | { type: 'StartCheckout'; checkoutId: string; packageId: string; clientId: string; terms: CheckoutTerms; stripeSession: { id: string; expiresAt: string } }
+  | { type: 'StartCheckout'; checkoutId: string; packageId: string; clientId: string; terms: CheckoutTerms; stripeSession: { id: string; url: string | null; expiresAt: string } }
   | { type: 'CompleteCheckout'; paymentIntentId: string; amountPaid: Money; stripeEventId: string | null }
   | { type: 'FailCheckout'; reason: string; stripeEventId: string | null }
   | { type: 'ExpireCheckout'; stripeEventId: string | null };
@@ -61,7 +62,7 @@ export function decideCheckout(command: CheckoutCommand, state: CheckoutState, c
     return [
       {
         type: 'CheckoutStarted',
-        data: { checkoutId, clientId, ...terms, packageId, stripeSessionId: stripeSession.id, expiresAt: stripeSession.expiresAt, startedAt: ctx.now },
+        data: { checkoutId, clientId, ...terms, packageId, stripeSessionId: stripeSession.id, url: stripeSession.url, expiresAt: stripeSession.expiresAt, startedAt: ctx.now },
       },
     ];
   }
@@ -87,7 +88,7 @@ export function decideCheckout(command: CheckoutCommand, state: CheckoutState, c
 
 export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): CheckoutState {
   if (event.type === 'CheckoutStarted') {
-    const { checkoutId, clientId, packageId, offeringId, offeringName, credits, price, validity, stripeSessionId, expiresAt, startedAt } = event.data;
+    const { checkoutId, clientId, packageId, offeringId, offeringName, credits, price, validity, stripeSessionId, url, expiresAt, startedAt } = event.data;
     return {
       exists: true,
       checkoutId,
@@ -99,6 +100,7 @@ export function evolveCheckout(state: CheckoutState, event: CheckoutEvent): Chec
       price,
       validity,
       stripeSessionId,
+      url,
       expiresAt,
       startedAt,
       status: 'open',

@@ -28,6 +28,8 @@ export type CheckoutStarted = {
       /** The package the payment will create: derived from the checkout id, so every completion names the same one. */
       packageId: string;
       stripeSessionId: string;
+      /** Stripe's hosted payment page for the session. */
+      url: string | null;
       /** When Stripe stops accepting payment for the session. */
       expiresAt: string;
       startedAt: string;

@@ -5,6 +5,7 @@ import { apiKeyMigrations } from './api-key-migrations';
 import { appMigrations } from './app-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
+import { paymentMigrations } from './payment-migrations';
 import { securityMigrations } from './security-migrations';
 
 /** Every migration of the service, in the order they are applied (never reorder: ids are recorded). */
@@ -16,4 +17,5 @@ export const MIGRATIONS: Migration[] = [
   ...apiKeyMigrations,
   ...clientTokenMigrations,
   ...idempotencyMigrations,
+  ...paymentMigrations,
 ];
