@@ -76,7 +76,7 @@ it('a delivery whose process died before answering completes exactly once on the
   const read = (await request(restarted.url).get(`/v1/checkouts/${checkout.id}`).set(auth).expect(200)).body;
   expect(read).toMatchObject({ status: 'paid', amountPaid: { amount: 40000, currency: 'EUR' } });
 
-  // And a completion killed before it was recorded at all is simply done by the redelivery.
+  // The restarted service goes on selling: the next payment completes normally.
   const second = (await request(restarted.url).post('/v1/checkouts').set(auth).send({ offeringId, clientId, successUrl: 'https://example.com/ok', cancelUrl: 'https://example.com/no' }).expect(201)).body;
   const secondSession = [...stripe.sessions.values()].find((s) => s.client_reference_id === second.id)!;
   const secondPayload = stripe.event('checkout.session.completed', stripe.pay(secondSession.id));

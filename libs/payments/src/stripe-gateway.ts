@@ -44,6 +44,7 @@ export interface StripeAccountInfo {
 export class StripeGateway {
   private readonly clients = new Map<string, Stripe>();
   private readonly server: { host?: string; port?: number; protocol?: 'http' | 'https' };
+  private readonly timeoutMs: number;
 
   constructor(options: { apiUrl: string | null; timeoutMs?: number }) {
     this.timeoutMs = options.timeoutMs ?? 20_000;
@@ -55,8 +56,6 @@ export class StripeGateway {
       this.server = { host: url.hostname, port: Number(url.port || (protocol === 'http' ? 80 : 443)), protocol };
     }
   }
-
-  private readonly timeoutMs: number;
 
   /** One SDK client per secret key (the SDK keeps its agent and settings per instance). */
   private client(secretKey: string): Stripe {

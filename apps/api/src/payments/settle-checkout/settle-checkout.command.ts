@@ -91,7 +91,7 @@ export class SettleCheckoutHandler implements ICommandHandler<SettleCheckoutComm
         unit.stage(packageStreamId(state.packageId), [packagePurchasedFor(state, completed.data, tenant.timezone)]);
         unit.stage(clientPackagesStreamId(state.clientId), [{ type: 'ClientPackageAdded', data: { clientId: state.clientId, packageId: state.packageId, offeringId: state.offeringId } }]);
       }
-      return { state: events.reduce(checkoutDecider.evolve, state), outcome: 'changed' };
+      return { state: events.reduce<CheckoutState>(checkoutDecider.evolve, state), outcome: 'changed' };
     }, [checkoutStreamId(checkoutId)]);
     return result;
   }

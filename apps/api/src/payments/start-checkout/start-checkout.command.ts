@@ -55,12 +55,12 @@ export class StartCheckoutHandler implements ICommandHandler<StartCheckoutComman
     if (existing.state.exists) return existing.state;
     const client = await this.clients.get(tenantId, clientId);
     if (!client) throw new ApiError(422, 'unknown_client', `No client ${clientId} in this business.`);
-    const secrets = await this.connections.secrets(tenantId);
-    if (!secrets) throw new ApiError(409, 'stripe_not_connected', 'This business has not connected Stripe yet: an admin connects it at /v1/payment-settings/stripe.');
     const tenant = await this.tenants.get(tenantId);
     const { state: offering } = await this.streams.load(offeringStreamId(offeringId), tenantId, offeringDecider);
     if (!offering.exists) throw new ApiError(422, 'unknown_offering', `No offering ${offeringId} in this business.`);
     const terms = checkoutTerms(offering, client.groups, { now: this.clock.now().toISOString(), timezone: tenant.timezone });
+    const secrets = await this.connections.secrets(tenantId);
+    if (!secrets) throw new ApiError(409, 'stripe_not_connected', 'This business has not connected Stripe yet: an admin connects it at /v1/payment-settings/stripe.');
 
     const session = await stripeProblem(() =>
       this.stripe.createCheckoutSession(secrets.secretKey, {
