@@ -50,7 +50,7 @@ function deliver(payload: string, options: { secret?: string; timestamp?: number
   return (signature === null ? req : req.set('Stripe-Signature', signature)).send(payload);
 }
 
-async function startCheckout(body: object = {}, auth: object = asClient(), path = '/v1/me/checkouts') {
+async function startCheckout(body: object = {}, auth: Record<string, string> = asClient(), path = '/v1/me/checkouts') {
   const res = await t.http.post(path).set(auth).set('Idempotency-Key', `co-${randomUUID()}`).send({ offeringId, ...RETURN, ...body });
   expect(`${res.status} ${res.text}`).toMatch(/^201 /);
   return { checkout: res.body, session: stripe.sessions.get(stripeSessionOf(res.body.id))! };
