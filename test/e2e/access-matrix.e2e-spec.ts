@@ -352,7 +352,7 @@ const ROUTES: Record<string, Entry> = {
   // Payments (ADR 0020): the business's Stripe connection, checkouts, and Stripe's webhooks (public: the signature is the proof)
   'GET /v1/payment-settings/stripe': { access: ADMIN, request: get('/v1/payment-settings/stripe') },
   'POST /v1/payment-settings/stripe': { access: ADMIN, request: () => ({ path: '/v1/payment-settings/stripe', body: stripeKeys }), success: 200 },
-  'GET /v1/payment-settings/stripe/check': { access: ADMIN, request: get('/v1/payment-settings/stripe/check'), foreign: [200, 409] }, // B is connected once its admin has posted keys
+  'GET /v1/payment-settings/stripe/check': { access: ADMIN, request: get('/v1/payment-settings/stripe/check') }, // B checks its own connection
   'GET /v1/payment-settings/stripe/deliveries': { access: ADMIN, request: get('/v1/payment-settings/stripe/deliveries?limit=100'), list: true },
   'POST /v1/checkouts': {
     access: FRONT_DESK,
@@ -553,6 +553,7 @@ beforeAll(async () => {
   fx.b.offeringId = (await bPost('/v1/offerings', { name: 'Beispiel Basics', sessionCount: 10, price: { amount: 10000, currency: 'EUR' }, scheduleId: bSchedule, sessionTypeIds: [bSessionType] })).id;
   fx.b.packageId = (await bPost('/v1/packages', { offeringId: fx.b.offeringId, clientId: fx.b.clientId, payment: { method: 'cash' } })).id;
   fx.b.bookingId = (await bPost('/v1/bookings', { clientId: fx.b.clientId, scheduleId: bSchedule, sessionTypeId: bSessionType, start: nextSlot(), packageId: fx.b.packageId })).id;
+  await bPost('/v1/payment-settings/stripe', stripe.newAccountKeys()); // B sells online too, with its own Stripe account
 
   // Client tokens, and the bad ones made from A1's.
   const tokenA1 = await mintToken(a.key, fx.a.client1Id);
