@@ -248,7 +248,7 @@ const SEEDS: Record<string, Seed> = {
   // Signed for the seed body as it is: every mutated body fails the signature check (400), the seed passes (an event type Punchcard ignores).
   'POST /v1/webhooks/stripe/:tenantId': {
     path: () => `/v1/webhooks/stripe/${a.tenantId}`,
-    body: () => WEBHOOK_SEED,
+    body: () => structuredClone(WEBHOOK_SEED),
     headers: () => ({ 'Stripe-Signature': signatureFor(JSON.stringify(WEBHOOK_SEED), stripeKeys.webhookSecret) }),
   },
   'POST /v1/me/bookings/:id/cancellations': { as: 'client', path: () => `/v1/me/bookings/${fx.myCancelBookingId}/cancellations`, body: () => ({ reason: 'I am ill' }) },
