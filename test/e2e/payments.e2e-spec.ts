@@ -92,7 +92,7 @@ function expectProblem(res: Response, status: number, code: string) {
 describe('connecting the business to Stripe', () => {
   it('keeps the secrets encrypted and never shows them; the check calls Stripe with the stored key', async () => {
     const b = await t.newTenant();
-    expect((await t.http.get('/v1/payment-settings/stripe').set(b.auth).expect(200)).body).toEqual({ connected: false });
+    expect((await t.http.get('/v1/payment-settings/stripe').set(b.auth).expect(200)).body).toEqual({ connected: false, webhookPath: `/v1/webhooks/stripe/${b.tenantId}` });
     expectProblem(await t.http.get('/v1/payment-settings/stripe/check').set(b.auth), 409, 'stripe_not_connected');
 
     const bKeys = stripe.newAccountKeys();
@@ -102,7 +102,8 @@ describe('connecting the business to Stripe', () => {
       expect(text).not.toContain(bKeys.secretKey);
       expect(text).not.toContain(bKeys.webhookSecret);
     }
-    expect(settings.body).toMatchObject({ connected: true, mode: 'test', secretKeyLast4: bKeys.secretKey.slice(-4) });
+    expect(settings.body).toMatchObject({ connected: true, mode: 'test', secretKeyLast4: bKeys.secretKey.slice(-4), webhookPath: `/v1/webhooks/stripe/${b.tenantId}` });
+    expect(connected.body).toEqual(settings.body);
 
     // At rest: neither secret appears in the row, nor anywhere in the database's stored responses.
     const { rows } = await t.db.pool.query('SELECT * FROM stripe_connections WHERE tenant_id = $1', [b.tenantId]);
@@ -173,7 +174,8 @@ describe('a client buys a package online', () => {
     const delivered = await deliver(payload).expect(200);
     expect(delivered.body).toMatchObject({ received: true, outcome: 'completed' });
 
-    const read = (await t.http.get(`/v1/me/checkouts/${checkout.id}`).set(asClient()).expect(200)).body;
+    const paidRead = await t.http.get(`/v1/me/checkouts/${checkout.id}`).set(asClient()).expect(200);
+    const read = paidRead.body;
     expect(read).toMatchObject({ status: 'paid', amountPaid: PRICE, url: null });
     expect(read.packageId).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -184,8 +186,10 @@ describe('a client buys a package online', () => {
     const purchased = rows.find((r) => r.type === 'PackagePurchased')!.data;
     expect(purchased).toMatchObject({ packageId: read.packageId, clientId, offeringId, credits: 6, price: PRICE, payment: { method: 'card', reference: paid.payment_intent } });
 
-    await caughtUp();
-    const pkg = (await t.http.get(`/v1/me/packages/${read.packageId}`).set(asClient()).expect(200)).body;
+    // The success page shows the credits at once: the checkout's Punchcard-Position makes the package read wait for its sale.
+    const position = paidRead.headers['punchcard-position'];
+    expect(position).toMatch(/^\d+-\d+$/);
+    const pkg = (await t.http.get(`/v1/me/packages/${read.packageId}`).query({ after: position }).set(asClient()).expect(200)).body;
     expect(pkg).toMatchObject({ id: read.packageId, creditsRemaining: 6 });
 
     // Stripe delivers it again: 200, nothing changes, the log counts the attempt.
@@ -209,6 +213,22 @@ describe('a client buys a package online', () => {
     // The webhook, late: recognised, not applied again.
     expect((await deliver(stripe.event('checkout.session.completed', paid)).expect(200)).body.outcome).toBe('already_paid');
     expect(await eventsOf('PackagePurchased', `package-${read.packageId}`)).toHaveLength(1);
+  });
+
+  it('a read of an open checkout asks Stripe: an expired session expires it; Stripe not answering leaves it open (200)', async () => {
+    const abandoned = await startCheckout();
+    stripe.expire(abandoned.session.id);
+    expect((await t.http.get(`/v1/me/checkouts/${abandoned.checkout.id}`).set(asClient()).expect(200)).body).toMatchObject({ status: 'expired', url: null });
+
+    const pending = await startCheckout();
+    stripe.pay(pending.session.id);
+    stripe.failing = true;
+    try {
+      expect((await t.http.get(`/v1/me/checkouts/${pending.checkout.id}`).set(asClient()).expect(200)).body).toMatchObject({ status: 'open', packageId: null });
+    } finally {
+      stripe.failing = false;
+    }
+    expect((await t.http.get(`/v1/me/checkouts/${pending.checkout.id}`).set(asClient()).expect(200)).body.status).toBe('paid');
   });
 
   it('honours what was paid when the price changed between checkout and payment', async () => {
@@ -311,6 +331,22 @@ describe('webhooks that must change nothing', () => {
   it('the genuine delivery still completes the checkout afterwards', async () => {
     expect((await deliver(payload).expect(200)).body.outcome).toBe('completed');
     expect((await t.http.get(`/v1/me/checkouts/${checkoutId}`).set(asClient()).expect(200)).body.status).toBe('paid');
+  });
+});
+
+describe('the delivery log', () => {
+  it('pages newest first with a cursor; a made-up cursor or a bad limit is 400', async () => {
+    for (let i = 0; i < 3; i++) await deliver(stripe.event('customer.updated', { id: `cus_${i}`, object: 'customer' })).expect(200);
+    const all = (await t.http.get('/v1/payment-settings/stripe/deliveries?limit=100').set(a.auth).expect(200)).body.items;
+    const first = (await t.http.get('/v1/payment-settings/stripe/deliveries?limit=2').set(a.auth).expect(200)).body;
+    expect(first.items).toEqual(all.slice(0, 2));
+    const second = (await t.http.get('/v1/payment-settings/stripe/deliveries').query({ limit: 2, cursor: first.nextCursor }).set(a.auth).expect(200)).body;
+    expect(second.items).toEqual(all.slice(2, 4));
+    const received = all.map((d: any) => d.firstReceivedAt);
+    expect(received).toEqual([...received].sort().reverse());
+    for (const query of [{ cursor: 'bm90LWEtY3Vyc29y' }, { cursor: 'a b' }, { limit: 0 }, { limit: 101 }, { limit: 'x' }, { other: 1 }]) {
+      expectProblem(await t.http.get('/v1/payment-settings/stripe/deliveries').query(query).set(a.auth), 400, 'validation_failed');
+    }
   });
 });
 

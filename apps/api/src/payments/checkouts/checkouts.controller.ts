@@ -1,17 +1,17 @@
-import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CheckoutSnapshot } from '@punchcard/domain';
 import { ClientOnly, CurrentClient, CurrentTenant, Roles } from '../../auth/auth.decorators';
 import { ClientPrincipal, TenantPrincipal } from '../../auth/principal';
 import { newId } from '../../http/new-id';
 import { ApiError } from '../../http/problem';
+import { ReadYourWritesParams, sendPosition } from '../../http/read-your-writes';
 import { UuidParam } from '../../http/uuid-param';
 import { commandContext } from '../../write-side/command-context';
 import { toCheckoutView } from '../checkout-view';
 import { StartCheckoutDto, StartMyCheckoutDto } from '../payments.dto';
-import { GetCheckoutQuery } from '../queries/checkout.queries';
+import { CheckoutRead, GetCheckoutQuery } from '../queries/checkout.queries';
 import { ConfirmCheckoutCommand } from '../settle-checkout/confirm-checkout.command';
 import { StartCheckoutCommand } from '../start-checkout/start-checkout.command';
 
@@ -40,10 +40,11 @@ export class CheckoutsController {
     return toCheckoutView(state);
   }
 
+  /** The checkout now; an open one is confirmed with Stripe first. `Punchcard-Position` lets a read of its package wait for the sale (`?after=`). */
   @Roles('admin', 'staff')
   @Get('checkouts/:id')
-  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'checkout_not_found') id: string) {
-    return toCheckoutView(await this.confirmed(tenant.tenantId, await this.queries.execute(new GetCheckoutQuery(tenant.tenantId, id))));
+  async get(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'checkout_not_found') id: string, @Query() _: ReadYourWritesParams, @Res({ passthrough: true }) res: Response) {
+    return this.respond(res, await this.read(tenant.tenantId, id, null));
   }
 
   /** Buy an offering: answers the Stripe payment page to send the client to. */
@@ -59,14 +60,24 @@ export class CheckoutsController {
   /** Your checkout: `paid` with the package id once Stripe has the money. */
   @ClientOnly()
   @Get('me/checkouts/:id')
-  async getMine(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'checkout_not_found') id: string) {
-    const found = await this.queries.execute(new GetCheckoutQuery(me.tenantId, id));
-    // Another client's checkout is as unknown as a made-up id.
-    return toCheckoutView(await this.confirmed(me.tenantId, found?.clientId === me.clientId ? found : null));
+  async getMine(@CurrentClient() me: ClientPrincipal, @UuidParam('id', 'checkout_not_found') id: string, @Query() _: ReadYourWritesParams, @Res({ passthrough: true }) res: Response) {
+    return this.respond(res, await this.read(me.tenantId, id, me.clientId));
   }
 
-  private async confirmed(tenantId: string, found: CheckoutSnapshot | null): Promise<CheckoutSnapshot> {
-    if (!found) throw notFound();
-    return found.status === 'open' ? this.commands.execute(new ConfirmCheckoutCommand(tenantId, found)) : found;
+  /** The checkout as its stream has it, after asking Stripe about an open one. `owner`: a client sees only their own. */
+  private async read(tenantId: string, id: string, owner: string | null): Promise<CheckoutRead> {
+    let found = await this.queries.execute(new GetCheckoutQuery(tenantId, id));
+    // Another client's checkout is as unknown as a made-up id.
+    if (!found || (owner !== null && found.checkout.clientId !== owner)) throw notFound();
+    if (found.checkout.status === 'open') {
+      const confirmed = await this.commands.execute(new ConfirmCheckoutCommand(tenantId, found.checkout));
+      if (confirmed.status !== 'open') found = (await this.queries.execute(new GetCheckoutQuery(tenantId, id))) ?? found;
+    }
+    return found;
+  }
+
+  private respond(res: Response, { checkout, position }: CheckoutRead) {
+    if (position) sendPosition(res, position);
+    return toCheckoutView(checkout);
   }
 }

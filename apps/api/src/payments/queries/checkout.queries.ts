@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { checkoutDecider, CheckoutSnapshot, checkoutStreamId } from '@punchcard/domain';
+import { checkoutDecider, CheckoutSnapshot, checkoutStreamId, packageDecider, packageStreamId } from '@punchcard/domain';
+import { Position } from '@punchcard/event-store';
 import { StripeCallError, StripeGateway } from '@punchcard/payments';
 import { ApiError } from '../../http/problem';
 import { Clock, CLOCK } from '../../tokens';
@@ -8,8 +9,17 @@ import { StreamExecutor } from '../../write-side/stream-executor';
 import { StripeConnections, StripeConnectionView } from '../stripe-connections';
 import { DeliveryLog, DeliveryView } from '../webhooks/delivery-log';
 
+export interface CheckoutRead {
+  checkout: CheckoutSnapshot;
+  /**
+   * For read-your-writes (`?after=`): the position of the package stream's last event once paid (so
+   * a read of the package waits for its sale), else of the checkout's last event.
+   */
+  position: Position | null;
+}
+
 /** A checkout as its stream says now (another tenant's reads as missing). */
-export class GetCheckoutQuery extends Query<CheckoutSnapshot | null> {
+export class GetCheckoutQuery extends Query<CheckoutRead | null> {
   constructor(
     readonly tenantId: string,
     readonly checkoutId: string,
@@ -22,13 +32,17 @@ export class GetCheckoutQuery extends Query<CheckoutSnapshot | null> {
 export class GetCheckoutHandler implements IQueryHandler<GetCheckoutQuery> {
   constructor(private readonly streams: StreamExecutor) {}
 
-  async execute({ tenantId, checkoutId }: GetCheckoutQuery): Promise<CheckoutSnapshot | null> {
-    const { state } = await this.streams.load(checkoutStreamId(checkoutId), tenantId, checkoutDecider);
-    return state.exists ? state : null;
+  async execute({ tenantId, checkoutId }: GetCheckoutQuery): Promise<CheckoutRead | null> {
+    const { state, stored } = await this.streams.load(checkoutStreamId(checkoutId), tenantId, checkoutDecider);
+    if (!state.exists) return null;
+    if (state.status !== 'paid') return { checkout: state, position: stored.at(-1)?.position ?? null };
+    const sold = await this.streams.load(packageStreamId(state.packageId), tenantId, packageDecider);
+    return { checkout: state, position: sold.stored.at(-1)?.position ?? stored.at(-1)?.position ?? null };
   }
 }
 
-export type StripeSettingsView = StripeConnectionView | { connected: false };
+/** Where Stripe must send this business's webhooks (register it in Stripe's dashboard, on this service's host). */
+export type StripeSettingsView = (StripeConnectionView | { connected: false }) & { webhookPath: string };
 
 export class GetStripeSettingsQuery extends Query<StripeSettingsView> {
   constructor(readonly tenantId: string) {
@@ -41,7 +55,7 @@ export class GetStripeSettingsHandler implements IQueryHandler<GetStripeSettings
   constructor(private readonly connections: StripeConnections) {}
 
   async execute({ tenantId }: GetStripeSettingsQuery): Promise<StripeSettingsView> {
-    return (await this.connections.view(tenantId)) ?? { connected: false };
+    return { ...((await this.connections.view(tenantId)) ?? { connected: false }), webhookPath: `/v1/webhooks/stripe/${tenantId}` };
   }
 }
 

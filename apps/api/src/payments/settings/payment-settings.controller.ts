@@ -33,8 +33,9 @@ export class PaymentSettingsController {
   @Roles('admin')
   @Post()
   @HttpCode(200)
-  connect(@CurrentTenant() tenant: TenantPrincipal, @Body() body: ConnectStripeDto) {
-    return this.connections.save(tenant.tenantId, { secretKey: body.secretKey, webhookSecret: body.webhookSecret }, `api-key:${tenant.keyId}`);
+  async connect(@CurrentTenant() tenant: TenantPrincipal, @Body() body: ConnectStripeDto) {
+    await this.connections.save(tenant.tenantId, { secretKey: body.secretKey, webhookSecret: body.webhookSecret }, `api-key:${tenant.keyId}`);
+    return this.queries.execute(new GetStripeSettingsQuery(tenant.tenantId));
   }
 
   /** Calls Stripe with the stored key: `ok` says whether the connection works, `code` why not. */

@@ -65,7 +65,9 @@ export class ReceiveStripeWebhookHandler implements ICommandHandler<ReceiveStrip
         outcome = await this.settle(tenantId, event.id, meaning);
       }
     } catch (error) {
-      await this.deliveries.record(tenantId, { eventId: event.id, type: event.type, checkoutId, outcome: 'error', detail: error instanceof Error ? error.message.slice(0, 500) : null });
+      // Best effort: the failure answers 5xx and Stripe redelivers; the database may be what failed.
+      const detail = error instanceof Error ? error.message.slice(0, 500) : null;
+      await this.deliveries.record(tenantId, { eventId: event.id, type: event.type, checkoutId, outcome: 'error', detail }).catch(() => undefined);
       throw error;
     }
     await this.deliveries.record(tenantId, { eventId: event.id, type: event.type, checkoutId, outcome, detail: meaning.kind === 'ignore' ? meaning.detail : null });
