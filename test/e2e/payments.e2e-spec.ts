@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
+import { withTenant } from '@punchcard/postgres';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
@@ -128,6 +129,16 @@ describe('connecting the business to Stripe', () => {
     } finally {
       stripe.failing = false;
     }
+  });
+
+  it('generated the key that seals them once, where the role serving requests cannot read it', async () => {
+    const { rows } = await t.db.pool.query(`SELECT length(secret) AS length FROM signing_secrets WHERE id = 'payment-secrets'`);
+    expect(rows).toEqual([{ length: 43 }]); // 32 random bytes, base64url
+    await expect(withTenant(a.tenantId, () => t.infrastructure.pool.query('SELECT secret FROM signing_secrets'))).rejects.toThrow(/permission denied/);
+    // Requests see their own business's sealed secrets only (row-level security).
+    const other = await t.newTenant();
+    const seen = await withTenant(other.tenantId, () => t.infrastructure.pool.query('SELECT tenant_id FROM stripe_connections'));
+    expect(seen.rows.map((r: any) => r.tenant_id)).not.toContain(a.tenantId);
   });
 
   it('refuses malformed secrets with 400 and keeps the connection it had', async () => {
