@@ -92,8 +92,10 @@ export class StripeGateway {
     return session as unknown as CheckoutSessionInfo;
   }
 
+  /** Asked while a client waits on a read: one quick try (5 s), since the webhook settles the checkout anyway. */
   async retrieveCheckoutSession(secretKey: string, sessionId: string): Promise<CheckoutSessionInfo> {
-    return (await this.call(() => this.client(secretKey).checkout.sessions.retrieve(sessionId))) as unknown as CheckoutSessionInfo;
+    const session = await this.call(() => this.client(secretKey).checkout.sessions.retrieve(sessionId, {}, { timeout: 5_000, maxNetworkRetries: 0 }));
+    return session as unknown as CheckoutSessionInfo;
   }
 
   /** The account the key belongs to: whether the key works at all. */
