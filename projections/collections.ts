@@ -20,3 +20,4 @@ export const ACCOUNTING_PACKAGES = 'accounting-packages';
 export const JOURNAL_LINES = 'journal-lines';
 export const ACCOUNTING_DAYS = 'accounting-days';
 export const ACCOUNTING_CURRENCIES = 'accounting-currencies';
+export const ACCOUNTING_POLICY = 'accounting-policy';

@@ -18,13 +18,15 @@ export type OfferingDocument = OfferingFields & {
   creditsUsed: number;
   creditsRefunded: number;
   creditsForfeited: number;
+  /** Credits revoked by lost payment disputes. */
+  creditsRevoked: number;
 };
 
-const EMPTY_USAGE = { packagesSold: 0, creditsGranted: 0, creditsUsed: 0, creditsRefunded: 0, creditsForfeited: 0 };
+const EMPTY_USAGE = { packagesSold: 0, creditsGranted: 0, creditsUsed: 0, creditsRefunded: 0, creditsForfeited: 0, creditsRevoked: 0 };
 
 export const offeringSummaryProjection: Projection = {
   // v2: booking terms and `deleted` joined the document.
-  name: 'offering-summary-v2',
+  name: 'offering-summary-v3',
   // deleted is not indexed: the list filters it together with the tenant, and few offerings are deleted.
   collections: [OFFERINGS],
   indexes: [{ collection: OFFERINGS, field: 'status' }],
@@ -71,9 +73,13 @@ function usageChange(doc: OfferingDocument, event: PackageEvent): Partial<Offeri
       return { creditsForfeited: doc.creditsForfeited + event.data.creditsForfeited };
     case 'PackageRefunded':
       return { creditsRefunded: doc.creditsRefunded + event.data.credits };
+    case 'CreditsRevoked':
+      return { creditsRevoked: doc.creditsRevoked + event.data.credits };
     case 'ExpiryChanged':
     case 'SessionRescheduled':
     case 'SessionForfeited':
+    case 'PackageFrozen':
+    case 'PackageUnfrozen':
       return {};
   }
 }

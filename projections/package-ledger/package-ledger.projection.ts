@@ -101,7 +101,8 @@ export const packageLedgerProjection: Projection = {
       case 'SessionForfeited': {
         // No credit moves: the entry records why a booked credit stayed used.
         const { redemptionId, bookingId, cause, rule } = event.data;
-        Object.assign(entry, { redemptionId, bookingId, rule, reason: cause === 'no_show' ? 'no-show' : 'late cancellation' });
+        const reason = cause === 'no_show' ? 'no-show' : cause === 'cancellation' ? 'cancellation' : 'late cancellation';
+        Object.assign(entry, { redemptionId, bookingId, rule, reason });
         break;
       }
       case 'CreditsAdjusted':

@@ -8,7 +8,7 @@ import { PACKAGES } from '../collections';
 export type PackageDocument = PackageView & { tenantId: string; version: number; updatedAt: string };
 
 export const packagesProjection: Projection = {
-  name: 'packages-v1',
+  name: 'packages-v2',
   collections: [PACKAGES],
   // purchasedAt, expiresAt: the admin list's date-range filters; status and expiresAt also serve the
   // effective-status filter (packagesWithStatus).

@@ -57,7 +57,9 @@ async function main() {
     const onlyLargeTenant = process.env.BENCH_ONLY === 'large-tenant';
     // BENCH_ONLY=appends: the raw rate and the append rates only (the cost of the service role and RLS).
     const onlyAppends = process.env.BENCH_ONLY === 'appends';
-    for (const connections of onlyLargeTenant ? [] : [1, 8, 32]) {
+    // BENCH_ONLY=http: the raw rate and the HTTP section only (redemptions, bookings, slots).
+    const onlyHttp = process.env.BENCH_ONLY === 'http';
+    for (const connections of onlyLargeTenant || onlyHttp ? [] : [1, 8, 32]) {
       const appends = await rate(connections, () =>
         // A type no projection reads: a redemption without its purchase would stop projections that check it (accounting).
         store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }]),
@@ -70,13 +72,11 @@ async function main() {
       report('event store append, 1 event (service role, RLS, tenant per transaction)', connections, fmt(scoped), pct(scoped / raw[connections]), '', '');
     }
 
-    if (!onlyLargeTenant && !onlyAppends) {
-      await httpBench(benchUrl, raw[32]);
-      await rebuildBench(infrastructure, store);
-    }
+    if (!onlyLargeTenant && !onlyAppends) await httpBench(benchUrl, raw[32]);
+    if (!onlyLargeTenant && !onlyAppends && !onlyHttp) await rebuildBench(infrastructure, store);
     await pool.end();
     await infrastructure.close();
-    if (!onlyAppends) await largeTenantBench(benchUrl, raw[32], report);
+    if (!onlyAppends && !onlyHttp) await largeTenantBench(benchUrl, raw[32], report);
   } finally {
     await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();

@@ -80,6 +80,7 @@ const fx = {
     client2BookingId: '', // upcoming
     startedBookingIds: [] as string[], // A1's sessions that have started (attendance)
     spareKeyId: '', // a staff key the denied revoke/rotate calls aim at
+    storefrontSlug: '', // A's public storefront
   },
   b: { tenantId: '', clientId: '', offeringId: '', packageId: '', bookingId: '' },
 };
@@ -383,6 +384,9 @@ const ROUTES: Record<string, Entry> = {
     list: true,
   },
   'GET /v1/exports/journal.csv': { access: BOOKS, request: get('/v1/exports/journal.csv'), list: true },
+  // The caller's own tenant's policy: tenant B's admin reads and sets B's (200), and nothing of A's is in it.
+  'GET /v1/accounting/policy': { access: BOOKS, request: get('/v1/accounting/policy') },
+  'PATCH /v1/accounting/policy': { access: ADMIN, request: () => ({ path: '/v1/accounting/policy', body: { recognitionBasis: 'delivery', reason: `Accountant ${unique()}` } }) },
   'GET /v1/exports/packages.csv': { access: BOOKS, request: get('/v1/exports/packages.csv'), list: true },
   'GET /v1/exports/ledger.csv': { access: BOOKS, request: get('/v1/exports/ledger.csv'), list: true },
   'GET /v1/exports/client-usage.csv': { access: BOOKS, request: () => ({ path: `/v1/exports/client-usage.csv?offeringId=${fx.a.offeringId}` }), foreign: 404 },
@@ -398,6 +402,17 @@ const ROUTES: Record<string, Entry> = {
   'POST /v1/api-keys/:id/rotate': {
     access: ADMIN,
     request: async ({ fresh }) => ({ path: `/v1/api-keys/${fresh ? (await newKey('staff')).id : fx.a.spareKeyId}/rotate`, body: {} }),
+  },
+
+  // The storefront: public by slug (the same answer for every caller, credentials are not read), for a client, and its settings.
+  'GET /v1/storefront/:slug/offerings': { access: PUBLIC, request: () => ({ path: `/v1/storefront/${fx.a.storefrontSlug}/offerings` }) },
+  'GET /v1/me/storefront/offerings': { access: CLIENT, request: get('/v1/me/storefront/offerings?limit=100'), list: true },
+  'GET /v1/storefront-settings': { access: FRONT_DESK, request: get('/v1/storefront-settings'), list: true },
+  'PATCH /v1/storefront-settings': {
+    access: ADMIN,
+    // A's own slug again (changes nothing, so the public cells keep finding it); for B's admin it is another business's: 409 slug_taken.
+    request: () => ({ path: '/v1/storefront-settings', body: { slug: fx.a.storefrontSlug } }),
+    foreign: 409,
   },
 
   // The client's own records, with a client token (A1's: another client gets 404, as for an unknown id)
@@ -513,6 +528,9 @@ beforeAll(async () => {
   markA(fx.a.redemptionId);
   fx.a.refundablePackageId = await sellToSpare();
   fx.a.deletableOfferingId = await newOffering();
+  fx.a.storefrontSlug = `studio-a-${randomBytes(4).toString('hex')}`;
+  await asAdminA('patch', '/v1/storefront-settings', { slug: fx.a.storefrontSlug });
+  markA(fx.a.storefrontSlug);
 
   // Sessions that have started (attendance): booked in the next hours, then the business clock moves past them.
   const firstStart = nextWholeHour(t.clock.now().getTime() + 60_000);

@@ -9,7 +9,7 @@ const DAY = 24 * HOUR;
 const ALL_DAY = [{ start: '00:00', end: '24:00' }];
 const EVERY_DAY = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => [day, ALL_DAY]));
 
-const HEADER = 'entry_id,effective_date,account,debit,credit,currency,source_event_id,package_id,line,effective_at,kind,source_event_type,reverses_entry_id';
+const HEADER = 'entry_id,effective_date,account,debit,credit,currency,source_event_id,package_id,line,effective_at,kind,source_event_type,reverses_entry_id,payment_method';
 
 type Row = Record<string, string>;
 type Totals = { sales: number; recognised: number; breakage: number; refunds: number; liability: number };
@@ -69,8 +69,8 @@ describe('Accounting over HTTP: contract liability, rollforward and the general 
     expect(res.body.asOf).toBe(asOf);
     return Object.fromEntries(res.body.currencies.map((c: any) => [c.currency, c.liability]));
   };
-  const rollforward = async (from: string, to: string) =>
-    (await t.http.get('/v1/reports/liability-rollforward').query({ from, to, after }).set(studio.auth).expect(200)).body;
+  const rollforward = async (from: string, to: string, paymentMethod?: string) =>
+    (await t.http.get('/v1/reports/liability-rollforward').query({ from, to, after, ...(paymentMethod ? { paymentMethod } : {}) }).set(studio.auth).expect(200)).body;
   const journal = async (query: Record<string, string> = {}, session = studio) => {
     const res = await t.http.get('/v1/exports/journal.csv').query({ after, ...query }).set(session.auth).buffer(true).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
@@ -223,6 +223,7 @@ describe('Accounting over HTTP: contract liability, rollforward and the general 
     expect(res.body).toEqual({
       asOf: '2020-01-01T00:00:00.000Z',
       timezone: 'Europe/Berlin',
+      paymentMethod: null,
       currencies: [
         { currency: 'EUR', minorDigits: 2, liability: 0 },
         { currency: 'USD', minorDigits: 2, liability: 0 },
@@ -262,6 +263,37 @@ describe('Accounting over HTTP: contract liability, rollforward and the general 
       { currency: 'EUR', minorDigits: 2, opening: 6666, sales: 0, recognised: -3334, breakage: 3334, refunds: 0, closing: 6666, difference: 0 },
       { currency: 'USD', minorDigits: 2, opening: 8000, sales: 0, recognised: 2000, breakage: 2000, refunds: 0, closing: 4000, difference: 0 },
     ]);
+  });
+
+  it('narrows every report and the journal to a payment method; the methods add up to the whole', async () => {
+    // A was paid in cash (USD), B by card (EUR); the comp package made no entries.
+    expect(new Set(fullCsv.map((r) => `${r.package_id === ids.a ? 'A' : 'B'} ${r.payment_method}`))).toEqual(new Set(['A cash', 'B card']));
+    const [from, to] = [marks[0], marks[12]];
+    const whole = await rollforward(from, to);
+    const byMethod = [];
+    for (const method of ['cash', 'card', 'comp', 'bank_transfer']) {
+      const period = await rollforward(from, to, method);
+      expect(period.paymentMethod).toBe(method);
+      const rows = await journal({ paymentMethod: method });
+      expect(rows).toEqual(fullCsv.filter((r) => r.payment_method === method));
+      for (const row of period.currencies) {
+        // Independent of the report: the same columns from the method's journal lines.
+        const { liability: _, ...columns } = totalsFromRows(rows, row.currency);
+        expect({ currency: row.currency, ...columns }).toEqual({ currency: row.currency, sales: row.sales, recognised: row.recognised, breakage: row.breakage, refunds: row.refunds });
+        expect(row.difference).toBe(0);
+      }
+      byMethod.push(period);
+    }
+    // Every currency is listed under every method (zero where none), and the methods add up to the whole.
+    for (const [i, total] of whole.currencies.entries()) {
+      for (const column of ['opening', 'sales', 'recognised', 'breakage', 'refunds', 'closing'] as const) {
+        expect(byMethod.reduce((sum, period) => sum + period.currencies[i][column], 0)).toBe(total[column]);
+      }
+    }
+    const cardLiability = (await t.http.get('/v1/reports/contract-liability').query({ asOf: marks[5], after, paymentMethod: 'card' }).set(studio.auth).expect(200)).body;
+    expect(cardLiability).toMatchObject({ paymentMethod: 'card', currencies: [{ currency: 'EUR', liability: 6666 }, { currency: 'USD', liability: 0 }] });
+    const refused = await t.http.get('/v1/reports/contract-liability').query({ paymentMethod: 'bitcoin' }).set(studio.auth).expect(400);
+    expect(refused.body.code).toBe('validation_failed');
   });
 
   it('exports the journal of a period (from exclusive, to inclusive): consecutive periods add up to the whole journal', async () => {

@@ -296,6 +296,8 @@ const halfHours = (count: number) =>
   Array.from({ length: count }, (_, i) => range(`${String(i).padStart(2, '0')}:00`, `${String(i).padStart(2, '0')}:30`));
 
 const asA = () => a.auth;
+/** Tenant b's storefront slug (taken for a). */
+const OTHER_STOREFRONT_SLUG = 'other-studio';
 
 /** Bad values for the fields create and update share (`valid` is the body they are added to). */
 function badScheduleFields(valid: () => Record<string, unknown>): Case[] {
@@ -1059,6 +1061,40 @@ const endpoints: Endpoint[] = [
       { name: 'unknown field offeringId', body: () => ({ ...deletionBody(), offeringId: fx.otherOfferingId }), ...invalid },
     ],
   },
+  {
+    name: 'PATCH /v1/storefront-settings',
+    method: 'patch',
+    path: () => '/v1/storefront-settings',
+    auth: asA,
+    valid: () => ({ slug: 'studio-a' }),
+    cases: [
+      { name: "another business's slug", body: { slug: OTHER_STOREFRONT_SLUG }, status: 409, code: 'slug_taken' },
+      ...(
+        [
+          ['upper case', 'Studio-A'],
+          ['two characters', 'ab'],
+          ['64 characters', 'a'.repeat(64)],
+          ['10k characters', TEN_K],
+          ['empty', ''],
+          ['starting with a hyphen', '-studio'],
+          ['ending with a hyphen', 'studio-'],
+          ['with a space', 'studio a'],
+          ['with a slash', 'studio/a'],
+          ['with a dot', 'studio.a'],
+          ['with an underscore', 'studio_a'],
+          ['with an umlaut', 'stüdio'],
+          ['path traversal', '../admin'],
+          ['with a NUL character', 'studio\u0000a'],
+          ['with a newline', 'studio-a\n'],
+        ] as [string, string][]
+      ).map(([label, slug]): Case => ({ name: `slug ${label}`, body: { slug }, ...invalid })),
+      { name: 'slug a number', body: { slug: 42 }, ...invalid },
+      { name: 'slug an array', body: { slug: ['studio-a'] }, ...invalid },
+      { name: 'slug an object', body: { slug: { value: 'studio-a' } }, ...invalid },
+      { name: 'unknown field tenantId with a slug', body: { slug: 'studio-a', tenantId: randomUUID() }, ...invalid },
+      { name: 'unknown field published', body: { slug: 'studio-a', published: true }, ...invalid },
+    ],
+  },
   // Payments (ADR 0020): the Stripe connection and checkouts. Every case is refused before Stripe is called.
   {
     name: 'POST /v1/payment-settings/stripe',
@@ -1126,9 +1162,10 @@ const endpoints: Endpoint[] = [
 /** Everything a bad request must leave untouched. */
 async function fingerprint() {
   const { rows } = await t.db.pool.query(
-    `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM clients) AS clients, (SELECT count(*)::int FROM tenants) AS tenants`,
+    `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM clients) AS clients, (SELECT count(*)::int FROM tenants) AS tenants,
+       (SELECT md5(coalesce(string_agg(s::text, ',' ORDER BY s::text), '')) FROM storefronts s) AS storefronts`,
   );
-  return rows[0] as { events: number; clients: number; tenants: number };
+  return rows[0] as { events: number; clients: number; tenants: number; storefronts: string };
 }
 
 async function clientIds(session: TenantSession): Promise<string[]> {
@@ -1176,6 +1213,7 @@ beforeAll(async () => {
   b = await t.newTenant({ timezone: 'Europe/Berlin', currency: 'EUR' });
   const created = await t.http.post('/v1/clients').set(a.auth).send({ name: 'Ada Lovelace', email: fx.clientEmail }).expect(201);
   fx.clientId = created.body.id;
+  await t.http.patch('/v1/storefront-settings').set(b.auth).send({ slug: OTHER_STOREFRONT_SLUG }).expect(200);
   fx.offeringId = await a.createOffering();
   fx.draftOfferingId = await a.createOffering({ name: 'Draft', status: 'draft' });
   fx.archivedOfferingId = await a.createOffering({ name: 'Retired' });
@@ -1524,6 +1562,14 @@ const queryCases: QueryCase[] = [
   ...['sort=name', 'order=up', 'filter=all', 'sort=booked&sort=left'].map((bad) => ({ name: `GET /v1/offerings/:id/clients ${bad}`, path: () => `/v1/offerings/${fx.offeringId}/clients?${bad}`, ...invalid })),
   { name: "GET /v1/offerings/:id/usage another tenant's offering", path: () => `/v1/offerings/${fx.otherOfferingId}/usage`, status: 404, code: 'offering_not_found' },
   { name: 'GET /v1/exports/client-usage.csv without offeringId', path: () => '/v1/exports/client-usage.csv', ...invalid },
+  ...pageQueryCases(`/v1/storefront/${OTHER_STOREFRONT_SLUG}/offerings`).map((c) => ({ ...c, name: `GET /v1/storefront/:slug/offerings ${c.name}` })),
+  { name: 'GET /v1/storefront/:slug/offerings after (not a parameter of the public storefront)', path: () => `/v1/storefront/${OTHER_STOREFRONT_SLUG}/offerings?after=1-1`, ...invalid },
+  // Refused at once, never after waiting for a position the read models will not reach: anonymous requests do not wait.
+  { name: 'GET /v1/storefront/:slug/offerings after far ahead', path: () => `/v1/storefront/${OTHER_STOREFRONT_SLUG}/offerings?after=${'9'.repeat(19)}-1`, ...invalid },
+  { name: 'GET /v1/storefront/:slug/offerings slug with a NUL character', path: () => '/v1/storefront/other%00studio/offerings', ...invalid },
+  ...['no-such-studio', 'Other-Studio', 'x', '..%2Fadmin', 'a'.repeat(100), "studio'%20OR%20'1'%3D'1"].map(
+    (slug): QueryCase => ({ name: `GET /v1/storefront/:slug/offerings slug ${slug.slice(0, 20)}`, path: () => `/v1/storefront/${slug}/offerings`, status: 404, code: 'storefront_not_found' }),
+  ),
 ];
 
 describe('queries refuse bad parameters', () => {

@@ -226,10 +226,12 @@ const SEEDS: Record<string, Seed> = {
   },
   'POST /v1/bookings/:id/attendance': { path: () => `/v1/bookings/${fx.startedBookingId}/attendance`, body: () => ({ attendance: 'no_show' }) },
   'POST /v1/api-keys': { path: () => '/v1/api-keys', body: () => ({ role: 'staff', name: 'Front desk tablet' }) },
+  'PATCH /v1/accounting/policy': { path: () => '/v1/accounting/policy', body: () => ({ recognitionBasis: 'delivery', reason: 'IFRS 15: revenue when the session is delivered' }) },
   // Takes no body: the only valid one is empty, so every generated body is an unknown field or not an object.
   'POST /v1/api-keys/:id/revoke': { path: () => `/v1/api-keys/${fx.revokeKeyId}/revoke`, body: () => ({}) },
   'POST /v1/api-keys/:id/rotate': { path: () => `/v1/api-keys/${fx.rotateKeyId}/rotate`, body: () => ({ revokeOldAfterSeconds: 3600 }) },
   'POST /v1/clients/:id/tokens': { path: () => `/v1/clients/${fx.clientId}/tokens`, body: () => ({ ttlSeconds: 900 }) },
+  'PATCH /v1/storefront-settings': { path: () => '/v1/storefront-settings', body: () => ({ slug: 'fuzz-studio' }) },
   'POST /v1/me/bookings': {
     as: 'client',
     path: () => '/v1/me/bookings',

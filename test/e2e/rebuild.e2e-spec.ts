@@ -83,6 +83,19 @@ describe('Rebuild and check of read models while the service runs', () => {
     expect(mended.creditsRemaining).toBe(mended.creditsTotal - mended.creditsUsed);
   });
 
+  it('a new version of a projection (its name bumped, the same collections) replays onto an empty slate, not onto the old documents', async () => {
+    await listAll(await redeem(packageIds[0]));
+    const bumped = { ...packagesProjection, name: `${packagesProjection.name}-bumped` };
+    await operator.catchUp(bumped); // its first batch empties the collection, then it applies every event
+    const { rows } = await t.db.pool.query(`SELECT count(*)::int AS n FROM read_documents WHERE collection = 'packages' AND tenant_id = $1`, [studio.tenantId]);
+    expect(rows[0].n).toBe(12);
+    // Replayed once, not added onto the old documents: every package's figures still match its events.
+    expect((await operator.check(bumped)).differences).toEqual([]);
+    const packages = await listAll();
+    expect(packages.every((p) => p.creditsRemaining === p.creditsTotal - p.creditsUsed)).toBe(true);
+    await t.db.pool.query(`DELETE FROM projection_checkpoints WHERE projection = $1`, [bumped.name]);
+  });
+
   it('every read model equals a replay of the events', async () => {
     // check compares each live read model with a replay up to that model's own checkpoint.
     for (const projection of ALL_PROJECTIONS) {

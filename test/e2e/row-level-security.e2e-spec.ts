@@ -13,7 +13,7 @@ let a: TenantSession;
 let b: TenantSession;
 let urls: { app: string; system: string };
 
-const TENANT_TABLES = ['events', 'read_documents', 'clients', 'api_keys', 'tenants', 'idempotency_keys'] as const;
+const TENANT_TABLES = ['events', 'read_documents', 'clients', 'api_keys', 'tenants', 'idempotency_keys', 'storefronts'] as const;
 const tenantColumn = (table: string) => (table === 'tenants' ? 'id::text' : 'tenant_id::text');
 
 /** A connection as one of the service roles, on the test schema, nothing set. */
@@ -58,6 +58,7 @@ beforeAll(async () => {
     const redeemed = await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(tenant.auth).set('Idempotency-Key', `redeem-${pkg.id}`).send({}).expect(201);
     // Read models written (read-your-writes), so every table holds rows of both tenants.
     await t.http.get(`/v1/packages/${pkg.id}?after=${redeemed.headers['punchcard-position']}`).set(tenant.auth).expect(200);
+    await t.http.patch('/v1/storefront-settings').set(tenant.auth).send({ slug: `studio-${tenant.tenantId}` }).expect(200);
   }
 });
 afterAll(() => t.close());

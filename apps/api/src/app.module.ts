@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Config, Infrastructure } from '@punchcard/platform';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AccountingPolicyModule } from './accounting-policy';
 import { ApiKeysModule } from './api-keys';
 import { BookingsModule } from './bookings';
 import { ClientsModule } from './clients';
@@ -17,6 +18,7 @@ import { ReportsModule } from './reports';
 import { SchedulesModule } from './schedules';
 import { SessionTypesModule } from './session-types';
 import { SlotsModule } from './slots';
+import { StorefrontModule } from './storefront';
 import { TenantsModule } from './tenants';
 import { Clock, systemClock } from './tokens';
 import { UsageModule } from './usage';
@@ -44,8 +46,10 @@ export class AppModule {
         SlotsModule,
         UsageModule,
         ReportsModule,
+        AccountingPolicyModule,
         ExportsModule,
         MeModule,
+        StorefrontModule,
         PaymentsModule,
       ],
     };

@@ -7,6 +7,7 @@ import { SCHEDULE_SCHEMA_VERSIONS, ScheduleEvent } from './scheduling/schedule.e
 import { SESSION_TYPE_SCHEMA_VERSIONS, SessionTypeEvent } from './scheduling/session-type.events';
 import { Upcaster, Upcasters } from './shared/event';
 import { CLIENT_PACKAGES_SCHEMA_VERSIONS, ClientPackagesEvent } from './client/client-packages';
+import { ACCOUNTING_POLICY_SCHEMA_VERSIONS, AccountingPolicyEvent } from './accounting/recognition-policy';
 import { CHECKOUT_SCHEMA_VERSIONS, CheckoutEvent } from './checkout/checkout.events';
 
 /**
@@ -14,7 +15,7 @@ import { CHECKOUT_SCHEMA_VERSIONS, CheckoutEvent } from './checkout/checkout.eve
  * their current schema versions and the upcasters that lift older stored versions to the current
  * shape on read; stored events are never rewritten. A new family joins the unions and tables here.
  */
-export type AnyDomainEvent = OfferingEvent | PackageEvent | SessionTypeEvent | ScheduleEvent | ScheduleDayEvent | BookingEvent | ClientPackagesEvent | CheckoutEvent;
+export type AnyDomainEvent = OfferingEvent | PackageEvent | SessionTypeEvent | ScheduleEvent | ScheduleDayEvent | BookingEvent | ClientPackagesEvent | AccountingPolicyEvent | CheckoutEvent;
 export type DomainEventType = AnyDomainEvent['type'];
 
 /**
@@ -29,6 +30,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<string, number>> = {
   ...SCHEDULE_DAY_SCHEMA_VERSIONS,
   ...BOOKING_SCHEMA_VERSIONS,
   ...CLIENT_PACKAGES_SCHEMA_VERSIONS,
+  ...ACCOUNTING_POLICY_SCHEMA_VERSIONS,
   ...CHECKOUT_SCHEMA_VERSIONS,
 } satisfies Record<DomainEventType, number>;
 

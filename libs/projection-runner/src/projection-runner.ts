@@ -54,6 +54,9 @@ export class ProjectionRunner {
     // Events come in their current shape: the store upcasts them (withUpcasting, libs/event-store).
     const batch = until ? read.filter((event) => comparePositions(event.position, until) <= 0) : read;
     if (batch.length === 0) return 0;
+    // A projection without a checkpoint starts on an empty slate: a new version of a projection (its
+    // name bumped) must not add its replay onto what the previous version left in the same collections.
+    if (comparePositions(from, START) === 0) await this.readStore.reset(projection.name, projection.collections);
 
     const wanted = new Map<string, DocumentKey>();
     const keysByEvent = batch.map((event) => {

@@ -18,7 +18,7 @@ export interface Projection {
   collections: string[];
   /** Fields its queries filter by. */
   indexes?: FieldIndex[];
-  /** The documents `apply` will read or write for this event ([] = the event is not of interest). */
+  /** The documents `apply` will read for this event, loaded before it runs; it may also write documents it never reads ([] = the event is not of interest). */
   keys(event: StoredEvent): DocumentKey[];
   apply(event: StoredEvent, documents: DocumentSet): void;
 }

@@ -33,10 +33,13 @@ export const DOMAIN_ERROR_STATUS = {
   no_credits_left: 409,
   package_expired: 409,
   package_refunded: 409,
+  package_frozen: 409,
+  package_charged_back: 409,
   package_not_expired_yet: 409,
   session_after_expiry: 409,
   redemption_already_exists: 409,
   redemption_already_reversed: 409,
+  redemption_forfeited: 409,
   adjustment_exceeds_balance: 409,
   invalid_status_transition: 409,
   // conflict (bookings)
@@ -72,6 +75,7 @@ export const DOMAIN_ERROR_STATUS = {
   offering_not_payable: 409,
   // invalid
   invalid_delta: 422,
+  invalid_recognition_basis: 422,
   invalid_credits: 422,
   invalid_amount: 422,
   invalid_expiry: 422,

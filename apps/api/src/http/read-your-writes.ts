@@ -2,9 +2,11 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import type { Response } from 'express';
+import { Reflector } from '@nestjs/core';
 import { Observable } from 'rxjs';
 import { formatPosition, parsePosition, Position } from '@punchcard/event-store';
 import { ProjectionRunner } from '@punchcard/projection-runner';
+import { Access, ACCESS } from '../auth/auth.decorators';
 import { PROJECTION_RUNNER } from '../tokens';
 import { ApiError } from './problem';
 
@@ -29,11 +31,16 @@ export function sendPosition(response: Response, position: Position): void {
  */
 @Injectable()
 export class ReadYourWritesInterceptor implements NestInterceptor {
-  constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {}
+  constructor(
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    private readonly reflector: Reflector,
+  ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest();
-    const after = request.method === 'GET' && typeof request.query?.after === 'string' ? parsePosition(request.query.after) : null;
+    // Public routes take no `after` (validation refuses it): an anonymous request never waits on the read models.
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]);
+    const after = request.method === 'GET' && access?.kind !== 'public' && typeof request.query?.after === 'string' ? parsePosition(request.query.after) : null;
     if (after) {
       if (!(await this.runner.waitUntil(() => this.runner.hasReached(after), WAIT_MS)).reached) {
         context.switchToHttp().getResponse<Response>().setHeader('Retry-After', '1');

@@ -36,6 +36,8 @@ export function progressOf(pkg: PackageCounts): PackageProgress {
       return { nextSession: null, progress: `expired after ${used} of ${sessions(of)}` };
     case 'refunded':
       return { nextSession: null, progress: `refunded after ${sessions(used)}` };
+    case 'charged_back':
+      return { nextSession: null, progress: `payment charged back after ${sessions(used)}` };
   }
 }
 

@@ -1,3 +1,3 @@
 export { OfferingsModule } from './offerings.module';
-export { OfferingSummary, offeringSummaryOf } from './queries/offering.queries';
+export { ListOfferingsQuery, OfferingSummary, offeringSummaryOf } from './queries/offering.queries';
 export { toOfferingView } from './offering-view';

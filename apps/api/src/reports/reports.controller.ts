@@ -28,14 +28,14 @@ export class AccountingController {
   @Roles('admin', 'accountant')
   @Get('reports/contract-liability')
   async contractLiability(@CurrentTenant() tenant: TenantPrincipal, @Query() query: ContractLiabilityParams) {
-    return this.queries.execute(new ContractLiabilityQuery(tenant.tenantId, query.asOf, this.now()));
+    return this.queries.execute(new ContractLiabilityQuery(tenant.tenantId, query.asOf, this.now(), query.paymentMethod ?? null));
   }
 
   /** opening + sales − recognised − breakage − refunds = closing, per currency, for the period (from, to]; by default the current local month. */
   @Roles('admin', 'accountant')
   @Get('reports/liability-rollforward')
   async rollforward(@CurrentTenant() tenant: TenantPrincipal, @Query() query: RollforwardParams) {
-    return this.queries.execute(new LiabilityRollforwardQuery(tenant.tenantId, query.from, query.to, this.now()));
+    return this.queries.execute(new LiabilityRollforwardQuery(tenant.tenantId, query.from, query.to, this.now(), query.paymentMethod ?? null));
   }
 
   /** Every journal line effective in (from, to], in effective order; each entry's lines balance. */
@@ -43,7 +43,7 @@ export class AccountingController {
   @Get('exports/journal.csv')
   @ApiProduces('text/csv')
   async journal(@CurrentTenant() tenant: TenantPrincipal, @Query() query: JournalExportParams, @Res() res: Response): Promise<void> {
-    await streamCsv(res, 'journal.csv', JOURNAL_CSV_HEADER, await this.queries.execute(new JournalRowsQuery(tenant.tenantId, query.from, query.to, this.now())));
+    await streamCsv(res, 'journal.csv', JOURNAL_CSV_HEADER, await this.queries.execute(new JournalRowsQuery(tenant.tenantId, query.from, query.to, this.now(), query.paymentMethod ?? null)));
   }
 
   private now(): string {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { CreditKind, PackageEvent, PackagePurchased } from '../package/package.events';
 import { AccountCode, ACCOUNTS, EntryKind, JournalEntry, JournalLine } from './journal';
 import { formatMinor, minorDigits } from './minor-units';
-import { journalOf, RecordedPackageEvent } from './package-books';
-import { measuresOfEntry, rollforward, zeroMeasures } from './rollforward';
+import { journalOf, postToBooks, RecordedPackageEvent } from './package-books';
+import { RecognitionBasis } from './recognition-policy';
+import { addMeasures, measuresOfEntry, rollforward, zeroMeasures } from './rollforward';
 
 /**
  * Given a package's events / when one more event / then its journal entry (or none).
@@ -16,14 +17,21 @@ const recorded = (events: PackageEvent[]): RecordedPackageEvent[] => events.map(
 
 type Expected = { kind: EntryKind; lines: JournalLine[]; currency?: string; effectiveAt?: string; reverses?: string | null };
 
-function given(history: PackageEvent[]) {
+function given(history: PackageEvent[], basis: RecognitionBasis = 'redemption') {
   return {
     when: (event: PackageEvent, occurredAt = hoursAfterPurchase(history.length)) => {
       const all = recorded([...history, event]);
       all[all.length - 1].occurredAt = occurredAt;
       const eventId = all[all.length - 1].eventId;
-      const produced = journalOf(all).filter((entry) => entry.sourceEventId === eventId);
+      const produced = journalOf(all, basis).filter((entry) => entry.sourceEventId === eventId);
       return {
+        /** Several entries (a move on the delivery basis): ids, kinds, instants, what they reverse, and lines. */
+        thenEntries(expected: (Expected & { entryId: string; effectiveAt: string })[]): void {
+          assert.deepStrictEqual(
+            produced.map(({ entryId, kind, effectiveAt, reverses, lines }) => ({ entryId, kind, effectiveAt, reverses, lines })),
+            expected.map(({ entryId, kind, effectiveAt, reverses, lines }) => ({ entryId, kind, effectiveAt, reverses: reverses ?? null, lines })),
+          );
+        },
         then(expected: Expected): JournalEntry {
           assert.equal(produced.length, 1, `expected one entry for ${event.type}, got ${produced.length}`);
           assert.deepStrictEqual(produced[0], {
@@ -53,17 +61,27 @@ const purchased = (amount = 1000, currency = 'EUR', method: 'card' | 'comp' = 'c
   type: 'PackagePurchased',
   data: { ...REF, offeringName: '3 sessions', credits: 3, price: { amount, currency }, payment: { method, reference: null }, purchasedAt: PURCHASED_AT, expiresAt: EXPIRES_AT, visibilityOverride: null },
 } satisfies PackagePurchased);
-const redeemed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid', bookingId: string | null = null): PackageEvent => ({
+const redeemed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid', bookingId: string | null = null, sessionAt = PURCHASED_AT): PackageEvent => ({
   type: 'SessionRedeemed',
-  data: { ...REF, redemptionId, bookingId, serviceId: null, note: null, sessionAt: PURCHASED_AT, creditKind, value },
+  data: { ...REF, redemptionId, bookingId, serviceId: null, note: null, sessionAt, creditKind, value },
 });
-const reversed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid', rule: string | null = null): PackageEvent => ({
+const reversed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid', rule: string | null = null, sessionAt: string | null = PURCHASED_AT): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value, rule },
+  data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value, rule, sessionAt },
 });
-const forfeited = (bookingId: string, value: number): PackageEvent => ({
+const forfeited = (
+  bookingId: string,
+  value: number,
+  cause: 'late_cancellation' | 'cancellation' | 'no_show' = 'no_show',
+  sessionAt: string | null = PURCHASED_AT,
+  rule = `${cause}_forfeits`,
+): PackageEvent => ({
   type: 'SessionForfeited',
-  data: { ...REF, redemptionId: bookingId, bookingId, cause: 'no_show', rule: 'no_show_forfeits', value },
+  data: { ...REF, redemptionId: bookingId, bookingId, cause, rule, value, sessionAt },
+});
+const rescheduled = (bookingId: string, previousSessionAt: string, sessionAt: string): PackageEvent => ({
+  type: 'SessionRescheduled',
+  data: { ...REF, redemptionId: bookingId, bookingId, previousSessionAt, sessionAt },
 });
 const adjusted = (delta: number, paidDelta: number, goodwillDelta: number, value: number): PackageEvent => ({
   type: 'CreditsAdjusted',
@@ -144,6 +162,88 @@ describe('Journal: redemptions and their reversals', () => {
   });
 });
 
+describe('Journal: the delivery basis recognises a session when it takes place', () => {
+  // Event i happens i hours after the purchase; the sessions are days later.
+  const SESSION = hoursAfterPurchase(100);
+  const MOVED = hoursAfterPurchase(150);
+  const booked = redeemed('bk-1', 334, 'paid', 'bk-1', SESSION);
+  const recognition = (value: number) => [dr(contractLiability, value), cr(sessionRevenue, value)];
+  const reversal = (value: number) => [dr(sessionRevenue, value), cr(contractLiability, value)];
+
+  it('a booked session counts at its start, not at the booking', () => {
+    given([purchased()], 'delivery').when(booked).then({ kind: 'recognition', effectiveAt: SESSION, lines: recognition(334) });
+  });
+
+  it('a redemption for a session already past (a manual deduction, a past session booked late) counts when it is recorded: nothing lands in the past', () => {
+    given([purchased()], 'delivery').when(redeemed('r1', 334)).then({ kind: 'recognition', effectiveAt: hoursAfterPurchase(1), lines: recognition(334) });
+  });
+
+  it('a booking cancelled before the session is reversed at the session’s start, so the pair never shows in any report', () => {
+    given([purchased(), booked], 'delivery')
+      .when(reversed('bk-1', 334, 'paid', 'cancelled_within_notice', SESSION))
+      .then({ kind: 'recognition_reversal', effectiveAt: SESSION, reverses: 'JE-e2', lines: reversal(334) });
+  });
+
+  it('a credit given back after the session is reversed when it is given back', () => {
+    given([purchased(), redeemed('r1', 334)], 'delivery')
+      .when(reversed('r1', 334), hoursAfterPurchase(5))
+      .then({ kind: 'recognition_reversal', effectiveAt: hoursAfterPurchase(5), reverses: 'JE-e2', lines: reversal(334) });
+  });
+
+  it('a reschedule moves the recognition: a reversal at the old start and a new recognition at the new one, which a later cancellation reverses', () => {
+    given([purchased(), booked], 'delivery')
+      .when(rescheduled('bk-1', SESSION, MOVED))
+      .thenEntries([
+        { entryId: 'JE-e3', kind: 'recognition_reversal', effectiveAt: SESSION, reverses: 'JE-e2', lines: reversal(334) },
+        { entryId: 'JE-e3-2', kind: 'recognition', effectiveAt: MOVED, lines: recognition(334) },
+      ]);
+    given([purchased(), booked, rescheduled('bk-1', SESSION, MOVED)], 'delivery')
+      .when(reversed('bk-1', 334, 'paid', 'cancelled_within_notice', MOVED))
+      .then({ kind: 'recognition_reversal', effectiveAt: MOVED, reverses: 'JE-e3-2', lines: reversal(334) });
+  });
+
+  it('a late cancellation that forfeits the credit earns it at the forfeit: the recognition moves there', () => {
+    given([purchased(), booked], 'delivery')
+      .when(forfeited('bk-1', 334, 'late_cancellation', SESSION))
+      .thenEntries([
+        { entryId: 'JE-e3', kind: 'recognition_reversal', effectiveAt: SESSION, reverses: 'JE-e2', lines: reversal(334) },
+        { entryId: 'JE-e3-2', kind: 'recognition', effectiveAt: hoursAfterPurchase(2), lines: recognition(334) },
+      ]);
+  });
+
+  it('a booking cancelled in time after its package was refunded keeps its credit (package_closed): earned at the cancellation', () => {
+    given([purchased(), booked, refunded(2, 0, 666)], 'delivery')
+      .when(forfeited('bk-1', 334, 'cancellation', SESSION, 'package_closed'))
+      .thenEntries([
+        { entryId: 'JE-e4', kind: 'recognition_reversal', effectiveAt: SESSION, reverses: 'JE-e2', lines: reversal(334) },
+        { entryId: 'JE-e4-2', kind: 'recognition', effectiveAt: hoursAfterPurchase(3), lines: recognition(334) },
+      ]);
+  });
+
+  it('a no-show comes after the start, where the session was recognised already: no entry', () => {
+    given([purchased(), booked], 'delivery').when(forfeited('bk-1', 334, 'no_show', SESSION), hoursAfterPurchase(101)).thenNothing();
+  });
+
+  it('events stored before the session instant was recorded (sessionAt null) are reversed when they happen', () => {
+    given([purchased(), redeemed('r1', 334)], 'delivery')
+      .when(reversed('r1', 334, 'paid', null, null))
+      .then({ kind: 'recognition_reversal', reverses: 'JE-e2', lines: reversal(334) });
+  });
+
+  it('a package keeps the basis it was sold under, whatever the policy is at its later events', () => {
+    const [sale, redemption] = recorded([purchased(), booked]);
+    const books = postToBooks(null, sale, 'redemption').books;
+    expect(postToBooks(books, redemption, 'delivery').entries.map((e) => e.effectiveAt)).toEqual([redemption.occurredAt]);
+  });
+
+  it('over a whole life both bases recognise the same revenue; only the instants differ', () => {
+    const history = [purchased(), booked, redeemed('bk-2', 333, 'paid', 'bk-2', SESSION), rescheduled('bk-1', SESSION, MOVED), forfeited('bk-2', 333, 'late_cancellation', SESSION)];
+    const total = (basis: RecognitionBasis) => journalOf(recorded(history), basis).map(measuresOfEntry).reduce((a, b) => a + b.recognised, 0);
+    expect(total('delivery')).toBe(667);
+    expect(total('redemption')).toBe(667);
+  });
+});
+
 describe('Journal: adjustments, expiry and refunds', () => {
   it('removing paid credits releases their value as breakage (credits the client will not use)', () => {
     given([purchased(), adjusted(1, 0, 1, 0)])
@@ -186,6 +286,29 @@ describe('Journal: adjustments, expiry and refunds', () => {
   });
 });
 
+describe('Journal: payment disputes', () => {
+  const revoked = (paidCredits: number, goodwillCredits: number, value: number, amount: number): PackageEvent => ({
+    type: 'CreditsRevoked',
+    data: { ...REF, disputeId: 'dp_1', credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: { amount, currency: 'EUR' }, reason: 'Dispute lost' },
+  });
+  const frozen: PackageEvent = { type: 'PackageFrozen', data: { ...REF, disputeId: 'dp_1', reason: 'Card payment disputed' } };
+  const { chargebackLosses } = ACCOUNTS;
+
+  it('a freeze moves nothing: no entry', () => {
+    given([purchased()]).when(frozen).thenNothing();
+  });
+
+  it('a lost dispute takes the money back: the revoked credits leave the liability, the sessions already delivered are a loss', () => {
+    given([purchased(), redeemed('r1', 334), frozen])
+      .when(revoked(2, 0, 666, 1000))
+      .then({ kind: 'chargeback', lines: [dr(contractLiability, 666), dr(chargebackLosses, 334), cr(cashClearing, 1000)] });
+  });
+
+  it('a partial chargeback taking back less than the revoked credits were worth keeps the rest as breakage', () => {
+    given([purchased(), frozen]).when(revoked(3, 0, 1000, 400)).then({ kind: 'chargeback', lines: [dr(contractLiability, 1000), cr(cashClearing, 400), cr(breakageRevenue, 600)] });
+  });
+});
+
 describe('Journal: every entry is balanced and the liability of a finished package is zero', () => {
   const history = [purchased(), adjusted(1, 0, 1, 0), redeemed('r1', 334), reversed('r1', 334), redeemed('r2', 334), adjusted(-2, -1, -1, 333), refunded(1, 0, 333, 200)];
   const journal = journalOf(recorded(history));
@@ -200,14 +323,8 @@ describe('Journal: every entry is balanced and the liability of a finished packa
   });
 
   it('the rollforward over the whole life reconciles: opening 0 + sales − recognised − breakage − refunds = closing 0', () => {
-    const totals = journal.map(measuresOfEntry).reduce((a, b) => ({
-      sales: a.sales + b.sales,
-      recognised: a.recognised + b.recognised,
-      breakage: a.breakage + b.breakage,
-      refunds: a.refunds + b.refunds,
-      liability: a.liability + b.liability,
-    }));
-    expect(rollforward(zeroMeasures(), totals)).toEqual({ opening: 0, sales: 1000, recognised: 334, breakage: 333, refunds: 333, closing: 0, difference: 0 });
+    const totals = journal.map(measuresOfEntry).reduce(addMeasures);
+    expect(rollforward(zeroMeasures(), totals)).toEqual({ opening: 0, sales: 1000, recognised: 334, breakage: 333, refunds: 333, chargebacks: 0, closing: 0, difference: 0 });
   });
 });
 

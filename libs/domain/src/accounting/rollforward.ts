@@ -4,7 +4,7 @@ import { ACCOUNTS, EntryKind, JournalEntry } from './journal';
  * Contract liability (deferred revenue) and its movements, from the liability lines of journal
  * entries. `Measures` are running totals up to an instant; a period's rollforward is the difference
  * of two of them. Every liability line counts in `liability` and in exactly one movement column,
- * so opening + sales − recognised − breakage − refunds = closing holds to the cent.
+ * so opening + sales − recognised − breakage − refunds − chargebacks = closing holds to the cent.
  */
 export interface Measures {
   sales: number;
@@ -14,12 +14,14 @@ export interface Measures {
   breakage: number;
   /** Liability released by refunds: the refunded credits' value (the money paid back may be less). */
   refunds: number;
+  /** Liability released by lost payment disputes: the revoked credits' value. */
+  chargebacks: number;
   /** Liability balance change: credits − debits on contract_liability. */
   liability: number;
 }
-export const MEASURE_NAMES = ['sales', 'recognised', 'breakage', 'refunds', 'liability'] as const satisfies readonly (keyof Measures)[];
+export const MEASURE_NAMES = ['sales', 'recognised', 'breakage', 'refunds', 'chargebacks', 'liability'] as const satisfies readonly (keyof Measures)[];
 
-export const zeroMeasures = (): Measures => ({ sales: 0, recognised: 0, breakage: 0, refunds: 0, liability: 0 });
+export const zeroMeasures = (): Measures => ({ sales: 0, recognised: 0, breakage: 0, refunds: 0, chargebacks: 0, liability: 0 });
 
 /** The rollforward column each kind of entry moves. */
 const COLUMN: Record<EntryKind, Exclude<keyof Measures, 'liability'>> = {
@@ -29,6 +31,7 @@ const COLUMN: Record<EntryKind, Exclude<keyof Measures, 'liability'>> = {
   credit_removal: 'breakage',
   breakage: 'breakage',
   refund: 'refunds',
+  chargeback: 'chargebacks',
 };
 
 /** What liability lines of one kind, adding up to `debit` and `credit`, contribute. */
@@ -48,7 +51,14 @@ export function measuresOfEntry(entry: JournalEntry): Measures {
 }
 
 export function addMeasures(a: Measures, b: Measures): Measures {
-  return { sales: a.sales + b.sales, recognised: a.recognised + b.recognised, breakage: a.breakage + b.breakage, refunds: a.refunds + b.refunds, liability: a.liability + b.liability };
+  return {
+    sales: a.sales + b.sales,
+    recognised: a.recognised + b.recognised,
+    breakage: a.breakage + b.breakage,
+    refunds: a.refunds + b.refunds,
+    chargebacks: a.chargebacks + b.chargebacks,
+    liability: a.liability + b.liability,
+  };
 }
 
 export interface Rollforward {
@@ -57,8 +67,9 @@ export interface Rollforward {
   recognised: number;
   breakage: number;
   refunds: number;
+  chargebacks: number;
   closing: number;
-  /** closing − (opening + sales − recognised − breakage − refunds): always 0 when the books are whole. */
+  /** closing − (opening + sales − recognised − breakage − refunds − chargebacks): always 0 when the books are whole. */
   difference: number;
 }
 
@@ -68,7 +79,8 @@ export function rollforward(atStart: Measures, atEnd: Measures): Rollforward {
   const recognised = atEnd.recognised - atStart.recognised;
   const breakage = atEnd.breakage - atStart.breakage;
   const refunds = atEnd.refunds - atStart.refunds;
+  const chargebacks = atEnd.chargebacks - atStart.chargebacks;
   const opening = atStart.liability;
   const closing = atEnd.liability;
-  return { opening, sales, recognised, breakage, refunds, closing, difference: closing - (opening + sales - recognised - breakage - refunds) };
+  return { opening, sales, recognised, breakage, refunds, chargebacks, closing, difference: closing - (opening + sales - recognised - breakage - refunds - chargebacks) };
 }

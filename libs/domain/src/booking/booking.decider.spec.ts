@@ -125,9 +125,9 @@ const redeemedFor = (bookingId: string, sessionAt: string, value = 1000, creditK
   type: 'SessionRedeemed',
   data: { ...ref, redemptionId: bookingId, bookingId, serviceId: 'pt', note: null, sessionAt, creditKind, value },
 });
-const reversedFor = (bookingId: string, value = 1000): PackageEvent => ({
+const reversedFor = (bookingId: string, value = 1000, sessionAt: string | null = null): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...pkgRef(), redemptionId: bookingId, reason: 'Booking cancelled', creditKind: 'paid', value, rule: 'cancelled_within_notice' },
+  data: { ...pkgRef(), redemptionId: bookingId, reason: 'Booking cancelled', creditKind: 'paid', value, rule: 'cancelled_within_notice', sessionAt },
 });
 const goodwill = (delta: number): PackageEvent => ({
   type: 'CreditsAdjusted',
@@ -280,13 +280,13 @@ const cancelled = (decision: CreditDecision, o: { late: boolean; reason?: string
   type: 'BookingCancelled',
   data: { ...REF, ...decision, start: o.start ?? at('10:00'), late: o.late, noticeHours: o.noticeHours ?? 24, reason: o.reason === undefined ? 'Client is ill' : o.reason },
 });
-const returned = (rule: string, reason = 'Client is ill', value = 1000): PackageEvent => ({
+const returned = (rule: string, reason = 'Client is ill', value = 1000, sessionAt = at('10:00')): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...pkgRef(), redemptionId: 'b1', reason, creditKind: 'paid', value, rule },
+  data: { ...pkgRef(), redemptionId: 'b1', reason, creditKind: 'paid', value, rule, sessionAt },
 });
-const forfeited = (cause: 'late_cancellation' | 'no_show', rule: string, value = 1000): PackageEvent => ({
+const forfeited = (cause: 'late_cancellation' | 'cancellation' | 'no_show', rule: string, value = 1000, sessionAt = at('10:00')): PackageEvent => ({
   type: 'SessionForfeited',
-  data: { ...pkgRef(), redemptionId: 'b1', bookingId: 'b1', cause, rule, value },
+  data: { ...pkgRef(), redemptionId: 'b1', bookingId: 'b1', cause, rule, value, sessionAt },
 });
 
 describe('placeBooking', () => {
@@ -304,7 +304,7 @@ describe('placeBooking', () => {
     expect(world.booking).toEqual({ exists: true, ...REF, status: 'booked', start: at('10:00'), end: at('11:00'), date: WED, pastSession: null, credit: null });
     expect(dayOf(world).reservations.map((x) => x.bookingId)).toEqual(['b1']);
     expect(snapshot(world.pkg)).toMatchObject({ creditsUsed: 1, paidRemaining: 4, paidValueRemaining: 4000 });
-    expect(snapshot(world.pkg).redemptions.b1).toEqual({ creditKind: 'paid', value: 1000, reversed: false, sessionAt: at('10:00'), bookingId: 'b1' });
+    expect(snapshot(world.pkg).redemptions.b1).toEqual({ creditKind: 'paid', value: 1000, reversed: false, forfeited: false, sessionAt: at('10:00'), bookingId: 'b1' });
   });
 
   it.each([
@@ -666,7 +666,7 @@ describe('cancelBooking', () => {
     fails(() => cancelBooking({ booking: initialBookingState, day: initialScheduleDayState, pkg: pkgOf(), offering: offering() }, { reason: null, by: 'client' }, ctx), 'booking_not_found');
   });
 
-  describe('a closed package keeps the credit (package_closed): no package event, the seat is still released', () => {
+  describe('a closed package keeps the credit (package_closed): forfeited on the package, the seat is still released', () => {
     const expiredBefore = (world: World) => ({ ...world, pkg: [expiryChanged(at('09:00'))].reduce(evolvePackage, world.pkg) });
     const refund: PackageEvent = {
       type: 'PackageRefunded',
@@ -691,7 +691,8 @@ describe('cancelBooking', () => {
       for (const opts of [{}, { by: 'business' as const }, { offering: policy({ noticeHours: 0 }) }]) {
         const decision = cancel(world, { now, ...opts });
         expect(decision.booking[0].data).toMatchObject({ creditOutcome: 'kept', rule: 'package_closed' });
-        expect(decision.package).toEqual([]);
+        const late = (decision.booking[0].data as { late: boolean }).late;
+        expect(stored(decision).package).toEqual([forfeited(late ? 'late_cancellation' : 'cancellation', 'package_closed')]);
         expect(stored(decision).days).toEqual({ [`sch-1/${WED}`]: [slotReleased('b1', 'cancelled')] });
       }
     });
@@ -750,7 +751,7 @@ describe('markAttendance', () => {
     const expired = { ...world, pkg: evolvePackage(world.pkg, expiryChanged(at('11:00'))) };
     const decision = attend(expired, 'no_show', { now: at('12:00'), offering: policy({ noShow: 'return' }) });
     expect(decision.booking[0].data).toMatchObject({ creditOutcome: 'kept', rule: 'package_closed' });
-    expect(decision.package).toEqual([]);
+    expect(stored(decision).package).toEqual([forfeited('no_show', 'package_closed')]);
     expect(attend(expired, 'attended', { now: at('12:00') }).booking[0].data).toMatchObject({ creditOutcome: 'used', rule: 'attended' });
   });
 
@@ -1097,7 +1098,7 @@ describe('the weekly cap counts the client’s sessions of the offering across a
     const returnedOne = foldPackage([
       purchased({ ...pkgRef('pkg-5') }),
       redeemedFor('s4', at('10:00', '2026-06-01'), 1000, 'paid', pkgRef('pkg-5')),
-      { type: 'RedemptionReversed', data: { ...pkgRef('pkg-5'), redemptionId: 's4', reason: 'x', creditKind: 'paid', value: 1000, rule: 'cancelled_within_notice' } },
+      { type: 'RedemptionReversed', data: { ...pkgRef('pkg-5'), redemptionId: 's4', reason: 'x', creditKind: 'paid', value: 1000, rule: 'cancelled_within_notice', sessionAt: null } },
     ]);
     expect(place('b1', at('10:00'), { offering: capped, otherPackages: [otherOffering, otherClient, returnedOne] }).package).toHaveLength(1);
   });

@@ -3,7 +3,7 @@ import { OfferingState } from '../offering/offering.decider';
 import { isVisibleTo } from '../offering/offering.events';
 import { BookingLimits, decidePackage, isExpiredAt, liveSessions, normaliseInstant, PackageState } from '../package/package.decider';
 import { localDateOf } from '../scheduling/slots';
-import { PackageEvent } from '../package/package.events';
+import { ForfeitCause, PackageEvent } from '../package/package.events';
 import { DomainError } from '../shared/domain-error';
 import { DecisionContext } from '../shared/event';
 import { BookingCreditRule, BookingEvent, BookingRef, BookingStatus, CreditDecision, PastSessionRecord } from './booking.events';
@@ -254,7 +254,7 @@ export function cancelBooking(
           : policy.lateCancellation === 'return'
             ? 'late_cancellation_returns'
             : 'late_cancellation_forfeits';
-  const credit = settleCredit(input.pkg, booking.bookingId, rule, 'late_cancellation', command.reason ?? 'Booking cancelled', ctx);
+  const credit = settleCredit(input.pkg, booking.bookingId, rule, late ? 'late_cancellation' : 'cancellation', command.reason ?? 'Booking cancelled', ctx);
   return {
     booking: [{ type: 'BookingCancelled', data: { ...refOf(booking), ...credit.decision, start: booking.start, late, noticeHours: policy.noticeHours, reason: command.reason } }],
     days: { [`${booking.scheduleId}/${booking.date}`]: decideReleaseSlot(booking.bookingId, 'cancelled', input.day, booking.scheduleId, booking.date) },
@@ -346,17 +346,22 @@ export function rescheduleBooking(input: RescheduleInput, command: { start: stri
   };
 }
 
-/** Returns or forfeits a booked credit by `rule`; a closed package (expired, refunded) keeps it as it is. */
+/**
+ * Returns or forfeits a booked credit by `rule`. A closed package (expired, refunded) keeps it: the
+ * credit stays used, recorded as forfeited (rule package_closed) so the session that will not take
+ * place is final on the package too (accounting on the delivery basis earns it then).
+ */
 function settleCredit(
   pkg: PackageState,
   bookingId: string,
   rule: BookingCreditRule,
-  cause: 'late_cancellation' | 'no_show',
+  cause: ForfeitCause,
   reason: string,
   ctx: DecisionContext,
 ): { decision: CreditDecision; events: PackageEvent[] } {
-  if (!pkg.exists || pkg.lifecycle === 'refunded' || isExpiredAt(pkg, ctx.now)) {
-    return { decision: { creditOutcome: 'kept', rule: 'package_closed' }, events: [] };
+  if (!pkg.exists) return { decision: { creditOutcome: 'kept', rule: 'package_closed' }, events: [] };
+  if (pkg.lifecycle === 'refunded' || isExpiredAt(pkg, ctx.now)) {
+    return { decision: { creditOutcome: 'kept', rule: 'package_closed' }, events: decidePackage({ type: 'ForfeitBookedCredit', bookingId, cause, rule: 'package_closed' }, pkg, ctx) };
   }
   if (rule === 'late_cancellation_forfeits' || rule === 'no_show_forfeits') {
     return { decision: { creditOutcome: 'forfeited', rule }, events: decidePackage({ type: 'ForfeitBookedCredit', bookingId, cause, rule }, pkg, ctx) };

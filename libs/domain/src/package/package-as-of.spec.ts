@@ -20,7 +20,7 @@ const redeemed = (redemptionId: string, value: number): PackageEvent => ({
 });
 const reversed = (redemptionId: string, value: number): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...REF, redemptionId, reason: 'by mistake', creditKind: 'paid', value, rule: null },
+  data: { ...REF, redemptionId, reason: 'by mistake', creditKind: 'paid', value, rule: null, sessionAt: null },
 });
 const goodwill: PackageEvent = { type: 'CreditsAdjusted', data: { ...REF, delta: 1, paidDelta: 0, goodwillDelta: 1, value: 0, reason: 'sorry' } };
 const extended = (to: string): PackageEvent => ({ type: 'ExpiryChanged', data: { ...REF, previousExpiresAt: EXPIRES_AT, expiresAt: to, reason: 'ill' } });

@@ -54,9 +54,9 @@ const redeemed = (redemptionId: string, value: number, creditKind: CreditKind = 
   data: { ...REF, redemptionId, bookingId: null, serviceId: null, note: null, sessionAt, creditKind, value },
 });
 /** `value`: exactly what the reversed redemption took. */
-const reversed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid'): PackageEvent => ({
+const reversed = (redemptionId: string, value: number, creditKind: CreditKind = 'paid', sessionAt = NOW): PackageEvent => ({
   type: 'RedemptionReversed',
-  data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value, rule: null },
+  data: { ...REF, redemptionId, reason: 'booked by mistake', creditKind, value, rule: null, sessionAt },
 });
 /** `value`: what the removed paid credits were worth (0 when adding, or removing only goodwill). */
 const adjusted = (delta: number, paidDelta: number, goodwillDelta: number, value: number): PackageEvent => ({
@@ -85,6 +85,7 @@ const valueOut = (event: PackageEvent): number => {
     case 'CreditsAdjusted':
     case 'PackageExpired':
     case 'PackageRefunded':
+    case 'CreditsRevoked':
       return event.data.value;
     case 'RedemptionReversed':
       return -event.data.value;
@@ -792,7 +793,7 @@ describe('booked sessions (RedeemForBooking, RescheduleBookedSession, ReturnBook
   });
 
   it('a reversed booking frees its week', () => {
-    const returned: PackageEvent = { type: 'RedemptionReversed', data: { ...REF, redemptionId: 'b1', reason: 'cancelled', creditKind: 'paid', value: 333, rule: 'cancelled_within_notice' } };
+    const returned: PackageEvent = { type: 'RedemptionReversed', data: { ...REF, redemptionId: 'b1', reason: 'cancelled', creditKind: 'paid', value: 333, rule: 'cancelled_within_notice', sessionAt: MON } };
     given([purchased(), bookedEvent('b1', MON, 333), returned]).when(book('b2', SUN, limits({ maxSessionsPerWeek: 1 })), ctx).then([bookedEvent('b2', SUN, 334)]);
   });
 
@@ -812,13 +813,21 @@ describe('booked sessions (RedeemForBooking, RescheduleBookedSession, ReturnBook
   it('returns a booked credit naming the rule, or forfeits it without moving credits', () => {
     given([purchased(), bookedEvent('b1', MON, 333)])
       .when({ type: 'ReturnBookedCredit', bookingId: 'b1', rule: 'cancelled_within_notice', reason: 'cancelled' }, ctx)
-      .then([{ type: 'RedemptionReversed', data: { ...REF, redemptionId: 'b1', reason: 'cancelled', creditKind: 'paid', value: 333, rule: 'cancelled_within_notice' } }]);
+      .then([{ type: 'RedemptionReversed', data: { ...REF, redemptionId: 'b1', reason: 'cancelled', creditKind: 'paid', value: 333, rule: 'cancelled_within_notice', sessionAt: MON } }]);
     const state = snapshot(
       given([purchased(), bookedEvent('b1', MON, 333)])
         .when({ type: 'ForfeitBookedCredit', bookingId: 'b1', cause: 'no_show', rule: 'no_show_forfeits' }, ctx)
-        .then([{ type: 'SessionForfeited', data: { ...REF, redemptionId: 'b1', bookingId: 'b1', cause: 'no_show', rule: 'no_show_forfeits', value: 333 } }]),
+        .then([{ type: 'SessionForfeited', data: { ...REF, redemptionId: 'b1', bookingId: 'b1', cause: 'no_show', rule: 'no_show_forfeits', value: 333, sessionAt: MON } }]),
     );
     expect(creditsRemaining(state)).toBe(2);
+  });
+
+  it('a forfeited credit is final: it is neither returned, moved nor forfeited again', () => {
+    const forfeit: PackageEvent = { type: 'SessionForfeited', data: { ...REF, redemptionId: 'b1', bookingId: 'b1', cause: 'late_cancellation', rule: 'late_cancellation_forfeits', value: 333, sessionAt: MON } };
+    const history = [purchased(), bookedEvent('b1', MON, 333), forfeit];
+    given(history).when({ type: 'ReturnBookedCredit', bookingId: 'b1', rule: 'cancelled_by_business', reason: 'goodwill' }, ctx).thenFails('redemption_forfeited');
+    given(history).when({ type: 'RescheduleBookedSession', bookingId: 'b1', sessionAt: SUN, limits: limits() }, ctx).thenFails('redemption_forfeited');
+    given(history).when({ type: 'ForfeitBookedCredit', bookingId: 'b1', cause: 'no_show', rule: 'no_show_forfeits' }, ctx).thenFails('redemption_forfeited');
   });
 
   it('refuses a manual reversal of a booked credit: the booking is cancelled instead', () => {
@@ -832,6 +841,58 @@ describe('booked sessions (RedeemForBooking, RescheduleBookedSession, ReturnBook
 
 
 
+
+describe('payment disputes: freeze, win, lose (issue 12)', () => {
+  const DISPUTE = 'dp_1';
+  const freeze: PackageCommand = { type: 'FreezeForDispute', disputeId: DISPUTE, reason: 'Card payment disputed' };
+  const unfreeze: PackageCommand = { type: 'UnfreezeAfterDispute', disputeId: DISPUTE, reason: 'Dispute won' };
+  const lose = (amount = 1000, currency = 'EUR'): PackageCommand => ({ type: 'RevokeForLostDispute', disputeId: DISPUTE, amount: { amount, currency }, reason: 'Dispute lost' });
+  const frozen: PackageEvent = { type: 'PackageFrozen', data: { ...REF, disputeId: DISPUTE, reason: 'Card payment disputed' } };
+  const unfrozen: PackageEvent = { type: 'PackageUnfrozen', data: { ...REF, disputeId: DISPUTE, reason: 'Dispute won' } };
+  const revoked = (paidCredits: number, goodwillCredits: number, value: number, amount: number): PackageEvent => ({
+    type: 'CreditsRevoked',
+    data: { ...REF, disputeId: DISPUTE, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: EUR(amount), reason: 'Dispute lost' },
+  });
+
+  it('a disputed payment freezes the package: new redemptions, bookings and refunds are refused with package_frozen', () => {
+    given([purchased()]).when(freeze, ctx).then([frozen]);
+    given([purchased(), frozen]).when(redeem(), ctx).thenFails('package_frozen');
+    given([purchased(), frozen]).when(refund(), ctx).thenFails('package_frozen');
+    given([purchased(), frozen])
+      .when({ type: 'RedeemForBooking', bookingId: 'b1', serviceId: 'st-1', sessionAt: NOW, limits: { offeringSessionCount: 3, maxSessionsPerWeek: null, timezone: 'Europe/Berlin', otherSessions: [] } }, ctx)
+      .thenFails('package_frozen');
+  });
+
+  it('a delivery twice, or late, changes nothing: freezing again, unfreezing what is not frozen, losing again', () => {
+    given([purchased(), frozen]).when(freeze, ctx).then([]);
+    given([purchased()]).when(unfreeze, ctx).then([]);
+    given([purchased(), frozen, revoked(3, 0, 1000, 1000)]).when(lose(), ctx).then([]);
+    given([purchased(), frozen, revoked(3, 0, 1000, 1000)]).when(freeze, ctx).then([]);
+  });
+
+  it('a won dispute unfreezes: the package is usable again', () => {
+    const state = snapshot(given([purchased(), frozen]).when(unfreeze, ctx).then([unfrozen]));
+    expect(state.openDisputes).toEqual([]);
+    given([purchased(), frozen, unfrozen]).when(redeem(), ctx).then([redeemed('r1', 334)]);
+  });
+
+  it('a lost dispute revokes every credit left (paid and goodwill) with their value; the package is charged back', () => {
+    const history = [purchased(), adjusted(1, 0, 1, 0), redeemed('r1', 334), frozen];
+    const state = snapshot(given(history).when(lose(1000), ctx).then([revoked(2, 1, 666, 1000)]));
+    expect(state).toMatchObject({ lifecycle: 'charged_back', paidRemaining: 0, goodwillRemaining: 0, paidValueRemaining: 0, creditsRevoked: 3, openDisputes: [] });
+    expect(sum([...history, revoked(2, 1, 666, 1000)].map(valueOut))).toBe(1000); // the whole price has left, once
+    given([...history, revoked(2, 1, 666, 1000)]).when(adjust(1), ctx).thenFails('package_charged_back');
+  });
+
+  it('a lost dispute past the expiry records the expiry first: those credits were lost at expiresAt, not to the dispute', () => {
+    given([purchased(), frozen]).when(lose(1000), at(AFTER_EXPIRY)).then([expired(3, 0, 1000), revoked(0, 0, 0, 1000)]);
+  });
+
+  it('refuses a disputed amount in another currency or above the price (invalid_amount)', () => {
+    given([purchased(), frozen]).when(lose(1000, 'USD'), ctx).thenFails('invalid_amount');
+    given([purchased(), frozen]).when(lose(1001), ctx).thenFails('invalid_amount');
+  });
+});
 
 describe('PurchasePackage: the offering’s visibility (issue 16)', () => {
   const vip = offering({ visibility: { kind: 'groups', groups: ['vip'] } });

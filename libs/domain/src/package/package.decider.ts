@@ -7,9 +7,10 @@ import { isVisibleTo } from '../offering/offering.events';
 import { DateTime } from 'luxon';
 import { computeExpiresAt, toUtcIso } from '../offering/validity';
 import { valueOfPaidCredits } from './credit-value';
-import { CreditKind, PackageEvent, PaymentMethod, SessionRedeemed } from './package.events';
+import { CreditKind, ForfeitCause, PackageEvent, PaymentMethod, SessionRedeemed } from './package.events';
 
-export type PackageLifecycle = 'active' | 'expired' | 'refunded';
+/** `charged_back`: a lost payment dispute revoked every credit left. */
+export type PackageLifecycle = 'active' | 'expired' | 'refunded' | 'charged_back';
 
 export interface PackageSnapshot {
   exists: true;
@@ -35,12 +36,18 @@ export interface PackageSnapshot {
   purchasedAt: string;
   expiresAt: string | null;
   redemptions: Record<string, Redemption>;
+  /** Payment disputes open on the package: while any is, it is frozen. */
+  openDisputes: string[];
+  /** Credits revoked by a lost dispute. */
+  creditsRevoked: number;
 }
 
 export interface Redemption {
   creditKind: CreditKind;
   value: number;
   reversed: boolean;
+  /** A forfeited credit is final: its booking is closed, so it is neither returned nor moved. */
+  forfeited: boolean;
   sessionAt: string;
   bookingId: string | null;
 }
@@ -84,11 +91,14 @@ export type PackageCommand =
   | { type: 'RedeemForBooking'; bookingId: string; serviceId: string; sessionAt: string; limits: BookingLimits }
   | { type: 'RescheduleBookedSession'; bookingId: string; sessionAt: string; limits: BookingLimits }
   | { type: 'ReturnBookedCredit'; bookingId: string; rule: string; reason: string }
-  | { type: 'ForfeitBookedCredit'; bookingId: string; cause: 'late_cancellation' | 'no_show'; rule: string }
+  | { type: 'ForfeitBookedCredit'; bookingId: string; cause: ForfeitCause; rule: string }
   | { type: 'AdjustCredits'; delta: number; reason: string }
   | { type: 'ChangeExpiry'; expiresAt: string | null; reason: string }
   | { type: 'ExpirePackage' }
-  | { type: 'RefundPackage'; credits: number | null; amount: number | null; reason: string };
+  | { type: 'RefundPackage'; credits: number | null; amount: number | null; reason: string }
+  | { type: 'FreezeForDispute'; disputeId: string; reason: string }
+  | { type: 'UnfreezeAfterDispute'; disputeId: string; reason: string }
+  | { type: 'RevokeForLostDispute'; disputeId: string; amount: Money; reason: string };
 
 /** When each live (not reversed) redeemed session of a package takes place. */
 export function liveSessions(state: PackageState): string[] {
@@ -111,6 +121,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
   switch (command.type) {
     case 'RedeemSession': {
       assertUsable(state, ctx);
+      assertNotFrozen(state);
       if (state.redemptions[command.redemptionId]) {
         throw new DomainError('redemption_already_exists', `Redemption ${command.redemptionId} was already recorded.`);
       }
@@ -126,6 +137,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       const redemption = state.redemptions[redemptionId];
       if (!redemption) throw new DomainError('redemption_not_found', `No redemption ${redemptionId} on this package.`);
       if (redemption.reversed) throw new DomainError('redemption_already_reversed', 'This redemption was already reversed.');
+      if (redemption.forfeited) throw new DomainError('redemption_forfeited', 'This credit was forfeited: it stays used.');
       // A booked credit returns with its booking (cancel it), or the booking and its seat would be left behind.
       if (command.type === 'ReverseRedemption' && redemption.bookingId === redemptionId) {
         throw new DomainError('redemption_is_booked', 'This credit belongs to a booking: cancel the booking (byBusiness returns it whatever the notice).');
@@ -141,12 +153,14 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
             creditKind: redemption.creditKind,
             value: redemption.value,
             rule: command.type === 'ReturnBookedCredit' ? command.rule : null,
+            sessionAt: redemption.sessionAt,
           },
         },
       ];
     }
     case 'RedeemForBooking': {
       assertUsable(state, ctx);
+      assertNotFrozen(state);
       if (state.redemptions[command.bookingId]) throw new DomainError('redemption_already_exists', `Booking ${command.bookingId} already redeemed a credit.`);
       if (creditsRemaining(state) === 0) throw new DomainError('no_credits_left', 'This package has no credits left.');
       assertBookable(state, command.sessionAt, command.limits, null);
@@ -169,7 +183,15 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       return [
         {
           type: 'SessionForfeited',
-          data: { ...refOf(state), redemptionId: command.bookingId, bookingId: command.bookingId, cause: command.cause, rule: command.rule, value: redemption.value },
+          data: {
+            ...refOf(state),
+            redemptionId: command.bookingId,
+            bookingId: command.bookingId,
+            cause: command.cause,
+            rule: command.rule,
+            value: redemption.value,
+            sessionAt: redemption.sessionAt,
+          },
         },
       ];
     }
@@ -229,6 +251,8 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
     case 'RefundPackage': {
       assertReason(command.reason);
       assertUsable(state, ctx);
+      // Refunding while the card network may take the money back would pay the client twice.
+      assertNotFrozen(state);
       const remaining = creditsRemaining(state);
       if (remaining === 0) throw new DomainError('no_credits_left', 'There are no unused credits to refund.');
       const credits = command.credits ?? remaining;
@@ -252,6 +276,44 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
             goodwillCredits: credits - paidCredits,
             value,
             amount: { amount, currency: state.price.currency },
+            reason: command.reason,
+          },
+        },
+      ];
+    }
+    // Disputes come from the payment processor and may arrive late or twice: each is a no-op when
+    // already applied, and none depends on the package being usable (a dispute can hit any package).
+    case 'FreezeForDispute':
+      assertReason(command.reason);
+      if (state.openDisputes.includes(command.disputeId) || state.lifecycle === 'charged_back') return [];
+      return [{ type: 'PackageFrozen', data: { ...refOf(state), disputeId: command.disputeId, reason: command.reason } }];
+    case 'UnfreezeAfterDispute':
+      assertReason(command.reason);
+      if (!state.openDisputes.includes(command.disputeId)) return [];
+      return [{ type: 'PackageUnfrozen', data: { ...refOf(state), disputeId: command.disputeId, reason: command.reason } }];
+    case 'RevokeForLostDispute': {
+      assertReason(command.reason);
+      if (state.lifecycle === 'charged_back') return [];
+      const { amount } = command;
+      if (amount.currency !== state.price.currency || !Number.isSafeInteger(amount.amount) || amount.amount < 0 || amount.amount > state.price.amount) {
+        throw new DomainError('invalid_amount', `The disputed amount must be from 0 to ${state.price.amount} ${state.price.currency} (the price paid).`);
+      }
+      // Credits past their expiry were lost at expiresAt, not to the dispute: record the expiry first
+      // (as the sweep would), so its breakage counts when the right lapsed and nothing is revoked twice.
+      const expiry = state.lifecycle === 'active' && isExpiredAt(state, ctx.now) ? decidePackage({ type: 'ExpirePackage' }, state, ctx) : [];
+      const left = expiry.reduce(evolvePackage, state) as PackageSnapshot;
+      return [
+        ...expiry,
+        {
+          type: 'CreditsRevoked',
+          data: {
+            ...refOf(state),
+            disputeId: command.disputeId,
+            credits: creditsRemaining(left),
+            paidCredits: left.paidRemaining,
+            goodwillCredits: left.goodwillRemaining,
+            value: left.paidValueRemaining,
+            amount: { amount: amount.amount, currency: amount.currency },
             reason: command.reason,
           },
         },
@@ -366,6 +428,7 @@ function activeBookedRedemption(state: PackageSnapshot, bookingId: string): Rede
   const redemption = state.redemptions[bookingId];
   if (!redemption || redemption.bookingId !== bookingId) throw new DomainError('redemption_not_found', `No redemption for booking ${bookingId} on this package.`);
   if (redemption.reversed) throw new DomainError('redemption_already_reversed', 'The credit of this booking was already returned.');
+  if (redemption.forfeited) throw new DomainError('redemption_forfeited', 'The credit of this booking was forfeited: it stays used.');
   return redemption;
 }
 
@@ -375,7 +438,14 @@ function refOf(state: PackageSnapshot) {
 
 function assertUsable(state: PackageSnapshot, ctx: DecisionContext): void {
   if (state.lifecycle === 'refunded') throw new DomainError('package_refunded', 'This package was refunded.');
+  if (state.lifecycle === 'charged_back') throw new DomainError('package_charged_back', 'The payment was charged back after a lost dispute: the credits were revoked.');
   if (isExpiredAt(state, ctx.now)) throw new DomainError('package_expired', `This package expired at ${state.expiresAt}.`);
+}
+
+function assertNotFrozen(state: PackageSnapshot): void {
+  if (state.openDisputes.length > 0) {
+    throw new DomainError('package_frozen', `The payment for this package is disputed (${state.openDisputes.join(', ')}): it is frozen until the dispute closes.`);
+  }
 }
 
 function assertReason(reason: string): void {
@@ -405,6 +475,8 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
       purchasedAt: d.purchasedAt,
       expiresAt: d.expiresAt,
       redemptions: {},
+      openDisputes: [],
+      creditsRevoked: 0,
     };
   }
   if (!state.exists) return state;
@@ -415,7 +487,14 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
         creditsUsed: state.creditsUsed + 1,
         redemptions: {
           ...state.redemptions,
-          [event.data.redemptionId]: { creditKind: event.data.creditKind, value: event.data.value, reversed: false, sessionAt: event.data.sessionAt, bookingId: event.data.bookingId },
+          [event.data.redemptionId]: {
+            creditKind: event.data.creditKind,
+            value: event.data.value,
+            reversed: false,
+            forfeited: false,
+            sessionAt: event.data.sessionAt,
+            bookingId: event.data.bookingId,
+          },
         },
       };
     case 'RedemptionReversed':
@@ -427,7 +506,7 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
     case 'SessionRescheduled':
       return { ...state, redemptions: { ...state.redemptions, [event.data.redemptionId]: { ...state.redemptions[event.data.redemptionId], sessionAt: event.data.sessionAt } } };
     case 'SessionForfeited':
-      return state;
+      return { ...state, redemptions: { ...state.redemptions, [event.data.redemptionId]: { ...state.redemptions[event.data.redemptionId], forfeited: true } } };
     case 'CreditsAdjusted':
       return {
         ...state,
@@ -452,6 +531,21 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
         lifecycle: paidRemaining + goodwillRemaining === 0 ? 'refunded' : state.lifecycle,
       };
     }
+    case 'PackageFrozen':
+      return { ...state, openDisputes: [...state.openDisputes, event.data.disputeId] };
+    case 'PackageUnfrozen':
+      return { ...state, openDisputes: state.openDisputes.filter((id) => id !== event.data.disputeId) };
+    case 'CreditsRevoked':
+      // The lost dispute closes (and every other: no credit is left to protect).
+      return {
+        ...state,
+        lifecycle: 'charged_back',
+        paidRemaining: state.paidRemaining - event.data.paidCredits,
+        paidValueRemaining: state.paidValueRemaining - event.data.value,
+        goodwillRemaining: state.goodwillRemaining - event.data.goodwillCredits,
+        creditsRevoked: state.creditsRevoked + event.data.credits,
+        openDisputes: [],
+      };
   }
 }
 

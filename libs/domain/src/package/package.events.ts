@@ -56,11 +56,13 @@ export type SessionRedeemed = {
 };
 /**
  * `rule`: which policy returned the credit when a booking was cancelled or missed
- * (see BOOKING_CREDIT_RULES); null for a manual reversal.
+ * (see BOOKING_CREDIT_RULES); null for a manual reversal. `sessionAt`: when the session whose credit
+ * came back was to take place (accounting on the delivery basis reverses its revenue there); null in
+ * events stored before v3.
  */
 export type RedemptionReversed = {
   type: 'RedemptionReversed';
-  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind; value: number; rule: string | null };
+  data: PackageRef & { redemptionId: string; reason: string; creditKind: CreditKind; value: number; rule: string | null; sessionAt: string | null };
 };
 /** A booked session moved to another time; the credit stays redeemed. */
 export type SessionRescheduled = {
@@ -68,12 +70,16 @@ export type SessionRescheduled = {
   data: PackageRef & { redemptionId: string; bookingId: string; previousSessionAt: string; sessionAt: string };
 };
 /**
- * A booked credit stays used although the session did not happen (late cancellation or no-show),
- * by `rule`. No credit moves: this records why the redemption was not reversed.
+ * A booked credit stays used although the session did not happen, by `rule`: a late cancellation or a
+ * no-show the offering forfeits, or any cancellation or no-show once the package has closed (expired or
+ * refunded: rule `package_closed`, cause `cancellation` for one in time). No credit moves: this records
+ * why the redemption was not reversed, and the redemption is final. `sessionAt`: when the session was
+ * to take place; null in events stored before v2.
  */
+export type ForfeitCause = 'late_cancellation' | 'cancellation' | 'no_show';
 export type SessionForfeited = {
   type: 'SessionForfeited';
-  data: PackageRef & { redemptionId: string; bookingId: string; cause: 'late_cancellation' | 'no_show'; rule: string; value: number };
+  data: PackageRef & { redemptionId: string; bookingId: string; cause: ForfeitCause; rule: string; value: number; sessionAt: string | null };
 };
 export type CreditsAdjusted = {
   type: 'CreditsAdjusted';
@@ -94,6 +100,28 @@ export type PackageRefunded = {
   data: PackageRef & { credits: number; paidCredits: number; goodwillCredits: number; value: number; amount: Money; reason: string };
 };
 
+/**
+ * The card payment is disputed (a chargeback was opened): the package is frozen until the dispute closes,
+ * new redemptions, bookings and refunds are refused. `disputeId`: the payment processor's dispute.
+ */
+export type PackageFrozen = {
+  type: 'PackageFrozen';
+  data: PackageRef & { disputeId: string; reason: string };
+};
+/** The dispute closed in the business's favour (or was withdrawn): the package is usable again. */
+export type PackageUnfrozen = {
+  type: 'PackageUnfrozen';
+  data: PackageRef & { disputeId: string; reason: string };
+};
+/**
+ * The dispute was lost: the money `amount` went back to the client's bank, and every remaining credit
+ * is revoked (`credits`, of which `paidCredits` carried `value`). Sessions already used stay used.
+ */
+export type CreditsRevoked = {
+  type: 'CreditsRevoked';
+  data: PackageRef & { disputeId: string; credits: number; paidCredits: number; goodwillCredits: number; value: number; amount: Money; reason: string };
+};
+
 export type PackageEvent =
   | PackagePurchased
   | SessionRedeemed
@@ -103,7 +131,10 @@ export type PackageEvent =
   | CreditsAdjusted
   | ExpiryChanged
   | PackageExpired
-  | PackageRefunded;
+  | PackageRefunded
+  | PackageFrozen
+  | PackageUnfrozen
+  | CreditsRevoked;
 
 export type PackageEventType = PackageEvent['type'];
 
@@ -111,20 +142,25 @@ export type PackageEventType = PackageEvent['type'];
 export const PACKAGE_SCHEMA_VERSIONS = {
   PackagePurchased: 2,
   SessionRedeemed: 1,
-  RedemptionReversed: 2,
+  RedemptionReversed: 3,
   SessionRescheduled: 1,
-  SessionForfeited: 1,
+  SessionForfeited: 2,
   CreditsAdjusted: 1,
   ExpiryChanged: 1,
   PackageExpired: 1,
   PackageRefunded: 1,
+  PackageFrozen: 1,
+  PackageUnfrozen: 1,
+  CreditsRevoked: 1,
 } satisfies SchemaVersions<PackageEventType>;
 
 export const PACKAGE_UPCASTERS: Upcasters<PackageEventType> = {
   // v1 sales did not check visibility, so none overrode it.
   PackagePurchased: { 1: (data) => ({ ...data, visibilityOverride: null }) },
-  // v1 reversals were all manual: no booking rule decided them.
-  RedemptionReversed: { 1: (data) => ({ ...data, rule: null }) },
+  // v1 reversals were all manual: no booking rule decided them. Before v3 the session's instant was
+  // not recorded; those events all belong to packages accounted on the redemption basis, which does not need it.
+  RedemptionReversed: { 1: (data) => ({ ...data, rule: null }), 2: (data) => ({ ...data, sessionAt: null }) },
+  SessionForfeited: { 1: (data) => ({ ...data, sessionAt: null }) },
 };
 
 export const PACKAGE_EVENT_TYPES = eventTypeSet(PACKAGE_SCHEMA_VERSIONS);

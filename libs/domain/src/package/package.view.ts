@@ -2,8 +2,8 @@ import { Money } from '../shared/money';
 import { creditsRemaining, PackageLifecycle, PackageSnapshot } from './package.decider';
 import { PaymentMethod } from './package.events';
 
-/** `used_up`: active, but no credits left. */
-export type PackageStatus = 'active' | 'used_up' | 'expired' | 'refunded';
+/** `used_up`: active, but no credits left; `charged_back`: a lost payment dispute revoked the credits left. */
+export type PackageStatus = 'active' | 'used_up' | 'expired' | 'refunded' | 'charged_back';
 
 /** A package as the API and the packages read model show it. */
 export interface PackageView {
@@ -26,6 +26,12 @@ export interface PackageView {
   payment: { method: PaymentMethod; reference: string | null };
   purchasedAt: string;
   expiresAt: string | null;
+  /** A payment dispute is open: new redemptions, bookings and refunds are refused until it closes. */
+  frozen: boolean;
+  /** The open disputes' ids (the payment processor's). */
+  openDisputes: string[];
+  /** Credits revoked by a lost dispute. */
+  creditsRevoked: number;
 }
 
 export function toPackageView(state: PackageSnapshot): PackageView {
@@ -49,6 +55,9 @@ export function toPackageView(state: PackageSnapshot): PackageView {
     payment: state.payment,
     purchasedAt: state.purchasedAt,
     expiresAt: state.expiresAt,
+    frozen: state.openDisputes.length > 0,
+    openDisputes: state.openDisputes,
+    creditsRevoked: state.creditsRevoked,
   };
 }
 
@@ -78,6 +87,9 @@ export function fromPackageView(view: PackageView): PackageSnapshot {
     purchasedAt: view.purchasedAt,
     expiresAt: view.expiresAt,
     redemptions: {},
+    // Documents written before disputes existed have neither field.
+    openDisputes: view.openDisputes ?? [],
+    creditsRevoked: view.creditsRevoked ?? 0,
   };
 }
 

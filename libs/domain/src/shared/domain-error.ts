@@ -40,10 +40,13 @@ export const DOMAIN_ERRORS = {
   no_credits_left: 'conflict',
   package_expired: 'conflict',
   package_refunded: 'conflict',
+  package_frozen: 'conflict',
+  package_charged_back: 'conflict',
   package_not_expired_yet: 'conflict',
   session_after_expiry: 'conflict',
   redemption_already_exists: 'conflict',
   redemption_already_reversed: 'conflict',
+  redemption_forfeited: 'conflict',
   adjustment_exceeds_balance: 'conflict',
   invalid_status_transition: 'conflict',
   // bookings (conflict: the schedule, package or booking refuses it now)
@@ -79,6 +82,7 @@ export const DOMAIN_ERRORS = {
   offering_not_payable: 'conflict',
   // invalid: the command's values break a rule on their own
   invalid_delta: 'invalid',
+  invalid_recognition_basis: 'invalid',
   invalid_credits: 'invalid',
   invalid_amount: 'invalid',
   invalid_expiry: 'invalid',

@@ -7,12 +7,12 @@ import { DomainError } from '../shared/domain-error';
 
 /**
  * Random package histories for property tests: packages in a few currencies, then a sequence of
- * commands (manual and booked redemptions, reversals, returned and forfeited bookings, adjustments,
- * expiry changes, refunds, expiry) decided by the real package decider as time moves on. Commands
+ * commands (manual and booked redemptions, reversals, returned, rescheduled and forfeited bookings,
+ * adjustments, expiry changes, refunds, expiry, payment disputes opened, won and lost) decided by the real package decider as time moves on. Commands
  * the decider refuses are simply skipped, so every history is one the system could have recorded.
  */
 
-const OPERATIONS = ['redeem', 'redeem', 'book', 'book', 'reverse', 'return', 'forfeit', 'adjust', 'adjust', 'changeExpiry', 'refund', 'expire'] as const;
+const OPERATIONS = ['redeem', 'redeem', 'book', 'book', 'reverse', 'return', 'forfeit', 'reschedule', 'adjust', 'adjust', 'changeExpiry', 'refund', 'expire', 'dispute', 'disputeWon', 'disputeLost'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 export interface PackagePlan {
@@ -127,7 +127,7 @@ export function playHistory(plan: HistoryPlan, ids: { packageId: (i: number) => 
     const state = states[index];
     if (!state.exists) continue;
     const redemptions = Object.entries(state.redemptions).filter(([, r]) => !r.reversed);
-    const booked = redemptions.filter(([id, r]) => r.bookingId === id).map(([id]) => id);
+    const booked = redemptions.filter(([id, r]) => r.bookingId === id && !r.forfeited).map(([id]) => id);
     const manual = redemptions.filter(([id, r]) => r.bookingId !== id).map(([id]) => id);
     const pickFrom = (list: string[]) => (list.length ? list[step.pick % list.length] : 'none');
     const command = commandFor(step, state, { booked: pickFrom(booked), manual: pickFrom(manual), now, next: () => `${step.op}-${++counter}` });
@@ -151,16 +151,20 @@ function commandFor(
   switch (step.op) {
     case 'redeem':
       return { type: 'RedeemSession', redemptionId: context.next(), bookingId: null, serviceId: null, note: null, sessionAt: null };
-    case 'book':
-      return { type: 'RedeemForBooking', bookingId: context.next(), serviceId: 'service-1', sessionAt: new Date(context.now + 60 * MINUTE).toISOString(), limits };
+    case 'book': // a session from an hour to a few days ahead
+      return { type: 'RedeemForBooking', bookingId: context.next(), serviceId: 'service-1', sessionAt: sessionAhead(context.now, step), limits };
+    case 'reschedule': {
+      // The booking flow moves a booking only before its session starts.
+      const redemption = state.redemptions[context.booked];
+      if (!redemption || Date.parse(redemption.sessionAt) <= context.now) return null;
+      return { type: 'RescheduleBookedSession', bookingId: context.booked, sessionAt: sessionAhead(context.now, step), limits };
+    }
     case 'reverse':
       return { type: 'ReverseRedemption', redemptionId: context.manual, reason: 'Deducted by mistake' };
     case 'return':
       return { type: 'ReturnBookedCredit', bookingId: context.booked, rule: 'cancelled_within_notice', reason: 'Booking cancelled' };
     case 'forfeit':
-      // The booking flow forfeits nothing on a closed package (rule package_closed): it appends no package event.
-      if (state.lifecycle === 'refunded' || isExpiredAt(state, new Date(context.now).toISOString())) return null;
-      return { type: 'ForfeitBookedCredit', bookingId: context.booked, cause: 'no_show', rule: 'no_show_forfeits' };
+      return forfeitOf(state, context.booked, context.now);
     case 'adjust':
       return { type: 'AdjustCredits', delta: step.delta, reason: 'correction' };
     case 'changeExpiry': {
@@ -176,7 +180,34 @@ function commandFor(
     }
     case 'expire':
       return 'expire-time';
+    // One dispute per package (a payment is disputed once), opened, then won or lost.
+    case 'dispute':
+      return { type: 'FreezeForDispute', disputeId: `dp-${state.packageId}`, reason: 'Card payment disputed' };
+    case 'disputeWon':
+      return { type: 'UnfreezeAfterDispute', disputeId: `dp-${state.packageId}`, reason: 'Dispute won' };
+    case 'disputeLost':
+      return { type: 'RevokeForLostDispute', disputeId: `dp-${state.packageId}`, amount: { amount: Math.floor(state.price.amount * step.fraction), currency: state.price.currency }, reason: 'Dispute lost' };
   }
+}
+
+/** A session an hour to a few days after `now`. */
+function sessionAhead(now: number, step: StepPlan): string {
+  return new Date(now + (60 + (step.pick % 5) * 17 * 60) * MINUTE).toISOString();
+}
+
+/**
+ * As the booking flow decides: before the session a forfeit is a late cancellation, after its start a
+ * no-show; on a closed package (expired, refunded) any cancellation or no-show keeps the credit (rule package_closed).
+ */
+function forfeitOf(state: Extract<PackageState, { exists: true }>, bookingId: string, now: number): PackageCommand {
+  const sessionAt = state.redemptions[bookingId]?.sessionAt;
+  const ahead = sessionAt !== undefined && Date.parse(sessionAt) > now;
+  if (state.lifecycle === 'refunded' || isExpiredAt(state, new Date(now).toISOString())) {
+    return { type: 'ForfeitBookedCredit', bookingId, cause: ahead ? 'cancellation' : 'no_show', rule: 'package_closed' };
+  }
+  return ahead
+    ? { type: 'ForfeitBookedCredit', bookingId, cause: 'late_cancellation', rule: 'late_cancellation_forfeits' }
+    : { type: 'ForfeitBookedCredit', bookingId, cause: 'no_show', rule: 'no_show_forfeits' };
 }
 
 /** When an event counts in the books: an expiry at the instant the right lapsed, anything else when it happened. */
@@ -192,10 +223,24 @@ export function paidValueHeldAsOf(plan: HistoryPlan, played: PlayedEvent[], curr
   }, 0);
 }
 
-/** Instants to split a history at: exactly at, just before and just after each event's effective instant. */
+/**
+ * Value of the paid credits redeemed for sessions that, as known at `instant`, had not yet taken place:
+ * neither returned nor forfeited, and starting after it. The delivery basis still owes it as liability.
+ */
+export function undeliveredValueAsOf(plan: HistoryPlan, played: PlayedEvent[], currency: string, instant: string): number {
+  return plan.packages.reduce((total, p, i) => {
+    if (p.currency !== currency) return total;
+    const state = played.filter((e) => e.packageIndex === i && effectiveAtOf(e) <= instant).reduce<PackageState>((s, e) => evolvePackage(s, e.event), initialPackageState);
+    if (!state.exists) return total;
+    return total + Object.values(state.redemptions).reduce((sum, r) => (!r.reversed && !r.forfeited && r.sessionAt > instant ? sum + r.value : sum), 0);
+  }, 0);
+}
+
+/** Instants to split a history at: exactly at, just before and just after each event's effective instant and each session's start. */
 export function splitCandidates(played: PlayedEvent[]): string[] {
   const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
-  return played.flatMap((p) => [shift(effectiveAtOf(p), -1), effectiveAtOf(p), shift(effectiveAtOf(p), 1)]);
+  const sessions = played.flatMap(({ event }) => (event.type === 'SessionRedeemed' || event.type === 'SessionRescheduled' ? [event.data.sessionAt] : []));
+  return [...played.map(effectiveAtOf), ...sessions].flatMap((instant) => [shift(instant, -1), instant, shift(instant, 1)]);
 }
 
 /** What a rollforward's columns should hold, counted straight from the events (not through the journal). */
@@ -204,15 +249,16 @@ export interface ValueMoved {
   recognised: number;
   breakage: number;
   refunds: number;
+  chargebacks: number;
 }
 
 /**
  * The value each kind of event moved in `currency` in the period (from, to], by effective instant,
  * summed from the events' own fields: prices of sales, redeemed value net of reversals, expired and
- * removed paid value, refunded credits' value. An independent check of the journal and its reports.
+ * removed paid value, refunded and revoked credits' value. An independent check of the journal and its reports.
  */
 export function valueMovedIn(plan: HistoryPlan, played: PlayedEvent[], currency: string, from: string, to: string): ValueMoved {
-  const moved: ValueMoved = { sales: 0, recognised: 0, breakage: 0, refunds: 0 };
+  const moved: ValueMoved = { sales: 0, recognised: 0, breakage: 0, refunds: 0, chargebacks: 0 };
   for (const p of played) {
     const at = effectiveAtOf(p);
     if (plan.packages[p.packageIndex].currency !== currency || at <= from || at > to) continue;
@@ -222,6 +268,7 @@ export function valueMovedIn(plan: HistoryPlan, played: PlayedEvent[], currency:
     else if (event.type === 'RedemptionReversed') moved.recognised -= event.data.value;
     else if (event.type === 'CreditsAdjusted' || event.type === 'PackageExpired') moved.breakage += event.data.value;
     else if (event.type === 'PackageRefunded') moved.refunds += event.data.value;
+    else if (event.type === 'CreditsRevoked') moved.chargebacks += event.data.value;
   }
   return moved;
 }

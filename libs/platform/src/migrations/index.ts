@@ -7,6 +7,7 @@ import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
 import { paymentMigrations } from './payment-migrations';
 import { securityMigrations } from './security-migrations';
+import { storefrontMigrations } from './storefront-migrations';
 
 /** Every migration of the service, in the order they are applied (never reorder: ids are recorded). */
 export const MIGRATIONS: Migration[] = [
@@ -17,5 +18,6 @@ export const MIGRATIONS: Migration[] = [
   ...apiKeyMigrations,
   ...clientTokenMigrations,
   ...idempotencyMigrations,
+  ...storefrontMigrations,
   ...paymentMigrations,
 ];

@@ -103,7 +103,7 @@ export class GetClientPackagesHandler implements IQueryHandler<GetClientPackages
 }
 
 function totalsOf(items: ClientPackage[]): ClientPackagesTotals {
-  const byStatus: Record<PackageStatus, number> = { active: 0, used_up: 0, expired: 0, refunded: 0 };
+  const byStatus: Record<PackageStatus, number> = { active: 0, used_up: 0, expired: 0, refunded: 0, charged_back: 0 };
   const value = new Map<string, number>();
   let creditsRemaining = 0;
   for (const item of items) {

@@ -1,5 +1,5 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { endOfLocalDate, localMonthOf, startOfLocalDate } from '@punchcard/domain';
+import { endOfLocalDate, localMonthOf, PaymentMethod, startOfLocalDate } from '@punchcard/domain';
 import { ReadStore } from '@punchcard/read-store';
 import { ApiError } from '../../http/problem';
 import { toUtcInstant } from '../../http/validators';
@@ -14,24 +14,26 @@ import { AccountingReports, CurrencyLiability, CurrencyRollforward } from './acc
  */
 export type ReportBound = string;
 
-/** Contract liability per currency as of an instant (default: now). */
-export class ContractLiabilityQuery extends Query<{ asOf: string; timezone: string; currencies: CurrencyLiability[] }> {
+/** Contract liability per currency as of an instant (default: now); of the packages paid one way, when given. */
+export class ContractLiabilityQuery extends Query<{ asOf: string; timezone: string; paymentMethod: PaymentMethod | null; currencies: CurrencyLiability[] }> {
   constructor(
     readonly tenantId: string,
     readonly asOf: ReportBound | undefined,
     readonly now: string,
+    readonly paymentMethod: PaymentMethod | null = null,
   ) {
     super();
   }
 }
 
 /** The liability rollforward per currency for the period (from, to]; by default the business's current local month. */
-export class LiabilityRollforwardQuery extends Query<{ from: string; to: string; timezone: string; currencies: CurrencyRollforward[] }> {
+export class LiabilityRollforwardQuery extends Query<{ from: string; to: string; timezone: string; paymentMethod: PaymentMethod | null; currencies: CurrencyRollforward[] }> {
   constructor(
     readonly tenantId: string,
     readonly from: ReportBound | undefined,
     readonly to: ReportBound | undefined,
     readonly now: string,
+    readonly paymentMethod: PaymentMethod | null = null,
   ) {
     super();
   }
@@ -44,6 +46,7 @@ export class JournalRowsQuery extends Query<AsyncIterable<unknown[]>> {
     readonly from: ReportBound | undefined,
     readonly to: ReportBound | undefined,
     readonly now: string,
+    readonly paymentMethod: PaymentMethod | null = null,
   ) {
     super();
   }
@@ -74,10 +77,10 @@ export class ContractLiabilityHandler implements IQueryHandler<ContractLiability
     private readonly tenants: TenantDirectory,
   ) {}
 
-  async execute({ tenantId, asOf, now }: ContractLiabilityQuery) {
+  async execute({ tenantId, asOf, now, paymentMethod }: ContractLiabilityQuery) {
     const { timezone } = await this.tenants.get(tenantId);
     const instant = asOf === undefined ? now : endOf(asOf, timezone);
-    return { asOf: instant, timezone, currencies: await this.reports.contractLiability(tenantId, instant) };
+    return { asOf: instant, timezone, paymentMethod, currencies: await this.reports.contractLiability(tenantId, instant, paymentMethod) };
   }
 }
 
@@ -92,7 +95,7 @@ export class LiabilityRollforwardHandler implements IQueryHandler<LiabilityRollf
     const { timezone } = await this.tenants.get(query.tenantId);
     const month = localMonthOf(query.now, timezone);
     const { from, to } = period(query.from === undefined ? month.from : startOf(query.from, timezone), query.to === undefined ? month.to : endOf(query.to, timezone));
-    return { from, to, timezone, currencies: await this.reports.liabilityRollforward(query.tenantId, from, to) };
+    return { from, to, timezone, paymentMethod: query.paymentMethod, currencies: await this.reports.liabilityRollforward(query.tenantId, from, to, query.paymentMethod) };
   }
 }
 
@@ -107,6 +110,6 @@ export class JournalRowsHandler implements IQueryHandler<JournalRowsQuery> {
     const { timezone } = await this.tenants.get(query.tenantId);
     const to = query.to === undefined ? query.now : endOf(query.to, timezone);
     const from = query.from === undefined ? null : period(startOf(query.from, timezone), to).from;
-    return this.reports.journalRows(query.tenantId, from, to, timezone);
+    return this.reports.journalRows(query.tenantId, from, to, timezone, query.paymentMethod);
   }
 }

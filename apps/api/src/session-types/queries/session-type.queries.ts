@@ -17,6 +17,16 @@ export class GetSessionTypeQuery extends Query<SessionTypeSummary | null> {
   }
 }
 
+/** Several session types at once (one read), in no particular order; unknown ids are left out. */
+export class GetSessionTypesQuery extends Query<SessionTypeSummary[]> {
+  constructor(
+    readonly tenantId: string,
+    readonly sessionTypeIds: readonly string[],
+  ) {
+    super();
+  }
+}
+
 export class ListSessionTypesQuery extends Query<{ items: SessionTypeSummary[]; nextCursor: string | null }> {
   constructor(
     readonly tenantId: string,
@@ -33,6 +43,18 @@ export class GetSessionTypeHandler implements IQueryHandler<GetSessionTypeQuery>
   async execute({ tenantId, sessionTypeId }: GetSessionTypeQuery) {
     const document = await this.readStore.get<SessionTypeDocument>({ collection: SESSION_TYPES, tenantId, id: sessionTypeId });
     return document && present(document);
+  }
+}
+
+@QueryHandler(GetSessionTypesQuery)
+export class GetSessionTypesHandler implements IQueryHandler<GetSessionTypesQuery> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ tenantId, sessionTypeIds }: GetSessionTypesQuery) {
+    const ids = [...new Set(sessionTypeIds)];
+    if (ids.length === 0) return [];
+    const documents = await this.readStore.getMany(ids.map((id) => ({ collection: SESSION_TYPES, tenantId, id })));
+    return documents.map((d) => present(d.data as SessionTypeDocument));
   }
 }
 

@@ -1,0 +1,1 @@
+export { AccountingPolicyModule } from './accounting-policy.module';
