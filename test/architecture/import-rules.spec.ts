@@ -27,6 +27,7 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   'offering-deletion': ['bookings', 'offerings'],
   offerings: ['session-types', 'slots', 'tenants'],
   packages: ['clients', 'tenants'],
+  payments: ['clients', 'tenants'],
   reports: ['tenants'],
   schedules: ['session-types'],
   'session-types': [],
@@ -45,6 +46,7 @@ const LIBRARIES: Record<string, string> = {
   '@punchcard/projection-runner': 'libs/projection-runner/src',
   '@punchcard/postgres': 'libs/postgres/src',
   '@punchcard/platform': 'libs/platform/src',
+  '@punchcard/payments': 'libs/payments/src',
   '@punchcard/projections': 'projections',
 };
 

@@ -4,6 +4,7 @@ import type { Response } from 'supertest';
 import type { TenantRole } from '../../apps/api/src/auth/principal';
 import { comparePositions, parsePosition, Position } from '@punchcard/event-store';
 import { registeredRoutes } from '../support/routes';
+import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -23,6 +24,9 @@ import { createTestApp, TestApp } from '../support/test-app';
  */
 
 let t: TestApp;
+/** The local stand-in for Stripe's servers (test/support/stripe-stand-in.ts); tenant A is connected to it. */
+let stripe: StripeStandIn;
+let stripeKeys: { secretKey: string; webhookSecret: string };
 
 // ---------------------------------------------------------------------------------------------
 // Callers
@@ -71,6 +75,7 @@ const fx = {
     redemptionId: '', // on creditPackageId, not reversed
     refundablePackageId: '',
     deletableOfferingId: '',
+    client1CheckoutId: '', // A1's checkout, paid
     client1BookingId: '', // upcoming
     client2BookingId: '', // upcoming
     startedBookingIds: [] as string[], // A1's sessions that have started (attendance)
@@ -185,6 +190,8 @@ const EVERY_ROLE = roles('admin', 'staff', 'accountant');
 interface Call {
   path: string;
   body?: object;
+  /** Headers the route needs besides the caller's credential (a webhook's signature). */
+  headers?: Record<string, string>;
 }
 
 interface Entry {
@@ -208,6 +215,7 @@ interface Entry {
 }
 
 const get = (path: string) => (): Call => ({ path });
+const RETURN_URLS = { successUrl: 'https://studio.example.com/thanks?checkout={CHECKOUT_ID}', cancelUrl: 'https://studio.example.com/offers' };
 const since = () => new Date(t.clock.now().getTime() - 30 * DAY_MS).toISOString();
 const inDays = (days: number) => new Date(t.clock.now().getTime() + days * DAY_MS).toISOString().slice(0, 10);
 
@@ -342,6 +350,32 @@ const ROUTES: Record<string, Entry> = {
     },
   },
 
+  // Payments (ADR 0020): the business's Stripe connection, checkouts, and Stripe's webhooks (public: the signature is the proof)
+  'GET /v1/payment-settings/stripe': { access: ADMIN, request: get('/v1/payment-settings/stripe') },
+  'POST /v1/payment-settings/stripe': { access: ADMIN, request: () => ({ path: '/v1/payment-settings/stripe', body: stripeKeys }), success: 200 },
+  'GET /v1/payment-settings/stripe/check': { access: ADMIN, request: get('/v1/payment-settings/stripe/check') }, // B checks its own connection
+  'GET /v1/payment-settings/stripe/deliveries': { access: ADMIN, request: get('/v1/payment-settings/stripe/deliveries?limit=100'), list: true },
+  'POST /v1/checkouts': {
+    access: FRONT_DESK,
+    request: () => ({ path: '/v1/checkouts', body: { offeringId: fx.a.offeringId, clientId: fx.a.spareClientId, ...RETURN_URLS } }),
+    foreign: 422, // A's client and offering are unknown to B
+  },
+  'GET /v1/checkouts/:id': { access: FRONT_DESK, request: () => ({ path: `/v1/checkouts/${fx.a.client1CheckoutId}` }) },
+  'POST /v1/me/checkouts': {
+    access: CLIENT,
+    request: () => ({ path: '/v1/me/checkouts', body: { offeringId: fx.a.offeringId, ...RETURN_URLS } }),
+    foreign: { 'other client': 201, 'other tenant client': 422 }, // A2 may buy A's offering too (for themselves); to B1 it is unknown
+  },
+  'GET /v1/me/checkouts/:id': { access: CLIENT, request: () => ({ path: `/v1/me/checkouts/${fx.a.client1CheckoutId}` }) },
+  'POST /v1/webhooks/stripe/:tenantId': {
+    access: PUBLIC,
+    request: () => {
+      const body = { id: `evt_${unique()}`, object: 'event', type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer' } } };
+      return { path: `/v1/webhooks/stripe/${fx.a.tenantId}`, body, headers: { 'Stripe-Signature': signatureFor(JSON.stringify(body), stripeKeys.webhookSecret) } };
+    },
+    success: 200,
+  },
+
   // Reports and exports
   'GET /v1/reports/contract-liability': { access: BOOKS, request: get('/v1/reports/contract-liability'), list: true },
   'GET /v1/reports/liability-rollforward': {
@@ -455,7 +489,8 @@ const CELLS: [string, Persona, string][] = Object.keys(ROUTES).flatMap((route) =
 // Setup
 
 beforeAll(async () => {
-  t = await createTestApp();
+  stripe = await StripeStandIn.start();
+  t = await createTestApp({ config: { stripeApiUrl: stripe.url } });
   credentials.operator = t.operatorKey;
   const a = await t.newTenant({ timezone: 'America/New_York', currency: 'USD' });
   const b = await t.newTenant({ timezone: 'Europe/Berlin', currency: 'EUR' });
@@ -507,6 +542,17 @@ beforeAll(async () => {
   fx.a.client1BookingId = await book(fx.a.client1Id, fx.a.client1PackageId);
   fx.a.client2BookingId = await book(fx.a.client2Id, fx.a.client2PackageId);
 
+  // Tenant A sells online through the stand-in for Stripe's servers: A1's checkout, paid and delivered.
+  stripeKeys = stripe.newAccountKeys();
+  await asAdminA('post', '/v1/payment-settings/stripe', stripeKeys);
+  const checkout = await asAdminA('post', '/v1/checkouts', { offeringId: fx.a.offeringId, clientId: fx.a.client1Id, ...RETURN_URLS });
+  fx.a.client1CheckoutId = checkout.id;
+  const session = [...stripe.sessions.values()].find((s) => s.client_reference_id === checkout.id)!;
+  const paid = stripe.event('checkout.session.completed', stripe.pay(session.id));
+  ok(await t.http.post(`/v1/webhooks/stripe/${fx.a.tenantId}`).set('Content-Type', 'application/json').set('Stripe-Signature', signatureFor(paid, stripeKeys.webhookSecret)).send(paid), 'a Stripe webhook');
+  const sold = await asAdminA('get', `/v1/checkouts/${checkout.id}`);
+  markA1(checkout.id, sold.packageId);
+
   // Tenant A's other keys, and an admin key that worked once and was then revoked.
   credentials.staff = (await newKey('staff')).key;
   credentials.accountant = (await newKey('accountant')).key;
@@ -525,6 +571,7 @@ beforeAll(async () => {
   fx.b.offeringId = (await bPost('/v1/offerings', { name: 'Beispiel Basics', sessionCount: 10, price: { amount: 10000, currency: 'EUR' }, scheduleId: bSchedule, sessionTypeIds: [bSessionType] })).id;
   fx.b.packageId = (await bPost('/v1/packages', { offeringId: fx.b.offeringId, clientId: fx.b.clientId, payment: { method: 'cash' } })).id;
   fx.b.bookingId = (await bPost('/v1/bookings', { clientId: fx.b.clientId, scheduleId: bSchedule, sessionTypeId: bSessionType, start: nextSlot(), packageId: fx.b.packageId })).id;
+  await bPost('/v1/payment-settings/stripe', stripe.newAccountKeys()); // B sells online too, with its own Stripe account
 
   // Client tokens, and the bad ones made from A1's.
   const tokenA1 = await mintToken(a.key, fx.a.client1Id);
@@ -536,6 +583,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
+  await stripe?.close();
 });
 
 let liveTwinOfBadTokens = '';
@@ -595,7 +643,7 @@ describe('the access matrix', () => {
     if (method === 'GET') await readModelsCaughtUp(); // reads see every earlier write
     const before = method === 'GET' ? null : await fingerprint();
 
-    const req = t.http[method.toLowerCase() as 'get' | 'post' | 'patch'](call.path).set(authorization(persona));
+    const req = t.http[method.toLowerCase() as 'get' | 'post' | 'patch'](call.path).set(authorization(persona)).set(call.headers ?? {});
     const res = call.body === undefined ? await req : await req.send(call.body);
     notePosition(res);
 

@@ -15,6 +15,7 @@ let b: TenantSession; // another tenant, whose ids must be as good as unknown to
 /** Ids created in beforeAll; the tables below read them lazily. */
 const fx = {
   clientId: '',
+  clientToken: '', // clientId's token (POST /v1/me/checkouts)
   clientEmail: 'ada.lovelace@example.com',
   offeringId: '',
   draftOfferingId: '',
@@ -189,6 +190,9 @@ const reverseBody = () => ({ reason: 'Deducted by mistake' });
 const adjustBody = () => ({ delta: 1, reason: 'Goodwill' });
 const expiryBody = () => ({ expiresAt: '2099-12-31T23:00:00Z', reason: 'Client was ill' });
 const refundBody = () => ({ reason: 'Client moved away' });
+const stripeKeysBody = () => ({ secretKey: 'sk_test_51BadInputBadInputBadInput', webhookSecret: 'whsec_BadInputBadInputBadInput' });
+const checkoutBody = () => ({ offeringId: fx.offeringId, clientId: fx.clientId, successUrl: 'https://studio.example.com/thanks?checkout={CHECKOUT_ID}', cancelUrl: 'https://studio.example.com/offers' });
+const myCheckoutBody = () => ({ offeringId: fx.offeringId, successUrl: 'https://studio.example.com/thanks', cancelUrl: 'https://studio.example.com/offers' });
 const offeringWith = (changes: Record<string, unknown>) => with_(offeringBody, changes);
 const cancellation = (changes: Record<string, unknown> = {}) => ({ noticeHours: 24, lateCancellation: 'forfeit', noShow: 'forfeit', ...changes });
 const uuids = (n: number) => Array.from({ length: n }, () => randomUUID());
@@ -1091,6 +1095,65 @@ const endpoints: Endpoint[] = [
       { name: 'unknown field published', body: { slug: 'studio-a', published: true }, ...invalid },
     ],
   },
+  // Payments (ADR 0020): the Stripe connection and checkouts. Every case is refused before Stripe is called.
+  {
+    name: 'POST /v1/payment-settings/stripe',
+    method: 'post',
+    path: () => '/v1/payment-settings/stripe',
+    auth: asA,
+    valid: stripeKeysBody,
+    cases: [
+      { name: 'secretKey missing', body: without(stripeKeysBody, 'secretKey'), ...invalid },
+      { name: 'secretKey a publishable key', body: with_(stripeKeysBody, { secretKey: 'pk_test_51abcdefghijklmnop' }), ...invalid },
+      { name: 'secretKey of no mode', body: with_(stripeKeysBody, { secretKey: 'sk_51abcdefghijklmnop' }), ...invalid },
+      { name: 'secretKey with a space', body: with_(stripeKeysBody, { secretKey: 'sk_test_51abc defghijklmnop' }), ...invalid },
+      { name: 'secretKey 10k chars', body: with_(stripeKeysBody, { secretKey: `sk_test_${TEN_K}` }), ...invalid },
+      { name: 'secretKey a number', body: with_(stripeKeysBody, { secretKey: 42 }), ...invalid },
+      { name: 'webhookSecret missing', body: without(stripeKeysBody, 'webhookSecret'), ...invalid },
+      { name: 'webhookSecret not whsec_', body: with_(stripeKeysBody, { webhookSecret: 'sk_test_51abcdefghijklmnop' }), ...invalid },
+      { name: 'webhookSecret empty', body: with_(stripeKeysBody, { webhookSecret: '' }), ...invalid },
+      { name: 'unknown field accountId', body: with_(stripeKeysBody, { accountId: 'acct_1' }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/checkouts',
+    method: 'post',
+    path: () => '/v1/checkouts',
+    auth: asA,
+    valid: checkoutBody,
+    cases: [
+      { name: 'unknown client', body: with_(checkoutBody, { clientId: randomUUID() }), status: 422, code: 'unknown_client' },
+      { name: "another tenant's client", body: () => ({ ...checkoutBody(), clientId: fx.otherClientId }), status: 422, code: 'unknown_client' },
+      { name: 'unknown offering', body: with_(checkoutBody, { offeringId: randomUUID() }), status: 422, code: 'unknown_offering' },
+      { name: "another tenant's offering", body: () => ({ ...checkoutBody(), offeringId: fx.otherOfferingId }), status: 422, code: 'unknown_offering' },
+      { name: 'draft offering', body: () => ({ ...checkoutBody(), offeringId: fx.draftOfferingId }), status: 409, code: 'offering_not_active' },
+      { name: 'archived offering', body: () => ({ ...checkoutBody(), offeringId: fx.archivedOfferingId }), status: 409, code: 'offering_not_active' },
+      { name: 'offeringId missing', body: without(checkoutBody, 'offeringId'), ...invalid },
+      { name: 'clientId not a UUID', body: with_(checkoutBody, { clientId: "1' OR '1'='1" }), ...invalid },
+      { name: 'successUrl missing', body: without(checkoutBody, 'successUrl'), ...invalid },
+      { name: 'successUrl javascript:', body: with_(checkoutBody, { successUrl: 'javascript:alert(1)' }), ...invalid },
+      { name: 'successUrl relative', body: with_(checkoutBody, { successUrl: '/thanks' }), ...invalid },
+      { name: 'successUrl 10k chars', body: with_(checkoutBody, { successUrl: `https://example.com/${TEN_K}` }), ...invalid },
+      { name: 'cancelUrl ftp:', body: with_(checkoutBody, { cancelUrl: 'ftp://example.com/offers' }), ...invalid },
+      { name: 'cancelUrl a number', body: with_(checkoutBody, { cancelUrl: 1 }), ...invalid },
+      { name: 'unknown field price', body: with_(checkoutBody, { price: { amount: 1, currency: 'USD' } }), ...invalid },
+    ],
+  },
+  {
+    name: 'POST /v1/me/checkouts',
+    method: 'post',
+    path: () => '/v1/me/checkouts',
+    auth: () => ({ Authorization: `Bearer ${fx.clientToken}` }),
+    valid: myCheckoutBody,
+    cases: [
+      { name: 'unknown offering', body: with_(myCheckoutBody, { offeringId: randomUUID() }), status: 422, code: 'unknown_offering' },
+      { name: "another tenant's offering", body: () => ({ ...myCheckoutBody(), offeringId: fx.otherOfferingId }), status: 422, code: 'unknown_offering' },
+      { name: 'draft offering', body: () => ({ ...myCheckoutBody(), offeringId: fx.draftOfferingId }), status: 409, code: 'offering_not_active' },
+      { name: 'buying for someone else (clientId)', body: () => ({ ...myCheckoutBody(), clientId: fx.secondClientId }), ...invalid },
+      { name: 'successUrl data:', body: with_(myCheckoutBody, { successUrl: 'data:text/html,hi' }), ...invalid },
+      { name: 'cancelUrl missing', body: without(myCheckoutBody, 'cancelUrl'), ...invalid },
+    ],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1214,6 +1277,9 @@ beforeAll(async () => {
   fx.cancelledBookingId = (await bookHere(shifted(fx.bookedStart, 3 * HOUR_MS))).id;
   await t.http.post(`/v1/bookings/${fx.cancelledBookingId}/cancellations`).set(a.auth).send({ reason: 'Changed plans' }).expect(201);
   fx.deletableOfferingId = await a.createOffering({ name: 'To be deleted' });
+  // Connected to Stripe (the keys are only stored: every checkout case is refused before Stripe is called).
+  await t.http.post('/v1/payment-settings/stripe').set(a.auth).send(stripeKeysBody()).expect(200);
+  fx.clientToken = (await t.http.post(`/v1/clients/${fx.clientId}/tokens`).set(a.auth).send({}).expect(201)).body.token;
 
   // Tenant b books on its own schedule.
   fx.otherBookingScheduleId = (await t.http.post('/v1/schedules').set(b.auth).send(allDayUtcSchedule([fx.otherSessionTypeId])).expect(201)).body.id;

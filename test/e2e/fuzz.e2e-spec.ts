@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import type { Response } from 'supertest';
 import { BODY_LIMIT_BYTES, badBodies, BadBody, modelOf, OpenApiDocument, requestSchemaOf, toJsonText, WriteRoute, writeRoutesOf } from '../support/body-fuzz';
+import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**
@@ -30,6 +31,9 @@ let a: TenantSession; // the tenant under test
 let b: TenantSession; // another tenant: its ids are as good as unknown to `a`
 let doc: OpenApiDocument;
 let routes: WriteRoute[];
+/** The local stand-in for Stripe's servers (test/support/stripe-stand-in.ts); tenant `a` is connected to it. */
+let stripe: StripeStandIn;
+let stripeKeys: { secretKey: string; webhookSecret: string };
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -75,9 +79,12 @@ interface Seed {
   body: () => Record<string, unknown>;
   /** Integer fields where a negative number is valid. */
   signed?: string[];
+  /** Headers the route needs besides the credential, for the seed body as it is (a webhook's signature). */
+  headers?: () => Record<string, string>;
 }
 
 let emails = 0;
+const WEBHOOK_SEED = { id: 'evt_1FuzzSeed', object: 'event', type: 'customer.created', created: 1767225600, data: { object: { id: 'cus_1', object: 'customer', email: 'ada@example.com' } } };
 const range = (start: string, end: string) => ({ start, end });
 const price = (amount: number) => ({ amount, currency: 'USD' });
 const pkg = (suffix = '') => () => `/v1/packages/${fx.packageId}${suffix}`;
@@ -230,6 +237,22 @@ const SEEDS: Record<string, Seed> = {
     path: () => '/v1/me/bookings',
     body: () => ({ scheduleId: fx.bookingScheduleId, sessionTypeId: fx.sessionTypeId, start: fx.myFreeStart, packageId: fx.bookingPackageId }),
   },
+  'POST /v1/payment-settings/stripe': { path: () => '/v1/payment-settings/stripe', body: () => ({ ...stripeKeys }) },
+  'POST /v1/checkouts': {
+    path: () => '/v1/checkouts',
+    body: () => ({ offeringId: fx.offeringId, clientId: fx.clientId, successUrl: 'https://studio.example.com/thanks?checkout={CHECKOUT_ID}', cancelUrl: 'https://studio.example.com/offers' }),
+  },
+  'POST /v1/me/checkouts': {
+    as: 'client',
+    path: () => '/v1/me/checkouts',
+    body: () => ({ offeringId: fx.offeringId, successUrl: 'https://studio.example.com/thanks', cancelUrl: 'https://studio.example.com/offers' }),
+  },
+  // Signed for the seed body as it is: every mutated body fails the signature check (400), the seed passes (an event type Punchcard ignores).
+  'POST /v1/webhooks/stripe/:tenantId': {
+    path: () => `/v1/webhooks/stripe/${a.tenantId}`,
+    body: () => structuredClone(WEBHOOK_SEED),
+    headers: () => ({ 'Stripe-Signature': signatureFor(JSON.stringify(WEBHOOK_SEED), stripeKeys.webhookSecret) }),
+  },
   'POST /v1/me/bookings/:id/cancellations': { as: 'client', path: () => `/v1/me/bookings/${fx.myCancelBookingId}/cancellations`, body: () => ({ reason: 'I am ill' }) },
   'POST /v1/me/bookings/:id/reschedules': {
     as: 'client',
@@ -242,7 +265,8 @@ const SEEDS: Record<string, Seed> = {
 // Setup
 
 beforeAll(async () => {
-  t = await createTestApp();
+  stripe = await StripeStandIn.start();
+  t = await createTestApp({ config: { stripeApiUrl: stripe.url } });
   a = await t.newTenant({ timezone: 'America/New_York', currency: 'USD' });
   b = await t.newTenant({ timezone: 'Europe/Berlin', currency: 'EUR' });
   const post = async (session: TenantSession, path: string, body: Record<string, unknown>) => (await t.http.post(path).set(session.auth).send(body).expect(201)).body;
@@ -284,6 +308,8 @@ beforeAll(async () => {
   fx.myFreeStart = shifted(upcoming, 6 * HOUR_MS);
   fx.myRescheduleTo = shifted(upcoming, 7 * HOUR_MS);
   fx.clientToken = (await post(a, `/v1/clients/${fx.clientId}/tokens`, { ttlSeconds: 86_400 })).token;
+  stripeKeys = stripe.newAccountKeys();
+  await t.http.post('/v1/payment-settings/stripe').set(a.auth).send(stripeKeys).expect(200);
   fx.revokeKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be revoked' })).id;
   fx.rotateKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be rotated' })).id;
 
@@ -310,6 +336,7 @@ afterAll(async () => {
     process.stdout.write(`fuzz: ${stats.routes} routes, ${stats.requests} requests (${stats.replays} idempotent replays) in ${(stats.ms / 1000).toFixed(1)} s; ${statuses}\n`);
   }
   await t?.close();
+  await stripe?.close();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -423,7 +450,7 @@ describe.each(Object.keys(SEEDS))('%s', (key) => {
       const bytes = Buffer.byteLength(text);
       const path = pathRoll < BAD_PATH_SHARE ? withBadId(seed.path(), pick) : seed.path();
       const malformed = bad.malformed && path === seed.path(); // a wrong path id may be answered 404 first
-      const headers = { ...headersFor(seed.as) };
+      const headers = { ...headersFor(seed.as), ...seed.headers?.() };
       const idempotent = route.method === 'POST' && idempotencyRoll < IDEMPOTENT_SHARE;
       if (idempotent) headers['Idempotency-Key'] = `fuzz-${randomUUID()}`;
       const report = (what: string, res: Response) =>
@@ -462,7 +489,7 @@ describe('after every bad body', () => {
     for (const [key, seed] of Object.entries(SEEDS)) {
       const method = key.split(' ')[0] as 'POST' | 'PATCH';
       const text = JSON.stringify(seed.body());
-      const res = await send(method, seed.path(), headersFor(seed.as), text);
+      const res = await send(method, seed.path(), { ...headersFor(seed.as), ...seed.headers?.() }, text);
       if (res.status >= 300) refused.push(`${key}: ${res.status} ${res.text.slice(0, 300)}\n    body: ${text.slice(0, 300)}`);
     }
     expect(refused).toEqual([]);

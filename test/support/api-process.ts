@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { EventStore } from '@punchcard/event-store';
 import { createInfrastructure, loadConfig } from '@punchcard/platform';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { AppModule } from '../../apps/api/src/app.module';
@@ -13,6 +14,8 @@ import { NestFactory } from '@nestjs/core';
 async function main(): Promise<void> {
   const connectionString = process.env.DATABASE_URL!;
   const infrastructure = await createInfrastructure({ connectionString, schema: process.env.PUNCHCARD_TEST_SCHEMA!, poolSize: 20, projections: ALL_PROJECTIONS });
+  const killAfter = process.env.PUNCHCARD_TEST_KILL_AFTER_APPEND_OF;
+  if (killAfter) infrastructure.eventStore = killedAfterAppendOf(infrastructure.eventStore, killAfter);
   const config = { ...loadConfig(), runScheduler: false, rateLimitPerMinute: 0 };
   const app = await NestFactory.create(AppModule.create(infrastructure, config), { ...APP_OPTIONS, logger: ['error'] });
   configureApp(app);
@@ -21,6 +24,26 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   process.stdout.write(`listening ${app.getHttpServer().address().port}\n`);
   process.once('SIGTERM', () => void app.close().then(() => infrastructure.close()).then(() => process.exit(0)));
+}
+
+/**
+ * For crash tests: the process dies (SIGKILL, no cleanup) right after an append holding an event of
+ * `type` has committed, before the request that made it can answer.
+ */
+function killedAfterAppendOf(store: EventStore, type: string): EventStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== 'append') {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return async (...args: Parameters<EventStore['append']>) => {
+        const appended = await target.append(...args);
+        if (args[0].some((write) => write.events.some((event) => event.type === type))) process.kill(process.pid, 'SIGKILL');
+        return appended;
+      };
+    },
+  });
 }
 
 main().catch((error) => {

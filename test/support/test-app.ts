@@ -6,7 +6,7 @@ import { issueOperatorKey } from '../../apps/api/src/auth/api-keys';
 import { KeyStore } from '../../apps/api/src/auth/key-store';
 import { APP_OPTIONS, configureApp } from '../../apps/api/src/configure-app';
 import type { EventStore } from '@punchcard/event-store';
-import { createInfrastructure, Infrastructure, loadConfig, MIGRATIONS } from '@punchcard/platform';
+import { Config, createInfrastructure, Infrastructure, loadConfig, MIGRATIONS } from '@punchcard/platform';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { Clock } from '../../apps/api/src/tokens';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -55,13 +55,15 @@ export async function createTestApp(
     rateLimitPerMinute?: number;
     /** Decorates the event store the API writes through (e.g. to run something between a decision and its append). */
     wrapEventStore?: (store: EventStore) => EventStore;
+    /** Settings on top of the defaults (e.g. `stripeApiUrl`: the stand-in for Stripe's servers). */
+    config?: Partial<Config>;
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(MIGRATIONS);
   const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20, projections: ALL_PROJECTIONS });
   if (options.wrapEventStore) infrastructure.eventStore = options.wrapEventStore(infrastructure.eventStore);
   const clock = new TestClock();
-  const config = { ...loadConfig({}), runScheduler: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 };
+  const config = { ...loadConfig({}), runScheduler: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, ...options.config };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.create(infrastructure, config, clock)] }).compile();
   const app = moduleRef.createNestApplication({ ...APP_OPTIONS, logger: ['error'] });
   configureApp(app);

@@ -13,6 +13,7 @@ import { MeModule } from './me';
 import { OfferingDeletionModule } from './offering-deletion';
 import { OfferingsModule } from './offerings';
 import { PackagesModule } from './packages';
+import { PaymentsModule } from './payments';
 import { ReportsModule } from './reports';
 import { SchedulesModule } from './schedules';
 import { SessionTypesModule } from './session-types';
@@ -49,6 +50,7 @@ export class AppModule {
         ExportsModule,
         MeModule,
         StorefrontModule,
+        PaymentsModule,
       ],
     };
   }

@@ -7,8 +7,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { StrictValidationPipe } from './http/validation';
 import { withOpenScope } from '@punchcard/postgres';
 
-/** Nest's default parsers would also accept urlencoded bodies; only JSON is registered (in configureApp). */
-export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
+/**
+ * Nest's default parsers would also accept urlencoded bodies; only JSON is registered (in configureApp).
+ * `rawBody` keeps each JSON body's bytes as received (`req.rawBody`): Stripe's webhook signature is over them.
+ */
+export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, rawBody: true };
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 

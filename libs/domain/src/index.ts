@@ -22,6 +22,8 @@ export * from './booking/schedule-day.events';
 export * from './booking/booking.events';
 export * from './booking/booking.decider';
 export * from './client/client-packages';
+export * from './checkout/checkout.events';
+export * from './checkout/checkout.decider';
 export * from './offering/offering-badge';
 export * from './offering/package-pricing';
 export * from './accounting/journal';

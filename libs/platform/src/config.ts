@@ -20,6 +20,10 @@ export interface Config {
   idempotencyRetentionHours: number;
   /** Signs client tokens (HS256, at least 32 characters); when absent one is generated and kept in the database. */
   tokenSecret: string | null;
+  /** Encrypts stored payment secrets (AES-256-GCM, 32 bytes as base64 or hex); when absent one is generated and kept in the database. */
+  secretsKey: string | null;
+  /** Where the Stripe SDK sends its calls (e.g. a local stand-in in tests); null: Stripe's own servers. */
+  stripeApiUrl: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,6 +40,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runScheduler: env.PUNCHCARD_SCHEDULER !== 'off',
     expirySweepIntervalMs: Number(env.PUNCHCARD_EXPIRY_SWEEP_MS ?? 60_000),
     tokenSecret: env.PUNCHCARD_TOKEN_SECRET || null,
+    secretsKey: env.PUNCHCARD_SECRETS_KEY || null,
+    stripeApiUrl: env.PUNCHCARD_STRIPE_API_URL || null,
     rateLimitPerMinute: rateLimitFrom(env.PUNCHCARD_RATE_LIMIT_PER_MINUTE),
     idempotencyRetentionHours: retentionHoursFrom(env.PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS),
   };

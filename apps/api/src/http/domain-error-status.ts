@@ -22,6 +22,7 @@ export const DOMAIN_ERROR_STATUS = {
   booking_not_found: 404,
   session_type_not_found: 404,
   schedule_not_found: 404,
+  checkout_not_found: 404,
   // conflict
   package_already_exists: 409,
   offering_already_exists: 409,
@@ -69,6 +70,9 @@ export const DOMAIN_ERROR_STATUS = {
   session_type_already_exists: 409,
   schedule_already_exists: 409,
   session_type_archived: 409,
+  // conflict (checkouts)
+  checkout_already_exists: 409,
+  offering_not_payable: 409,
   // invalid
   invalid_delta: 422,
   invalid_recognition_basis: 422,

@@ -29,6 +29,7 @@ export const DOMAIN_ERRORS = {
   booking_not_found: 'not_found',
   session_type_not_found: 'not_found',
   schedule_not_found: 'not_found',
+  checkout_not_found: 'not_found',
   // conflict: the command is well-formed but the current state refuses it
   package_already_exists: 'conflict',
   offering_already_exists: 'conflict',
@@ -76,6 +77,9 @@ export const DOMAIN_ERRORS = {
   session_type_already_exists: 'conflict',
   schedule_already_exists: 'conflict',
   session_type_archived: 'conflict',
+  // checkouts (online sales)
+  checkout_already_exists: 'conflict',
+  offering_not_payable: 'conflict',
   // invalid: the command's values break a rule on their own
   invalid_delta: 'invalid',
   invalid_recognition_basis: 'invalid',

@@ -5,6 +5,7 @@ import { apiKeyMigrations } from './api-key-migrations';
 import { appMigrations } from './app-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
+import { paymentMigrations } from './payment-migrations';
 import { securityMigrations } from './security-migrations';
 import { storefrontMigrations } from './storefront-migrations';
 
@@ -18,4 +19,5 @@ export const MIGRATIONS: Migration[] = [
   ...clientTokenMigrations,
   ...idempotencyMigrations,
   ...storefrontMigrations,
+  ...paymentMigrations,
 ];

@@ -1,0 +1,3 @@
+export * from './secret-box';
+export * from './stripe-events';
+export * from './stripe-gateway';

@@ -1,0 +1,69 @@
+/**
+ * What a verified Stripe event means for a checkout (ADR 0020), decided from the event alone: pure,
+ * no I/O. Only the fields read here are typed; the rest of Stripe's objects is ignored.
+ */
+export interface StripeCheckoutSessionLike {
+  id: string;
+  object?: string;
+  client_reference_id?: string | null;
+  metadata?: Record<string, string> | null;
+  payment_intent?: string | { id: string } | null;
+  payment_status?: string;
+  status?: string | null;
+  amount_total?: number | null;
+  currency?: string | null;
+}
+
+export interface StripeEventLike {
+  id: string;
+  type: string;
+  data: { object: unknown };
+}
+
+/** Metadata every checkout session we create carries (and `client_reference_id` = the checkout id). */
+export const METADATA_TENANT = 'punchcard_tenant_id';
+export const METADATA_CHECKOUT = 'punchcard_checkout_id';
+
+export type CheckoutSettlement =
+  | { kind: 'complete'; paymentIntentId: string; amountPaid: { amount: number; currency: string } }
+  | { kind: 'fail'; reason: string }
+  | { kind: 'expire' }
+  /** Completed, but an asynchronous payment (e.g. a bank debit) has not cleared: a later event says how it ended. */
+  | { kind: 'pending' };
+
+export type StripeEventMeaning =
+  | { kind: 'checkout'; checkoutId: string; sessionId: string; settlement: CheckoutSettlement }
+  | { kind: 'ignore'; outcome: 'ignored' | 'other_tenant' | 'not_ours'; detail: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const CHECKOUT_EVENTS = new Set([
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'checkout.session.expired',
+]);
+
+export function meaningOf(event: StripeEventLike, tenantId: string): StripeEventMeaning {
+  if (!CHECKOUT_EVENTS.has(event.type)) return { kind: 'ignore', outcome: 'ignored', detail: `Punchcard does not act on ${event.type}.` };
+  const session = event.data?.object as StripeCheckoutSessionLike | undefined;
+  const checkoutId = session?.metadata?.[METADATA_CHECKOUT] ?? session?.client_reference_id ?? null;
+  if (!session || typeof session.id !== 'string' || typeof checkoutId !== 'string' || !UUID.test(checkoutId)) return { kind: 'ignore', outcome: 'not_ours', detail: 'A checkout session Punchcard did not create.' };
+  // One Stripe account may serve several endpoints: a session of another business is not this one's to act on.
+  const owner = session.metadata?.[METADATA_TENANT];
+  if (owner !== undefined && owner !== tenantId) return { kind: 'ignore', outcome: 'other_tenant', detail: 'The session belongs to another business.' };
+  return { kind: 'checkout', checkoutId, sessionId: session.id, settlement: settlementOf(event.type, session) };
+}
+
+/** What a checkout session says about its payment (a webhook's object, or the session read back from Stripe). */
+export function settlementOf(eventType: string | null, session: StripeCheckoutSessionLike): CheckoutSettlement {
+  if (eventType === 'checkout.session.async_payment_failed') return { kind: 'fail', reason: 'async_payment_failed' };
+  if (eventType === 'checkout.session.expired' || session.status === 'expired') return { kind: 'expire' };
+  const paid = session.payment_status === 'paid' && session.status === 'complete';
+  if (eventType === 'checkout.session.async_payment_succeeded' || paid) {
+    const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
+    if (!paymentIntentId || typeof session.amount_total !== 'number' || !session.currency) return { kind: 'pending' };
+    return { kind: 'complete', paymentIntentId, amountPaid: { amount: session.amount_total, currency: session.currency.toUpperCase() } };
+  }
+  return { kind: 'pending' };
+}
