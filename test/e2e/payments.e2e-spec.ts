@@ -190,9 +190,9 @@ describe('a client buys a package online', () => {
     expect(read).toMatchObject({ status: 'paid', amountPaid: PRICE, url: null });
     expect(read.packageId).toMatch(/^[0-9a-f-]{36}$/);
 
-    // One append: CheckoutCompleted, PackagePurchased (card, the PaymentIntent) and the client's index, in one transaction.
+    // One append: CheckoutCompleted, PackagePurchased (card, the PaymentIntent), the client's index and the payment's link, in one transaction.
     const { rows } = await t.db.pool.query(`SELECT type, stream_id, transaction_id::text AS tx, data FROM events WHERE metadata->>'correlationId' = $1 AND type <> 'CheckoutStarted' ORDER BY stream_id`, [checkout.id]);
-    expect(rows.map((r) => r.type).sort()).toEqual(['CheckoutCompleted', 'ClientPackageAdded', 'PackagePurchased']);
+    expect(rows.map((r) => r.type).sort()).toEqual(['CardPaymentLinked', 'CheckoutCompleted', 'ClientPackageAdded', 'PackagePurchased']);
     expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
     const purchased = rows.find((r) => r.type === 'PackagePurchased')!.data;
     expect(purchased).toMatchObject({ packageId: read.packageId, clientId, offeringId, credits: 6, price: PRICE, payment: { method: 'card', reference: paid.payment_intent } });

@@ -9,13 +9,14 @@ import { Upcaster, Upcasters } from './shared/event';
 import { CLIENT_PACKAGES_SCHEMA_VERSIONS, ClientPackagesEvent } from './client/client-packages';
 import { ACCOUNTING_POLICY_SCHEMA_VERSIONS, AccountingPolicyEvent } from './accounting/recognition-policy';
 import { CHECKOUT_SCHEMA_VERSIONS, CheckoutEvent } from './checkout/checkout.events';
+import { CARD_PAYMENT_SCHEMA_VERSIONS, CardPaymentEvent } from './checkout/card-payment';
 
 /**
  * Every event family of the domain, composed. Each family (its `*.events.ts`) owns its event types,
  * their current schema versions and the upcasters that lift older stored versions to the current
  * shape on read; stored events are never rewritten. A new family joins the unions and tables here.
  */
-export type AnyDomainEvent = OfferingEvent | PackageEvent | SessionTypeEvent | ScheduleEvent | ScheduleDayEvent | BookingEvent | ClientPackagesEvent | AccountingPolicyEvent | CheckoutEvent;
+export type AnyDomainEvent = OfferingEvent | PackageEvent | SessionTypeEvent | ScheduleEvent | ScheduleDayEvent | BookingEvent | ClientPackagesEvent | AccountingPolicyEvent | CheckoutEvent | CardPaymentEvent;
 export type DomainEventType = AnyDomainEvent['type'];
 
 /**
@@ -32,6 +33,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<string, number>> = {
   ...CLIENT_PACKAGES_SCHEMA_VERSIONS,
   ...ACCOUNTING_POLICY_SCHEMA_VERSIONS,
   ...CHECKOUT_SCHEMA_VERSIONS,
+  ...CARD_PAYMENT_SCHEMA_VERSIONS,
 } satisfies Record<DomainEventType, number>;
 
 const UPCASTERS: Readonly<Record<string, Readonly<Record<number, Upcaster>> | undefined>> = {

@@ -24,6 +24,7 @@ export * from './booking/booking.decider';
 export * from './client/client-packages';
 export * from './checkout/checkout.events';
 export * from './checkout/checkout.decider';
+export * from './checkout/card-payment';
 export * from './offering/offering-badge';
 export * from './offering/package-pricing';
 export * from './accounting/journal';

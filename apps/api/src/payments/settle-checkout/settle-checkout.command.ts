@@ -5,6 +5,8 @@ import {
   checkoutDecider,
   CheckoutState,
   checkoutStreamId,
+  cardPaymentDecider,
+  cardPaymentStreamId,
   clientPackagesDecider,
   clientPackagesStreamId,
   decideCheckout,
@@ -45,8 +47,9 @@ export class SettleCheckoutCommand extends Command<Settled> {
 }
 
 /**
- * Completing a checkout is one atomic append over three streams (ADR 0020): `CheckoutCompleted`,
- * `PackagePurchased` on the package whose id the checkout fixed, and `ClientPackageAdded`. The
+ * Completing a checkout is one atomic append over four streams (ADR 0020): `CheckoutCompleted`,
+ * `PackagePurchased` on the package whose id the checkout fixed, `ClientPackageAdded`, and
+ * `CardPaymentLinked` on the payment's stream. The
  * events' idempotency key derives from the checkout id, and so do their ids (with the stream and
  * version): a duplicate or concurrent delivery collides on a stream version or an event id, decides
  * again, finds the checkout paid and appends nothing.
@@ -90,6 +93,10 @@ export class SettleCheckoutHandler implements ICommandHandler<SettleCheckoutComm
         await unit.load(clientPackagesStreamId(state.clientId), clientPackagesDecider);
         unit.stage(packageStreamId(state.packageId), [packagePurchasedFor(state, completed.data, tenant.timezone)]);
         unit.stage(clientPackagesStreamId(state.clientId), [{ type: 'ClientPackageAdded', data: { clientId: state.clientId, packageId: state.packageId, offeringId: state.offeringId } }]);
+        // The payment's own stream (expected empty): disputes and dashboard refunds find the package by it.
+        const { paymentIntentId, amountPaid } = completed.data;
+        await unit.load(cardPaymentStreamId(tenantId, paymentIntentId), cardPaymentDecider);
+        unit.stage(cardPaymentStreamId(tenantId, paymentIntentId), [{ type: 'CardPaymentLinked', data: { paymentIntentId, packageId: state.packageId, checkoutId, clientId: state.clientId, amountPaid } }]);
       }
       return { state: events.reduce<CheckoutState>(checkoutDecider.evolve, state), outcome: 'changed' };
     }, [checkoutStreamId(checkoutId)]);
