@@ -93,7 +93,7 @@ const expired = (paid: number, goodwill: number, value: number): PackageEvent =>
 });
 const refunded = (paidCredits: number, goodwillCredits: number, value: number, amount = value): PackageEvent => ({
   type: 'PackageRefunded',
-  data: { ...REF, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: { amount, currency: 'EUR' }, reason: 'client moved away' },
+  data: { ...REF, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: { amount, currency: 'EUR' }, reason: 'client moved away', refundId: null, stripeRefundId: null },
 });
 
 const dr = (account: AccountCode, amount: number): JournalLine => ({ account, debit: amount, credit: 0 });

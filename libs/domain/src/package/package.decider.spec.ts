@@ -75,7 +75,7 @@ const expired = (paid: number, goodwill: number, value: number, expiresAt = EXPI
 /** `value`: what the refunded credits were worth; `amount`: the money returned (defaults to the value). */
 const refunded = (paidCredits: number, goodwillCredits: number, value: number, amount = value): PackageEvent => ({
   type: 'PackageRefunded',
-  data: { ...REF, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: EUR(amount), reason: 'client moved away' },
+  data: { ...REF, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: EUR(amount), reason: 'client moved away', refundId: null, stripeRefundId: null },
 });
 
 /** Paid value that left the package with this event (redeemed, removed, forfeited, refunded; a reversal brings it back). */
