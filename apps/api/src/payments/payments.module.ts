@@ -4,6 +4,10 @@ import { StripeGateway } from '@punchcard/payments';
 import { ClientsModule } from '../clients';
 import { TenantsModule } from '../tenants';
 import { APP_CONFIG } from '../tokens';
+import { CardRefundsController } from './card-refunds/card-refunds.controller';
+import { PackageStream } from './card-refunds/package-stream';
+import { RecordStripeRefundHandler } from './card-refunds/record-stripe-refund.command';
+import { RefundCardPaymentHandler } from './card-refunds/refund-card-payment.command';
 import { CheckoutsController } from './checkouts/checkouts.controller';
 import { CheckStripeConnectionHandler, GetCheckoutHandler, GetStripeSettingsHandler, ListStripeDeliveriesHandler } from './queries/checkout.queries';
 import { ConfirmCheckoutHandler } from './settle-checkout/confirm-checkout.command';
@@ -15,10 +19,10 @@ import { DeliveryLog } from './webhooks/delivery-log';
 import { ReceiveStripeWebhookHandler } from './webhooks/receive-stripe-webhook.command';
 import { StripeWebhooksController } from './webhooks/stripe-webhooks.controller';
 
-/** Payments through Stripe (ADR 0020): the business's connection, checkouts and Stripe's webhooks. */
+/** Payments through Stripe (ADRs 0020, 0022): the business's connection, checkouts, card refunds and Stripe's webhooks. */
 @Module({
   imports: [ClientsModule, TenantsModule],
-  controllers: [PaymentSettingsController, CheckoutsController, StripeWebhooksController],
+  controllers: [PaymentSettingsController, CheckoutsController, StripeWebhooksController, CardRefundsController],
   providers: [
     { provide: StripeGateway, useFactory: (config: Config) => new StripeGateway({ apiUrl: config.stripeApiUrl }), inject: [APP_CONFIG] },
     StripeConnections,
@@ -27,6 +31,9 @@ import { StripeWebhooksController } from './webhooks/stripe-webhooks.controller'
     SettleCheckoutHandler,
     ConfirmCheckoutHandler,
     ReceiveStripeWebhookHandler,
+    PackageStream,
+    RefundCardPaymentHandler,
+    RecordStripeRefundHandler,
     GetCheckoutHandler,
     GetStripeSettingsHandler,
     CheckStripeConnectionHandler,
