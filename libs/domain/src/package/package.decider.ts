@@ -46,10 +46,12 @@ export interface PackageSnapshot {
    */
   pendingCardRefund: PendingCardRefund | null;
   /** Outcomes of the card refunds Punchcard requested, by our refund id (a retry finds its own). */
-  cardRefunds: Record<string, 'refunded' | 'failed'>;
+  cardRefunds: Record<string, CardRefundOutcome>;
   /** Stripe refunds (`re_…`) recorded on the package: a webhook about one of them is recognised, not applied again. */
   stripeRefundIds: string[];
 }
+
+export type CardRefundOutcome = { outcome: 'refunded'; stripeRefundId: string | null } | { outcome: 'failed'; code: string; message: string };
 
 export interface PendingCardRefund {
   refundId: string;
@@ -308,11 +310,11 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
     }
     case 'CompleteCardRefund': {
       // Money has left through Stripe: recorded whatever the package's state now (expired, frozen…).
-      if (state.cardRefunds[command.refundId] === 'refunded') return [];
+      if (state.cardRefunds[command.refundId]?.outcome === 'refunded') return [];
       return [completedRefund(state, command.refundId, command.stripeRefundId)];
     }
     case 'FailCardRefund': {
-      if (state.cardRefunds[command.refundId] === 'failed') return [];
+      if (state.cardRefunds[command.refundId]?.outcome === 'failed') return [];
       const pending = pendingRefund(state, command.refundId);
       const { credits, paidCredits, goodwillCredits, value } = pending;
       return [{ type: 'CardRefundFailed', data: { ...refOf(state), refundId: pending.refundId, credits, paidCredits, goodwillCredits, value, code: command.code, message: command.message } }];
@@ -320,7 +322,7 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
     case 'RecordStripeRefund': {
       if (state.stripeRefundIds.includes(command.stripeRefundId)) return [];
       const ours = command.refundId;
-      if (ours !== null && state.cardRefunds[ours] === 'refunded') return [];
+      if (ours !== null && state.cardRefunds[ours]?.outcome === 'refunded') return [];
       // Ours, whose outcome was never recorded (the request died after calling Stripe): complete it now.
       if (ours !== null && state.pendingCardRefund?.refundId === ours) return [completedRefund(state, ours, command.stripeRefundId)];
       const { amount } = command;
@@ -412,7 +414,7 @@ export function paidCreditsCoveredBy(valueRemaining: number, paidRemaining: numb
 
 function pendingRefund(state: PackageSnapshot, refundId: string): PendingCardRefund {
   if (state.pendingCardRefund?.refundId !== refundId) {
-    if (state.cardRefunds[refundId] === 'failed') throw new DomainError('card_refund_failed', `The card refund ${refundId} was refused by Stripe already.`);
+    if (state.cardRefunds[refundId]?.outcome === 'failed') throw new DomainError('card_refund_failed', `The card refund ${refundId} was refused by Stripe already.`);
     throw new DomainError('card_refund_not_found', `No card refund ${refundId} awaits its outcome on this package.`);
   }
   return state.pendingCardRefund;
@@ -640,7 +642,7 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
         // A refund of money only (sessions already used, refunded in Stripe's dashboard) closes nothing.
         lifecycle: d.credits > 0 && paidRemaining + goodwillRemaining === 0 && pendingCardRefund === null ? 'refunded' : state.lifecycle,
         pendingCardRefund,
-        cardRefunds: d.refundId === null ? state.cardRefunds : { ...state.cardRefunds, [d.refundId]: 'refunded' },
+        cardRefunds: d.refundId === null ? state.cardRefunds : { ...state.cardRefunds, [d.refundId]: { outcome: 'refunded', stripeRefundId: d.stripeRefundId } },
         stripeRefundIds: d.stripeRefundId === null ? state.stripeRefundIds : [...state.stripeRefundIds, d.stripeRefundId],
       };
     }
@@ -655,14 +657,14 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
       };
     }
     case 'CardRefundFailed': {
-      const { refundId, paidCredits, goodwillCredits, value } = event.data;
+      const { refundId, paidCredits, goodwillCredits, value, code, message } = event.data;
       return {
         ...state,
         paidRemaining: state.paidRemaining + paidCredits,
         paidValueRemaining: state.paidValueRemaining + value,
         goodwillRemaining: state.goodwillRemaining + goodwillCredits,
         pendingCardRefund: null,
-        cardRefunds: { ...state.cardRefunds, [refundId]: 'failed' },
+        cardRefunds: { ...state.cardRefunds, [refundId]: { outcome: 'failed', code, message } },
       };
     }
     case 'PackageFrozen':

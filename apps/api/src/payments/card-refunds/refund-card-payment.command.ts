@@ -49,8 +49,8 @@ export class RefundCardPaymentHandler implements ICommandHandler<RefundCardPayme
     // 1. The intent (nothing new on a retry that finds it, or finds its outcome).
     const requested = await this.packages.decide(packageId, { type: 'RequestCardRefund', refundId, ...request }, context);
     const outcome = requested.state.cardRefunds[refundId];
-    if (outcome === 'refunded') return { ...requested, refundId, stripeRefundId: null };
-    if (outcome === 'failed') throw new ApiError(409, 'card_refund_refused', `Stripe refused refund ${refundId}; the credits are usable again.`);
+    if (outcome?.outcome === 'refunded') return { ...requested, refundId, stripeRefundId: outcome.stripeRefundId };
+    if (outcome?.outcome === 'failed') throw new ApiError(409, 'card_refund_refused', `${outcome.message} (Stripe's code: ${outcome.code}) Nothing was refunded; the credits are usable again.`);
     const pending = requested.state.pendingCardRefund!;
 
     // 2. Stripe. Not answering leaves the hold: the retry (same Idempotency-Key) asks again under the same key.
