@@ -309,6 +309,34 @@ describe('Journal: payment disputes', () => {
   });
 });
 
+describe('Journal: refunds through Stripe (ADR 0022)', () => {
+  const hold = (credits: number, value: number): PackageEvent => ({
+    type: 'CardRefundRequested',
+    data: { ...REF, refundId: 'rf-1', paymentIntentId: 'pi_1', credits, paidCredits: credits, goodwillCredits: 0, value, amount: { amount: value, currency: 'EUR' }, reason: 'moved away' },
+  });
+  const failed: PackageEvent = {
+    type: 'CardRefundFailed',
+    data: { ...REF, refundId: 'rf-1', credits: 2, paidCredits: 2, goodwillCredits: 0, value: 667, code: 'charge_disputed', message: 'refused' },
+  };
+  const { refundLosses } = ACCOUNTS;
+
+  it('the intent and a refusal move no money: no entry (the liability leaves with the refund itself)', () => {
+    given([purchased()]).when(hold(2, 667)).thenNothing();
+    given([purchased(), hold(2, 667)]).when(failed).thenNothing();
+  });
+
+  it('a refund made in Stripe beyond the unused credits’ value: the excess refunds delivered sessions, a refund loss', () => {
+    const beyond: PackageEvent = { ...refunded(1, 0, 333, 900), data: { ...(refunded(1, 0, 333, 900).data as object), stripeRefundId: 're_1' } } as PackageEvent;
+    given([purchased(), redeemed('r1', 334), redeemed('r2', 333)])
+      .when(beyond)
+      .then({ kind: 'refund', lines: [dr(contractLiability, 333), dr(refundLosses, 567), cr(cashClearing, 900)] });
+    // Money only (every credit used): the whole amount is a loss.
+    given([purchased(), redeemed('r1', 334), redeemed('r2', 333), redeemed('r3', 333)])
+      .when(refunded(0, 0, 0, 200))
+      .then({ kind: 'refund', lines: [dr(refundLosses, 200), cr(cashClearing, 200)] });
+  });
+});
+
 describe('Journal: every entry is balanced and the liability of a finished package is zero', () => {
   const history = [purchased(), adjusted(1, 0, 1, 0), redeemed('r1', 334), reversed('r1', 334), redeemed('r2', 334), adjusted(-2, -1, -1, 333), refunded(1, 0, 333, 200)];
   const journal = journalOf(recorded(history));
