@@ -62,7 +62,7 @@ async function business(url: string) {
   return { tenantId: tenant.id as string, auth, buy };
 }
 
-const refund = (url: string, auth: object, packageId: string, key: string) =>
+const refund = (url: string, auth: Record<string, string>, packageId: string, key: string) =>
   request(url).post(`/v1/packages/${packageId}/card-refunds`).set(auth).set('Idempotency-Key', key).send({ credits: 2, reason: 'Moved away' });
 
 /** The killed request's key stays claimed until its lock lapses (30 s); the test lets that time pass at once. */

@@ -149,6 +149,8 @@ const SEEDS: Record<string, Seed> = {
   'POST /v1/packages/:id/redemptions/:redemptionId/reversals': { path: () => `${pkg()()}/redemptions/${fx.redemptionId}/reversals`, body: () => ({ reason: 'Deducted twice' }) },
   'POST /v1/packages/:id/adjustments': { path: pkg('/adjustments'), body: () => ({ delta: 2, reason: 'Goodwill' }), signed: ['delta'] },
   'POST /v1/packages/:id/expiry-changes': { path: pkg('/expiry-changes'), body: () => ({ expiresAt: '2099-12-31T23:00:00Z', reason: 'Client was ill' }) },
+  // A cash package: a body that gets past validation is refused (not_card_payment) before Stripe is called.
+  'POST /v1/packages/:id/card-refunds': { path: () => `/v1/packages/${fx.refundPackageId}/card-refunds`, body: () => ({ credits: 2, amount: 18000, reason: 'Client moved away' }) },
   'POST /v1/packages/:id/refunds': { path: () => `/v1/packages/${fx.refundPackageId}/refunds`, body: () => ({ credits: 2, amount: 18000, reason: 'Client moved away' }) },
   'POST /v1/session-types': {
     path: () => '/v1/session-types',

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { decidePackage, DomainError, PackageCommand, packageDecider, PackageSnapshot, packageStreamId } from '@punchcard/domain';
 import { TenantDirectory } from '../../tenants';
 import { CommandContext } from '../../write-side/command-context';
-import { Decided } from '../../write-side/stream-executor';
+import { Decided, StreamExecutor } from '../../write-side/stream-executor';
 import { UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 
 /**
@@ -14,8 +14,15 @@ import { UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 export class PackageStream {
   constructor(
     private readonly units: UnitOfWorkExecutor,
+    private readonly streams: StreamExecutor,
     private readonly tenants: TenantDirectory,
   ) {}
+
+  /** Whether the tenant has this package (another tenant's reads as missing). */
+  async exists(packageId: string, tenantId: string): Promise<boolean> {
+    const { state } = await this.streams.load(packageStreamId(packageId), tenantId, packageDecider);
+    return state.exists;
+  }
 
   async decide(packageId: string, command: Exclude<PackageCommand, { type: 'PurchasePackage' }>, context: CommandContext): Promise<Decided<PackageSnapshot>> {
     const tenant = await this.tenants.get(context.tenantId);

@@ -44,7 +44,10 @@ export class RefundCardPaymentHandler implements ICommandHandler<RefundCardPayme
 
   async execute({ packageId, refundId, request, context }: RefundCardPaymentCommand): Promise<CardRefundResult> {
     const secrets = await this.connections.secrets(context.tenantId);
-    if (!secrets) throw new ApiError(409, 'stripe_not_connected', 'This business is not connected to Stripe (POST /v1/payment-settings/stripe).');
+    if (!secrets) {
+      if (!(await this.packages.exists(packageId, context.tenantId))) throw new ApiError(404, 'package_not_found', 'Package not found.');
+      throw new ApiError(409, 'stripe_not_connected', 'This business is not connected to Stripe (POST /v1/payment-settings/stripe): nothing can be refunded through it.');
+    }
 
     // 1. The intent (nothing new on a retry that finds it, or finds its outcome).
     const requested = await this.packages.decide(packageId, { type: 'RequestCardRefund', refundId, ...request }, context);
