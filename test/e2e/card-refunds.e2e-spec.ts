@@ -239,6 +239,19 @@ describe('refunding unused credits of a card-paid package through Stripe', () =>
     expect((await rollforward()).difference).toBe(0);
   });
 
+  it('Stripe refunded but every answer was lost: 503; the retry gets that same refund from Stripe (our idempotency key), not a second', async () => {
+    const { packageId, paymentIntentId } = await buyByCard();
+    const key = `refund-${randomUUID()}`;
+    stripe.loseRefundAnswers = 3; // the SDK's own two retries are lost too
+    expectProblem(await refund(packageId, { credits: 1, reason: 'Moved away' }, key), 503, 'stripe_unavailable');
+    expect(stripeRefundsOf(paymentIntentId)).toHaveLength(1);
+    expect(await getPackage(packageId)).toMatchObject({ creditsOnHold: 1, creditsRefunded: 0 });
+
+    const retried = await refund(packageId, { credits: 1, reason: 'Moved away' }, key).expect(201);
+    expect(stripeRefundsOf(paymentIntentId)).toHaveLength(1);
+    expect(retried.body).toMatchObject({ creditsRemaining: 5, creditsRefunded: 1, cardRefund: { status: 'refunded', stripeRefundId: stripeRefundsOf(paymentIntentId)[0].id } });
+  });
+
   it('an outcome lost after Stripe refunded: the refund’s webhook completes it, the retry finds it done; one refund', async () => {
     const { packageId, paymentIntentId } = await buyByCard();
     const key = `refund-${randomUUID()}`;

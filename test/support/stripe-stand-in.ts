@@ -74,6 +74,8 @@ export class StripeStandIn {
   readonly refunds = new Map<string, StandInRefund>();
   /** While set, every new refund is refused with this error (e.g. `charge_disputed`), as Stripe does. */
   refuseRefunds: { code: string; message: string } | null = null;
+  /** The next this-many refund requests are carried out, but their answers are lost (the connection drops). */
+  loseRefundAnswers = 0;
   readonly requests: RecordedRequest[] = [];
   /** Secret keys the stand-in accepts (any other is refused with 401, as Stripe does). */
   readonly validKeys = new Set<string>();
@@ -204,8 +206,11 @@ export class StripeStandIn {
     const apiKey = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
     const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? null;
     this.requests.push({ method: req.method ?? '', path: url.pathname, apiKey, idempotencyKey, params });
+    const lost = req.method === 'POST' && url.pathname === '/v1/refunds' && this.loseRefundAnswers > 0;
+    if (lost) this.loseRefundAnswers--;
     const send = (status: number, body: object) => {
       const json = JSON.stringify(body);
+      if (lost) return void res.socket?.destroy(), { status, body: json };
       res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': `req_${randomBytes(8).toString('hex')}` }).end(json);
       return { status, body: json };
     };
@@ -220,6 +225,7 @@ export class StripeStandIn {
         return void send(400, { error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' } });
       }
       if (seen) {
+        if (lost) return void res.socket?.destroy();
         res.writeHead(seen.status, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true' }).end(seen.body);
         return;
       }
