@@ -1,6 +1,6 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { cardPaymentDecider, cardPaymentStreamId, Money, PackageEvent } from '@punchcard/domain';
+import { cardPaymentDecider, cardPaymentStreamId, DomainError, Money, PackageEvent } from '@punchcard/domain';
 import type { EventStore } from '@punchcard/event-store';
 import { EVENT_STORE } from '../../tokens';
 import { CommandContext } from '../../write-side/command-context';
@@ -8,7 +8,7 @@ import { fold, readTenantStream } from '../../write-side/unit-of-work';
 import { PackageStream } from './package-stream';
 
 /** `recorded`: a refund made outside Punchcard; `completed`: ours, whose outcome was missing; `recognised`: already on the ledger. */
-export type StripeRefundOutcome = 'refund_recorded' | 'refund_completed' | 'refund_recognised' | 'unknown_payment';
+export type StripeRefundOutcome = 'refund_recorded' | 'refund_completed' | 'refund_recognised' | 'unknown_payment' | 'refund_not_applicable';
 
 /**
  * A refund Stripe reports (webhook `refund.created` / `refund.updated`, ADR 0022) on the package its
@@ -28,6 +28,8 @@ export class RecordStripeRefundCommand extends Command<StripeRefundOutcome> {
 
 @CommandHandler(RecordStripeRefundCommand)
 export class RecordStripeRefundHandler implements ICommandHandler<RecordStripeRefundCommand> {
+  private readonly logger = new Logger('StripeRefunds');
+
   constructor(
     private readonly packages: PackageStream,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -45,7 +47,17 @@ export class RecordStripeRefundHandler implements ICommandHandler<RecordStripeRe
       idempotencyKey: `stripe-refund:${refund.stripeRefundId}`,
     };
     const reason = refund.refundId === null ? `refunded in Stripe (${refund.stripeRefundId})` : `refund through Stripe (${refund.stripeRefundId})`;
-    const { events } = await this.packages.decide(payment.packageId, { type: 'RecordStripeRefund', ...refund, reason }, context);
+    let events;
+    try {
+      ({ events } = await this.packages.decide(payment.packageId, { type: 'RecordStripeRefund', ...refund, reason }, context));
+    } catch (error) {
+      // A refund the package cannot take (another currency): logged for an admin; an error would only make Stripe redeliver it for days.
+      if (error instanceof DomainError) {
+        this.logger.warn(`Stripe refund ${refund.stripeRefundId} of package ${payment.packageId} not recorded: ${error.message}`);
+        return 'refund_not_applicable';
+      }
+      throw error;
+    }
     if (events.length === 0) return 'refund_recognised';
     return (events as PackageEvent[]).some((event) => event.type === 'PackageRefunded' && event.data.refundId !== null) ? 'refund_completed' : 'refund_recorded';
   }
