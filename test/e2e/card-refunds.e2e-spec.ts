@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import type { EventStore } from '@punchcard/event-store';
+import { PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
+import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
@@ -330,5 +332,23 @@ describe('refunds made in Stripe’s dashboard', () => {
     const unknown = { id: 're_unknown', object: 'refund', amount: 100, currency: 'eur', payment_intent: 'pi_unknown', status: 'succeeded', metadata: {} };
     expect((await deliver(stripe.event('refund.created', unknown))).body.outcome).toBe('unknown_payment');
     expect(await t.eventCount()).toBe(events);
+  });
+});
+
+describe('read models', () => {
+  it('every live read model equals a replay of the events (holds, refusals, card and dashboard refunds included)', async () => {
+    // One more held refund left pending, so the replay meets a hold too.
+    const { packageId } = await buyByCard();
+    stripe.failing = true;
+    try {
+      expectProblem(await refund(packageId, { credits: 1, reason: 'Pending' }), 503, 'stripe_unavailable');
+    } finally {
+      stripe.failing = false;
+    }
+    await caughtUp();
+    const operator = new ProjectionRunner(t.infrastructure.system.eventStore, t.infrastructure.system.readStore, ALL_PROJECTIONS, new PostgresAdvisoryLease(t.db.pool, 'operator'));
+    for (const projection of ALL_PROJECTIONS) {
+      expect({ projection: projection.name, differences: (await operator.check(projection)).differences }).toEqual({ projection: projection.name, differences: [] });
+    }
   });
 });
