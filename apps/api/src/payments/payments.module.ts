@@ -5,6 +5,7 @@ import { ClientsModule } from '../clients';
 import { TenantsModule } from '../tenants';
 import { APP_CONFIG } from '../tokens';
 import { CheckoutsController } from './checkouts/checkouts.controller';
+import { ApplyDisputeHandler } from './disputes/apply-dispute.command';
 import { CheckStripeConnectionHandler, GetCheckoutHandler, GetStripeSettingsHandler, ListStripeDeliveriesHandler } from './queries/checkout.queries';
 import { ConfirmCheckoutHandler } from './settle-checkout/confirm-checkout.command';
 import { SettleCheckoutHandler } from './settle-checkout/settle-checkout.command';
@@ -27,6 +28,7 @@ import { StripeWebhooksController } from './webhooks/stripe-webhooks.controller'
     SettleCheckoutHandler,
     ConfirmCheckoutHandler,
     ReceiveStripeWebhookHandler,
+    ApplyDisputeHandler,
     GetCheckoutHandler,
     GetStripeSettingsHandler,
     CheckStripeConnectionHandler,

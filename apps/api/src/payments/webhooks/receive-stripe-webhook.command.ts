@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { meaningOf, StripeEventLike, StripeGateway } from '@punchcard/payments';
 import { ApiError } from '../../http/problem';
+import { ApplyDisputeCommand } from '../disputes/apply-dispute.command';
 import { SettleCheckoutCommand } from '../settle-checkout/settle-checkout.command';
 import { StripeConnections } from '../stripe-connections';
 import { DeliveryLog } from './delivery-log';
@@ -60,6 +61,9 @@ export class ReceiveStripeWebhookHandler implements ICommandHandler<ReceiveStrip
     try {
       if (meaning.kind === 'ignore') {
         outcome = meaning.outcome;
+      } else if (meaning.kind === 'dispute') {
+        const { disputeId, paymentIntentId, action, reason } = meaning;
+        outcome = await this.commands.execute(new ApplyDisputeCommand(tenantId, event.id, disputeId, paymentIntentId, action, reason));
       } else {
         checkoutId = meaning.checkoutId;
         outcome = await this.settle(tenantId, event.id, meaning);
