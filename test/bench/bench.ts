@@ -4,6 +4,7 @@
  *  2. event store appends/s through the port at 1, 8, 32 connections (one event per append)
  *  3. HTTP redemptions/s with p50/p99 latency at 32 concurrent clients (server in its own process)
  *  4. HTTP bookings/s at 32 concurrent clients over 64 schedules, and slot listing p50/p99 for 4 weeks of a busy schedule
+ *  4b. verified Stripe webhook deliveries/s at 32 concurrent senders (test/bench/webhooks.ts)
  *  5. projection rebuild events/s over 100k and 200k events, with peak RSS (memory must stay flat)
  *  6. a large tenant (BENCH_LARGE_EVENTS, default 1M events): projection catch-up, dashboard and
  *     point-in-time latencies, and the ledger CSV export's rate and memory (test/bench/large-tenant.ts)
@@ -20,6 +21,7 @@ import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { Call, fmt, keyRing, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
 import { largeTenantBench } from './large-tenant';
+import { webhookBench } from './webhooks';
 
 const rows: string[][] = [];
 const report = (...cells: (string | number)[]) => {
@@ -57,9 +59,11 @@ async function main() {
     const onlyLargeTenant = process.env.BENCH_ONLY === 'large-tenant';
     // BENCH_ONLY=appends: the raw rate and the append rates only (the cost of the service role and RLS).
     const onlyAppends = process.env.BENCH_ONLY === 'appends';
-    // BENCH_ONLY=http: the raw rate and the HTTP section only (redemptions, bookings, slots).
+    // BENCH_ONLY=http: the raw rate and the HTTP section only (redemptions, bookings, slots, webhooks).
     const onlyHttp = process.env.BENCH_ONLY === 'http';
-    for (const connections of onlyLargeTenant || onlyHttp ? [] : [1, 8, 32]) {
+    // BENCH_ONLY=webhooks: the raw rate and the Stripe webhook deliveries only.
+    const onlyWebhooks = process.env.BENCH_ONLY === 'webhooks';
+    for (const connections of onlyLargeTenant || onlyHttp || onlyWebhooks ? [] : [1, 8, 32]) {
       const appends = await rate(connections, () =>
         // A type no projection reads: a redemption without its purchase would stop projections that check it (accounting).
         store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }]),
@@ -72,11 +76,12 @@ async function main() {
       report('event store append, 1 event (service role, RLS, tenant per transaction)', connections, fmt(scoped), pct(scoped / raw[connections]), '', '');
     }
 
-    if (!onlyLargeTenant && !onlyAppends) await httpBench(benchUrl, raw[32]);
-    if (!onlyLargeTenant && !onlyAppends && !onlyHttp) await rebuildBench(infrastructure, store);
+    if (!onlyLargeTenant && !onlyAppends && !onlyWebhooks) await httpBench(benchUrl, raw[32]);
+    if (!onlyLargeTenant && !onlyAppends) await webhookBench(benchUrl, raw[32], report);
+    if (!onlyLargeTenant && !onlyAppends && !onlyHttp && !onlyWebhooks) await rebuildBench(infrastructure, store);
     await pool.end();
     await infrastructure.close();
-    if (!onlyAppends && !onlyHttp) await largeTenantBench(benchUrl, raw[32], report);
+    if (!onlyAppends && !onlyHttp && !onlyWebhooks) await largeTenantBench(benchUrl, raw[32], report);
   } finally {
     await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();

@@ -59,3 +59,34 @@ describe('what a Stripe event means for a checkout', () => {
     expect(meaningOf(event('checkout.session.completed', null), TENANT)).toMatchObject({ kind: 'ignore', outcome: 'not_ours' });
   });
 });
+
+describe('what a Stripe dispute event means for the package it paid', () => {
+  const dispute = (fields: object = {}) => ({ id: 'dp_1', object: 'dispute', payment_intent: 'pi_1', amount: 54000, currency: 'eur', status: 'needs_response', reason: 'fraudulent', ...fields });
+
+  it('opened: freeze the package the PaymentIntent bought', () => {
+    expect(meaningOf(event('charge.dispute.created', dispute()), TENANT)).toEqual({
+      kind: 'dispute',
+      disputeId: 'dp_1',
+      paymentIntentId: 'pi_1',
+      action: { kind: 'open' },
+      reason: 'Stripe dispute dp_1 (fraudulent) opened',
+    });
+  });
+
+  it('closed won, or an inquiry closed without a chargeback: unfreeze', () => {
+    for (const status of ['won', 'warning_closed']) expect(meaningOf(event('charge.dispute.closed', dispute({ status })), TENANT)).toMatchObject({ action: { kind: 'won' } });
+  });
+
+  it('closed lost: revoke, with the disputed amount (currency upper-cased)', () => {
+    expect(meaningOf(event('charge.dispute.closed', dispute({ status: 'lost', amount: 30000 })), TENANT)).toMatchObject({
+      action: { kind: 'lost', amount: { amount: 30000, currency: 'EUR' } },
+    });
+  });
+
+  it('other closings, updates and disputes without a PaymentIntent change nothing', () => {
+    expect(meaningOf(event('charge.dispute.closed', dispute({ status: 'charge_refunded' })), TENANT)).toMatchObject({ kind: 'ignore', outcome: 'ignored' });
+    expect(meaningOf(event('charge.dispute.updated', dispute()), TENANT)).toMatchObject({ kind: 'ignore', outcome: 'ignored' });
+    expect(meaningOf(event('charge.dispute.created', dispute({ payment_intent: null })), TENANT)).toMatchObject({ kind: 'ignore', outcome: 'not_ours' });
+    expect(meaningOf(event('charge.dispute.created', dispute({ payment_intent: { id: 'pi_9' } })), TENANT)).toMatchObject({ paymentIntentId: 'pi_9' });
+  });
+});

@@ -31,8 +31,23 @@ export type CheckoutSettlement =
   /** Completed, but an asynchronous payment (e.g. a bank debit) has not cleared: a later event says how it ended. */
   | { kind: 'pending' };
 
+/** A chargeback on a card payment: the fields of Stripe's Dispute object read here. */
+export interface StripeDisputeLike {
+  id: string;
+  object?: string;
+  payment_intent?: string | { id: string } | null;
+  amount?: number;
+  currency?: string;
+  status?: string;
+  reason?: string | null;
+}
+
+/** What a dispute event asks of the package the payment bought. */
+export type DisputeAction = { kind: 'open' } | { kind: 'won' } | { kind: 'lost'; amount: { amount: number; currency: string } };
+
 export type StripeEventMeaning =
   | { kind: 'checkout'; checkoutId: string; sessionId: string; settlement: CheckoutSettlement }
+  | { kind: 'dispute'; disputeId: string; paymentIntentId: string; action: DisputeAction; reason: string }
   | { kind: 'ignore'; outcome: 'ignored' | 'other_tenant' | 'not_ours'; detail: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -45,6 +60,7 @@ const CHECKOUT_EVENTS = new Set([
 ]);
 
 export function meaningOf(event: StripeEventLike, tenantId: string): StripeEventMeaning {
+  if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.closed') return disputeMeaningOf(event);
   if (!CHECKOUT_EVENTS.has(event.type)) return { kind: 'ignore', outcome: 'ignored', detail: `Punchcard does not act on ${event.type}.` };
   const session = event.data?.object as StripeCheckoutSessionLike | undefined;
   const checkoutId = session?.metadata?.[METADATA_CHECKOUT] ?? session?.client_reference_id ?? null;
@@ -53,6 +69,26 @@ export function meaningOf(event: StripeEventLike, tenantId: string): StripeEvent
   const owner = session.metadata?.[METADATA_TENANT];
   if (owner !== undefined && owner !== tenantId) return { kind: 'ignore', outcome: 'other_tenant', detail: 'The session belongs to another business.' };
   return { kind: 'checkout', checkoutId, sessionId: session.id, settlement: settlementOf(event.type, session) };
+}
+
+/**
+ * A dispute opened freezes the package; closed `won` (or `warning_closed`: an inquiry that never became
+ * a chargeback) unfreezes it; closed `lost` revokes its credits, the disputed amount having gone back
+ * to the client. Other closings and dispute updates change nothing. Disputes carry no metadata of
+ * ours: the PaymentIntent leads to the package (the `card-payment-…` stream of the business).
+ */
+export function disputeMeaningOf(event: StripeEventLike): StripeEventMeaning {
+  const dispute = event.data?.object as StripeDisputeLike | undefined;
+  const paymentIntentId = typeof dispute?.payment_intent === 'string' ? dispute.payment_intent : (dispute?.payment_intent?.id ?? null);
+  if (!dispute || typeof dispute.id !== 'string' || !paymentIntentId) return { kind: 'ignore', outcome: 'not_ours', detail: 'A dispute without a PaymentIntent.' };
+  const reason = `Stripe dispute ${dispute.id}${dispute.reason ? ` (${dispute.reason})` : ''}`;
+  const base = { kind: 'dispute' as const, disputeId: dispute.id, paymentIntentId };
+  if (event.type === 'charge.dispute.created') return { ...base, action: { kind: 'open' }, reason: `${reason} opened` };
+  if (dispute.status === 'won' || dispute.status === 'warning_closed') return { ...base, action: { kind: 'won' }, reason: `${reason} closed: ${dispute.status}` };
+  if (dispute.status === 'lost' && typeof dispute.amount === 'number' && dispute.currency) {
+    return { ...base, action: { kind: 'lost', amount: { amount: dispute.amount, currency: dispute.currency.toUpperCase() } }, reason: `${reason} lost` };
+  }
+  return { kind: 'ignore', outcome: 'ignored', detail: `Dispute ${dispute.id} closed as ${dispute.status ?? 'unknown'}: nothing to do.` };
 }
 
 /** What a checkout session says about its payment (a webhook's object, or the session read back from Stripe). */

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { transformFileSync } from '@swc/core';
 
@@ -8,15 +8,8 @@ export const BUILD_DIR = join(ROOT, '.tmp', 'reliability-build');
 export const SERVER_ENTRY = join(BUILD_DIR, 'apps/api/src/main.js');
 export const CLI_ENTRY = join(BUILD_DIR, 'apps/cli/src/main.js');
 
-const ALIASES: Record<string, string[]> = {
-  '@punchcard/domain': ['./libs/domain/src/index.ts'],
-  '@punchcard/event-store': ['./libs/event-store/src/index.ts'],
-  '@punchcard/read-store': ['./libs/read-store/src/index.ts'],
-  '@punchcard/projection-runner': ['./libs/projection-runner/src/index.ts'],
-  '@punchcard/postgres': ['./libs/postgres/src/index.ts'],
-  '@punchcard/platform': ['./libs/platform/src/index.ts'],
-  '@punchcard/projections': ['./projections/index.ts'],
-};
+/** The path aliases, from tsconfig.json itself: a library added there is compiled here too. */
+const ALIASES: Record<string, string[]> = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')).compilerOptions.paths;
 
 /**
  * Compiles the service (apps, libs, projections; no tests) to CommonJS with swc, the way `npm run build`

@@ -6,7 +6,7 @@ import { packagesWithStatus } from '@punchcard/projections';
 import { ReadYourWritesParams } from '../http/read-your-writes';
 import { PackageSelection } from './queries/ledger-rows';
 
-const STATUSES: PackageStatus[] = ['active', 'used_up', 'expired', 'refunded'];
+const STATUSES: PackageStatus[] = ['active', 'used_up', 'expired', 'refunded', 'charged_back'];
 
 /** Filters both exports offer: each is served by an index of the packages read model. */
 export class PackageExportParams extends ReadYourWritesParams {

@@ -88,7 +88,7 @@ export class RefundDto {
   @ApiProperty({ example: 'Client moved away' }) @Reason() reason!: string;
 }
 
-const STATUSES: PackageStatus[] = ['active', 'used_up', 'expired', 'refunded'];
+const STATUSES: PackageStatus[] = ['active', 'used_up', 'expired', 'refunded', 'charged_back'];
 
 /** The end of a range must not come before its start (both instants; the start's own checks report a bad start). */
 function NotBefore(startField: string): PropertyDecorator {

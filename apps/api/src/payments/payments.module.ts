@@ -9,6 +9,7 @@ import { PackageStream } from './card-refunds/package-stream';
 import { RecordStripeRefundHandler } from './card-refunds/record-stripe-refund.command';
 import { RefundCardPaymentHandler } from './card-refunds/refund-card-payment.command';
 import { CheckoutsController } from './checkouts/checkouts.controller';
+import { ApplyDisputeHandler } from './disputes/apply-dispute.command';
 import { CheckStripeConnectionHandler, GetCheckoutHandler, GetStripeSettingsHandler, ListStripeDeliveriesHandler } from './queries/checkout.queries';
 import { ConfirmCheckoutHandler } from './settle-checkout/confirm-checkout.command';
 import { SettleCheckoutHandler } from './settle-checkout/settle-checkout.command';
@@ -34,6 +35,7 @@ import { StripeWebhooksController } from './webhooks/stripe-webhooks.controller'
     PackageStream,
     RefundCardPaymentHandler,
     RecordStripeRefundHandler,
+    ApplyDisputeHandler,
     GetCheckoutHandler,
     GetStripeSettingsHandler,
     CheckStripeConnectionHandler,

@@ -31,7 +31,7 @@ export class AccountingController {
     return this.queries.execute(new ContractLiabilityQuery(tenant.tenantId, query.asOf, this.now(), query.paymentMethod ?? null));
   }
 
-  /** opening + sales − recognised − breakage − refunds = closing, per currency, for the period (from, to]; by default the current local month. */
+  /** opening + sales − recognised − breakage − refunds − chargebacks = closing, per currency, for the period (from, to]; by default the current local month. */
   @Roles('admin', 'accountant')
   @Get('reports/liability-rollforward')
   async rollforward(@CurrentTenant() tenant: TenantPrincipal, @Query() query: RollforwardParams) {

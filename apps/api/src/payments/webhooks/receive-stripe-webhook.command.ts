@@ -3,6 +3,7 @@ import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cq
 import { meaningOf, refundMeaningOf, StripeEventLike, StripeGateway } from '@punchcard/payments';
 import { RecordStripeRefundCommand } from '../card-refunds/record-stripe-refund.command';
 import { ApiError } from '../../http/problem';
+import { ApplyDisputeCommand } from '../disputes/apply-dispute.command';
 import { SettleCheckoutCommand } from '../settle-checkout/settle-checkout.command';
 import { StripeConnections } from '../stripe-connections';
 import { DeliveryLog } from './delivery-log';
@@ -66,6 +67,9 @@ export class ReceiveStripeWebhookHandler implements ICommandHandler<ReceiveStrip
       } else if (meaning.kind === 'refund') {
         const { kind: _, ...reported } = meaning;
         outcome = await this.commands.execute(new RecordStripeRefundCommand(tenantId, reported, event.id));
+      } else if (meaning.kind === 'dispute') {
+        const { disputeId, paymentIntentId, action, reason } = meaning;
+        outcome = await this.commands.execute(new ApplyDisputeCommand(tenantId, event.id, disputeId, paymentIntentId, action, reason));
       } else {
         checkoutId = meaning.checkoutId;
         outcome = await this.settle(tenantId, event.id, meaning);
