@@ -95,6 +95,7 @@ export function fromPackageView(view: PackageView): PackageSnapshot {
     redemptions: {},
     // Documents written before disputes existed have neither field.
     openDisputes: view.openDisputes ?? [],
+    closedDisputes: [], // the read model does not keep them: evolve only adds to them
     creditsRevoked: view.creditsRevoked ?? 0,
     // Nor the card refunds (ADR 0022). Outcomes past are not kept: evolve only needs the pending one.
     pendingCardRefund: view.pendingCardRefund ?? null,
