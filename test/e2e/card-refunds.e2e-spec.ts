@@ -327,6 +327,17 @@ describe('refunds made in Stripe’s dashboard', () => {
     expect((await rollforward()).difference).toBe(0);
   });
 
+  it('a refund that outruns the sale’s own webhook: the sale is confirmed with Stripe first, then the refund recorded', async () => {
+    const checkout = (await t.http.post('/v1/checkouts').set(a.auth).send({ offeringId, clientId, successUrl: 'https://example.com/ok', cancelUrl: 'https://example.com/no' }).expect(201)).body;
+    const session = [...stripe.sessions.values()].find((s) => s.client_reference_id === checkout.id)!;
+    const paymentIntentId = stripe.pay(session.id).payment_intent!; // paid; its checkout.session.completed not delivered yet
+    const made = stripe.dashboardRefund(paymentIntentId, 9000);
+    expect((await deliver(stripe.event('refund.created', made))).body.outcome).toBe('refund_recorded');
+    const packageId = (await t.http.get(`/v1/checkouts/${checkout.id}`).set(a.auth).expect(200)).body.packageId;
+    expect((await eventsOf(packageId)).map((e) => e.type)).toEqual(['PackagePurchased', 'PackageRefunded']);
+    expect(await getPackage(packageId)).toMatchObject({ creditsRemaining: 5, creditsRefunded: 1 });
+  });
+
   it('a refund of a payment Punchcard does not know is logged and changes nothing', async () => {
     const events = await t.eventCount();
     const unknown = { id: 're_unknown', object: 'refund', amount: 100, currency: 'eur', payment_intent: 'pi_unknown', status: 'succeeded', metadata: {} };
