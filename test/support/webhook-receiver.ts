@@ -1,0 +1,87 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+export interface ReceivedWebhook {
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: any;
+  at: number;
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 that receives outbound webhooks for tests. `respondWith` sets the
+ * status codes of the next answers (then 200); `hang` makes the next answers never come.
+ */
+export class WebhookReceiver {
+  readonly received: ReceivedWebhook[] = [];
+  private statuses: number[] = [];
+  private hangs = 0;
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<WebhookReceiver> {
+    let receiver!: WebhookReceiver;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        receiver.received.push({ headers: req.headers, body, json: safeJson(body), at: Date.now() });
+        if (receiver.hangs > 0) {
+          receiver.hangs--;
+          return; // never answers: the sender's time limit must end the call
+        }
+        res.statusCode = receiver.statuses.shift() ?? 200;
+        res.end('ok');
+      });
+    });
+    receiver = new WebhookReceiver(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+  }
+
+  respondWith(...statuses: number[]): void {
+    this.statuses.push(...statuses);
+  }
+
+  hang(count = 1): void {
+    this.hangs += count;
+  }
+
+  clear(): void {
+    this.received.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * What an integrator does (docs/webhooks.md): split `t=…,v1=…`, HMAC-SHA256 of `${t}.${raw body}` with
+ * the endpoint's secret, compare in constant time, and refuse timestamps older than the tolerance.
+ * Written here from the documented scheme, not with the service's own helper.
+ */
+export function verifyWebhook(secret: string, body: string, header: string | undefined, nowMs: number, toleranceSeconds = 300): boolean {
+  if (!header) return false;
+  const fields = new Map(header.split(',').map((part) => part.split('=', 2) as [string, string]));
+  const t = Number(fields.get('t'));
+  const v1 = fields.get('v1') ?? '';
+  if (!Number.isInteger(t) || Math.abs(nowMs / 1000 - t) > toleranceSeconds || !/^[0-9a-f]{64}$/.test(v1)) return false;
+  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
+  return timingSafeEqual(expected, Buffer.from(v1, 'hex'));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
