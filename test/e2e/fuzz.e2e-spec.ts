@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import type { Response } from 'supertest';
+import { DeliveryPlanner } from '../../apps/api/src/outbound-webhooks/delivery-planner';
 import { BODY_LIMIT_BYTES, badBodies, BadBody, modelOf, OpenApiDocument, requestSchemaOf, toJsonText, WriteRoute, writeRoutesOf } from '../support/body-fuzz';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
@@ -66,6 +67,8 @@ const fx = {
   clientToken: '', // fx.clientId's token for /v1/me/...
   revokeKeyId: '', // staff keys for the key management routes
   rotateKeyId: '',
+  webhookEndpointId: '', // an outbound webhook endpoint with one planned delivery
+  webhookDeliveryId: '',
   foreignIds: [] as string[], // tenant b's client, offering, package, session type, schedule
 };
 
@@ -253,6 +256,20 @@ const SEEDS: Record<string, Seed> = {
     body: () => structuredClone(WEBHOOK_SEED),
     headers: () => ({ 'Stripe-Signature': signatureFor(JSON.stringify(WEBHOOK_SEED), stripeKeys.webhookSecret) }),
   },
+  'POST /v1/webhook-endpoints': {
+    path: () => '/v1/webhook-endpoints',
+    body: () => ({ url: 'https://93.184.215.14/punchcard-hooks', events: ['package.purchased', 'booking.created'], description: 'CRM sync', enabled: true }),
+  },
+  'PATCH /v1/webhook-endpoints/:id': {
+    path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}`,
+    body: () => ({ url: 'https://93.184.215.14/other-hooks', events: ['package.expired'], description: 'Changed', enabled: true }),
+  },
+  // Take no body: the only valid one is empty.
+  'POST /v1/webhook-endpoints/:id/secret-rotations': { path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}/secret-rotations`, body: () => ({}) },
+  'POST /v1/webhook-endpoints/:id/deliveries/:deliveryId/redeliveries': {
+    path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}/deliveries/${fx.webhookDeliveryId}/redeliveries`,
+    body: () => ({}),
+  },
   'POST /v1/me/bookings/:id/cancellations': { as: 'client', path: () => `/v1/me/bookings/${fx.myCancelBookingId}/cancellations`, body: () => ({ reason: 'I am ill' }) },
   'POST /v1/me/bookings/:id/reschedules': {
     as: 'client',
@@ -312,6 +329,11 @@ beforeAll(async () => {
   await t.http.post('/v1/payment-settings/stripe').set(a.auth).send(stripeKeys).expect(200);
   fx.revokeKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be revoked' })).id;
   fx.rotateKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be rotated' })).id;
+
+  fx.webhookEndpointId = (await post(a, '/v1/webhook-endpoints', { url: 'https://93.184.215.14/punchcard-hooks', events: ['package.purchased'] })).id;
+  await a.sellPackage(fx.offeringId, fx.clientId);
+  await t.app.get(DeliveryPlanner).catchUp();
+  fx.webhookDeliveryId = (await t.db.pool.query('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1', [fx.webhookEndpointId])).rows[0].id;
 
   const otherClient = await b.createClient();
   const otherOffering = await b.createOffering({ price: { amount: 100, currency: 'EUR' } });

@@ -5,7 +5,9 @@ import type { Request, Response } from 'express';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { newId } from '../http/new-id';
+import { ShownOnce } from '../http/idempotency.interceptor';
 import { ApiError } from '../http/problem';
+import { NoBodyFields } from '../http/validation';
 import { UuidParam } from '../http/uuid-param';
 import { CreateWebhookEndpointCommand, DeleteWebhookEndpointCommand, RotateWebhookSecretCommand, UpdateWebhookEndpointCommand } from './manage-endpoints/endpoint.commands';
 import { GetWebhookDeliveryQuery, GetWebhookEndpointQuery, ListWebhookDeliveriesQuery, ListWebhookEndpointsQuery } from './queries/webhook.queries';
@@ -24,8 +26,9 @@ export class WebhookEndpointsController {
     private readonly queries: QueryBus,
   ) {}
 
-  /** Subscribes a URL; the answer holds the signing secret, shown this once. */
+  /** Subscribes a URL; the answer holds the signing secret, shown this once (an idempotent replay answers without it). */
   @Roles('admin')
+  @ShownOnce('secret')
   @Post()
   async create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateWebhookEndpointDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'webhook-endpoint');
@@ -66,9 +69,10 @@ export class WebhookEndpointsController {
 
   /** A new signing secret, shown this once; the previous one stops signing at once. */
   @Roles('admin')
+  @ShownOnce('secret')
   @Post(':id/secret-rotations')
   @HttpCode(200)
-  rotate(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', ENDPOINT) id: string) {
+  rotate(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', ENDPOINT) id: string, @Body(NoBodyFields) _: unknown) {
     return this.commands.execute(new RotateWebhookSecretCommand(tenant.tenantId, id));
   }
 
@@ -90,7 +94,12 @@ export class WebhookEndpointsController {
   @Roles('admin')
   @Post(':id/deliveries/:deliveryId/redeliveries')
   @HttpCode(202)
-  redeliver(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', ENDPOINT) id: string, @UuidParam('deliveryId', 'webhook_delivery_not_found') deliveryId: string) {
+  redeliver(
+    @CurrentTenant() tenant: TenantPrincipal,
+    @UuidParam('id', ENDPOINT) id: string,
+    @UuidParam('deliveryId', 'webhook_delivery_not_found') deliveryId: string,
+    @Body(NoBodyFields) _: unknown,
+  ) {
     return this.commands.execute(new RedeliverWebhookCommand(tenant.tenantId, id, deliveryId));
   }
 }

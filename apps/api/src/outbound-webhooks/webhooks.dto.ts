@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
 import { ReadYourWritesParams } from '../http/read-your-writes';
-import { OptionalNotNull, PageLimit } from '../http/validators';
+import { IsHttpUrl, OptionalNotNull, PageLimit } from '../http/validators';
 import { WEBHOOK_EVENT_TYPES } from './planning';
 
 const URL_DOC = 'Where deliveries are POSTed: an https URL on the public internet (private, loopback and link-local addresses are refused, also when a name resolves to one).';
@@ -11,6 +11,7 @@ export class CreateWebhookEndpointDto {
   @ApiProperty({ description: URL_DOC, example: 'https://hooks.example.com/punchcard' })
   @IsString()
   @Length(1, 2000)
+  @IsHttpUrl()
   url!: string;
 
   @ApiProperty({ description: EVENTS_DOC, example: ['package.purchased', 'booking.created'], isArray: true, enum: WEBHOOK_EVENT_TYPES })
@@ -37,6 +38,7 @@ export class UpdateWebhookEndpointDto {
   @OptionalNotNull()
   @IsString()
   @Length(1, 2000)
+  @IsHttpUrl()
   url?: string;
 
   @ApiPropertyOptional({ description: EVENTS_DOC, isArray: true, enum: WEBHOOK_EVENT_TYPES })
