@@ -75,6 +75,20 @@ describe('Outbound webhooks', () => {
     await t.http.delete(`/v1/webhook-endpoints/${id}`).set(studio.auth).expect(404);
   });
 
+  it('POST under an Idempotency-Key creates one endpoint; the replay answers without the secret', async () => {
+    const studio = await t.newTenant();
+    const body = { url: receiver.url, events: ['package.expired'] };
+    const first = await t.http.post('/v1/webhook-endpoints').set(studio.auth).set('Idempotency-Key', 'hooks-1').send(body).expect(201);
+    const again = await t.http.post('/v1/webhook-endpoints').set(studio.auth).set('Idempotency-Key', 'hooks-1').send(body).expect(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    expect(first.body.secret).toMatch(/^whsec_/);
+    expect(again.body.secret).toBeUndefined();
+    expect((await t.http.get('/v1/webhook-endpoints').set(studio.auth).expect(200)).body.items).toHaveLength(1);
+    const other = await t.http.post('/v1/webhook-endpoints').set(studio.auth).set('Idempotency-Key', 'hooks-1').send({ ...body, events: ['package.purchased'] });
+    expect(other.status).toBe(422);
+  });
+
   it('delivers package.purchased signed (t=…,v1=…) with the event id header and ids-only payload', async () => {
     const studio = await t.newTenant();
     const endpoint = await subscribe(studio);

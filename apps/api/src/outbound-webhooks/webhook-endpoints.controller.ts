@@ -31,7 +31,7 @@ export class WebhookEndpointsController {
   @ShownOnce('secret')
   @Post()
   async create(@CurrentTenant() tenant: TenantPrincipal, @Body() body: CreateWebhookEndpointDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    const id = newId(req, 'webhook-endpoint');
+    const id = newId(req, 'webhook-endpoint'); // derived from an Idempotency-Key when there is one
     const created = await this.commands.execute(
       new CreateWebhookEndpointCommand(tenant.tenantId, id, { url: body.url, description: body.description ?? null, events: body.events, enabled: body.enabled ?? true }),
     );
@@ -55,7 +55,7 @@ export class WebhookEndpointsController {
   @Roles('admin')
   @Patch(':id')
   update(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', ENDPOINT) id: string, @Body() body: UpdateWebhookEndpointDto) {
-    if (Object.keys(body).length === 0) throw new ApiError(400, 'validation_failed', 'Send at least one of url, events, description, enabled.');
+    if (Object.values(body).every((value) => value === undefined)) throw new ApiError(400, 'validation_failed', 'Send at least one of url, events, description, enabled.');
     return this.commands.execute(new UpdateWebhookEndpointCommand(tenant.tenantId, id, body));
   }
 
