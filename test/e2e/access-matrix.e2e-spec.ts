@@ -3,9 +3,9 @@ import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import type { TenantRole } from '../../apps/api/src/auth/principal';
 import { comparePositions, parsePosition, Position } from '@punchcard/event-store';
-import { DeliveryPlanner } from '../../apps/api/src/outbound-webhooks/delivery-planner';
 import { registeredRoutes } from '../support/routes';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
+import { planEverything } from '../support/webhook-receiver';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -567,7 +567,7 @@ beforeAll(async () => {
   // An outbound webhook endpoint with one delivery planned (the scheduler is off: nothing is sent).
   fx.a.webhookEndpointId = await newWebhookEndpoint();
   await sellToSpare();
-  await t.app.get(DeliveryPlanner).catchUp();
+  await planEverything(t);
   const planned = await t.db.pool.query('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1', [fx.a.webhookEndpointId]);
   fx.a.webhookDeliveryId = planned.rows[0].id;
   markA(fx.a.webhookDeliveryId);

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import type { Response } from 'supertest';
-import { DeliveryPlanner } from '../../apps/api/src/outbound-webhooks/delivery-planner';
 import { BODY_LIMIT_BYTES, badBodies, BadBody, modelOf, OpenApiDocument, requestSchemaOf, toJsonText, WriteRoute, writeRoutesOf } from '../support/body-fuzz';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
+import { planEverything } from '../support/webhook-receiver';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**
@@ -332,7 +332,7 @@ beforeAll(async () => {
 
   fx.webhookEndpointId = (await post(a, '/v1/webhook-endpoints', { url: 'https://93.184.215.14/punchcard-hooks', events: ['package.purchased'] })).id;
   await a.sellPackage(fx.offeringId, fx.clientId);
-  await t.app.get(DeliveryPlanner).catchUp();
+  await planEverything(t);
   fx.webhookDeliveryId = (await t.db.pool.query('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1', [fx.webhookEndpointId])).rows[0].id;
 
   const otherClient = await b.createClient();

@@ -4,7 +4,7 @@ import { WebhookScheduler } from '../../apps/api/src/outbound-webhooks/webhook-s
 import { Config } from '@punchcard/platform';
 import { APP_CONFIG } from '../../apps/api/src/tokens';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
-import { verifyWebhook, WebhookReceiver } from '../support/webhook-receiver';
+import { planEverything, verifyWebhook, WebhookReceiver } from '../support/webhook-receiver';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -25,7 +25,12 @@ describe('Outbound webhooks', () => {
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
     t = await createTestApp({ config: { webhooks: { allowHttp: true, allowPrivateNetworks: true, timeoutMs: 1000, disableAfter: 3, intervalMs: 5000 } } });
-    round = () => t.app.get(WebhookScheduler).runOnce();
+    // One scheduler round (plan, then send), once the planner has read every event written so far.
+    round = async () => {
+      const planned = await planEverything(t);
+      const more = await t.app.get(WebhookScheduler).runOnce();
+      return { planned: planned + more.planned, sent: more.sent };
+    };
   });
   afterAll(async () => {
     await t?.close();

@@ -1,6 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { INestApplication } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { comparePositions, Position } from '@punchcard/event-store';
+import { DeliveryPlanner } from '../../apps/api/src/outbound-webhooks/delivery-planner';
 
 export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
@@ -83,5 +88,26 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return null;
+  }
+}
+
+/**
+ * Runs the webhook planner until it has read every event written so far (a long transaction
+ * elsewhere in the database can hold back what the gap-free read returns for a while); returns how
+ * many deliveries it planned.
+ */
+export async function planEverything(t: { app: INestApplication; db: { pool: Pool } }, timeoutMs = 10_000): Promise<number> {
+  const planner = t.app.get(DeliveryPlanner);
+  const { rows } = await t.db.pool.query(
+    'SELECT transaction_id::text AS "transactionId", global_position::text AS "globalPosition" FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1',
+  );
+  const target: Position | undefined = rows[0];
+  const deadline = Date.now() + timeoutMs;
+  let planned = 0;
+  for (;;) {
+    planned += await planner.catchUp();
+    if (!target || comparePositions(await planner.checkpoint(), target) >= 0) return planned;
+    if (Date.now() > deadline) throw new Error('the webhook planner did not reach the last event in time');
+    await sleep(20);
   }
 }
