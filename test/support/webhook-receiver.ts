@@ -22,6 +22,8 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   private statuses: number[] = [];
   private hangs = 0;
+  /** While set, answers wait until release() (a batch in flight when its sender dies). */
+  private held: (() => void)[] | null = null;
 
   private constructor(private readonly server: Server) {}
 
@@ -37,8 +39,12 @@ export class WebhookReceiver {
           receiver.hangs--;
           return; // never answers: the sender's time limit must end the call
         }
-        res.statusCode = receiver.statuses.shift() ?? 200;
-        res.end('ok');
+        const answer = () => {
+          res.statusCode = receiver.statuses.shift() ?? 200;
+          res.end('ok');
+        };
+        if (receiver.held) receiver.held.push(answer);
+        else answer();
       });
     });
     receiver = new WebhookReceiver(server);
@@ -52,6 +58,25 @@ export class WebhookReceiver {
 
   respondWith(...statuses: number[]): void {
     this.statuses.push(...statuses);
+  }
+
+  hold(): void {
+    this.held = [];
+  }
+
+  /** Answers what was held (to senders that may be gone) and stops holding. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    held.forEach((answer) => answer());
+  }
+
+  async waitFor(count: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < count) {
+      if (Date.now() > deadline) throw new Error(`the receiver got ${this.received.length} of ${count} webhooks in time`);
+      await sleep(20);
+    }
   }
 
   hang(count = 1): void {
