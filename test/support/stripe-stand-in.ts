@@ -34,6 +34,8 @@ export interface StandInSession {
   cancel_url: string;
   url: string | null;
   line_items_sent: unknown;
+  /** `payment_intent_data[metadata]` as sent: the PaymentIntent the payment creates carries it. */
+  payment_intent_metadata: Record<string, string>;
 }
 
 export interface RecordedRequest {
@@ -198,9 +200,19 @@ export class StripeStandIn {
         cancel_url: params.cancel_url,
         url: `https://checkout.stripe.com/c/pay/${id}`,
         line_items_sent: params.line_items,
+        payment_intent_metadata: params.payment_intent_data?.metadata ?? {},
       };
       this.sessions.set(id, session);
       return send(200, session);
+    }
+    const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+    if (method === 'GET' && intent) {
+      // A PaymentIntent exists once its session was paid (or completed awaiting payment).
+      const id = decodeURIComponent(intent[1]);
+      const session = [...this.sessions.values()].find((s) => s.payment_intent === id);
+      if (!session) return send(404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${id}'` } });
+      const status = session.payment_status === 'paid' ? 'succeeded' : 'processing';
+      return send(200, { id, object: 'payment_intent', amount: session.amount_total, currency: session.currency, status, metadata: session.payment_intent_metadata, livemode: false });
     }
     const match = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (method === 'GET' && match) {

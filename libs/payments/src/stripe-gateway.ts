@@ -98,6 +98,12 @@ export class StripeGateway {
     return session as unknown as CheckoutSessionInfo;
   }
 
+  /** A PaymentIntent's metadata (ours when a checkout of ours created it): how a dispute that outran the sale finds its checkout. */
+  async paymentIntentMetadata(secretKey: string, paymentIntentId: string): Promise<Record<string, string>> {
+    const intent = await this.call(() => this.client(secretKey).paymentIntents.retrieve(paymentIntentId));
+    return (intent.metadata ?? {}) as Record<string, string>;
+  }
+
   /** The account the key belongs to: whether the key works at all. */
   async account(secretKey: string): Promise<StripeAccountInfo> {
     const account = await this.call(() => this.client(secretKey).accounts.retrieveCurrent());

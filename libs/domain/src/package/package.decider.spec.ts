@@ -865,9 +865,16 @@ describe('payment disputes: freeze, win, lose (issue 12)', () => {
 
   it('a delivery twice, or late, changes nothing: freezing again, unfreezing what is not frozen, losing again', () => {
     given([purchased(), frozen]).when(freeze, ctx).then([]);
-    given([purchased()]).when(unfreeze, ctx).then([]);
+    given([purchased(), frozen, unfrozen]).when(unfreeze, ctx).then([]);
     given([purchased(), frozen, revoked(3, 0, 1000, 1000)]).when(lose(), ctx).then([]);
     given([purchased(), frozen, revoked(3, 0, 1000, 1000)]).when(freeze, ctx).then([]);
+  });
+
+  it('out of order: a closing reported before its opening is recorded, and the late opening freezes nothing', () => {
+    given([purchased()]).when(unfreeze, ctx).then([unfrozen]);
+    given([purchased(), unfrozen]).when(freeze, ctx).then([]);
+    // A loss reported before its opening revokes at once; the late opening changes nothing.
+    given([purchased()]).when(lose(), ctx).then([revoked(3, 0, 1000, 1000)]);
   });
 
   it('a won dispute unfreezes: the package is usable again', () => {

@@ -38,6 +38,8 @@ export interface PackageSnapshot {
   redemptions: Record<string, Redemption>;
   /** Payment disputes open on the package: while any is, it is frozen. */
   openDisputes: string[];
+  /** Disputes closed without a loss: a late report of their opening must not freeze the package again. */
+  closedDisputes: string[];
   /** Credits revoked by a lost dispute. */
   creditsRevoked: number;
 }
@@ -283,13 +285,15 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
     }
     // Disputes come from the payment processor and may arrive late or twice: each is a no-op when
     // already applied, and none depends on the package being usable (a dispute can hit any package).
+    // Stripe does not promise order: a closing may arrive before its opening (a failed delivery retried
+    // later). Closed disputes are remembered, so the late opening freezes nothing.
     case 'FreezeForDispute':
       assertReason(command.reason);
-      if (state.openDisputes.includes(command.disputeId) || state.lifecycle === 'charged_back') return [];
+      if (state.openDisputes.includes(command.disputeId) || state.closedDisputes.includes(command.disputeId) || state.lifecycle === 'charged_back') return [];
       return [{ type: 'PackageFrozen', data: { ...refOf(state), disputeId: command.disputeId, reason: command.reason } }];
     case 'UnfreezeAfterDispute':
       assertReason(command.reason);
-      if (!state.openDisputes.includes(command.disputeId)) return [];
+      if (state.closedDisputes.includes(command.disputeId) || state.lifecycle === 'charged_back') return [];
       return [{ type: 'PackageUnfrozen', data: { ...refOf(state), disputeId: command.disputeId, reason: command.reason } }];
     case 'RevokeForLostDispute': {
       assertReason(command.reason);
@@ -476,6 +480,7 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
       expiresAt: d.expiresAt,
       redemptions: {},
       openDisputes: [],
+      closedDisputes: [],
       creditsRevoked: 0,
     };
   }
@@ -534,7 +539,7 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
     case 'PackageFrozen':
       return { ...state, openDisputes: [...state.openDisputes, event.data.disputeId] };
     case 'PackageUnfrozen':
-      return { ...state, openDisputes: state.openDisputes.filter((id) => id !== event.data.disputeId) };
+      return { ...state, openDisputes: state.openDisputes.filter((id) => id !== event.data.disputeId), closedDisputes: [...state.closedDisputes, event.data.disputeId] };
     case 'CreditsRevoked':
       // The lost dispute closes (and every other: no credit is left to protect).
       return {

@@ -89,6 +89,7 @@ export function fromPackageView(view: PackageView): PackageSnapshot {
     redemptions: {},
     // Documents written before disputes existed have neither field.
     openDisputes: view.openDisputes ?? [],
+    closedDisputes: [], // the read model does not keep them: evolve only adds to them
     creditsRevoked: view.creditsRevoked ?? 0,
   };
 }
