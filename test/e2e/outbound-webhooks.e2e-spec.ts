@@ -318,6 +318,21 @@ describe('Outbound webhooks', () => {
     }
   });
 
+  it('a secret that no longer decrypts is a failed attempt (nothing sent), and a rotation mends it', async () => {
+    const studio = await t.newTenant();
+    const endpoint = await subscribe(studio, { events: ['package.purchased'] });
+    await t.db.pool.query(`UPDATE webhook_endpoints SET secret_ciphertext = '\\x00ff' WHERE id = $1`, [endpoint.id]);
+    await studio.sellPackage(await studio.createOffering(), await studio.createClient());
+    await round();
+    expect(receivedBy(studio)).toHaveLength(0);
+    expect((await deliveries(studio, endpoint.id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('rotate it') });
+    const rotated = (await t.http.post(`/v1/webhook-endpoints/${endpoint.id}/secret-rotations`).set(studio.auth).expect(200)).body;
+    t.clock.advance(MINUTE);
+    await round();
+    const [hit] = receivedBy(studio);
+    expect(verifyWebhook(rotated.secret, hit.body, hit.headers['punchcard-signature'] as string, t.clock.now().getTime())).toBe(true);
+  });
+
   it('never plans or records twice: a replay of the whole log plans nothing new', async () => {
     const studio = await t.newTenant();
     await subscribe(studio, { events: ['package.purchased'] });

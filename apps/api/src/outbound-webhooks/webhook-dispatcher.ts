@@ -80,8 +80,15 @@ export class WebhookDispatcher {
 
   private async call(row: DueRow, now: Date): Promise<{ outcome: AttemptOutcome; durationMs: number }> {
     const started = Date.now(); // a duration, not business time
+    let secret: string;
+    try {
+      secret = this.endpoints.openSecret(row.tenant_id, row.endpoint_id, row.secret_ciphertext);
+    } catch {
+      // Sealed under another key (PUNCHCARD_SECRETS_KEY changed): a failed attempt, not a stuck batch.
+      return { outcome: { ok: false, statusCode: null, error: 'the signing secret cannot be read (sealed under another key): rotate it' }, durationMs: 0 };
+    }
     const headers = {
-      [SIGNATURE_HEADER]: signatureHeader(this.endpoints.openSecret(row.tenant_id, row.endpoint_id, row.secret_ciphertext), row.body, now),
+      [SIGNATURE_HEADER]: signatureHeader(secret, row.body, now),
       'Punchcard-Event-Id': row.event_id,
       'Punchcard-Event-Type': row.event_type,
       'Punchcard-Delivery-Id': row.id,
