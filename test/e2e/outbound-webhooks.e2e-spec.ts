@@ -80,6 +80,14 @@ describe('Outbound webhooks', () => {
     await t.http.delete(`/v1/webhook-endpoints/${id}`).set(studio.auth).expect(404);
   });
 
+  it('refuses a 26th endpoint (409 webhook_endpoint_limit_reached)', async () => {
+    const studio = await t.newTenant();
+    for (let i = 0; i < 25; i++) await t.http.post('/v1/webhook-endpoints').set(studio.auth).send({ url: `${receiver.url}/${i}`, events: ['package.expired'] }).expect(201);
+    const refused = await t.http.post('/v1/webhook-endpoints').set(studio.auth).send({ url: receiver.url, events: ['package.expired'] }).expect(409);
+    expect(refused.body.code).toBe('webhook_endpoint_limit_reached');
+    expect((await t.http.get('/v1/webhook-endpoints').set(studio.auth).expect(200)).body.items).toHaveLength(25);
+  });
+
   it('POST under an Idempotency-Key creates one endpoint; the replay answers without the secret', async () => {
     const studio = await t.newTenant();
     const body = { url: receiver.url, events: ['package.expired'] };

@@ -7,6 +7,9 @@ import { APP_CONFIG, Clock, CLOCK, PG_POOL, SYSTEM_POOL } from '../tokens';
 import { checkDestination, DestinationRefused } from './destination';
 import { newSigningSecret } from './signature';
 
+/** Endpoints per business: enough for several integrations, and one page lists them all. */
+export const MAX_ENDPOINTS = 25;
+
 /** The row of signing_secrets holding the generated key, when PUNCHCARD_SECRETS_KEY is not set. */
 const KEY_ID = 'outbound-webhook-secrets';
 
@@ -59,6 +62,10 @@ export class WebhookEndpoints implements OnModuleInit {
   /** Creates the endpoint (a retry under the same id gets a fresh secret: the first answer was lost). */
   async create(tenantId: string, id: string, input: { url: string; description: string | null; events: string[]; enabled: boolean }): Promise<EndpointWithSecret> {
     await this.checkUrl(input.url);
+    // Counted before the insert: two concurrent creates may pass it together (a soft limit).
+    const { rows: counted } = await this.pool.query('SELECT count(*)::int AS n, bool_or(id = $2) AS retried FROM webhook_endpoints WHERE tenant_id = $1', [tenantId, id]);
+    if (counted[0].n >= MAX_ENDPOINTS && !counted[0].retried)
+      throw new ApiError(409, 'webhook_endpoint_limit_reached', `A business may have at most ${MAX_ENDPOINTS} webhook endpoints; delete one first.`);
     const secret = newSigningSecret();
     const now = this.clock.now();
     const { rows } = await this.pool.query(
@@ -72,7 +79,7 @@ export class WebhookEndpoints implements OnModuleInit {
   }
 
   async list(tenantId: string): Promise<EndpointView[]> {
-    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id LIMIT 100`, [tenantId]);
+    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]);
     return rows.map(toView);
   }
 
