@@ -165,6 +165,7 @@ describe('a client buys a package online', () => {
     expect(created).toMatchObject({ path: '/v1/checkout/sessions', apiKey: keys.secretKey, idempotencyKey: `checkout-${checkout.id}` });
     expect(created.params).toMatchObject({
       mode: 'payment',
+      adaptive_pricing: { enabled: 'false' }, // charged in the business's currency, never converted
       customer_email: clientEmail,
       success_url: `https://studio.example.com/thanks?checkout=${checkout.id}`,
       cancel_url: RETURN.cancelUrl,

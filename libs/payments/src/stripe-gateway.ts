@@ -78,6 +78,9 @@ export class StripeGateway {
       this.client(secretKey).checkout.sessions.create(
         {
           mode: 'payment',
+          // The client pays in the business's currency: with Adaptive Pricing Stripe could charge another
+          // one, and the package (and the books) would then hold a price in a currency nobody sold in.
+          adaptive_pricing: { enabled: false },
           line_items: [{ quantity: 1, price_data: { currency: input.price.currency.toLowerCase(), unit_amount: input.price.amount, product_data: { name: input.offeringName } } }],
           customer_email: input.customerEmail,
           client_reference_id: input.checkoutId,
