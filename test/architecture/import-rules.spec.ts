@@ -26,6 +26,7 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   me: ['bookings', 'clients', 'offerings', 'packages', 'slots'],
   'offering-deletion': ['bookings', 'offerings'],
   offerings: ['session-types', 'slots', 'tenants'],
+  'outbound-webhooks': [],
   packages: ['clients', 'tenants'],
   payments: ['clients', 'tenants'],
   reports: ['tenants'],

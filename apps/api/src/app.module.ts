@@ -12,6 +12,7 @@ import { HealthModule } from './health';
 import { MeModule } from './me';
 import { OfferingDeletionModule } from './offering-deletion';
 import { OfferingsModule } from './offerings';
+import { OutboundWebhooksModule } from './outbound-webhooks';
 import { PackagesModule } from './packages';
 import { PaymentsModule } from './payments';
 import { ReportsModule } from './reports';
@@ -51,6 +52,7 @@ export class AppModule {
         MeModule,
         StorefrontModule,
         PaymentsModule,
+        OutboundWebhooksModule,
       ],
     };
   }
