@@ -21,21 +21,15 @@ const servers: ApiProcess[] = [];
 const operatorKey = issueOperatorKey();
 
 async function server(): Promise<ApiProcess> {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
+  const started = await spawnApi(db.schema, operatorKey, {
     PUNCHCARD_TEST_SCHEDULER: 'on',
     PUNCHCARD_WEBHOOKS_ALLOW_HTTP: 'true',
     PUNCHCARD_WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     PUNCHCARD_WEBHOOKS_INTERVAL_MS: '100',
     PUNCHCARD_WEBHOOKS_TIMEOUT_MS: '20000',
   });
-  try {
-    const started = await spawnApi(db.schema, operatorKey);
-    servers.push(started);
-    return started;
-  } finally {
-    process.env = saved;
-  }
+  servers.push(started);
+  return started;
 }
 
 beforeAll(async () => {
