@@ -47,6 +47,7 @@ const LIBRARIES: Record<string, string> = {
   '@punchcard/postgres': 'libs/postgres/src',
   '@punchcard/platform': 'libs/platform/src',
   '@punchcard/payments': 'libs/payments/src',
+  '@punchcard/messages': 'libs/messages/src',
   '@punchcard/projections': 'projections',
 };
 

@@ -1,0 +1,4 @@
+export * from './planning';
+export * from './templates';
+export * from './mail-transport';
+export * from './unsubscribe-token';

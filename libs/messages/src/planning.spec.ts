@@ -1,0 +1,157 @@
+import { expiryReminderDueAt, nudgeDueAt, PackagePlanState, PlanAction, PlanEvent, planPackageEvent, PlanSettings } from './planning';
+
+const P = 'pkg-1';
+const C = 'client-1';
+const ny: PlanSettings = { zone: 'America/New_York', expiryReminderDays: 7 };
+
+function purchased(purchasedAt: string, expiresAt: string | null, credits = 6): PlanEvent {
+  return { type: 'PackagePurchased', occurredAt: purchasedAt, data: { packageId: P, clientId: C, credits, purchasedAt, expiresAt } };
+}
+const redeemed = (occurredAt: string, redemptionId = 'r1', sessionAt = occurredAt): PlanEvent => ({
+  type: 'SessionRedeemed',
+  occurredAt,
+  data: { packageId: P, redemptionId, bookingId: 'b1', sessionAt },
+});
+
+/** Given events, the actions of each (the state threaded through). */
+function run(events: PlanEvent[], settings = ny): { state: PackagePlanState | null; actions: PlanAction[][] } {
+  let state: PackagePlanState | null = null;
+  const actions: PlanAction[][] = [];
+  for (const event of events) {
+    const result = planPackageEvent(state, event, settings);
+    state = result.state;
+    actions.push(result.actions);
+  }
+  return { state, actions };
+}
+const hours = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 3_600_000;
+
+describe('message planning rules', () => {
+  it('a purchase plans the confirmation now, the nudge a local day later and the reminder 7 local days before expiry at 09:00', () => {
+    const { actions } = run([purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z')]);
+    expect(actions[0]).toEqual([
+      { type: 'schedule', id: `purchase_confirmation:${P}`, kind: 'purchase_confirmation', packageId: P, clientId: C, dueAt: '2026-06-01T14:00:00.000Z' },
+      { type: 'schedule', id: `booking_nudge:${P}`, kind: 'booking_nudge', packageId: P, clientId: C, dueAt: '2026-06-02T14:00:00.000Z' },
+      // 2026-08-30 10:00 EDT → 2026-08-23 09:00 EDT = 13:00Z
+      { type: 'schedule', id: `expiry_reminder:${P}`, kind: 'expiry_reminder', packageId: P, clientId: C, dueAt: '2026-08-23T13:00:00.000Z' },
+    ]);
+  });
+
+  it('a package without expiry plans no reminder', () => {
+    const { actions } = run([purchased('2026-06-01T14:00:00.000Z', null)]);
+    expect(actions[0].map((a) => a.id)).toEqual([`purchase_confirmation:${P}`, `booking_nudge:${P}`]);
+  });
+
+  it('the first redemption (a booking) cancels the nudge, later ones do not repeat it', () => {
+    const { actions } = run([purchased('2026-06-01T14:00:00.000Z', null), redeemed('2026-06-02T13:59:00.000Z'), redeemed('2026-06-03T10:00:00.000Z', 'r2')]);
+    expect(actions[1]).toEqual([{ type: 'cancel', id: `booking_nudge:${P}`, reason: 'booked' }]);
+    expect(actions[2]).toEqual([]);
+  });
+
+  it('the last credit used cancels the reminder and plans the renewal prompt after its session; a reschedule moves it', () => {
+    const { actions } = run([
+      purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z', 1),
+      redeemed('2026-06-02T10:00:00.000Z', 'r1', '2026-06-05T16:00:00.000Z'),
+      { type: 'SessionRescheduled', occurredAt: '2026-06-03T10:00:00.000Z', data: { packageId: P, redemptionId: 'r1', sessionAt: '2026-06-06T16:00:00.000Z' } },
+    ]);
+    expect(actions[1]).toEqual([
+      { type: 'cancel', id: `booking_nudge:${P}`, reason: 'booked' },
+      { type: 'cancel', id: `expiry_reminder:${P}`, reason: 'credits_used_up' },
+      { type: 'schedule', id: `renewal_prompt:${P}`, kind: 'renewal_prompt', packageId: P, clientId: C, dueAt: '2026-06-05T16:00:00.000Z' },
+    ]);
+    expect(actions[2]).toEqual([expect.objectContaining({ id: `renewal_prompt:${P}`, dueAt: '2026-06-06T16:00:00.000Z' })]);
+  });
+
+  it('a reversal that gives a credit back cancels the renewal prompt and plans the reminder again', () => {
+    const { actions } = run([
+      purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z', 1),
+      redeemed('2026-06-02T10:00:00.000Z'),
+      { type: 'RedemptionReversed', occurredAt: '2026-06-03T10:00:00.000Z', data: { packageId: P, redemptionId: 'r1' } },
+    ]);
+    expect(actions[2]).toEqual([
+      { type: 'cancel', id: `renewal_prompt:${P}`, reason: 'credits_returned' },
+      expect.objectContaining({ type: 'schedule', id: `expiry_reminder:${P}`, dueAt: '2026-08-23T13:00:00.000Z' }),
+    ]);
+  });
+
+  it('an expiry change moves the reminder; removing the expiry cancels it; one already late goes out at once', () => {
+    const { actions } = run([
+      purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z'),
+      { type: 'ExpiryChanged', occurredAt: '2026-06-10T10:00:00.000Z', data: { packageId: P, expiresAt: '2026-09-30T14:00:00.000Z' } },
+      { type: 'ExpiryChanged', occurredAt: '2026-06-11T10:00:00.000Z', data: { packageId: P, expiresAt: '2026-06-13T14:00:00.000Z' } },
+      { type: 'ExpiryChanged', occurredAt: '2026-06-12T10:00:00.000Z', data: { packageId: P, expiresAt: null } },
+    ]);
+    expect(actions[1]).toEqual([expect.objectContaining({ id: `expiry_reminder:${P}`, dueAt: '2026-09-23T13:00:00.000Z' })]);
+    expect(actions[2]).toEqual([expect.objectContaining({ id: `expiry_reminder:${P}`, dueAt: '2026-06-11T10:00:00.000Z' })]);
+    expect(actions[3]).toEqual([{ type: 'cancel', id: `expiry_reminder:${P}`, reason: 'expiry_removed' }]);
+  });
+
+  it('the business reminder days are honoured, and a reminder before the purchase is not planned', () => {
+    const three = run([purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z')], { zone: 'UTC', expiryReminderDays: 3 });
+    expect(three.actions[0][2]).toEqual(expect.objectContaining({ id: `expiry_reminder:${P}`, dueAt: '2026-08-27T09:00:00.000Z' }));
+    const short = run([purchased('2026-06-01T14:00:00.000Z', '2026-06-05T14:00:00.000Z')]);
+    expect(short.actions[0].map((a) => a.id)).toEqual([`purchase_confirmation:${P}`, `booking_nudge:${P}`]);
+  });
+
+  it('expiry with forfeited credits plans the expiry notice and cancels what is pending; without credits left, no notice', () => {
+    const expired = (credits: number): PlanEvent => ({ type: 'PackageExpired', occurredAt: '2026-08-30T14:01:00.000Z', data: { packageId: P, creditsForfeited: credits } });
+    const withCredits = run([purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z'), expired(6)]);
+    expect(withCredits.actions[1]).toContainEqual({ type: 'cancel', id: `expiry_reminder:${P}`, reason: 'expired' });
+    expect(withCredits.actions[1]).toContainEqual(expect.objectContaining({ type: 'schedule', id: `expiry_notice:${P}`, dueAt: '2026-08-30T14:01:00.000Z' }));
+    const none = run([purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z'), expired(0)]);
+    expect(none.actions[1].filter((a) => a.type === 'schedule')).toEqual([]);
+  });
+
+  it('a full refund cancels every pending message and closes the plan; a partial one changes nothing', () => {
+    const refund = (credits: number): PlanEvent => ({ type: 'PackageRefunded', occurredAt: '2026-06-01T15:00:00.000Z', data: { packageId: P, credits } });
+    const partial = run([purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z'), refund(2)]);
+    expect(partial.actions[1]).toEqual([]);
+    const full = run([purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z'), refund(6), redeemed('2026-06-02T10:00:00.000Z')]);
+    expect(full.actions[1]).toContainEqual({ type: 'cancel', id: `booking_nudge:${P}`, reason: 'refunded' });
+    expect(full.actions[1]).toContainEqual({ type: 'cancel', id: `expiry_reminder:${P}`, reason: 'refunded' });
+    expect(full.actions[2]).toEqual([]);
+  });
+
+  it('a replayed purchase plans nothing new (the same state, the same ids)', () => {
+    const first = planPackageEvent(null, purchased('2026-06-01T14:00:00.000Z', null), ny);
+    expect(planPackageEvent(first.state, purchased('2026-06-01T14:00:00.000Z', null), ny).actions).toEqual([]);
+  });
+
+  describe('in the client zone, across DST changes', () => {
+    it('New York, spring forward: the nudge is at the same local time the next day, 23 real hours later', () => {
+      // 2026-03-07 15:00 EST; clocks go forward on 2026-03-08 at 02:00.
+      const at = '2026-03-07T20:00:00.000Z';
+      const due = nudgeDueAt(at, 'America/New_York');
+      expect(due).toBe('2026-03-08T19:00:00.000Z'); // 15:00 EDT
+      expect(hours(at, due)).toBe(23);
+    });
+
+    it('Berlin, fall back: the nudge is at the same local time the next day, 25 real hours later', () => {
+      // 2026-10-24 10:00 CEST; clocks go back on 2026-10-25 at 03:00.
+      const at = '2026-10-24T08:00:00.000Z';
+      const due = nudgeDueAt(at, 'Europe/Berlin');
+      expect(due).toBe('2026-10-25T09:00:00.000Z'); // 10:00 CET
+      expect(hours(at, due)).toBe(25);
+    });
+
+    it('Berlin: the reminder 7 days before an expiry after spring forward is at 09:00 CET', () => {
+      // expiry 2026-04-02 12:00 CEST (UTC+2); 2026-03-26 09:00 CET (UTC+1), before the 29 March change.
+      expect(expiryReminderDueAt('2026-04-02T10:00:00.000Z', 7, 'Europe/Berlin')).toBe('2026-03-26T08:00:00.000Z');
+    });
+
+    it('New York: the reminder 7 days before an expiry after fall back is at 09:00 EDT', () => {
+      // expiry 2026-11-05 12:00 EST (UTC-5); 2026-10-29 09:00 EDT (UTC-4), before the 1 November change.
+      expect(expiryReminderDueAt('2026-11-05T17:00:00.000Z', 7, 'America/New_York')).toBe('2026-10-29T13:00:00.000Z');
+    });
+
+    it('the local date decides: an expiry just after local midnight counts from that local date', () => {
+      // 2026-06-10 00:30 in Tokyo is still 2026-06-09 in UTC.
+      expect(expiryReminderDueAt('2026-06-09T15:30:00.000Z', 7, 'Asia/Tokyo')).toBe('2026-06-03T00:00:00.000Z'); // 09:00 JST on 3 June
+      expect(expiryReminderDueAt('2026-06-09T15:30:00.000Z', 7, 'UTC')).toBe('2026-06-02T09:00:00.000Z');
+    });
+
+    it('a reminder time not before the expiry itself (0 days, expiry before 09:00) is the expiry', () => {
+      expect(expiryReminderDueAt('2026-06-09T06:00:00.000Z', 0, 'UTC')).toBe('2026-06-09T06:00:00.000Z');
+    });
+  });
+});
