@@ -10,6 +10,7 @@ import { CoreModule } from './core.module';
 import { ExportsModule } from './exports';
 import { HealthModule } from './health';
 import { MeModule } from './me';
+import { MessagesModule } from './messages';
 import { OfferingDeletionModule } from './offering-deletion';
 import { OfferingsModule } from './offerings';
 import { PackagesModule } from './packages';
@@ -51,6 +52,7 @@ export class AppModule {
         MeModule,
         StorefrontModule,
         PaymentsModule,
+        MessagesModule,
       ],
     };
   }

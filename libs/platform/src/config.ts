@@ -24,6 +24,14 @@ export interface Config {
   secretsKey: string | null;
   /** Where the Stripe SDK sends its calls (e.g. a local stand-in in tests); null: Stripe's own servers. */
   stripeApiUrl: string | null;
+  /** Where lifecycle emails go (`smtp://…`, `smtps://…`); null: messages are recorded `not_sent` (ADR 0023). */
+  smtpUrl: string | null;
+  /** The From address of lifecycle emails. */
+  mailFrom: string;
+  /** The service's public base URL, for links in emails (unsubscribe, default booking link). */
+  publicUrl: string;
+  /** How often the message dispatcher plans and sends (where the scheduler runs). */
+  messagesIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -42,6 +50,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: env.PUNCHCARD_TOKEN_SECRET || null,
     secretsKey: env.PUNCHCARD_SECRETS_KEY || null,
     stripeApiUrl: env.PUNCHCARD_STRIPE_API_URL || null,
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.PUNCHCARD_MAIL_FROM || 'Punchcard <no-reply@punchcard.invalid>',
+    publicUrl: (env.PUNCHCARD_PUBLIC_URL || `http://localhost:${Number(env.PORT ?? 3000)}`).replace(/\/+$/, ''),
+    messagesIntervalMs: millisecondsFrom('PUNCHCARD_MESSAGES_INTERVAL_MS', env.PUNCHCARD_MESSAGES_INTERVAL_MS, 10_000),
     rateLimitPerMinute: rateLimitFrom(env.PUNCHCARD_RATE_LIMIT_PER_MINUTE),
     idempotencyRetentionHours: retentionHoursFrom(env.PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS),
   };

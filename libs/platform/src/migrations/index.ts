@@ -5,6 +5,7 @@ import { apiKeyMigrations } from './api-key-migrations';
 import { appMigrations } from './app-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
+import { messageMigrations } from './message-migrations';
 import { paymentMigrations } from './payment-migrations';
 import { securityMigrations } from './security-migrations';
 import { storefrontMigrations } from './storefront-migrations';
@@ -20,4 +21,5 @@ export const MIGRATIONS: Migration[] = [
   ...idempotencyMigrations,
   ...storefrontMigrations,
   ...paymentMigrations,
+  ...messageMigrations,
 ];
