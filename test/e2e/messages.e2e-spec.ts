@@ -1,4 +1,5 @@
 import { MessageDispatcher } from '../../apps/api/src/messages';
+import { SmtpTransport } from '@punchcard/messages';
 import { SmtpSink } from '../support/smtp-sink';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
@@ -149,5 +150,167 @@ describe('Lifecycle messages over SMTP', () => {
       smtp.refuseWith = null;
     }
     expect(smtp.to(dan.email)).toHaveLength(0);
+  });
+
+  describe('templates, settings, the message log, resends and unsubscribing (HTTP)', () => {
+    const admin = () => studio.auth;
+
+    it('lists every kind with its default and allowed placeholders; refuses unknown placeholders and bad syntax with 422 and the allowed names', async () => {
+      const list = await t.http.get('/v1/message-templates').set(admin()).expect(200);
+      expect(list.body.items.map((i: any) => i.kind)).toEqual(['purchase_confirmation', 'booking_nudge', 'expiry_reminder', 'expiry_notice', 'renewal_prompt']);
+      expect(list.body.items.every((i: any) => i.custom === false && i.subject.length > 0)).toBe(true);
+
+      const bad = await t.http
+        .put('/v1/message-templates/purchase_confirmation')
+        .set(admin())
+        .send({ subject: 'Hi {{first_name}}', html: '<p>{{client_name}</p>', text: 'ok' })
+        .expect(422);
+      expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(bad.body.code).toBe('invalid_template');
+      expect(bad.body.allowedPlaceholders).toEqual(['client_name', 'business_name', 'package_name', 'sessions_remaining', 'sessions_total', 'package_expiry', 'booking_url']);
+      expect(bad.body.errors).toEqual([
+        { field: 'subject', messages: ['unknown placeholder {{first_name}}'] },
+        { field: 'html', messages: [expect.stringMatching(/^invalid Handlebars syntax/)] },
+      ]);
+      await t.http.put('/v1/message-templates/no_such_kind').set(admin()).send({ subject: 'a', html: 'b', text: 'c' }).expect(404);
+      await t.http.put('/v1/message-templates/purchase_confirmation').set(admin()).send({ subject: 'a', html: 'b' }).expect(400);
+      // Nothing was saved.
+      expect((await t.http.get('/v1/message-templates').set(admin()).expect(200)).body.items[0].custom).toBe(false);
+    });
+
+    it('a saved template is used for the next email, the preview renders it with real or sample data, and a reset brings the default back', async () => {
+      const saved = await t.http
+        .put('/v1/message-templates/purchase_confirmation')
+        .set(admin())
+        .send({ subject: '{{client_name}}: {{sessions_remaining}}/{{sessions_total}} at {{business_name}}', html: '<h1>{{package_name}}</h1><p>until {{package_expiry}}</p>', text: 'Book: {{booking_url}}' })
+        .expect(200);
+      expect(saved.body).toMatchObject({ kind: 'purchase_confirmation', custom: true });
+
+      const eve = await client('Eve <3', 'Asia/Tokyo');
+      const pkg = await studio.sellPackage(offeringId, eve.id);
+      const sample = await t.http.post('/v1/message-templates/purchase_confirmation/preview').set(admin()).send({}).expect(200);
+      expect(sample.body.subject).toBe('Ada Lovelace: 4/6 at Your business');
+      const { runner } = t.infrastructure;
+      await runner.waitUntil(() => runner.isCaughtUp('packages-v2'), 10_000);
+      const real = await t.http.post('/v1/message-templates/purchase_confirmation/preview').set(admin()).send({ packageId: pkg.id, text: '{{client_name}} {{package_expiry}}' }).expect(200);
+      expect(real.body.html).toContain('<h1>Six &lt;b&gt;sessions&lt;/b&gt;</h1>');
+      expect(real.body.text).toMatch(/^Eve <3 \w+ \d{1,2}, \d{4}$/);
+      await t.http.post('/v1/message-templates/purchase_confirmation/preview').set(admin()).send({ html: '{{nope}}' }).expect(422);
+      await t.http.post('/v1/message-templates/purchase_confirmation/preview').set(admin()).send({ packageId: '00000000-0000-4000-8000-000000000000' }).expect(422);
+
+      await dispatch();
+      const [mail] = smtp.to(eve.email);
+      expect(mail.subject).toBe('Eve <3: 6/6 at Tenant 1');
+      expect(mail.html).toContain('<h1>Six &lt;b&gt;sessions&lt;/b&gt;</h1>');
+      expect(mail.text).toBe('Book: https://punchcard.test');
+
+      const reset = await t.http.delete('/v1/message-templates/purchase_confirmation').set(admin()).expect(200);
+      expect(reset.body).toMatchObject({ custom: false, subject: 'Your {{package_name}} from {{business_name}}' });
+    });
+
+    it('a kind switched off is cancelled at send time with that reason; settings validate their input', async () => {
+      await t.http.patch('/v1/message-settings').set(admin()).send({ expiryReminderDays: 0 }).expect(400);
+      await t.http.patch('/v1/message-settings').set(admin()).send({ disabledKinds: ['nope'] }).expect(400);
+      const off = await t.http.patch('/v1/message-settings').set(admin()).send({ disabledKinds: ['purchase_confirmation'], bookingUrl: 'https://studio.test/book' }).expect(200);
+      expect(off.body).toEqual({ expiryReminderDays: 7, disabledKinds: ['purchase_confirmation'], bookingUrl: 'https://studio.test/book' });
+      const fay = await client('Fay');
+      const pkg = await studio.sellPackage(offeringId, fay.id);
+      await dispatch();
+      expect((await messagesOf(pkg.id)).purchase_confirmation).toMatchObject({ status: 'cancelled', reason: 'kind_disabled' });
+      expect(smtp.to(fay.email)).toHaveLength(0);
+      await t.http.patch('/v1/message-settings').set(admin()).send({ disabledKinds: [], bookingUrl: null }).expect(200);
+    });
+
+    it('the unsubscribe link (GET shows a page, POST unsubscribes) stops nudges; admins see and change the preference', async () => {
+      const gil = await client('Gil');
+      const pkg = await studio.sellPackage(offeringId, gil.id);
+      await dispatch();
+      t.clock.advance(25 * HOUR);
+      await dispatch();
+      const nudge = smtp.to(gil.email).find((m) => m.subject === 'Ready to book your first session?')!;
+      const link = new URL(/Unsubscribe from these reminders: (\S+)/.exec(nudge.text!)![1]);
+      const path = `${link.pathname}${link.search}`;
+
+      const page = await t.http.get(path).expect(200);
+      expect(page.text).toContain('<form method="post">');
+      expect((await t.http.get(`/v1/clients/${gil.id}/message-preferences`).set(admin()).expect(200)).body.nudgesUnsubscribed).toBe(false);
+      expect((await t.http.post(path).expect(200)).body).toEqual({ unsubscribed: true });
+      await t.http.post(path.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))).expect(404);
+      await t.http.post('/v1/unsubscribe?token=not-a-token-at-all').expect(404);
+      const prefs = await t.http.get(`/v1/clients/${gil.id}/message-preferences`).set(admin()).expect(200);
+      expect(prefs.body).toMatchObject({ clientId: gil.id, nudgesUnsubscribed: true, changedBy: 'client:unsubscribe-link' });
+
+      // A nudge due later for this client is cancelled; a confirmation still goes out.
+      const second = await studio.sellPackage(offeringId, gil.id);
+      await dispatch();
+      t.clock.advance(25 * HOUR);
+      await dispatch();
+      expect((await messagesOf(second.id)).purchase_confirmation).toMatchObject({ status: 'sent' });
+      expect((await messagesOf(second.id)).booking_nudge).toMatchObject({ status: 'cancelled', reason: 'unsubscribed' });
+
+      const back = await t.http.patch(`/v1/clients/${gil.id}/message-preferences`).set(admin()).send({ nudgesUnsubscribed: false }).expect(200);
+      expect(back.body.nudgesUnsubscribed).toBe(false);
+      await t.http.patch(`/v1/clients/${gil.id}/message-preferences`).set(admin()).send({ nudgesUnsubscribed: 'no' }).expect(400);
+      await t.http.get(`/v1/clients/00000000-0000-4000-8000-000000000000/message-preferences`).set(admin()).expect(404);
+      expect(pkg.id).toBeDefined();
+    });
+
+    it('admins list messages per client and per package with status and reason, read one with its attempts, and resend it', async () => {
+      const hal = await client('Hal');
+      const pkg = await studio.sellPackage(offeringId, hal.id);
+      await dispatch();
+      const byClient = await t.http.get(`/v1/messages?clientId=${hal.id}`).set(admin()).expect(200);
+      expect(byClient.body.items.map((m: any) => [m.kind, m.status]).sort()).toEqual([
+        ['booking_nudge', 'scheduled'],
+        ['expiry_reminder', 'scheduled'],
+        ['purchase_confirmation', 'sent'],
+      ]);
+      const byPackage = await t.http.get(`/v1/messages?packageId=${pkg.id}&status=sent`).set(admin()).expect(200);
+      expect(byPackage.body.items).toHaveLength(1);
+      const sent = byPackage.body.items[0];
+      expect(sent).toMatchObject({ id: `purchase_confirmation:${pkg.id}`, recipient: hal.email, attempts: 1, resends: 0 });
+
+      const page1 = await t.http.get(`/v1/messages?clientId=${hal.id}&limit=2`).set(admin()).expect(200);
+      const page2 = await t.http.get(`/v1/messages?clientId=${hal.id}&limit=2&cursor=${page1.body.nextCursor}`).set(admin()).expect(200);
+      expect([...page1.body.items, ...page2.body.items].map((m: any) => m.id).sort()).toEqual(byClient.body.items.map((m: any) => m.id).sort());
+      expect(page2.body.nextCursor).toBeNull();
+      await t.http.get('/v1/messages?cursor=!!').set(admin()).expect(400);
+      await t.http.get('/v1/messages?cursor=abc').set(admin()).expect(400);
+
+      const detail = await t.http.get(`/v1/messages/${sent.id}`).set(admin()).expect(200);
+      expect(detail.body.attempts).toEqual([expect.objectContaining({ outcome: 'sent', messageId: sent.messageId })]);
+      expect(detail.body.text).toContain('Hello Hal,');
+
+      await t.http.post(`/v1/messages/booking_nudge:${pkg.id}/resend`).set(admin()).expect(409);
+      await t.http.post('/v1/messages/nope/resend').set(admin()).expect(404);
+      const again = await t.http.post(`/v1/messages/${sent.id}/resend`).set(admin()).set('Idempotency-Key', `resend-${pkg.id}`).expect(202);
+      expect(again.body).toMatchObject({ status: 'scheduled', resends: 1 });
+      await dispatch();
+      const mails = smtp.to(hal.email);
+      expect(mails).toHaveLength(2);
+      expect(mails[1].messageId).toBe(`<purchase_confirmation.${pkg.id}.1.${studio.tenantId}@punchcard.messages>`);
+      expect((await t.http.get(`/v1/messages/${sent.id}`).set(admin()).expect(200)).body).toMatchObject({ status: 'sent', resends: 1 });
+    });
+
+    it('without SMTP the message is recorded not_sent with a clear reason', async () => {
+      dispatcher.useTransport(null);
+      try {
+        const ivy = await client('Ivy');
+        const pkg = await studio.sellPackage(offeringId, ivy.id);
+        await dispatch();
+        expect((await messagesOf(pkg.id)).purchase_confirmation).toMatchObject({ status: 'not_sent', reason: 'smtp_not_configured' });
+      } finally {
+        dispatcher.useTransport(new SmtpTransport(smtp.url));
+      }
+    });
+
+    it('another tenant sees none of these messages, templates or preferences', async () => {
+      const other = await t.newTenant();
+      expect((await t.http.get('/v1/messages').set(other.auth).expect(200)).body.items).toEqual([]);
+      const someone = (await t.http.get('/v1/messages').set(admin()).expect(200)).body.items[0];
+      await t.http.get(`/v1/messages/${someone.id}`).set(other.auth).expect(404);
+      await t.http.post(`/v1/messages/${someone.id}/resend`).set(other.auth).expect(404);
+      await t.http.get(`/v1/clients/${someone.clientId}/message-preferences`).set(other.auth).expect(404);
+    });
   });
 });
