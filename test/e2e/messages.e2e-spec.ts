@@ -1,4 +1,6 @@
-import { MessageDispatcher } from '../../apps/api/src/messages';
+import { DateTime } from 'luxon';
+import { MessageDispatcher, MessagePlanner } from '../../apps/api/src/messages';
+import { ExpirySweep } from '../../apps/api/src/packages/expiry-sweep/expiry-sweep';
 import { SmtpTransport } from '@punchcard/messages';
 import { SmtpSink } from '../support/smtp-sink';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
@@ -311,6 +313,75 @@ describe('Lifecycle messages over SMTP', () => {
       await t.http.get(`/v1/messages/${someone.id}`).set(other.auth).expect(404);
       await t.http.post(`/v1/messages/${someone.id}/resend`).set(other.auth).expect(404);
       await t.http.get(`/v1/clients/${someone.clientId}/message-preferences`).set(other.auth).expect(404);
+    });
+  });
+
+  describe('expiry reminders, expiry notices, renewal prompts, refunds and replays', () => {
+    const admin = () => studio.auth;
+
+    it('the expiry reminder is at 09:00 in the client zone 7 local days before expiry, moves with the expiry, and goes out with the credits left', async () => {
+      const shortOffer = await studio.createOffering({ name: 'Ten days', sessionCount: 3, price: { amount: 9000, currency: 'EUR' }, validityDays: 10 });
+      const jo = await client('Jo', 'America/New_York');
+      const pkg = await studio.sellPackage(shortOffer, jo.id);
+      await dispatch();
+      let reminder = (await messagesOf(pkg.id)).expiry_reminder;
+      const local = DateTime.fromJSDate(reminder.due_at, { zone: 'America/New_York' });
+      const expiryLocal = DateTime.fromISO(pkg.expiresAt, { zone: 'America/New_York' });
+      expect([local.hour, local.minute]).toEqual([9, 0]);
+      expect(expiryLocal.startOf('day').diff(local.startOf('day'), 'days').days).toBe(7);
+
+      // Moved with the expiry: 5 more days.
+      const later = DateTime.fromISO(pkg.expiresAt).plus({ days: 5 }).toUTC().toISO();
+      await t.http.post(`/v1/packages/${pkg.id}/expiry-changes`).set(admin()).send({ expiresAt: later, reason: 'holiday' }).expect(201);
+      await dispatch();
+      reminder = (await messagesOf(pkg.id)).expiry_reminder;
+      expect(DateTime.fromJSDate(reminder.due_at, { zone: 'America/New_York' }).toISODate()).toBe(DateTime.fromISO(later!, { zone: 'America/New_York' }).minus({ days: 7 }).toISODate());
+      expect(reminder.status).toBe('scheduled');
+
+      t.clock.advance(reminder.due_at.getTime() - t.clock.now().getTime() + 1_000);
+      await dispatch();
+      const mail = smtp.to(jo.email).find((m) => m.subject?.startsWith('Your Ten days expires on'))!;
+      expect(mail).toBeDefined();
+      expect(mail.text).toContain('You still have 3 of 3 sessions.');
+      expect(mail.subject).toBe(`Your Ten days expires on ${DateTime.fromISO(later!, { zone: 'America/New_York' }).setLocale('en').toLocaleString(DateTime.DATE_FULL)}`);
+
+      // Past the expiry, the sweep records it: the expiry notice follows (credits were forfeited).
+      t.clock.advance(8 * 24 * HOUR);
+      await t.app.get(ExpirySweep).run();
+      await dispatch();
+      expect((await messagesOf(pkg.id)).expiry_notice).toMatchObject({ status: 'sent' });
+      expect(smtp.to(jo.email).find((m) => m.subject === 'Your Ten days has expired')!.text).toContain('Sessions that were not used can no longer be booked.');
+    });
+
+    it('the last credit used sends the renewal prompt and cancels the reminder; a refund cancels what is pending', async () => {
+      const single = await studio.createOffering({ name: 'Single', sessionCount: 1, price: { amount: 9000, currency: 'EUR' }, validityDays: 60 });
+      const kim = await client('Kim');
+      const used = await studio.sellPackage(single, kim.id);
+      await dispatch();
+      await t.http.post(`/v1/packages/${used.id}/redemptions`).set(admin()).send({}).expect(201);
+      await dispatch();
+      const rows = await messagesOf(used.id);
+      expect(rows.renewal_prompt).toMatchObject({ status: 'sent' });
+      expect(rows.expiry_reminder).toMatchObject({ status: 'cancelled', reason: 'credits_used_up' });
+      expect(rows.booking_nudge).toMatchObject({ status: 'cancelled', reason: 'booked' });
+      expect(smtp.to(kim.email).find((m) => m.subject === 'You have used all sessions of Single')).toBeDefined();
+
+      const refunded = await studio.sellPackage(offeringId, kim.id);
+      await t.http.post(`/v1/packages/${refunded.id}/refunds`).set(admin()).send({ reason: 'changed mind' }).expect(201);
+      await dispatch();
+      const after = await messagesOf(refunded.id);
+      expect(after.booking_nudge).toMatchObject({ status: 'cancelled', reason: 'refunded' });
+      expect(after.expiry_reminder).toMatchObject({ status: 'cancelled', reason: 'refunded' });
+    });
+
+    it('a replay of the whole log (planner reset) plans nothing twice and sends nothing again', async () => {
+      const before = await t.db.pool.query(`SELECT id, status, reason, due_at, attempts FROM due_messages ORDER BY tenant_id, id`);
+      const mails = smtp.mails.length;
+      await t.app.get(MessagePlanner).reset();
+      await dispatch();
+      const after = await t.db.pool.query(`SELECT id, status, reason, due_at, attempts FROM due_messages ORDER BY tenant_id, id`);
+      expect(after.rows).toEqual(before.rows);
+      expect(smtp.mails.length).toBe(mails);
     });
   });
 });
