@@ -12,6 +12,9 @@ export class SmtpSink {
   private server!: SMTPServer;
   port = 0;
 
+  /** `delayMs`: how long the server takes to accept each mail (a slow server keeps a batch in flight). */
+  constructor(private readonly delayMs = 0) {}
+
   async start(): Promise<this> {
     this.server = new SMTPServer({
       authOptional: true,
@@ -25,7 +28,8 @@ export class SmtpSink {
           return;
         }
         simpleParser(stream)
-          .then((mail) => {
+          .then(async (mail) => {
+            if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
             this.mails.push(mail);
             this.envelopes.push(session.envelope.rcptTo.map((r) => r.address));
             callback();

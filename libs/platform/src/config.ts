@@ -32,6 +32,8 @@ export interface Config {
   publicUrl: string;
   /** How often the message dispatcher plans and sends (where the scheduler runs). */
   messagesIntervalMs: number;
+  /** How long a dispatcher's claim on a message lasts; a message still `sending` after it (its dispatcher died) is sent again. */
+  messagesClaimMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.PUNCHCARD_MAIL_FROM || 'Punchcard <no-reply@punchcard.invalid>',
     publicUrl: (env.PUNCHCARD_PUBLIC_URL || `http://localhost:${Number(env.PORT ?? 3000)}`).replace(/\/+$/, ''),
     messagesIntervalMs: millisecondsFrom('PUNCHCARD_MESSAGES_INTERVAL_MS', env.PUNCHCARD_MESSAGES_INTERVAL_MS, 10_000),
+    messagesClaimMs: millisecondsFrom('PUNCHCARD_MESSAGES_CLAIM_MS', env.PUNCHCARD_MESSAGES_CLAIM_MS, 120_000),
     rateLimitPerMinute: rateLimitFrom(env.PUNCHCARD_RATE_LIMIT_PER_MINUTE),
     idempotencyRetentionHours: retentionHoursFrom(env.PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS),
   };

@@ -9,8 +9,6 @@ import { MessagePlanner } from '../planner/message-planner';
 
 export const BATCH_SIZE = 50;
 export const MAX_ATTEMPTS = 5;
-/** A claimed row not finished within this is taken again (its dispatcher died mid-send). */
-export const CLAIM_MS = 2 * 60_000;
 /** A message first reached more than this after its due time is not sent (ADR 0023, "Stale messages"). */
 export const TOO_LATE_MS = 48 * 3_600_000;
 /** 1, 4, 16, 64 minutes after attempts 1–4. */
@@ -102,7 +100,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
          FROM due WHERE m.tenant_id = due.tenant_id AND m.id = due.id
          RETURNING m.tenant_id, m.id, m.kind, m.package_id, m.client_id, m.due_at, m.attempts, m.resends, m.recipient, m.subject, m.html, m.body_text,
                    m.smtp_message_id, due.status AS was`,
-        [now, BATCH_SIZE, new Date(now.getTime() + CLAIM_MS)],
+        [now, BATCH_SIZE, new Date(now.getTime() + this.config.messagesClaimMs)],
       );
       const claimed: ClaimedRow[] = [];
       for (const row of rows) {
