@@ -7,6 +7,7 @@ import { CurrentTenant, Public, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
+import { NoBodyFields } from '../http/validation';
 import { kindOf, MessageAdmin } from './message-admin';
 import { MessageContent } from './message-content';
 import {
@@ -95,7 +96,7 @@ export class MessagesController {
   @Roles('admin')
   @Post('messages/:id/resend')
   @HttpCode(202)
-  resend(@CurrentTenant() tenant: TenantPrincipal, @Param('id') id: string) {
+  resend(@CurrentTenant() tenant: TenantPrincipal, @Param('id') id: string, @Body(NoBodyFields) _: unknown) {
     return this.admin.resend(tenant.tenantId, id);
   }
 
@@ -139,7 +140,7 @@ export class UnsubscribeController {
   @Public()
   @Post()
   @HttpCode(200)
-  async unsubscribe(@Query() query: UnsubscribeParams) {
+  async unsubscribe(@Query() query: UnsubscribeParams, @Body(NoBodyFields) _: unknown) {
     const { tenantId, clientId } = this.verified(query.token);
     const result = await withTenant(tenantId, () => this.admin.setPreferences(tenantId, clientId, true, 'client:unsubscribe-link'));
     return { unsubscribed: result.nudgesUnsubscribed };

@@ -1,10 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { registerDecorator, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { MESSAGE_KINDS, MessageKind } from '@punchcard/messages';
 import { PageLimit } from '../http/validators';
 
 export const MESSAGE_STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'cancelled', 'not_sent'] as const;
 const OptionalNotNull = () => ValidateIf((_, value) => value !== undefined);
+
+/** Template sources: at most 10,000 UTF-16 code units (the API's limit for long text), counted as stored, not as graphemes. */
+const TEMPLATE_MAX = 10_000;
+const TemplateSource = () => (target: object, propertyName: string) =>
+  registerDecorator({
+    name: 'templateSource',
+    target: target.constructor,
+    propertyName,
+    options: { message: `$property must be 1 to ${TEMPLATE_MAX} characters` },
+    validator: { validate: (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= TEMPLATE_MAX },
+  });
 
 export class UpdateMessageSettingsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 90, example: 7, description: 'Days before expiry the expiry reminder goes out (09:00 in the client zone).' })
@@ -31,15 +42,15 @@ export class UpdateMessageSettingsDto {
 /** A whole template: every part is required, so a saved template never mixes with a default. */
 export class SaveMessageTemplateDto {
   @ApiProperty({ example: 'Your {{package_name}} from {{business_name}}' }) @IsString() @Length(1, 500) subject!: string;
-  @ApiProperty({ example: '<p>Hello {{client_name}}</p>' }) @IsString() @Length(1, 100_000) html!: string;
-  @ApiProperty({ example: 'Hello {{client_name}}' }) @IsString() @Length(1, 100_000) text!: string;
+  @ApiProperty({ example: '<p>Hello {{client_name}}</p>' }) @IsString() @TemplateSource() html!: string;
+  @ApiProperty({ example: 'Hello {{client_name}}' }) @IsString() @TemplateSource() text!: string;
 }
 
 /** Parts to try instead of the saved template, and a package whose real data fills it (else sample data). */
 export class PreviewMessageTemplateDto {
   @ApiPropertyOptional() @OptionalNotNull() @IsString() @Length(1, 500) subject?: string;
-  @ApiPropertyOptional() @OptionalNotNull() @IsString() @Length(1, 100_000) html?: string;
-  @ApiPropertyOptional() @OptionalNotNull() @IsString() @Length(1, 100_000) text?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @TemplateSource() html?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @TemplateSource() text?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @OptionalNotNull() @IsUUID() packageId?: string;
 }
 
