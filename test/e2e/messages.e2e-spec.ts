@@ -235,8 +235,12 @@ describe('Lifecycle messages over SMTP', () => {
 
       const page = await t.http.get(path).expect(200);
       expect(page.text).toContain('<form method="post">');
+      expect(page.headers['content-security-policy']).toContain("form-action 'self'");
       expect((await t.http.get(`/v1/clients/${gil.id}/message-preferences`).set(admin()).expect(200)).body.nudgesUnsubscribed).toBe(false);
-      expect((await t.http.post(path).expect(200)).body).toEqual({ unsubscribed: true });
+      // What a mail client's one-click unsubscribe sends (RFC 8058): a form POST to the List-Unsubscribe URL.
+      const oneClick = await t.http.post(path).set('Content-Type', 'application/x-www-form-urlencoded').send('List-Unsubscribe=One-Click');
+      expect([oneClick.status, oneClick.body]).toEqual([200, { unsubscribed: true }]);
+      expect((await t.http.post(path).expect(200)).body).toEqual({ unsubscribed: true }); // again: still unsubscribed
       await t.http.post(path.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))).expect(404);
       await t.http.post('/v1/unsubscribe?token=not-a-token-at-all').expect(404);
       const prefs = await t.http.get(`/v1/clients/${gil.id}/message-preferences`).set(admin()).expect(200);

@@ -132,6 +132,8 @@ export class UnsubscribeController {
     this.verified(query.token);
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
+    // The API's CSP forbids forms; this page's one button posts back to itself.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     return `<!doctype html><html><head><meta charset="utf-8"><title>Unsubscribe</title></head><body>
 <form method="post"><p>Stop reminders and nudges about your packages? Confirmations and booking notices still arrive.</p>
 <button type="submit">Unsubscribe</button></form></body></html>`;
