@@ -8,6 +8,7 @@ import { SYSTEM_EVENT_STORE, SYSTEM_POOL } from '../../tokens';
 export const PLANNER_NAME = 'message-planner-v1';
 const BATCH = 500;
 const DEFAULT_REMINDER_DAYS = 7;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Plans lifecycle messages from the event log (ADR 0023), like a projection: each batch of events
@@ -73,10 +74,10 @@ export class MessagePlanner {
       [tenants],
     );
     const tenantSettings = new Map(settings.rows.map((r) => [r.id, r]));
-    const clientIds = [...new Set(events.map((e) => (e.data as { clientId?: string }).clientId).filter((id): id is string => !!id))];
+    const clientIds = [...new Set(events.map((e) => String((e.data as { clientId?: string }).clientId ?? '').toLowerCase()))].filter((id) => UUID.test(id));
     const zones = await client.query<{ tenant_id: string; id: string; timezone: string | null }>(
-      `SELECT tenant_id::text, id::text, timezone FROM clients WHERE id::text = ANY($1::text[])`,
-      [clientIds.map((id) => id.toLowerCase())],
+      `SELECT tenant_id::text, id::text, timezone FROM clients WHERE id = ANY($1::uuid[])`,
+      [clientIds],
     );
     const clientZone = new Map(zones.rows.map((r) => [`${r.tenant_id}/${r.id}`, r.timezone]));
 
