@@ -80,6 +80,8 @@ function usageChange(doc: OfferingDocument, event: PackageEvent): Partial<Offeri
     case 'SessionForfeited':
     case 'PackageFrozen':
     case 'PackageUnfrozen':
+    case 'CardRefundRequested': // counted as refunded when Stripe has refunded them (PackageRefunded)
+    case 'CardRefundFailed':
       return {};
   }
 }

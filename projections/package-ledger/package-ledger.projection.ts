@@ -17,6 +17,9 @@ export interface LedgerEntry {
   delta: number;
   balance: number;
   creditKind: CreditKind | null;
+  /** Card refunds (ADR 0022): Punchcard's refund id, and Stripe's refund once made. */
+  refundId?: string | null;
+  stripeRefundId?: string | null;
   /** For adjustments: how many paid and goodwill credits moved (signed). */
   paidDelta?: number;
   goodwillDelta?: number;
@@ -38,6 +41,8 @@ export interface LedgerEntry {
 
 interface Balance {
   balance: number;
+  /** The card refund whose credits are held (their outcome moves no balance), if any. */
+  heldRefundId?: string | null;
 }
 
 /** Entry ids sort in stream order (cursor pagination and as-of scans rely on it). */
@@ -117,13 +122,25 @@ export const packageLedgerProjection: Projection = {
       case 'PackageExpired':
         Object.assign(entry, { delta: -event.data.creditsForfeited, expiresAt: event.data.expiresAt, reason: 'expired' });
         break;
-      case 'PackageRefunded':
-        Object.assign(entry, { delta: -event.data.credits, amount: event.data.amount, reason: event.data.reason });
+      case 'PackageRefunded': {
+        // The outcome of a card refund: its credits left the balance when they were held.
+        const held = event.data.refundId !== null && documents.get<Balance>(balanceKey(event))?.heldRefundId === event.data.refundId;
+        Object.assign(entry, { delta: held ? 0 : -event.data.credits, amount: event.data.amount, reason: event.data.reason, refundId: event.data.refundId, stripeRefundId: event.data.stripeRefundId });
+        break;
+      }
+      case 'CardRefundRequested':
+        // Held for a refund through Stripe: no longer usable (ADR 0022).
+        Object.assign(entry, { delta: -event.data.credits, amount: event.data.amount, reason: event.data.reason, refundId: event.data.refundId });
+        break;
+      case 'CardRefundFailed':
+        Object.assign(entry, { delta: event.data.credits, reason: `refund refused by Stripe: ${event.data.code}`, refundId: event.data.refundId });
         break;
     }
     entry.balance = previous + entry.delta;
     documents.put({ collection: LEDGER_ENTRIES, tenantId: event.metadata.tenantId, id: entry.id }, entry);
-    documents.put(balanceKey(event), { balance: entry.balance } satisfies Balance);
+    const previousHold = documents.get<Balance>(balanceKey(event))?.heldRefundId ?? null;
+    const heldRefundId = event.type === 'CardRefundRequested' ? event.data.refundId : event.type === 'CardRefundFailed' || (event.type === 'PackageRefunded' && event.data.refundId === previousHold) ? null : previousHold;
+    documents.put(balanceKey(event), { balance: entry.balance, heldRefundId } satisfies Balance);
   },
 };
 

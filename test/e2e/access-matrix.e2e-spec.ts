@@ -78,6 +78,7 @@ const fx = {
     refundablePackageId: '',
     deletableOfferingId: '',
     client1CheckoutId: '', // A1's checkout, paid
+    cardPackageId: '', // the package A1's checkout bought (card): card refunds
     client1BookingId: '', // upcoming
     client2BookingId: '', // upcoming
     startedBookingIds: [] as string[], // A1's sessions that have started (attendance)
@@ -292,6 +293,11 @@ const ROUTES: Record<string, Entry> = {
   'POST /v1/packages/:id/expiry-changes': {
     access: ADMIN,
     request: () => ({ path: `/v1/packages/${fx.a.creditPackageId}/expiry-changes`, body: { expiresAt: '2099-12-31T23:00:00Z', reason: 'Client was ill' } }),
+  },
+  'POST /v1/packages/:id/card-refunds': {
+    access: ADMIN,
+    // A credit of A1's card-paid package, refunded through the stand-in for Stripe's servers (an Idempotency-Key is required).
+    request: () => ({ path: `/v1/packages/${fx.a.cardPackageId}/card-refunds`, body: { credits: 1, reason: 'Moved away' }, headers: { 'Idempotency-Key': `card-refund-${unique()}` } }),
   },
   'POST /v1/packages/:id/refunds': {
     access: ADMIN,
@@ -584,6 +590,7 @@ beforeAll(async () => {
   const paid = stripe.event('checkout.session.completed', stripe.pay(session.id));
   ok(await t.http.post(`/v1/webhooks/stripe/${fx.a.tenantId}`).set('Content-Type', 'application/json').set('Stripe-Signature', signatureFor(paid, stripeKeys.webhookSecret)).send(paid), 'a Stripe webhook');
   const sold = await asAdminA('get', `/v1/checkouts/${checkout.id}`);
+  fx.a.cardPackageId = sold.packageId;
   markA1(checkout.id, sold.packageId);
 
   // Tenant A's other keys, and an admin key that worked once and was then revoked.

@@ -141,6 +141,11 @@ function commonCases(endpoint: Endpoint): Case[] {
 const pkg = (id: () => string, suffix: string) => () => `/v1/packages/${id()}${suffix}`;
 
 /** Wrong package ids on a package sub-resource: all are simply "not found". */
+/** The case sent with an Idempotency-Key of its own (routes that require one). */
+function withKey(c: Case): Case {
+  return { ...c, headers: { ...c.headers, 'Idempotency-Key': `bad-input-${randomUUID()}` } };
+}
+
 function foreignPackageCases(suffix: string, valid: () => Record<string, unknown>): Case[] {
   return [
     { name: 'non-UUID package id', path: () => `/v1/packages/not-a-uuid${suffix}`, body: valid, status: 404, code: 'package_not_found' },
@@ -1148,6 +1153,27 @@ const endpoints: Endpoint[] = [
       { name: 'unknown package', body: { packageId: randomUUID() }, status: 422, code: 'unknown_package' },
       { name: "another tenant's package", body: () => ({ packageId: fx.otherPackageId }), status: 422, code: 'unknown_package' },
       { name: 'unknown kind', path: () => '/v1/message-templates/birthday/preview', body: {}, status: 404, code: 'message_kind_not_found' },
+    ],
+  },
+  // Card refunds (ADR 0022): every case is refused before Stripe is called (fx.packageId was paid in cash).
+  {
+    name: 'POST /v1/packages/:id/card-refunds',
+    method: 'post',
+    path: pkg(() => fx.packageId, '/card-refunds'),
+    auth: asA,
+    valid: refundBody,
+    cases: [
+      ...foreignPackageCases('/card-refunds', refundBody).map(withKey),
+      withKey({ name: 'a package not paid by card', body: refundBody, status: 409, code: 'not_card_payment' }),
+      { name: 'no Idempotency-Key', body: refundBody, status: 400, code: 'idempotency_key_required' },
+      withKey({ name: 'amount 0 (Stripe moves money only)', body: with_(refundBody, { amount: 0 }), ...invalid }),
+      withKey({ name: 'credits 0', body: with_(refundBody, { credits: 0 }), ...invalid }),
+      withKey({ name: 'credits float', body: with_(refundBody, { credits: 1.5 }), ...invalid }),
+      withKey({ name: 'credits string', body: with_(refundBody, { credits: '1' }), ...invalid }),
+      withKey({ name: 'amount negative', body: with_(refundBody, { amount: -100 }), ...invalid }),
+      withKey({ name: 'amount huge', body: with_(refundBody, { amount: 2 ** 63 }), ...invalid }),
+      withKey({ name: 'unknown field paymentIntentId', body: with_(refundBody, { paymentIntentId: 'pi_1' }), ...invalid }),
+      ...badReasons(refundBody).map(withKey),
     ],
   },
   // Payments (ADR 0020): the Stripe connection and checkouts. Every case is refused before Stripe is called.

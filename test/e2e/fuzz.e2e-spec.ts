@@ -50,6 +50,7 @@ const fx = {
   packageId: '', // redemptions, adjustments, expiry changes
   redemptionId: '', // on packageId, to be reversed
   refundPackageId: '',
+  cardPackageId: '', // bought online (checkout, paid, webhook): card refunds
   sessionTypeId: '', // on both schedules, booked by bookingPackageId
   patchSessionTypeId: '',
   scheduleId: '',
@@ -152,6 +153,12 @@ const SEEDS: Record<string, Seed> = {
   'POST /v1/packages/:id/redemptions/:redemptionId/reversals': { path: () => `${pkg()()}/redemptions/${fx.redemptionId}/reversals`, body: () => ({ reason: 'Deducted twice' }) },
   'POST /v1/packages/:id/adjustments': { path: pkg('/adjustments'), body: () => ({ delta: 2, reason: 'Goodwill' }), signed: ['delta'] },
   'POST /v1/packages/:id/expiry-changes': { path: pkg('/expiry-changes'), body: () => ({ expiresAt: '2099-12-31T23:00:00Z', reason: 'Client was ill' }) },
+  // A card-paid package, refunded through the stand-in for Stripe's servers; the route requires an Idempotency-Key.
+  'POST /v1/packages/:id/card-refunds': {
+    path: () => `/v1/packages/${fx.cardPackageId}/card-refunds`,
+    body: () => ({ credits: 2, amount: 18000, reason: 'Client moved away' }),
+    headers: () => ({ 'Idempotency-Key': `fuzz-card-refund-${randomUUID()}` }),
+  },
   'POST /v1/packages/:id/refunds': { path: () => `/v1/packages/${fx.refundPackageId}/refunds`, body: () => ({ credits: 2, amount: 18000, reason: 'Client moved away' }) },
   'POST /v1/session-types': {
     path: () => '/v1/session-types',
@@ -297,6 +304,13 @@ beforeAll(async () => {
   fx.packageId = (await a.sellPackage(fx.offeringId, fx.clientId)).id;
   fx.redemptionId = (await post(a, `/v1/packages/${fx.packageId}/redemptions`, {})).redemptionId;
   fx.refundPackageId = (await a.sellPackage(fx.offeringId, fx.clientId)).id;
+  // Connected to the stand-in for Stripe's servers; a package bought online (checkout, paid, webhook) for card refunds.
+  stripeKeys = stripe.newAccountKeys();
+  await t.http.post('/v1/payment-settings/stripe').set(a.auth).send(stripeKeys).expect(200);
+  const checkout = await post(a, '/v1/checkouts', { offeringId: fx.offeringId, clientId: fx.clientId, successUrl: 'https://studio.example.com/ok', cancelUrl: 'https://studio.example.com/no' });
+  const paid = stripe.event('checkout.session.completed', stripe.pay([...stripe.sessions.values()].find((s) => s.client_reference_id === checkout.id)!.id));
+  await t.http.post(`/v1/webhooks/stripe/${a.tenantId}`).set('Content-Type', 'application/json').set('Stripe-Signature', signatureFor(paid, stripeKeys.webhookSecret)).send(paid).expect(200);
+  fx.cardPackageId = (await t.http.get(`/v1/checkouts/${checkout.id}`).set(a.auth).expect(200)).body.packageId;
 
   const sessionType = async (session: TenantSession, currency: string) =>
     (await post(session, '/v1/session-types', { name: 'Personal training', durationMinutes: 60, price: { amount: 9000, currency } })).id;
@@ -327,8 +341,6 @@ beforeAll(async () => {
   fx.myFreeStart = shifted(upcoming, 6 * HOUR_MS);
   fx.myRescheduleTo = shifted(upcoming, 7 * HOUR_MS);
   fx.clientToken = (await post(a, `/v1/clients/${fx.clientId}/tokens`, { ttlSeconds: 86_400 })).token;
-  stripeKeys = stripe.newAccountKeys();
-  await t.http.post('/v1/payment-settings/stripe').set(a.auth).send(stripeKeys).expect(200);
   fx.revokeKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be revoked' })).id;
   fx.rotateKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be rotated' })).id;
 

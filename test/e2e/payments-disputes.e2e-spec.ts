@@ -71,7 +71,13 @@ const dispute = (paymentIntent: string, fields: object = {}) => ({
 });
 
 const redeem = (packageId: string) => t.http.post(`/v1/packages/${packageId}/redemptions`).set(a.auth).send({});
-const packageOf = async (packageId: string) => (await t.http.get(`/v1/packages/${packageId}`).query({ after }).set(a.auth).expect(200)).body;
+/** The package as the read model shows it once the projections have passed every event so far (webhook answers carry no position). */
+const packageOf = async (packageId: string) => {
+  const { rows } = await t.db.pool.query('SELECT transaction_id::text AS "transactionId", global_position::text AS "globalPosition" FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1');
+  const { runner } = t.infrastructure;
+  expect((await runner.waitUntil(() => runner.hasReached(rows[0]), 15_000)).reached).toBe(true);
+  return (await t.http.get(`/v1/packages/${packageId}`).set(a.auth).expect(200)).body;
+};
 let slot = Math.ceil((Date.now() + 48 * HOUR) / HOUR) * HOUR;
 const book = (packageId: string) =>
   t.http.post('/v1/bookings').set(a.auth).send({ clientId, scheduleId, sessionTypeId, packageId, start: new Date((slot += HOUR)).toISOString() });
@@ -137,6 +143,31 @@ it('a lost dispute revokes the credits left and books the chargeback: the liabil
     expect(row.opening + row.sales - row.recognised - row.breakage - row.refunds - row.chargebacks).toBe(row.closing);
   }
   expect(period.body.currencies[0].chargebacks).toBe(40000);
+});
+
+it('out of order: a closing delivered before its opening (whose first delivery failed) leaves the package usable', async () => {
+  const { packageId, paymentIntent } = await buyByCard();
+  const opened = dispute(paymentIntent);
+  expect((await deliver(stripe.event('charge.dispute.closed', { ...opened, status: 'won' })).expect(200)).body.outcome).toBe('unfrozen');
+  expect((await deliver(stripe.event('charge.dispute.created', opened)).expect(200)).body.outcome).toBe('unchanged');
+  const redeemed = await redeem(packageId);
+  expect(redeemed.status).toBe(201);
+  after = redeemed.headers['punchcard-position'];
+  expect(await packageOf(packageId)).toMatchObject({ frozen: false, openDisputes: [] });
+});
+
+it('a dispute that outruns the sale (its webhook not delivered yet) records the sale first, from Stripe, then freezes it', async () => {
+  const res = await t.http.post('/v1/checkouts').set(a.auth).set('Idempotency-Key', randomUUID()).send({ offeringId, clientId, successUrl: 'https://example.com/ok', cancelUrl: 'https://example.com/no' });
+  const session = [...stripe.sessions.values()].find((s) => s.metadata.punchcard_checkout_id === res.body.id)!;
+  const paid = stripe.pay(session.id); // paid on Stripe's page; the completion webhook never came
+  const answer = await deliver(stripe.event('charge.dispute.created', dispute(paid.payment_intent as string))).expect(200);
+  expect(answer.body.outcome).toBe('frozen');
+  const read = await t.http.get(`/v1/checkouts/${res.body.id}`).set(a.auth).expect(200);
+  expect(read.body.status).toBe('paid');
+  after = read.headers['punchcard-position'] ?? after;
+  expect(await packageOf(read.body.packageId)).toMatchObject({ frozen: true, payment: { method: 'card', reference: paid.payment_intent } });
+  // The late completion webhook finds the checkout paid: still one package.
+  expect((await deliver(stripe.event('checkout.session.completed', paid)).expect(200)).body.outcome).toBe('already_paid');
 });
 
 it('a dispute about a payment this business never took is logged and changes nothing', async () => {

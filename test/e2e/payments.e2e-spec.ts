@@ -165,6 +165,7 @@ describe('a client buys a package online', () => {
     expect(created).toMatchObject({ path: '/v1/checkout/sessions', apiKey: keys.secretKey, idempotencyKey: `checkout-${checkout.id}` });
     expect(created.params).toMatchObject({
       mode: 'payment',
+      adaptive_pricing: { enabled: 'false' }, // charged in the business's currency, never converted
       customer_email: clientEmail,
       success_url: `https://studio.example.com/thanks?checkout=${checkout.id}`,
       cancel_url: RETURN.cancelUrl,
@@ -345,6 +346,24 @@ describe('webhooks that must change nothing', () => {
   });
 });
 
+describe('secrets sealed under another key', () => {
+  it('answer 503 stripe_secrets_unreadable (never 500) until an admin connects again; then deliveries verify', async () => {
+    const b = await t.newTenant();
+    const bKeys = stripe.newAccountKeys();
+    await t.http.post('/v1/payment-settings/stripe').set(b.auth).send(bKeys).expect(200);
+    // Another business's ciphertext: sealed for another tenant (the tenant is bound into the seal), as if under another key.
+    await t.db.pool.query('UPDATE stripe_connections SET secret_key_ciphertext = (SELECT secret_key_ciphertext FROM stripe_connections WHERE tenant_id = $1) WHERE tenant_id = $2', [a.tenantId, b.tenantId]);
+    const payload = stripe.event('checkout.session.expired', { id: 'cs_x', object: 'checkout.session', metadata: {} });
+    const res = await t.http.post(`/v1/webhooks/stripe/${b.tenantId}`).set('Content-Type', 'application/json').set('Stripe-Signature', signatureFor(payload, bKeys.webhookSecret)).send(payload);
+    expectProblem(res, 503, 'stripe_secrets_unreadable');
+    expect(res.headers['retry-after']).toBeDefined();
+    expectProblem(await t.http.get('/v1/payment-settings/stripe/check').set(b.auth), 503, 'stripe_secrets_unreadable');
+    await t.http.post('/v1/payment-settings/stripe').set(b.auth).send(bKeys).expect(200);
+    const again = await t.http.post(`/v1/webhooks/stripe/${b.tenantId}`).set('Content-Type', 'application/json').set('Stripe-Signature', signatureFor(payload, bKeys.webhookSecret)).send(payload);
+    expect(again.status).toBe(200);
+  });
+});
+
 describe('the delivery log', () => {
   it('pages newest first with a cursor; a made-up cursor or a bad limit is 400', async () => {
     for (let i = 0; i < 3; i++) await deliver(stripe.event('customer.updated', { id: `cus_${i}`, object: 'customer' })).expect(200);
@@ -355,7 +374,9 @@ describe('the delivery log', () => {
     expect(second.items).toEqual(all.slice(2, 4));
     const received = all.map((d: any) => d.firstReceivedAt);
     expect(received).toEqual([...received].sort().reverse());
-    for (const query of [{ cursor: 'bm90LWEtY3Vyc29y' }, { cursor: 'a b' }, { limit: 0 }, { limit: 101 }, { limit: 'x' }, { other: 1 }]) {
+    // A cursor of the right shape naming a date that does not exist (it reached the database's cast once: a 500).
+    const impossible = Buffer.from(JSON.stringify(['2024-13-45T99:99:99.000000', 'evt_1'])).toString('base64url');
+    for (const query of [{ cursor: 'bm90LWEtY3Vyc29y' }, { cursor: 'a b' }, { cursor: impossible }, { limit: 0 }, { limit: 101 }, { limit: 'x' }, { other: 1 }]) {
       expectProblem(await t.http.get('/v1/payment-settings/stripe/deliveries').query(query).set(a.auth), 400, 'validation_failed');
     }
   });

@@ -11,7 +11,10 @@ import Stripe from 'stripe';
  * honours `Idempotency-Key` as Stripe does (same key and parameters: the same object again; other
  * parameters: an idempotency error). It proves our side of the contract, not Stripe's behaviour.
  *
- * Tests drive the "customer" side through it: `pay`, `expire`, `failAsyncPayment`, and `event` builds
+ * Refunds (`POST /v1/refunds`, ADR 0022) are checked against what was paid and refunded so far
+ * (`amount_too_large`, `charge_already_refunded`), or refused on demand (`refuseRefunds`).
+ *
+ * Tests drive the "customer" side through it: `pay`, `expire`, `failAsyncPayment`, `dashboardRefund`, and `event` builds
  * the event Stripe would send, for the test to sign with `stripe.webhooks.generateTestHeaderString`.
  */
 export interface StandInSession {
@@ -34,6 +37,26 @@ export interface StandInSession {
   cancel_url: string;
   url: string | null;
   line_items_sent: unknown;
+  /** `payment_intent_data[metadata]` as sent: the PaymentIntent the payment creates carries it. */
+  payment_intent_metadata: Record<string, string>;
+}
+
+/** Stripe's Refund object, as documented (the fields Stripe always sends). */
+export interface StandInRefund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  balance_transaction: string | null;
+  charge: string;
+  created: number;
+  currency: string;
+  metadata: Record<string, string>;
+  payment_intent: string;
+  reason: string | null;
+  receipt_number: null;
+  source_transfer_reversal: null;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled' | 'requires_action';
+  transfer_reversal: null;
 }
 
 export interface RecordedRequest {
@@ -48,6 +71,13 @@ const ACCOUNT_ID = 'acct_1StandInPunchcard';
 
 export class StripeStandIn {
   readonly sessions = new Map<string, StandInSession>();
+  /** Paid PaymentIntents: what was charged and how much of it was refunded so far. */
+  readonly payments = new Map<string, { amount: number; currency: string; refunded: number }>();
+  readonly refunds = new Map<string, StandInRefund>();
+  /** While set, every new refund is refused with this error (e.g. `charge_disputed`), as Stripe does. */
+  refuseRefunds: { code: string; message: string } | null = null;
+  /** The next this-many refund requests are carried out, but their answers are lost (the connection drops). */
+  loseRefundAnswers = 0;
   readonly requests: RecordedRequest[] = [];
   /** Secret keys the stand-in accepts (any other is refused with 401, as Stripe does). */
   readonly validKeys = new Set<string>();
@@ -90,6 +120,7 @@ export class StripeStandIn {
       amount_total: options.amountTotal ?? session.amount_total,
       url: null,
     });
+    if (!this.payments.has(session.payment_intent!)) this.payments.set(session.payment_intent!, { amount: session.amount_total, currency: session.currency, refunded: 0 });
     return { ...session };
   }
 
@@ -98,6 +129,44 @@ export class StripeStandIn {
     const session = this.session(sessionId);
     Object.assign(session, { status: 'complete', payment_status: 'unpaid', payment_intent: `pi_${randomBytes(12).toString('hex')}`, url: null });
     return { ...session };
+  }
+
+  /** A refund made in Stripe's dashboard (no Punchcard metadata), as its refund.created event would carry it. */
+  dashboardRefund(paymentIntentId: string, amount: number): StandInRefund {
+    const answer = this.createRefund({ payment_intent: paymentIntentId, amount: String(amount) });
+    if (answer.status !== 200) throw new Error(`the stand-in refused the dashboard refund: ${JSON.stringify(answer.body)}`);
+    return answer.body as StandInRefund;
+  }
+
+  private createRefund(params: Record<string, any>): { status: number; body: object } {
+    const refuse = (code: string, message: string, param?: string) => ({ status: 400, body: { error: { type: 'invalid_request_error', code, message, ...(param ? { param } : {}) } } });
+    const payment = this.payments.get(params.payment_intent);
+    if (!payment) return refuse('resource_missing', `No such payment_intent: '${params.payment_intent ?? ''}'`, 'payment_intent');
+    if (this.refuseRefunds) return refuse(this.refuseRefunds.code, this.refuseRefunds.message);
+    const left = payment.amount - payment.refunded;
+    if (left === 0) return refuse('charge_already_refunded', `Charge for ${params.payment_intent} has already been refunded.`);
+    const amount = params.amount === undefined ? left : Number(params.amount);
+    if (!Number.isInteger(amount) || amount < 1) return refuse('parameter_invalid_integer', 'Invalid positive integer', 'amount');
+    if (amount > left) return refuse('amount_too_large', `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`, 'amount');
+    payment.refunded += amount;
+    const refund: StandInRefund = {
+      id: `re_${randomBytes(12).toString('hex')}`,
+      object: 'refund',
+      amount,
+      balance_transaction: `txn_${randomBytes(12).toString('hex')}`,
+      charge: `ch_${params.payment_intent.slice(3)}`,
+      created: Math.floor(Date.now() / 1000),
+      currency: payment.currency,
+      metadata: params.metadata ?? {},
+      payment_intent: params.payment_intent,
+      reason: params.reason ?? null,
+      receipt_number: null,
+      source_transfer_reversal: null,
+      status: 'succeeded',
+      transfer_reversal: null,
+    };
+    this.refunds.set(refund.id, refund);
+    return { status: 200, body: refund };
   }
 
   expire(sessionId: string): StandInSession {
@@ -139,8 +208,11 @@ export class StripeStandIn {
     const apiKey = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null;
     const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? null;
     this.requests.push({ method: req.method ?? '', path: url.pathname, apiKey, idempotencyKey, params });
+    const lost = req.method === 'POST' && url.pathname === '/v1/refunds' && this.loseRefundAnswers > 0;
+    if (lost) this.loseRefundAnswers--;
     const send = (status: number, body: object) => {
       const json = JSON.stringify(body);
+      if (lost) return void res.socket?.destroy(), { status, body: json };
       res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': `req_${randomBytes(8).toString('hex')}` }).end(json);
       return { status, body: json };
     };
@@ -155,6 +227,7 @@ export class StripeStandIn {
         return void send(400, { error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' } });
       }
       if (seen) {
+        if (lost) return void res.socket?.destroy();
         res.writeHead(seen.status, { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true' }).end(seen.body);
         return;
       }
@@ -198,9 +271,23 @@ export class StripeStandIn {
         cancel_url: params.cancel_url,
         url: `https://checkout.stripe.com/c/pay/${id}`,
         line_items_sent: params.line_items,
+        payment_intent_metadata: params.payment_intent_data?.metadata ?? {},
       };
       this.sessions.set(id, session);
       return send(200, session);
+    }
+    if (method === 'POST' && path === '/v1/refunds') {
+      const answer = this.createRefund(params);
+      return send(answer.status, answer.body);
+    }
+    const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+    if (method === 'GET' && intent) {
+      // A PaymentIntent exists once its session was paid (or completed awaiting payment).
+      const id = decodeURIComponent(intent[1]);
+      const session = [...this.sessions.values()].find((s) => s.payment_intent === id);
+      if (!session) return send(404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${id}'` } });
+      const status = session.payment_status === 'paid' ? 'succeeded' : 'processing';
+      return send(200, { id, object: 'payment_intent', amount: session.amount_total, currency: session.currency, status, metadata: session.payment_intent_metadata, livemode: false });
     }
     const match = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (method === 'GET' && match) {

@@ -73,8 +73,8 @@ describe('what a Stripe dispute event means for the package it paid', () => {
     });
   });
 
-  it('closed won, or an inquiry closed without a chargeback: unfreeze', () => {
-    for (const status of ['won', 'warning_closed']) expect(meaningOf(event('charge.dispute.closed', dispute({ status })), TENANT)).toMatchObject({ action: { kind: 'won' } });
+  it('closed any way but lost (won, an inquiry closed, refunded instead): unfreeze', () => {
+    for (const status of ['won', 'warning_closed', 'charge_refunded']) expect(meaningOf(event('charge.dispute.closed', dispute({ status })), TENANT)).toMatchObject({ action: { kind: 'closed' } });
   });
 
   it('closed lost: revoke, with the disputed amount (currency upper-cased)', () => {
@@ -83,8 +83,7 @@ describe('what a Stripe dispute event means for the package it paid', () => {
     });
   });
 
-  it('other closings, updates and disputes without a PaymentIntent change nothing', () => {
-    expect(meaningOf(event('charge.dispute.closed', dispute({ status: 'charge_refunded' })), TENANT)).toMatchObject({ kind: 'ignore', outcome: 'ignored' });
+  it('updates and disputes without a PaymentIntent change nothing', () => {
     expect(meaningOf(event('charge.dispute.updated', dispute()), TENANT)).toMatchObject({ kind: 'ignore', outcome: 'ignored' });
     expect(meaningOf(event('charge.dispute.created', dispute({ payment_intent: null })), TENANT)).toMatchObject({ kind: 'ignore', outcome: 'not_ours' });
     expect(meaningOf(event('charge.dispute.created', dispute({ payment_intent: { id: 'pi_9' } })), TENANT)).toMatchObject({ paymentIntentId: 'pi_9' });

@@ -43,7 +43,7 @@ export interface StripeDisputeLike {
 }
 
 /** What a dispute event asks of the package the payment bought. */
-export type DisputeAction = { kind: 'open' } | { kind: 'won' } | { kind: 'lost'; amount: { amount: number; currency: string } };
+export type DisputeAction = { kind: 'open' } | { kind: 'closed' } | { kind: 'lost'; amount: { amount: number; currency: string } };
 
 export type StripeEventMeaning =
   | { kind: 'checkout'; checkoutId: string; sessionId: string; settlement: CheckoutSettlement }
@@ -72,10 +72,11 @@ export function meaningOf(event: StripeEventLike, tenantId: string): StripeEvent
 }
 
 /**
- * A dispute opened freezes the package; closed `won` (or `warning_closed`: an inquiry that never became
- * a chargeback) unfreezes it; closed `lost` revokes its credits, the disputed amount having gone back
- * to the client. Other closings and dispute updates change nothing. Disputes carry no metadata of
- * ours: the PaymentIntent leads to the package (the `card-payment-…` stream of the business).
+ * A dispute opened freezes the package; closed `lost` revokes its credits, the disputed amount having
+ * gone back to the client; closed any other way (`won`, `warning_closed` for an inquiry that never
+ * became a chargeback, `charge_refunded`, …) unfreezes it, since the money is no longer contested.
+ * Dispute updates change nothing. Disputes carry no metadata of ours: the PaymentIntent leads to the
+ * package (the `card-payment-…` stream of the business).
  */
 export function disputeMeaningOf(event: StripeEventLike): StripeEventMeaning {
   const dispute = event.data?.object as StripeDisputeLike | undefined;
@@ -84,11 +85,9 @@ export function disputeMeaningOf(event: StripeEventLike): StripeEventMeaning {
   const reason = `Stripe dispute ${dispute.id}${dispute.reason ? ` (${dispute.reason})` : ''}`;
   const base = { kind: 'dispute' as const, disputeId: dispute.id, paymentIntentId };
   if (event.type === 'charge.dispute.created') return { ...base, action: { kind: 'open' }, reason: `${reason} opened` };
-  if (dispute.status === 'won' || dispute.status === 'warning_closed') return { ...base, action: { kind: 'won' }, reason: `${reason} closed: ${dispute.status}` };
-  if (dispute.status === 'lost' && typeof dispute.amount === 'number' && dispute.currency) {
-    return { ...base, action: { kind: 'lost', amount: { amount: dispute.amount, currency: dispute.currency.toUpperCase() } }, reason: `${reason} lost` };
-  }
-  return { kind: 'ignore', outcome: 'ignored', detail: `Dispute ${dispute.id} closed as ${dispute.status ?? 'unknown'}: nothing to do.` };
+  if (dispute.status !== 'lost') return { ...base, action: { kind: 'closed' }, reason: `${reason} closed: ${dispute.status ?? 'unknown'}` };
+  if (typeof dispute.amount !== 'number' || !dispute.currency) return { kind: 'ignore', outcome: 'not_ours', detail: `Dispute ${dispute.id} lost without an amount.` };
+  return { ...base, action: { kind: 'lost', amount: { amount: dispute.amount, currency: dispute.currency.toUpperCase() } }, reason: `${reason} lost` };
 }
 
 /** What a checkout session says about its payment (a webhook's object, or the session read back from Stripe). */

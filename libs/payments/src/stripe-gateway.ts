@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { METADATA_PACKAGE, METADATA_REFUND } from './refund-events';
 import { METADATA_CHECKOUT, METADATA_TENANT, StripeCheckoutSessionLike, StripeEventLike } from './stripe-events';
 
 /** Stripe's default; Stripe's own servers are used unless a stand-in (tests) is named. */
@@ -9,6 +10,8 @@ export class StripeCallError extends Error {
   constructor(
     readonly kind: 'authentication' | 'unavailable' | 'refused',
     message: string,
+    /** Stripe's error code when it refused (e.g. `charge_already_refunded`, `amount_too_large`). */
+    readonly code: string | null = null,
   ) {
     super(message);
     this.name = 'StripeCallError';
@@ -28,6 +31,22 @@ export interface NewCheckoutSession {
 export interface CheckoutSessionInfo extends StripeCheckoutSessionLike {
   url: string | null;
   expires_at: number;
+}
+
+export interface NewRefund {
+  tenantId: string;
+  packageId: string;
+  /** Punchcard's id of the refund (its CardRefundRequested): the idempotency key derives from it. */
+  refundId: string;
+  paymentIntentId: string;
+  amount: { amount: number; currency: string };
+}
+
+export interface RefundInfo {
+  id: string;
+  status: string | null;
+  amount: number;
+  currency: string;
 }
 
 export interface StripeAccountInfo {
@@ -78,6 +97,9 @@ export class StripeGateway {
       this.client(secretKey).checkout.sessions.create(
         {
           mode: 'payment',
+          // The client pays in the business's currency: with Adaptive Pricing Stripe could charge another
+          // one, and the package (and the books) would then hold a price in a currency nobody sold in.
+          adaptive_pricing: { enabled: false },
           line_items: [{ quantity: 1, price_data: { currency: input.price.currency.toLowerCase(), unit_amount: input.price.amount, product_data: { name: input.offeringName } } }],
           customer_email: input.customerEmail,
           client_reference_id: input.checkoutId,
@@ -96,6 +118,31 @@ export class StripeGateway {
   async retrieveCheckoutSession(secretKey: string, sessionId: string): Promise<CheckoutSessionInfo> {
     const session = await this.call(() => this.client(secretKey).checkout.sessions.retrieve(sessionId, {}, { timeout: 5_000, maxNetworkRetries: 0 }));
     return session as unknown as CheckoutSessionInfo;
+  }
+
+  /**
+   * A refund of (part of) a PaymentIntent, with our ids in its metadata (its webhook is recognised by
+   * them). The idempotency key derives from our refund id: a retry after a crash gets the same refund.
+   */
+  async createRefund(secretKey: string, input: NewRefund): Promise<RefundInfo> {
+    const refund = await this.call(() =>
+      this.client(secretKey).refunds.create(
+        {
+          payment_intent: input.paymentIntentId,
+          amount: input.amount.amount,
+          reason: 'requested_by_customer',
+          metadata: { [METADATA_TENANT]: input.tenantId, [METADATA_PACKAGE]: input.packageId, [METADATA_REFUND]: input.refundId },
+        },
+        { idempotencyKey: `refund-${input.refundId}` },
+      ),
+    );
+    return { id: refund.id, status: refund.status ?? null, amount: refund.amount, currency: refund.currency };
+  }
+
+  /** A PaymentIntent's metadata (ours when a checkout of ours created it): how a dispute that outran the sale finds its checkout. */
+  async paymentIntentMetadata(secretKey: string, paymentIntentId: string): Promise<Record<string, string>> {
+    const intent = await this.call(() => this.client(secretKey).paymentIntents.retrieve(paymentIntentId));
+    return (intent.metadata ?? {}) as Record<string, string>;
   }
 
   /** The account the key belongs to: whether the key works at all. */
@@ -129,5 +176,5 @@ function toCallError(error: unknown): unknown {
   if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError || error instanceof Stripe.errors.StripeRateLimitError) {
     return new StripeCallError('unavailable', 'Stripe could not be reached or did not answer; retry shortly.');
   }
-  return new StripeCallError('refused', `Stripe refused the request: ${error.message}`);
+  return new StripeCallError('refused', `Stripe refused the request: ${error.message}`, typeof error.code === 'string' ? error.code : null);
 }

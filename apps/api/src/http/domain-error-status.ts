@@ -23,6 +23,7 @@ export const DOMAIN_ERROR_STATUS = {
   session_type_not_found: 404,
   schedule_not_found: 404,
   checkout_not_found: 404,
+  card_refund_not_found: 404,
   // conflict
   package_already_exists: 409,
   offering_already_exists: 409,
@@ -72,6 +73,10 @@ export const DOMAIN_ERROR_STATUS = {
   session_type_archived: 409,
   // conflict (checkouts)
   checkout_already_exists: 409,
+  // conflict (card refunds)
+  not_card_payment: 409,
+  card_refund_pending: 409,
+  card_refund_failed: 409,
   offering_not_payable: 409,
   // invalid
   invalid_delta: 422,

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { ReadYourWritesParams } from '../http/read-your-writes';
 import { IsHttpUrl, PageLimit } from '../http/validators';
 
@@ -42,4 +42,16 @@ export class StartCheckoutDto extends StartMyCheckoutDto {
 export class DeliveriesParams extends ReadYourWritesParams {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,600}$/) cursor?: string;
   @PageLimit(50) limit?: number;
+}
+
+/** A refund of unused credits of a card-paid package, through Stripe (ADR 0022). */
+export class CardRefundDto {
+  @ApiPropertyOptional({ description: 'Credits to refund (default: all unused)' }) @IsOptional() @IsInt() @Min(1) @Max(100_000) credits?: number;
+  @ApiPropertyOptional({ description: 'Money Stripe returns to the card, in minor units (default: the value of the refunded credits; at least 1)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000_00)
+  amount?: number;
+  @ApiProperty({ example: 'Client moved away' }) @IsString() @Length(1, 500) @Matches(/\S/, { message: 'reason must not be blank' }) reason!: string;
 }

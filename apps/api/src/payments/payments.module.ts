@@ -4,6 +4,11 @@ import { StripeGateway } from '@punchcard/payments';
 import { ClientsModule } from '../clients';
 import { TenantsModule } from '../tenants';
 import { APP_CONFIG } from '../tokens';
+import { CardRefundsController } from './card-refunds/card-refunds.controller';
+import { PackageStream } from './card-refunds/package-stream';
+import { PaidPackage } from './card-refunds/paid-package';
+import { RecordStripeRefundHandler } from './card-refunds/record-stripe-refund.command';
+import { RefundCardPaymentHandler } from './card-refunds/refund-card-payment.command';
 import { CheckoutsController } from './checkouts/checkouts.controller';
 import { ApplyDisputeHandler } from './disputes/apply-dispute.command';
 import { CheckStripeConnectionHandler, GetCheckoutHandler, GetStripeSettingsHandler, ListStripeDeliveriesHandler } from './queries/checkout.queries';
@@ -16,10 +21,10 @@ import { DeliveryLog } from './webhooks/delivery-log';
 import { ReceiveStripeWebhookHandler } from './webhooks/receive-stripe-webhook.command';
 import { StripeWebhooksController } from './webhooks/stripe-webhooks.controller';
 
-/** Payments through Stripe (ADR 0020): the business's connection, checkouts and Stripe's webhooks. */
+/** Payments through Stripe (ADRs 0020, 0022): the business's connection, checkouts, card refunds and Stripe's webhooks. */
 @Module({
   imports: [ClientsModule, TenantsModule],
-  controllers: [PaymentSettingsController, CheckoutsController, StripeWebhooksController],
+  controllers: [PaymentSettingsController, CheckoutsController, StripeWebhooksController, CardRefundsController],
   providers: [
     { provide: StripeGateway, useFactory: (config: Config) => new StripeGateway({ apiUrl: config.stripeApiUrl }), inject: [APP_CONFIG] },
     StripeConnections,
@@ -28,6 +33,10 @@ import { StripeWebhooksController } from './webhooks/stripe-webhooks.controller'
     SettleCheckoutHandler,
     ConfirmCheckoutHandler,
     ReceiveStripeWebhookHandler,
+    PackageStream,
+    PaidPackage,
+    RefundCardPaymentHandler,
+    RecordStripeRefundHandler,
     ApplyDisputeHandler,
     GetCheckoutHandler,
     GetStripeSettingsHandler,

@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { Config } from '@punchcard/platform';
 import { generateSecretsKey, parseSecretsKey, SecretBox } from '@punchcard/payments';
 import { APP_CONFIG, PG_POOL, SYSTEM_POOL } from '../tokens';
+import { ApiError } from '../http/problem';
 
 /** The row of signing_secrets holding the generated key, when PUNCHCARD_SECRETS_KEY is not set. */
 const KEY_ID = 'payment-secrets';
@@ -72,10 +73,17 @@ export class StripeConnections implements OnModuleInit {
   async secrets(tenantId: string): Promise<StripeSecrets | null> {
     const { rows } = await this.pool.query('SELECT secret_key_ciphertext, webhook_secret_ciphertext FROM stripe_connections WHERE tenant_id = $1', [tenantId]);
     if (!rows[0]) return null;
-    return {
-      secretKey: this.sealer().decrypt(rows[0].secret_key_ciphertext, `${tenantId}/secret_key`),
-      webhookSecret: this.sealer().decrypt(rows[0].webhook_secret_ciphertext, `${tenantId}/webhook_secret`),
-    };
+    try {
+      return {
+        secretKey: this.sealer().decrypt(rows[0].secret_key_ciphertext, `${tenantId}/secret_key`),
+        webhookSecret: this.sealer().decrypt(rows[0].webhook_secret_ciphertext, `${tenantId}/webhook_secret`),
+      };
+    } catch {
+      // Sealed under another key (PUNCHCARD_SECRETS_KEY changed after they were stored): the business must
+      // post its secrets again. Stripe's deliveries meanwhile answer 503 and are retried by Stripe.
+      this.logger.error(`The Stripe secrets of tenant ${tenantId} do not decrypt with the current payment secrets key`);
+      throw new ApiError(503, 'stripe_secrets_unreadable', 'The stored Stripe secrets cannot be read with the current secrets key; an admin must connect Stripe again (POST /v1/payment-settings/stripe).');
+    }
   }
 
   private sealer(): SecretBox {

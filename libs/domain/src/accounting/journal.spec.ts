@@ -93,7 +93,7 @@ const expired = (paid: number, goodwill: number, value: number): PackageEvent =>
 });
 const refunded = (paidCredits: number, goodwillCredits: number, value: number, amount = value): PackageEvent => ({
   type: 'PackageRefunded',
-  data: { ...REF, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: { amount, currency: 'EUR' }, reason: 'client moved away' },
+  data: { ...REF, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: { amount, currency: 'EUR' }, reason: 'client moved away', refundId: null, stripeRefundId: null },
 });
 
 const dr = (account: AccountCode, amount: number): JournalLine => ({ account, debit: amount, credit: 0 });
@@ -306,6 +306,34 @@ describe('Journal: payment disputes', () => {
 
   it('a partial chargeback taking back less than the revoked credits were worth keeps the rest as breakage', () => {
     given([purchased(), frozen]).when(revoked(3, 0, 1000, 400)).then({ kind: 'chargeback', lines: [dr(contractLiability, 1000), cr(cashClearing, 400), cr(breakageRevenue, 600)] });
+  });
+});
+
+describe('Journal: refunds through Stripe (ADR 0022)', () => {
+  const hold = (credits: number, value: number): PackageEvent => ({
+    type: 'CardRefundRequested',
+    data: { ...REF, refundId: 'rf-1', paymentIntentId: 'pi_1', credits, paidCredits: credits, goodwillCredits: 0, value, amount: { amount: value, currency: 'EUR' }, reason: 'moved away' },
+  });
+  const failed: PackageEvent = {
+    type: 'CardRefundFailed',
+    data: { ...REF, refundId: 'rf-1', credits: 2, paidCredits: 2, goodwillCredits: 0, value: 667, code: 'charge_disputed', message: 'refused' },
+  };
+  const { refundLosses } = ACCOUNTS;
+
+  it('the intent and a refusal move no money: no entry (the liability leaves with the refund itself)', () => {
+    given([purchased()]).when(hold(2, 667)).thenNothing();
+    given([purchased(), hold(2, 667)]).when(failed).thenNothing();
+  });
+
+  it('a refund made in Stripe beyond the unused credits’ value: the excess refunds delivered sessions, a refund loss', () => {
+    const beyond: PackageEvent = { ...refunded(1, 0, 333, 900), data: { ...(refunded(1, 0, 333, 900).data as object), stripeRefundId: 're_1' } } as PackageEvent;
+    given([purchased(), redeemed('r1', 334), redeemed('r2', 333)])
+      .when(beyond)
+      .then({ kind: 'refund', lines: [dr(contractLiability, 333), dr(refundLosses, 567), cr(cashClearing, 900)] });
+    // Money only (every credit used): the whole amount is a loss.
+    given([purchased(), redeemed('r1', 334), redeemed('r2', 333), redeemed('r3', 333)])
+      .when(refunded(0, 0, 0, 200))
+      .then({ kind: 'refund', lines: [dr(refundLosses, 200), cr(cashClearing, 200)] });
   });
 });
 

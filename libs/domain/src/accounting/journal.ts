@@ -21,6 +21,8 @@ export const ACCOUNTS = {
   refundRetentionRevenue: 'refund_retention_revenue',
   /** Money a lost payment dispute took back beyond the value of the credits it revoked (sessions already delivered). */
   chargebackLosses: 'chargeback_losses',
+  /** Money refunded (in Stripe's dashboard) beyond the value of the unused credits it refunded: sessions already delivered (ADR 0022). */
+  refundLosses: 'refund_losses',
 } as const;
 export type AccountCode = (typeof ACCOUNTS)[keyof typeof ACCOUNTS];
 
@@ -80,7 +82,7 @@ export function entryIdOf(eventId: string, part: 1 | 2 = 1): string {
   return part === 1 ? `JE-${eventId}` : `JE-${eventId}-2`;
 }
 
-const { cashClearing, contractLiability, sessionRevenue, breakageRevenue, refundRetentionRevenue, chargebackLosses } = ACCOUNTS;
+const { cashClearing, contractLiability, sessionRevenue, breakageRevenue, refundRetentionRevenue, chargebackLosses, refundLosses } = ACCOUNTS;
 
 /**
  * The journal entries a package event makes, in order: none when it moves no value (comp packages,
@@ -154,8 +156,15 @@ export function journalEntriesFor(event: PackageEvent, context: JournalContext):
         effectiveAt: normalised(event.data.expiresAt),
       });
     case 'PackageRefunded': {
+      // Paid back less than the value: the business keeps the rest. More (only a refund made in Stripe's
+      // dashboard, beyond the unused credits' value): the excess refunds delivered sessions, a loss.
       const { value, amount } = event.data;
-      return entry('refund', [dr(contractLiability, value), cr(cashClearing, amount.amount), cr(refundRetentionRevenue, value - amount.amount)]);
+      return entry('refund', [
+        dr(contractLiability, value),
+        dr(refundLosses, Math.max(amount.amount - value, 0)),
+        cr(cashClearing, amount.amount),
+        cr(refundRetentionRevenue, Math.max(value - amount.amount, 0)),
+      ]);
     }
     case 'CreditsRevoked': {
       // The card network took `amount` back; the revoked credits' value leaves the liability. Taken back
@@ -169,6 +178,8 @@ export function journalEntriesFor(event: PackageEvent, context: JournalContext):
       ]);
     }
     case 'ExpiryChanged':
+    case 'CardRefundRequested': // a hold: the money leaves (and the liability with it) at PackageRefunded
+    case 'CardRefundFailed':
     case 'PackageFrozen': // a freeze moves no credit and no money
     case 'PackageUnfrozen':
       return [];

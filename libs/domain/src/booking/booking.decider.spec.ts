@@ -404,7 +404,7 @@ describe('placeBooking', () => {
     it('a refunded package: package_refunded', () => {
       const refund: PackageEvent = {
         type: 'PackageRefunded',
-        data: { ...pkgRef(), credits: 5, paidCredits: 5, goodwillCredits: 0, value: 5000, amount: EUR(5000), reason: 'moved away' },
+        data: { ...pkgRef(), credits: 5, paidCredits: 5, goodwillCredits: 0, value: 5000, amount: EUR(5000), reason: 'moved away', refundId: null, stripeRefundId: null },
       };
       fails(() => place('b1', at('10:00'), { pkg: pkgOf(refund) }), 'package_refunded');
     });
@@ -541,7 +541,7 @@ describe('choosePackage', () => {
     ['of a deleted offering', { offering: offering({ deleted: true }) }, 'no_usable_package'],
     ['expired by time', { expiresAt: '2026-06-01T05:00:00.000Z' }, 'package_expired'],
     ['expiring before the session', { expiresAt: '2026-06-02T22:00:00.000Z' }, 'session_after_expiry'],
-    ['refunded', { events: [{ type: 'PackageRefunded', data: { ...pkgRef(), credits: 5, paidCredits: 5, goodwillCredits: 0, value: 5000, amount: EUR(5000), reason: 'x' } }] }, 'package_refunded'],
+    ['refunded', { events: [{ type: 'PackageRefunded', data: { ...pkgRef(), credits: 5, paidCredits: 5, goodwillCredits: 0, value: 5000, amount: EUR(5000), reason: 'x', refundId: null, stripeRefundId: null } }] }, 'package_refunded'],
     ['of another client', { clientId: 'client-2' }, 'no_usable_package'],
     ['for other groups', { offering: offering({ visibility: { kind: 'groups', groups: ['vip'] } }) }, 'offering_not_visible'],
     ['at its weekly cap', { events: [redeemedFor('w1', at('09:00'))], offering: offering({ maxSessionsPerWeek: 1 }) }, 'weekly_limit_reached'],
@@ -670,7 +670,7 @@ describe('cancelBooking', () => {
     const expiredBefore = (world: World) => ({ ...world, pkg: [expiryChanged(at('09:00'))].reduce(evolvePackage, world.pkg) });
     const refund: PackageEvent = {
       type: 'PackageRefunded',
-      data: { ...pkgRef(), credits: 4, paidCredits: 4, goodwillCredits: 0, value: 4000, amount: EUR(4000), reason: 'moved away' },
+      data: { ...pkgRef(), credits: 4, paidCredits: 4, goodwillCredits: 0, value: 4000, amount: EUR(4000), reason: 'moved away', refundId: null, stripeRefundId: null },
     };
     it.each<[string, (world: World) => World, string]>([
       ['its expiry passed (no sweep yet)', expiredBefore, plus(at('09:00'), 1)],
@@ -698,7 +698,7 @@ describe('cancelBooking', () => {
     });
 
     it('a partly refunded package is still open: the credit returns', () => {
-      const partial: PackageEvent = { type: 'PackageRefunded', data: { ...pkgRef(), credits: 2, paidCredits: 2, goodwillCredits: 0, value: 2000, amount: EUR(2000), reason: 'x' } };
+      const partial: PackageEvent = { type: 'PackageRefunded', data: { ...pkgRef(), credits: 2, paidCredits: 2, goodwillCredits: 0, value: 2000, amount: EUR(2000), reason: 'x', refundId: null, stripeRefundId: null } };
       const world = booked();
       const decision = cancel({ ...world, pkg: evolvePackage(world.pkg, partial) });
       expect(decision.booking[0].data).toMatchObject({ creditOutcome: 'returned' });

@@ -26,7 +26,7 @@ const goodwill: PackageEvent = { type: 'CreditsAdjusted', data: { ...REF, delta:
 const extended = (to: string): PackageEvent => ({ type: 'ExpiryChanged', data: { ...REF, previousExpiresAt: EXPIRES_AT, expiresAt: to, reason: 'ill' } });
 const refundedAll: PackageEvent = {
   type: 'PackageRefunded',
-  data: { ...REF, credits: 3, paidCredits: 2, goodwillCredits: 1, value: 600, amount: EUR(600), reason: 'moved away' },
+  data: { ...REF, credits: 3, paidCredits: 2, goodwillCredits: 1, value: 600, amount: EUR(600), reason: 'moved away', refundId: null, stripeRefundId: null },
 };
 
 const history: DatedPackageEvent[] = [

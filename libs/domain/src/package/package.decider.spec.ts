@@ -75,7 +75,7 @@ const expired = (paid: number, goodwill: number, value: number, expiresAt = EXPI
 /** `value`: what the refunded credits were worth; `amount`: the money returned (defaults to the value). */
 const refunded = (paidCredits: number, goodwillCredits: number, value: number, amount = value): PackageEvent => ({
   type: 'PackageRefunded',
-  data: { ...REF, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: EUR(amount), reason: 'client moved away' },
+  data: { ...REF, credits: paidCredits + goodwillCredits, paidCredits, goodwillCredits, value, amount: EUR(amount), reason: 'client moved away', refundId: null, stripeRefundId: null },
 });
 
 /** Paid value that left the package with this event (redeemed, removed, forfeited, refunded; a reversal brings it back). */
@@ -865,9 +865,16 @@ describe('payment disputes: freeze, win, lose (issue 12)', () => {
 
   it('a delivery twice, or late, changes nothing: freezing again, unfreezing what is not frozen, losing again', () => {
     given([purchased(), frozen]).when(freeze, ctx).then([]);
-    given([purchased()]).when(unfreeze, ctx).then([]);
+    given([purchased(), frozen, unfrozen]).when(unfreeze, ctx).then([]);
     given([purchased(), frozen, revoked(3, 0, 1000, 1000)]).when(lose(), ctx).then([]);
     given([purchased(), frozen, revoked(3, 0, 1000, 1000)]).when(freeze, ctx).then([]);
+  });
+
+  it('out of order: a closing reported before its opening is recorded, and the late opening freezes nothing', () => {
+    given([purchased()]).when(unfreeze, ctx).then([unfrozen]);
+    given([purchased(), unfrozen]).when(freeze, ctx).then([]);
+    // A loss reported before its opening revokes at once; the late opening changes nothing.
+    given([purchased()]).when(lose(), ctx).then([revoked(3, 0, 1000, 1000)]);
   });
 
   it('a won dispute unfreezes: the package is usable again', () => {
@@ -940,6 +947,117 @@ describe('RedeemForBooking: the weekly cap counts the client’s other packages 
     given([purchased(), bookedEvent('b1', MON)]).when(book('b2', SUN), ctx).thenFails('weekly_limit_reached');
     // Without the other package's session there is room.
     given([purchased(), bookedEvent('b1', MON)]).when(book('b2', SUN, [NEXT_MON]), ctx).then([{ ...bookedEvent('b2', SUN), data: { ...(bookedEvent('b2', SUN) as any).data, value: 334 } }]);
+  });
+});
+
+describe('refunds through Stripe (ADR 0022): intent, outcome, and refunds Stripe reports', () => {
+  // A card package: 3 credits for 10.00 EUR (worth 334, 333, 333), paid by PaymentIntent ch_1.
+  const request = (refundId = 'rf-1', credits: number | null = 2, amount: number | null = null): PackageCommand => ({ type: 'RequestCardRefund', refundId, credits, amount, reason: 'moved away' });
+  const requested = (credits = 2, value = 667, amount = value, refundId = 'rf-1'): PackageEvent => ({
+    type: 'CardRefundRequested',
+    data: { ...REF, refundId, paymentIntentId: 'ch_1', credits, paidCredits: credits, goodwillCredits: 0, value, amount: EUR(amount), reason: 'moved away' },
+  });
+  const complete = (stripeRefundId = 're_1', refundId = 'rf-1'): PackageCommand => ({ type: 'CompleteCardRefund', refundId, stripeRefundId });
+  const completed = (credits = 2, value = 667, amount = value, stripeRefundId = 're_1'): PackageEvent => ({
+    type: 'PackageRefunded',
+    data: { ...REF, credits, paidCredits: credits, goodwillCredits: 0, value, amount: EUR(amount), reason: 'moved away', refundId: 'rf-1', stripeRefundId },
+  });
+  const fail: PackageCommand = { type: 'FailCardRefund', refundId: 'rf-1', code: 'charge_disputed', message: 'Stripe refused the request: charged back' };
+  const failed: PackageEvent = {
+    type: 'CardRefundFailed',
+    data: { ...REF, refundId: 'rf-1', credits: 2, paidCredits: 2, goodwillCredits: 0, value: 667, code: 'charge_disputed', message: 'Stripe refused the request: charged back' },
+  };
+  const reported = (stripeRefundId: string, amount: number, refundId: string | null = null, currency = 'EUR'): PackageCommand => ({
+    type: 'RecordStripeRefund',
+    stripeRefundId,
+    refundId,
+    amount: { amount, currency },
+    reason: `refunded in Stripe (${stripeRefundId})`,
+  });
+  const dashboard = (stripeRefundId: string, credits: number, value: number, amount: number): PackageEvent => ({
+    type: 'PackageRefunded',
+    data: { ...REF, credits, paidCredits: credits, goodwillCredits: 0, value, amount: EUR(amount), reason: `refunded in Stripe (${stripeRefundId})`, refundId: null, stripeRefundId },
+  });
+  const snapshot = (events: PackageEvent[]) => foldPackage(events) as PackageSnapshot;
+
+  it('the intent holds the credits (paid first, by the refund value rule): out of what can be used, not refunded yet', () => {
+    const state = given([purchased()]).when(request(), ctx).then([requested()]) as PackageSnapshot;
+    expect(state).toMatchObject({ paidRemaining: 1, paidValueRemaining: 333, creditsRefunded: 0, lifecycle: 'active', pendingCardRefund: { refundId: 'rf-1', credits: 2, value: 667 } });
+    given([purchased()]).when(request('rf-1', 1, 300), ctx).then([requested(1, 334, 300)]);
+    given([purchased()]).when(request('rf-1', null), ctx).then([requested(3, 1000)]);
+  });
+
+  it('held credits cannot be redeemed, refunded at the desk, removed or refunded again; the rest can', () => {
+    const held = [purchased(), requested()];
+    given(held).when({ type: 'RedeemSession', redemptionId: 'x', bookingId: null, serviceId: null, note: null, sessionAt: null }, ctx).then([redeemed('x', 333)]);
+    given([...held, redeemed('x', 333)]).when({ type: 'RedeemSession', redemptionId: 'y', bookingId: null, serviceId: null, note: null, sessionAt: null }, ctx).thenFails('no_credits_left');
+    given([...held, redeemed('x', 333)]).when({ type: 'RefundPackage', credits: 1, amount: null, reason: 'cash' }, ctx).thenFails('no_credits_left');
+    given(held).when({ type: 'AdjustCredits', delta: -2, reason: 'x' }, ctx).thenFails('adjustment_exceeds_balance');
+    given(held).when(request('rf-2', 1), ctx).thenFails('card_refund_pending');
+  });
+
+  it('a retry of the same request decides nothing, pending or answered', () => {
+    given([purchased(), requested()]).when(request(), ctx).then([]);
+    given([purchased(), requested(), completed()]).when(request(), ctx).then([]);
+    given([purchased(), requested(), failed]).when(request(), ctx).then([]);
+  });
+
+  it('refuses what cannot go back through Stripe', () => {
+    given([purchased({ payment: { method: 'cash', reference: null } })]).when(request(), ctx).thenFails('not_card_payment');
+    given([purchased()]).when(request('rf-1', 4), ctx).thenFails('invalid_credits');
+    given([purchased()]).when(request('rf-1', 2, 668), ctx).thenFails('invalid_amount');
+    given([purchased()]).when(request('rf-1', 2, 0), ctx).thenFails('invalid_amount');
+    given([purchased()]).when(request(), at(AFTER_EXPIRY)).thenFails('package_expired');
+    given([purchased(), { type: 'PackageFrozen', data: { ...REF, disputeId: 'dp_1', reason: 'disputed' } }]).when(request(), ctx).thenFails('package_frozen');
+    given([purchased(), requested(3, 1000), completed(3, 1000)]).when(request('rf-2', 1), ctx).thenFails('package_refunded');
+  });
+
+  it('Stripe refunded: PackageRefunded names both refunds; the held credits are refunded (whatever happened since), once', () => {
+    const state = given([purchased(), requested()]).when(complete(), ctx).then([completed()]) as PackageSnapshot;
+    expect(state).toMatchObject({ paidRemaining: 1, paidValueRemaining: 333, creditsRefunded: 2, pendingCardRefund: null, lifecycle: 'active', stripeRefundIds: ['re_1'] });
+    given([purchased(), requested(), completed()]).when(complete(), ctx).then([]);
+    // Money already left: recorded after the expiry too.
+    given([purchased(), requested()]).when(complete(), at(AFTER_EXPIRY)).then([completed()]);
+    expect(snapshot([purchased(), requested(3, 1000), completed(3, 1000)]).lifecycle).toBe('refunded');
+    given([purchased()]).when(complete(), ctx).thenFails('card_refund_not_found');
+    given([purchased(), requested(), failed]).when(complete(), ctx).thenFails('card_refund_failed');
+  });
+
+  it('Stripe refused: CardRefundFailed releases the held credits and their value, once', () => {
+    const state = given([purchased(), requested()]).when(fail, ctx).then([failed]) as PackageSnapshot;
+    expect(state).toMatchObject({ paidRemaining: 3, paidValueRemaining: 1000, creditsRefunded: 0, pendingCardRefund: null });
+    given([purchased(), requested(), failed]).when(fail, ctx).then([]);
+    given([purchased()]).when(fail, ctx).thenFails('card_refund_not_found');
+  });
+
+  it('the expiry waits for the outcome of a pending refund (its breakage still counts at expiresAt)', () => {
+    given([purchased(), requested()]).when({ type: 'ExpirePackage' }, at(AFTER_EXPIRY)).thenFails('card_refund_pending');
+    given([purchased(), requested(), failed]).when({ type: 'ExpirePackage' }, at(AFTER_EXPIRY)).then([expired(3, 0, 1000)]);
+  });
+
+  it('a refund Stripe reports: ours completes a lost outcome or is recognised; the same Stripe refund is recorded once', () => {
+    given([purchased(), requested()]).when(reported('re_1', 667, 'rf-1'), ctx).then([completed()]);
+    given([purchased(), requested(), completed()]).when(reported('re_1', 667, 'rf-1'), ctx).then([]);
+    given([purchased(), requested(), completed()]).when(reported('re_9', 667, 'rf-1'), ctx).then([]);
+    given([purchased(), dashboard('re_5', 2, 667, 400)]).when(reported('re_5', 400), ctx).then([]);
+  });
+
+  it('made in Stripe’s dashboard: the fewest unused paid credits whose value covers the money, else all of them', () => {
+    given([purchased()]).when(reported('re_5', 334), ctx).then([dashboard('re_5', 1, 334, 334)]);
+    given([purchased()]).when(reported('re_5', 400), ctx).then([dashboard('re_5', 2, 667, 400)]);
+    // Beyond the unused value (two sessions used): the last credit, and money for delivered sessions.
+    given([purchased(), redeemed('r1', 334), redeemed('r2', 333)]).when(reported('re_5', 900), ctx).then([dashboard('re_5', 1, 333, 900)]);
+    // Nothing unused: money only; the package stays as it was.
+    const used = [purchased(), redeemed('r1', 334), redeemed('r2', 333), redeemed('r3', 333)];
+    const state = given(used).when(reported('re_5', 200), ctx).then([dashboard('re_5', 0, 0, 200)]) as PackageSnapshot;
+    expect(state.lifecycle).toBe('active');
+    // Held credits are not the dashboard's to take.
+    given([purchased(), requested()]).when(reported('re_5', 1000), ctx).then([dashboard('re_5', 1, 333, 1000)]);
+    given([purchased()]).when(reported('re_5', 100, null, 'USD'), ctx).thenFails('invalid_amount');
+  });
+
+  it('PackageRefunded stored at v1 reads with neither refund id', () => {
+    expect(upcast('PackageRefunded', 1, { credits: 1 })).toEqual({ credits: 1, refundId: null, stripeRefundId: null });
   });
 });
 

@@ -38,8 +38,31 @@ export interface PackageSnapshot {
   redemptions: Record<string, Redemption>;
   /** Payment disputes open on the package: while any is, it is frozen. */
   openDisputes: string[];
+  /** Disputes closed without a loss: a late report of their opening must not freeze the package again. */
+  closedDisputes: string[];
   /** Credits revoked by a lost dispute. */
   creditsRevoked: number;
+  /**
+   * A refund through Stripe requested and not yet answered (ADR 0022): its credits and value are held,
+   * out of paidRemaining / goodwillRemaining / paidValueRemaining, until the outcome.
+   */
+  pendingCardRefund: PendingCardRefund | null;
+  /** Outcomes of the card refunds Punchcard requested, by our refund id (a retry finds its own). */
+  cardRefunds: Record<string, CardRefundOutcome>;
+  /** Stripe refunds (`re_…`) recorded on the package: a webhook about one of them is recognised, not applied again. */
+  stripeRefundIds: string[];
+}
+
+export type CardRefundOutcome = { outcome: 'refunded'; stripeRefundId: string | null } | { outcome: 'failed'; code: string; message: string };
+
+export interface PendingCardRefund {
+  refundId: string;
+  credits: number;
+  paidCredits: number;
+  goodwillCredits: number;
+  value: number;
+  amount: Money;
+  reason: string;
 }
 
 export interface Redemption {
@@ -96,6 +119,17 @@ export type PackageCommand =
   | { type: 'ChangeExpiry'; expiresAt: string | null; reason: string }
   | { type: 'ExpirePackage' }
   | { type: 'RefundPackage'; credits: number | null; amount: number | null; reason: string }
+  /** Phase one of a refund through Stripe: hold the credits under our `refundId` (ADR 0022). */
+  | { type: 'RequestCardRefund'; refundId: string; credits: number | null; amount: number | null; reason: string }
+  /** Stripe made the refund: the held credits are refunded. */
+  | { type: 'CompleteCardRefund'; refundId: string; stripeRefundId: string }
+  /** Stripe refused the refund: the held credits are released. */
+  | { type: 'FailCardRefund'; refundId: string; code: string; message: string }
+  /**
+   * Stripe reports a refund of the package's payment (a webhook): ours (`refundId` from its metadata)
+   * completes or is recognised; any other (made in Stripe's dashboard) is recorded once.
+   */
+  | { type: 'RecordStripeRefund'; stripeRefundId: string; refundId: string | null; amount: Money; reason: string }
   | { type: 'FreezeForDispute'; disputeId: string; reason: string }
   | { type: 'UnfreezeAfterDispute'; disputeId: string; reason: string }
   | { type: 'RevokeForLostDispute'; disputeId: string; amount: Money; reason: string };
@@ -231,6 +265,9 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       ];
     }
     case 'ExpirePackage': {
+      // Held credits are neither usable nor refunded yet: the expiry waits for the refund's outcome
+      // (the sweep tries again; the breakage still counts at expiresAt).
+      if (state.pendingCardRefund) throw new DomainError('card_refund_pending', `A refund through Stripe (${state.pendingCardRefund.refundId}) awaits its outcome.`);
       if (state.lifecycle === 'refunded') throw new DomainError('package_refunded', 'This package was refunded.');
       if (state.lifecycle === 'expired') throw new DomainError('package_expired', 'This package has already expired.');
       if (!isExpiredAt(state, ctx.now)) throw new DomainError('package_not_expired_yet', 'This package has not reached its expiry.');
@@ -253,43 +290,68 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       assertUsable(state, ctx);
       // Refunding while the card network may take the money back would pay the client twice.
       assertNotFrozen(state);
-      const remaining = creditsRemaining(state);
-      if (remaining === 0) throw new DomainError('no_credits_left', 'There are no unused credits to refund.');
-      const credits = command.credits ?? remaining;
-      if (!Number.isInteger(credits) || credits < 1 || credits > remaining) {
-        throw new DomainError('invalid_credits', `credits must be a whole number from 1 to ${remaining}.`);
+      const share = refundShare(state, command.credits, command.amount);
+      return [{ type: 'PackageRefunded', data: { ...refOf(state), ...share, reason: command.reason, refundId: null, stripeRefundId: null } }];
+    }
+    case 'RequestCardRefund': {
+      // A retry of a request already recorded (or answered) decides nothing: the caller goes on from the stream.
+      if (state.cardRefunds[command.refundId] || state.pendingCardRefund?.refundId === command.refundId) return [];
+      assertReason(command.reason);
+      if (state.payment.method !== 'card' || !state.payment.reference) {
+        throw new DomainError('not_card_payment', `This package was paid by ${state.payment.method}, not by card through Stripe: record the refund with POST /v1/packages/{id}/refunds.`);
       }
-      // Refunds give money back, so they take paid credits first.
-      const paidCredits = Math.min(credits, state.paidRemaining);
-      const value = valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, paidCredits);
-      const amount = command.amount ?? value;
-      if (!Number.isSafeInteger(amount) || amount < 0 || amount > value) {
-        throw new DomainError('invalid_amount', `amount must be a whole number of minor units from 0 to ${value} (the value of the refunded credits).`);
+      if (state.pendingCardRefund) {
+        throw new DomainError('card_refund_pending', `A refund through Stripe (${state.pendingCardRefund.refundId}) awaits its outcome: retry that request (same Idempotency-Key) first.`);
       }
+      assertUsable(state, ctx);
+      assertNotFrozen(state);
+      const share = refundShare(state, command.credits, command.amount);
+      // Stripe moves money only: credits worth nothing, or a refund of 0, are refunded at the desk.
+      if (share.amount.amount < 1) throw new DomainError('invalid_amount', 'A refund through Stripe returns at least 1 minor unit; refund credits worth nothing with POST /v1/packages/{id}/refunds.');
+      return [{ type: 'CardRefundRequested', data: { ...refOf(state), refundId: command.refundId, paymentIntentId: state.payment.reference, ...share, reason: command.reason } }];
+    }
+    case 'CompleteCardRefund': {
+      // Money has left through Stripe: recorded whatever the package's state now (expired, frozen…).
+      if (state.cardRefunds[command.refundId]?.outcome === 'refunded') return [];
+      return [completedRefund(state, command.refundId, command.stripeRefundId)];
+    }
+    case 'FailCardRefund': {
+      if (state.cardRefunds[command.refundId]?.outcome === 'failed') return [];
+      const pending = pendingRefund(state, command.refundId);
+      const { credits, paidCredits, goodwillCredits, value } = pending;
+      return [{ type: 'CardRefundFailed', data: { ...refOf(state), refundId: pending.refundId, credits, paidCredits, goodwillCredits, value, code: command.code, message: command.message } }];
+    }
+    case 'RecordStripeRefund': {
+      if (state.stripeRefundIds.includes(command.stripeRefundId)) return [];
+      const ours = command.refundId;
+      if (ours !== null && state.cardRefunds[ours]?.outcome === 'refunded') return [];
+      // Ours, whose outcome was never recorded (the request died after calling Stripe): complete it now.
+      if (ours !== null && state.pendingCardRefund?.refundId === ours) return [completedRefund(state, ours, command.stripeRefundId)];
+      const { amount } = command;
+      if (amount.currency !== state.price.currency || !Number.isSafeInteger(amount.amount) || amount.amount < 1) {
+        throw new DomainError('invalid_amount', `A refund of the package's payment is a positive amount in ${state.price.currency}.`);
+      }
+      // Made in Stripe's dashboard: unused paid credits go first, as many as the money covers (rounded up);
+      // beyond their value the money refunds sessions already delivered (ADR 0022).
+      const { paidCredits, value } = paidCreditsCoveredBy(state.paidValueRemaining, state.paidRemaining, amount.amount);
       return [
         {
           type: 'PackageRefunded',
-          data: {
-            ...refOf(state),
-            credits,
-            paidCredits,
-            goodwillCredits: credits - paidCredits,
-            value,
-            amount: { amount, currency: state.price.currency },
-            reason: command.reason,
-          },
+          data: { ...refOf(state), credits: paidCredits, paidCredits, goodwillCredits: 0, value, amount: { ...amount }, reason: command.reason, refundId: null, stripeRefundId: command.stripeRefundId },
         },
       ];
     }
     // Disputes come from the payment processor and may arrive late or twice: each is a no-op when
     // already applied, and none depends on the package being usable (a dispute can hit any package).
+    // Stripe does not promise order: a closing may arrive before its opening (a failed delivery retried
+    // later). Closed disputes are remembered, so the late opening freezes nothing.
     case 'FreezeForDispute':
       assertReason(command.reason);
-      if (state.openDisputes.includes(command.disputeId) || state.lifecycle === 'charged_back') return [];
+      if (state.openDisputes.includes(command.disputeId) || state.closedDisputes.includes(command.disputeId) || state.lifecycle === 'charged_back') return [];
       return [{ type: 'PackageFrozen', data: { ...refOf(state), disputeId: command.disputeId, reason: command.reason } }];
     case 'UnfreezeAfterDispute':
       assertReason(command.reason);
-      if (!state.openDisputes.includes(command.disputeId)) return [];
+      if (state.closedDisputes.includes(command.disputeId) || state.lifecycle === 'charged_back') return [];
       return [{ type: 'PackageUnfrozen', data: { ...refOf(state), disputeId: command.disputeId, reason: command.reason } }];
     case 'RevokeForLostDispute': {
       assertReason(command.reason);
@@ -320,6 +382,52 @@ export function decidePackage(command: PackageCommand, state: PackageState, ctx:
       ];
     }
   }
+}
+
+/**
+ * What a refund of `creditsAsked` unused credits (default: all) for `amountAsked` (default: their value)
+ * moves: paid credits first (money goes back), each worth its share of the remaining paid value.
+ */
+function refundShare(state: PackageSnapshot, creditsAsked: number | null, amountAsked: number | null) {
+  const remaining = creditsRemaining(state);
+  if (remaining === 0) throw new DomainError('no_credits_left', 'There are no unused credits to refund.');
+  const credits = creditsAsked ?? remaining;
+  if (!Number.isInteger(credits) || credits < 1 || credits > remaining) {
+    throw new DomainError('invalid_credits', `credits must be a whole number from 1 to ${remaining}.`);
+  }
+  const paidCredits = Math.min(credits, state.paidRemaining);
+  const value = valueOfPaidCredits(state.paidValueRemaining, state.paidRemaining, paidCredits);
+  const amount = amountAsked ?? value;
+  if (!Number.isSafeInteger(amount) || amount < 0 || amount > value) {
+    throw new DomainError('invalid_amount', `amount must be a whole number of minor units from 0 to ${value} (the value of the refunded credits).`);
+  }
+  return { credits, paidCredits, goodwillCredits: credits - paidCredits, value, amount: { amount, currency: state.price.currency } };
+}
+
+/**
+ * How many of the `paidRemaining` unused paid credits (worth `valueRemaining`) a refund of `amount`
+ * takes: the fewest whose value covers it, or all of them when it exceeds their value.
+ */
+export function paidCreditsCoveredBy(valueRemaining: number, paidRemaining: number, amount: number): { paidCredits: number; value: number } {
+  for (let count = 1; count < paidRemaining; count++) {
+    const value = valueOfPaidCredits(valueRemaining, paidRemaining, count);
+    if (value >= amount) return { paidCredits: count, value };
+  }
+  return { paidCredits: paidRemaining, value: valueRemaining };
+}
+
+function pendingRefund(state: PackageSnapshot, refundId: string): PendingCardRefund {
+  if (state.pendingCardRefund?.refundId !== refundId) {
+    if (state.cardRefunds[refundId]?.outcome === 'failed') throw new DomainError('card_refund_failed', `The card refund ${refundId} was refused by Stripe already.`);
+    throw new DomainError('card_refund_not_found', `No card refund ${refundId} awaits its outcome on this package.`);
+  }
+  return state.pendingCardRefund;
+}
+
+/** The held credits of our card refund `refundId`, refunded by Stripe's refund `stripeRefundId`. */
+function completedRefund(state: PackageSnapshot, refundId: string, stripeRefundId: string): PackageEvent {
+  const { credits, paidCredits, goodwillCredits, value, amount, reason } = pendingRefund(state, refundId);
+  return { type: 'PackageRefunded', data: { ...refOf(state), credits, paidCredits, goodwillCredits, value, amount, reason, refundId, stripeRefundId } };
 }
 
 function decidePurchase(command: Extract<PackageCommand, { type: 'PurchasePackage' }>, state: PackageState, ctx: DecisionContext): PackageEvent[] {
@@ -476,7 +584,11 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
       expiresAt: d.expiresAt,
       redemptions: {},
       openDisputes: [],
+      closedDisputes: [],
       creditsRevoked: 0,
+      pendingCardRefund: null,
+      cardRefunds: {},
+      stripeRefundIds: [],
     };
   }
   if (!state.exists) return state;
@@ -520,21 +632,50 @@ export function evolvePackage(state: PackageState, event: PackageEvent): Package
     case 'PackageExpired':
       return { ...state, lifecycle: 'expired', paidRemaining: 0, paidValueRemaining: 0, goodwillRemaining: 0, creditsForfeited: state.creditsForfeited + event.data.creditsForfeited };
     case 'PackageRefunded': {
-      const paidRemaining = state.paidRemaining - event.data.paidCredits;
-      const goodwillRemaining = state.goodwillRemaining - event.data.goodwillCredits;
+      const d = event.data;
+      // The outcome of our card refund: its credits left the usable balance with the hold already.
+      const held = d.refundId !== null && state.pendingCardRefund?.refundId === d.refundId;
+      const paidRemaining = held ? state.paidRemaining : state.paidRemaining - d.paidCredits;
+      const goodwillRemaining = held ? state.goodwillRemaining : state.goodwillRemaining - d.goodwillCredits;
+      const pendingCardRefund = held ? null : state.pendingCardRefund;
       return {
         ...state,
         paidRemaining,
-        paidValueRemaining: state.paidValueRemaining - event.data.value,
+        paidValueRemaining: held ? state.paidValueRemaining : state.paidValueRemaining - d.value,
         goodwillRemaining,
-        creditsRefunded: state.creditsRefunded + event.data.credits,
-        lifecycle: paidRemaining + goodwillRemaining === 0 ? 'refunded' : state.lifecycle,
+        creditsRefunded: state.creditsRefunded + d.credits,
+        // A refund of money only (sessions already used, refunded in Stripe's dashboard) closes nothing.
+        lifecycle: d.credits > 0 && paidRemaining + goodwillRemaining === 0 && pendingCardRefund === null ? 'refunded' : state.lifecycle,
+        pendingCardRefund,
+        cardRefunds: d.refundId === null ? state.cardRefunds : { ...state.cardRefunds, [d.refundId]: { outcome: 'refunded', stripeRefundId: d.stripeRefundId } },
+        stripeRefundIds: d.stripeRefundId === null ? state.stripeRefundIds : [...state.stripeRefundIds, d.stripeRefundId],
+      };
+    }
+    case 'CardRefundRequested': {
+      const { refundId, credits, paidCredits, goodwillCredits, value, amount, reason } = event.data;
+      return {
+        ...state,
+        paidRemaining: state.paidRemaining - paidCredits,
+        paidValueRemaining: state.paidValueRemaining - value,
+        goodwillRemaining: state.goodwillRemaining - goodwillCredits,
+        pendingCardRefund: { refundId, credits, paidCredits, goodwillCredits, value, amount, reason },
+      };
+    }
+    case 'CardRefundFailed': {
+      const { refundId, paidCredits, goodwillCredits, value, code, message } = event.data;
+      return {
+        ...state,
+        paidRemaining: state.paidRemaining + paidCredits,
+        paidValueRemaining: state.paidValueRemaining + value,
+        goodwillRemaining: state.goodwillRemaining + goodwillCredits,
+        pendingCardRefund: null,
+        cardRefunds: { ...state.cardRefunds, [refundId]: { outcome: 'failed', code, message } },
       };
     }
     case 'PackageFrozen':
       return { ...state, openDisputes: [...state.openDisputes, event.data.disputeId] };
     case 'PackageUnfrozen':
-      return { ...state, openDisputes: state.openDisputes.filter((id) => id !== event.data.disputeId) };
+      return { ...state, openDisputes: state.openDisputes.filter((id) => id !== event.data.disputeId), closedDisputes: [...state.closedDisputes, event.data.disputeId] };
     case 'CreditsRevoked':
       // The lost dispute closes (and every other: no credit is left to protect).
       return {

@@ -94,10 +94,50 @@ export type PackageExpired = {
   type: 'PackageExpired';
   data: PackageRef & { expiresAt: string; creditsForfeited: number; paidCreditsForfeited: number; goodwillCreditsForfeited: number; value: number };
 };
+/**
+ * `value`: what the refunded credits were worth; `amount`: the money returned (at most `value`, except
+ * a refund made in Stripe's dashboard beyond the unused value: sessions already delivered, ADR 0022).
+ * `refundId`: the card refund Punchcard requested (its CardRefundRequested), null otherwise;
+ * `stripeRefundId`: Stripe's refund (`re_…`) when the money went back through Stripe. Both null in
+ * events stored at v1 and for refunds recorded at the desk.
+ */
 export type PackageRefunded = {
   type: 'PackageRefunded';
-  /** `value`: what the refunded credits were worth; `amount`: the money returned (at most `value`). */
-  data: PackageRef & { credits: number; paidCredits: number; goodwillCredits: number; value: number; amount: Money; reason: string };
+  data: PackageRef & {
+    credits: number;
+    paidCredits: number;
+    goodwillCredits: number;
+    value: number;
+    amount: Money;
+    reason: string;
+    refundId: string | null;
+    stripeRefundId: string | null;
+  };
+};
+
+/**
+ * Phase one of a refund through Stripe (ADR 0022): the intent, recorded before Stripe is called. It
+ * holds the credits (they leave what the client can use, as a refund would) until the outcome:
+ * `PackageRefunded` with the same `refundId`, or `CardRefundFailed`. `refundId` is Punchcard's id of
+ * the refund; Stripe's idempotency key derives from it.
+ */
+export type CardRefundRequested = {
+  type: 'CardRefundRequested';
+  data: PackageRef & {
+    refundId: string;
+    paymentIntentId: string;
+    credits: number;
+    paidCredits: number;
+    goodwillCredits: number;
+    value: number;
+    amount: Money;
+    reason: string;
+  };
+};
+/** Stripe refused the refund (`code`: Stripe's, or ours): the held credits are usable again. No money moved. */
+export type CardRefundFailed = {
+  type: 'CardRefundFailed';
+  data: PackageRef & { refundId: string; credits: number; paidCredits: number; goodwillCredits: number; value: number; code: string; message: string };
 };
 
 /**
@@ -132,6 +172,8 @@ export type PackageEvent =
   | ExpiryChanged
   | PackageExpired
   | PackageRefunded
+  | CardRefundRequested
+  | CardRefundFailed
   | PackageFrozen
   | PackageUnfrozen
   | CreditsRevoked;
@@ -148,7 +190,9 @@ export const PACKAGE_SCHEMA_VERSIONS = {
   CreditsAdjusted: 1,
   ExpiryChanged: 1,
   PackageExpired: 1,
-  PackageRefunded: 1,
+  PackageRefunded: 2,
+  CardRefundRequested: 1,
+  CardRefundFailed: 1,
   PackageFrozen: 1,
   PackageUnfrozen: 1,
   CreditsRevoked: 1,
@@ -161,6 +205,8 @@ export const PACKAGE_UPCASTERS: Upcasters<PackageEventType> = {
   // not recorded; those events all belong to packages accounted on the redemption basis, which does not need it.
   RedemptionReversed: { 1: (data) => ({ ...data, rule: null }), 2: (data) => ({ ...data, sessionAt: null }) },
   SessionForfeited: { 1: (data) => ({ ...data, sessionAt: null }) },
+  // v1 refunds were all recorded at the desk: no money went back through Stripe.
+  PackageRefunded: { 1: (data) => ({ ...data, refundId: null, stripeRefundId: null }) },
 };
 
 export const PACKAGE_EVENT_TYPES = eventTypeSet(PACKAGE_SCHEMA_VERSIONS);

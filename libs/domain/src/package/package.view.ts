@@ -1,5 +1,5 @@
 import { Money } from '../shared/money';
-import { creditsRemaining, PackageLifecycle, PackageSnapshot } from './package.decider';
+import { creditsRemaining, PackageLifecycle, PackageSnapshot, PendingCardRefund } from './package.decider';
 import { PaymentMethod } from './package.events';
 
 /** `used_up`: active, but no credits left; `charged_back`: a lost payment dispute revoked the credits left. */
@@ -32,6 +32,10 @@ export interface PackageView {
   openDisputes: string[];
   /** Credits revoked by a lost dispute. */
   creditsRevoked: number;
+  /** Credits held by a refund through Stripe awaiting its outcome (not in creditsRemaining meanwhile). */
+  creditsOnHold: number;
+  /** That refund (ADR 0022), or null. */
+  pendingCardRefund: PendingCardRefund | null;
 }
 
 export function toPackageView(state: PackageSnapshot): PackageView {
@@ -41,7 +45,7 @@ export function toPackageView(state: PackageSnapshot): PackageView {
     clientId: state.clientId,
     offeringId: state.offeringId,
     offeringName: state.offeringName,
-    status: state.lifecycle === 'active' && remaining === 0 ? 'used_up' : state.lifecycle,
+    status: state.lifecycle === 'active' && remaining === 0 && state.pendingCardRefund === null ? 'used_up' : state.lifecycle,
     creditsTotal: state.creditsTotal,
     creditsUsed: state.creditsUsed,
     creditsRemaining: remaining,
@@ -58,6 +62,8 @@ export function toPackageView(state: PackageSnapshot): PackageView {
     frozen: state.openDisputes.length > 0,
     openDisputes: state.openDisputes,
     creditsRevoked: state.creditsRevoked,
+    creditsOnHold: state.pendingCardRefund?.credits ?? 0,
+    pendingCardRefund: state.pendingCardRefund,
   };
 }
 
@@ -89,7 +95,12 @@ export function fromPackageView(view: PackageView): PackageSnapshot {
     redemptions: {},
     // Documents written before disputes existed have neither field.
     openDisputes: view.openDisputes ?? [],
+    closedDisputes: [], // the read model does not keep them: evolve only adds to them
     creditsRevoked: view.creditsRevoked ?? 0,
+    // Nor the card refunds (ADR 0022). Outcomes past are not kept: evolve only needs the pending one.
+    pendingCardRefund: view.pendingCardRefund ?? null,
+    cardRefunds: {},
+    stripeRefundIds: [],
   };
 }
 

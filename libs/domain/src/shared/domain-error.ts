@@ -30,6 +30,7 @@ export const DOMAIN_ERRORS = {
   session_type_not_found: 'not_found',
   schedule_not_found: 'not_found',
   checkout_not_found: 'not_found',
+  card_refund_not_found: 'not_found',
   // conflict: the command is well-formed but the current state refuses it
   package_already_exists: 'conflict',
   offering_already_exists: 'conflict',
@@ -79,6 +80,10 @@ export const DOMAIN_ERRORS = {
   session_type_archived: 'conflict',
   // checkouts (online sales)
   checkout_already_exists: 'conflict',
+  // card refunds through Stripe (ADR 0022)
+  not_card_payment: 'conflict',
+  card_refund_pending: 'conflict',
+  card_refund_failed: 'conflict',
   offering_not_payable: 'conflict',
   // invalid: the command's values break a rule on their own
   invalid_delta: 'invalid',

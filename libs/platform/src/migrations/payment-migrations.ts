@@ -12,7 +12,7 @@ function isolate(table: string): string {
 
 /**
  * Stripe (issue 12, ADR 0020). A business's Stripe secrets live here, encrypted (AES-256-GCM, see
- * apps/api/src/payments/secret-box.ts), never in events; the row is replaced when an admin posts new
+ * libs/payments/src/secret-box.ts), never in events; the row is replaced when an admin posts new
  * ones. Webhook deliveries are logged per Stripe event id for admins; the streams, not this log,
  * make a redelivery harmless. Both are tenant data (row-level security like the other tables).
  */

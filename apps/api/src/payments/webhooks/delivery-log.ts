@@ -62,7 +62,9 @@ export class DeliveryLog {
 export function decodeCursor(cursor: string): { at: string; eventId: string } | null {
   try {
     const [at, eventId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof at === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(at) && typeof eventId === 'string' && eventId.length <= 255) return { at, eventId };
+    // The shape alone lets "2024-13-45T99:…" through, which the database's timestamp cast would reject (a 500): the date must exist.
+    const real = typeof at === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(at) && new Date(`${at.slice(0, 23)}Z`).toISOString().slice(0, 23) === at.slice(0, 23);
+    if (real && typeof eventId === 'string' && eventId.length <= 255) return { at, eventId };
   } catch {
     // fall through
   }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { meaningOf, StripeEventLike, StripeGateway } from '@punchcard/payments';
+import { meaningOf, refundMeaningOf, StripeEventLike, StripeGateway } from '@punchcard/payments';
+import { RecordStripeRefundCommand } from '../card-refunds/record-stripe-refund.command';
 import { ApiError } from '../../http/problem';
 import { ApplyDisputeCommand } from '../disputes/apply-dispute.command';
 import { SettleCheckoutCommand } from '../settle-checkout/settle-checkout.command';
@@ -55,12 +56,17 @@ export class ReceiveStripeWebhookHandler implements ICommandHandler<ReceiveStrip
     }
     if (typeof event?.id !== 'string' || typeof event.type !== 'string') throw new ApiError(400, 'invalid_event', 'The webhook is not a Stripe event.');
 
-    const meaning = meaningOf(event, tenantId);
+    // Refunds (ADR 0022) have their own meaning; everything else is read by meaningOf.
+    const refund = refundMeaningOf(event, tenantId);
+    const meaning = refund ?? meaningOf(event, tenantId);
     let outcome: string;
     let checkoutId: string | null = null;
     try {
       if (meaning.kind === 'ignore') {
         outcome = meaning.outcome;
+      } else if (meaning.kind === 'refund') {
+        const { kind: _, ...reported } = meaning;
+        outcome = await this.commands.execute(new RecordStripeRefundCommand(tenantId, reported, event.id));
       } else if (meaning.kind === 'dispute') {
         const { disputeId, paymentIntentId, action, reason } = meaning;
         outcome = await this.commands.execute(new ApplyDisputeCommand(tenantId, event.id, disputeId, paymentIntentId, action, reason));
