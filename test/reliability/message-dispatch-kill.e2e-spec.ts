@@ -79,6 +79,14 @@ describe('message dispatch through kill -9', () => {
     const duplicates = received.length - expected.size;
     const interrupted = attempts.filter((a) => a.outcome === 'interrupted').length;
     expect(duplicates).toBeLessThanOrEqual(interrupted);
+    // Without SMTP_URL the server says so, once, at start (and sends nothing).
+    await server.stop();
+    server = new ServerProcess(port, { DATABASE_URL: database.url, PUNCHCARD_MESSAGES_INTERVAL_MS: '200' });
+    await server.start();
+    await sleep(1_000); // a few dispatcher ticks
+    expect(server.log(400).split('SMTP_URL is not set').length - 1).toBe(1);
+    expect(smtp.mails.length).toBe(received.length);
+
     report('message-dispatch-kill', { messages: MESSAGES, kills: KILLS, killedAfterMails: killedAt, interruptedAttempts: interrupted, resentAfterCrash: duplicates });
   }, 240_000);
 });
