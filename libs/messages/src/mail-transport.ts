@@ -25,8 +25,10 @@ export class SmtpTransport implements MailTransport {
   private readonly transporter: Transporter;
 
   constructor(url: string) {
-    // Short timeouts: a hung server must not hold a batch (the row is retried with backoff).
-    this.transporter = nodemailer.createTransport(url, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as never);
+    // One pooled connection reused across a batch (the dispatcher sends one message at a time); short
+    // timeouts so a hung server cannot hold a batch (the row is retried with backoff). The URL's own
+    // query parameters win over these.
+    this.transporter = nodemailer.createTransport({ url, pool: true, maxConnections: 1, maxMessages: 100, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
   }
 
   async send(mail: OutgoingMail): Promise<{ response: string }> {
