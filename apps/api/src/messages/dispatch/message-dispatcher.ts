@@ -13,8 +13,12 @@ export const MAX_ATTEMPTS = 5;
 export const TOO_LATE_MS = 48 * 3_600_000;
 /** 1, 4, 16, 64 minutes after attempts 1–4. */
 export const backoffMs = (attempt: number) => 60_000 * 4 ** (attempt - 1);
-/** A message whose package is not projected yet is looked at again after this, without using an attempt. */
-const NOT_READY_MS = 5_000;
+/**
+ * A message whose package is not projected yet is looked at again after this, without using an attempt;
+ * the longer it has waited, the longer the pause (a tenth of its lateness, at most 10 minutes), so a
+ * package that never appears costs a bounded number of looks until `too_late` cancels it.
+ */
+const notReadyDelayMs = (lateMs: number) => Math.min(10 * 60_000, Math.max(5_000, lateMs / 10));
 
 interface ClaimedRow {
   tenant_id: string;
@@ -196,7 +200,8 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
 
   /** Not an attempt: the data is not there yet (the package read model lags the planner). */
   private async later(row: ClaimedRow, detail: string): Promise<void> {
-    const next = new Date(this.clock.now().getTime() + NOT_READY_MS);
+    const now = this.clock.now().getTime();
+    const next = new Date(now + notReadyDelayMs(now - row.due_at.getTime()));
     await inTransaction(this.pool, async (client) => {
       await client.query(
         `UPDATE due_messages SET status = 'scheduled', attempts = attempts - 1, next_attempt_at = $3, locked_until = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
