@@ -159,7 +159,16 @@ describe('Lifecycle messages over SMTP', () => {
 
     it('lists every kind with its default and allowed placeholders; refuses unknown placeholders and bad syntax with 422 and the allowed names', async () => {
       const list = await t.http.get('/v1/message-templates').set(admin()).expect(200);
-      expect(list.body.items.map((i: any) => i.kind)).toEqual(['purchase_confirmation', 'booking_nudge', 'expiry_reminder', 'expiry_notice', 'renewal_prompt']);
+      expect(list.body.items.map((i: any) => i.kind)).toEqual([
+        'purchase_confirmation',
+        'booking_nudge',
+        'expiry_reminder',
+        'expiry_notice',
+        'renewal_prompt',
+        'booking_confirmation',
+        'booking_rescheduled',
+        'booking_cancelled',
+      ]);
       expect(list.body.items.every((i: any) => i.custom === false && i.subject.length > 0)).toBe(true);
 
       const bad = await t.http
@@ -386,6 +395,54 @@ describe('Lifecycle messages over SMTP', () => {
       const after = await t.db.pool.query(`SELECT id, status, reason, due_at, attempts FROM due_messages ORDER BY tenant_id, id`);
       expect(after.rows).toEqual(before.rows);
       expect(smtp.mails.length).toBe(mails);
+    });
+  });
+
+  describe('booking notices with a calendar invitation', () => {
+    it('a booking, its reschedule and its cancellation each send a notice in the client zone with an .ics for the same event', async () => {
+      const admin = studio.auth;
+      const post = async (path: string, body: object) => (await t.http.post(path).set(admin).send(body).expect(201)).body;
+      const sessionType = (await post('/v1/session-types', { name: 'Personal training', durationMinutes: 60, price: { amount: 9000, currency: 'EUR' } })).id;
+      const allDay = [{ start: '00:00', end: '24:00' }];
+      const weeklyHours = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, allDay]));
+      const schedule = (await post('/v1/schedules', { host: 'Coach', timezone: 'UTC', weeklyHours, sessionTypeIds: [sessionType] })).id;
+      const bookable = await studio.createOffering({ name: 'Bookable', sessionCount: 4, price: { amount: 30000, currency: 'EUR' }, scheduleId: schedule, sessionTypeIds: [sessionType] });
+      const lea = await client('Lea', 'Asia/Tokyo');
+      const pkg = await studio.sellPackage(bookable, lea.id);
+      const start = new Date(Math.ceil((t.clock.now().getTime() + 3 * 24 * HOUR) / HOUR) * HOUR).toISOString();
+      const booking = await post('/v1/bookings', { clientId: lea.id, scheduleId: schedule, sessionTypeId: sessionType, start, packageId: pkg.id });
+      await dispatch();
+      const tokyo = (iso: string) => DateTime.fromISO(iso, { zone: 'Asia/Tokyo' }).setLocale('en').toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY);
+      const confirmation = smtp.to(lea.email).find((m) => m.subject === `Booked: ${tokyo(start)}`)!;
+      expect(confirmation).toBeDefined();
+      const icsOf = (mail: typeof confirmation) => {
+        const part = mail.attachments.find((a) => a.contentType.startsWith('text/calendar'));
+        expect(part).toBeDefined();
+        return part!.content.toString('utf8').replace(/\r\n /g, '');
+      };
+      const first = icsOf(confirmation);
+      expect(first).toContain('METHOD:REQUEST');
+      expect(first).toContain(`UID:${booking.id}@punchcard.bookings`);
+      expect(first).toContain(`DTSTART:${start.replace(/[-:]/g, '').replace('.000', '')}`);
+      expect(first).toContain(`ATTENDEE;CN="Lea";ROLE=REQ-PARTICIPANT:mailto:${lea.email}`);
+      expect(first).toContain('SEQUENCE:0');
+
+      const later = new Date(Date.parse(start) + 2 * HOUR).toISOString();
+      await post(`/v1/bookings/${booking.id}/reschedules`, { start: later });
+      await dispatch();
+      const moved = smtp.to(lea.email).find((m) => m.subject === `Moved to ${tokyo(later)}`)!;
+      expect(moved.text).toContain(`Your session on ${tokyo(start)} has moved to ${tokyo(later)}.`);
+      expect(icsOf(moved)).toContain('SEQUENCE:1');
+
+      await post(`/v1/bookings/${booking.id}/cancellations`, { reason: 'ill' });
+      await dispatch();
+      const cancelled = smtp.to(lea.email).find((m) => m.subject === `Cancelled: ${tokyo(later)}`)!;
+      const last = icsOf(cancelled);
+      expect(last).toContain('METHOD:CANCEL');
+      expect(last).toContain('STATUS:CANCELLED');
+      expect(last).toContain('SEQUENCE:2');
+      const rows = (await t.db.pool.query(`SELECT id, status FROM due_messages WHERE id LIKE $1 ORDER BY id`, [`%${booking.id}%`])).rows;
+      expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
     });
   });
 });

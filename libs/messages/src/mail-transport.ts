@@ -9,6 +9,8 @@ export interface OutgoingMail {
   /** Derived from the message's row, so a resend after a crash carries the same id (ADR 0023). */
   messageId: string;
   headers?: Record<string, string>;
+  /** A calendar invitation (text/calendar), for booking notices. */
+  icalEvent?: { method: 'REQUEST' | 'CANCEL'; content: string };
 }
 
 /** The port the dispatcher sends through; the answer is the server's response line, kept for admins. */
@@ -40,6 +42,7 @@ export class SmtpTransport implements MailTransport {
       text: mail.text,
       messageId: mail.messageId,
       headers: mail.headers,
+      icalEvent: mail.icalEvent ? { filename: 'invite.ics', method: mail.icalEvent.method, content: mail.icalEvent.content } : undefined,
     });
     return { response: String(info.response ?? '') };
   }

@@ -1,4 +1,5 @@
-import { expiryReminderDueAt, nudgeDueAt, PackagePlanState, PlanAction, PlanEvent, planPackageEvent, PlanSettings } from './planning';
+import { bookingIcs } from './ics';
+import { expiryReminderDueAt, nudgeDueAt, PackagePlanState, PlanAction, PlanEvent, planBookingEvent, planPackageEvent, PlanSettings } from './planning';
 
 const P = 'pkg-1';
 const C = 'client-1';
@@ -153,5 +154,67 @@ describe('message planning rules', () => {
     it('a reminder time not before the expiry itself (0 days, expiry before 09:00) is the expiry', () => {
       expect(expiryReminderDueAt('2026-06-09T06:00:00.000Z', 0, 'UTC')).toBe('2026-06-09T06:00:00.000Z');
     });
+  });
+});
+
+describe('booking notices', () => {
+  const ref = { bookingId: 'b1', clientId: C, packageId: P, offeringId: 'o', scheduleId: 's', sessionTypeId: 't' };
+  const placed = { type: 'BookingPlaced', occurredAt: '2026-06-01T10:00:00.000Z', streamVersion: 1, data: { ...ref, start: '2026-06-03T09:00:00.000Z', end: '2026-06-03T10:00:00.000Z', pastSession: null } };
+
+  it('a placed booking plans its confirmation with the session times; a past session recorded afterwards plans none', () => {
+    expect(planBookingEvent(placed)).toEqual([
+      {
+        type: 'schedule',
+        id: 'booking_confirmation:b1',
+        kind: 'booking_confirmation',
+        packageId: P,
+        clientId: C,
+        dueAt: '2026-06-01T10:00:00.000Z',
+        context: { bookingId: 'b1', start: '2026-06-03T09:00:00.000Z', end: '2026-06-03T10:00:00.000Z', sequence: 0 },
+      },
+    ]);
+    expect(planBookingEvent({ ...placed, data: { ...placed.data, pastSession: { attendance: 'attended' } } })).toEqual([]);
+  });
+
+  it('each reschedule is its own notice (keyed by the new start), cancelling older ones not yet sent; a cancellation cancels both', () => {
+    const moved = planBookingEvent({
+      type: 'BookingRescheduled',
+      occurredAt: '2026-06-02T10:00:00.000Z',
+      streamVersion: 2,
+      data: { ...ref, previousStart: '2026-06-03T09:00:00.000Z', start: '2026-06-04T09:00:00.000Z', end: '2026-06-04T10:00:00.000Z' },
+    });
+    expect(moved).toEqual([
+      { type: 'cancel', id: 'booking_confirmation:b1', reason: 'booking_changed' },
+      { type: 'cancel', id: 'booking_rescheduled:b1:2026-06-03T09:00:00.000Z', reason: 'booking_changed' },
+      expect.objectContaining({ id: 'booking_rescheduled:b1:2026-06-04T09:00:00.000Z', context: expect.objectContaining({ previousStart: '2026-06-03T09:00:00.000Z', sequence: 1 }) }),
+    ]);
+    const cancelled = planBookingEvent({ type: 'BookingCancelled', occurredAt: '2026-06-02T11:00:00.000Z', streamVersion: 3, data: { ...ref, start: '2026-06-04T09:00:00.000Z' } });
+    expect(cancelled.map((a) => a.id)).toEqual(['booking_confirmation:b1', 'booking_rescheduled:b1:2026-06-04T09:00:00.000Z', 'booking_cancelled:b1']);
+    expect(cancelled[2]).toEqual(expect.objectContaining({ type: 'schedule', kind: 'booking_cancelled', context: expect.objectContaining({ sequence: 2 }) }));
+  });
+});
+
+describe('booking calendar invitations', () => {
+  it('one event, UTC times, escaped text, folded lines, the booking as UID and SEQUENCE per change', () => {
+    const ics = bookingIcs({
+      bookingId: 'b1',
+      sequence: 2,
+      start: '2026-06-04T09:00:00.000Z',
+      end: '2026-06-04T10:00:00.000Z',
+      method: 'CANCEL',
+      summary: 'Six, sessions; "studio" ' + 'x'.repeat(80),
+      organizer: { name: 'Studio "Nord"', email: 'hello@studio.test' },
+      attendee: { name: 'Ann', email: 'ann@example.com' },
+      stamp: '2026-06-02T11:00:00.000Z',
+    });
+    const lines = ics.split('\r\n');
+    expect(lines).toContain('METHOD:CANCEL');
+    expect(lines).toContain('UID:b1@punchcard.bookings');
+    expect(lines).toContain('SEQUENCE:2');
+    expect(lines).toContain('DTSTART:20260604T090000Z');
+    expect(lines).toContain('STATUS:CANCELLED');
+    expect(lines).toContain(`ORGANIZER;CN="Studio 'Nord'":mailto:hello@studio.test`);
+    expect(lines.every((l) => Buffer.byteLength(l) <= 75)).toBe(true);
+    expect(ics.replace(/\r\n /g, '')).toContain('SUMMARY:Six\\, sessions\\; "studio" x');
   });
 });

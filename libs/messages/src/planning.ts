@@ -6,14 +6,36 @@ import { DateTime } from 'luxon';
  * state and the actions on the due-messages table out. No clock: times come from the events.
  */
 
-export const MESSAGE_KINDS = ['purchase_confirmation', 'booking_nudge', 'expiry_reminder', 'expiry_notice', 'renewal_prompt'] as const;
+export const MESSAGE_KINDS = [
+  'purchase_confirmation',
+  'booking_nudge',
+  'expiry_reminder',
+  'expiry_notice',
+  'renewal_prompt',
+  'booking_confirmation',
+  'booking_rescheduled',
+  'booking_cancelled',
+] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** Lifecycle nudges: the kinds a client can unsubscribe from, and whose emails carry the unsubscribe link. */
 export const NUDGE_KINDS: readonly MessageKind[] = ['booking_nudge', 'expiry_reminder', 'renewal_prompt'];
 
+/** Booking notices: about one session, with an .ics attachment; they go out even to unsubscribed clients. */
+export const BOOKING_KINDS: readonly MessageKind[] = ['booking_confirmation', 'booking_rescheduled', 'booking_cancelled'];
+
 /** Why the planner cancelled a message (shown to admins). */
-export type PlannerCancelReason = 'booked' | 'credits_used_up' | 'expiry_removed' | 'refunded' | 'expired' | 'frozen' | 'credits_revoked' | 'credits_returned';
+export type PlannerCancelReason =
+  | 'booked'
+  | 'credits_used_up'
+  | 'expiry_removed'
+  | 'refunded'
+  | 'expired'
+  | 'frozen'
+  | 'credits_revoked'
+  | 'credits_returned'
+  | 'booking_changed'
+  | 'booking_cancelled';
 
 export interface PlanSettings {
   /** IANA zone the client's "24 h" and "N days" are counted in. */
@@ -45,6 +67,17 @@ export interface ScheduleAction {
   packageId: string;
   clientId: string;
   dueAt: string;
+  /** What a booking notice is about (no personal data): the booking and its session's times. */
+  context?: BookingContext;
+}
+
+export interface BookingContext {
+  bookingId: string;
+  start: string;
+  end: string;
+  previousStart?: string;
+  /** The .ics SEQUENCE: 0 when placed, one more per change. */
+  sequence: number;
 }
 export interface CancelAction {
   type: 'cancel';
@@ -184,4 +217,59 @@ function reminder(state: PackagePlanState, settings: PlanSettings, at: string, a
 
 function later(a: string, b: string | null): string {
   return b && Date.parse(b) > Date.parse(a) ? new Date(Date.parse(b)).toISOString() : a;
+}
+
+/**
+ * Booking notices, one per booking event (no state needed beyond the event): a confirmation when a
+ * booking is placed (not for a past session recorded afterwards), a notice per reschedule (keyed by the
+ * new start, so each move is its own message and a replay is the same one), a cancellation notice. A
+ * newer notice cancels an older one not yet sent, so a client never gets a confirmation for a time
+ * that no longer holds.
+ */
+export function planBookingEvent(event: PlanEvent & { streamVersion: number }): PlanAction[] {
+  const d = event.data;
+  const base = { packageId: d.packageId, clientId: d.clientId };
+  const confirmation = `booking_confirmation:${d.bookingId}`;
+  switch (event.type) {
+    case 'BookingPlaced':
+      if (d.pastSession) return [];
+      return [
+        {
+          type: 'schedule',
+          id: confirmation,
+          kind: 'booking_confirmation',
+          ...base,
+          dueAt: event.occurredAt,
+          context: { bookingId: d.bookingId, start: d.start, end: d.end, sequence: 0 },
+        },
+      ];
+    case 'BookingRescheduled':
+      return [
+        { type: 'cancel', id: confirmation, reason: 'booking_changed' },
+        { type: 'cancel', id: `booking_rescheduled:${d.bookingId}:${d.previousStart}`, reason: 'booking_changed' },
+        {
+          type: 'schedule',
+          id: `booking_rescheduled:${d.bookingId}:${d.start}`,
+          kind: 'booking_rescheduled',
+          ...base,
+          dueAt: event.occurredAt,
+          context: { bookingId: d.bookingId, start: d.start, end: d.end, previousStart: d.previousStart, sequence: event.streamVersion - 1 },
+        },
+      ];
+    case 'BookingCancelled':
+      return [
+        { type: 'cancel', id: confirmation, reason: 'booking_cancelled' },
+        { type: 'cancel', id: `booking_rescheduled:${d.bookingId}:${d.start}`, reason: 'booking_cancelled' },
+        {
+          type: 'schedule',
+          id: `booking_cancelled:${d.bookingId}`,
+          kind: 'booking_cancelled',
+          ...base,
+          dueAt: event.occurredAt,
+          context: { bookingId: d.bookingId, start: d.start, end: d.start, sequence: event.streamVersion - 1 },
+        },
+      ];
+    default:
+      return [];
+  }
 }

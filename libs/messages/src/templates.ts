@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { MessageKind, NUDGE_KINDS } from './planning';
+import { BOOKING_KINDS, MessageKind, NUDGE_KINDS } from './planning';
 
 /** One email: subject and text are plain text, html is HTML (placeholder values are escaped there). */
 export interface MessageTemplate {
@@ -10,11 +10,14 @@ export interface MessageTemplate {
 export const TEMPLATE_PARTS = ['subject', 'html', 'text'] as const;
 
 const COMMON = ['client_name', 'business_name', 'package_name', 'sessions_remaining', 'sessions_total', 'package_expiry', 'booking_url'] as const;
-export type Placeholder = (typeof COMMON)[number] | 'unsubscribe_url';
+export type Placeholder = (typeof COMMON)[number] | 'unsubscribe_url' | 'session_start' | 'previous_session_start';
 
-/** The placeholders a kind's template may use; nudges also get the unsubscribe link. */
+/** The placeholders a kind's template may use; nudges also get the unsubscribe link, booking notices the session's time. */
 export function placeholdersFor(kind: MessageKind): Placeholder[] {
-  return NUDGE_KINDS.includes(kind) ? [...COMMON, 'unsubscribe_url'] : [...COMMON];
+  if (NUDGE_KINDS.includes(kind)) return [...COMMON, 'unsubscribe_url'];
+  if (kind === 'booking_rescheduled') return [...COMMON, 'session_start', 'previous_session_start'];
+  if (BOOKING_KINDS.includes(kind)) return [...COMMON, 'session_start'];
+  return [...COMMON];
 }
 
 /** Block helpers a template may use around placeholders (no loops, partials or other helpers). */
@@ -141,5 +144,15 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, MessageTemplate> = {
   renewal_prompt: template('renewal_prompt', 'You have used all sessions of {{package_name}}', [
     'You have used all {{sessions_total}} sessions of {{package_name}}. We hope to see you again.',
     '<a href="{{booking_url}}">Renew your package</a>',
+  ]),
+  booking_confirmation: template('booking_confirmation', 'Booked: {{session_start}}', [
+    'Your session on {{session_start}} is booked ({{package_name}}: {{sessions_remaining}} of {{sessions_total}} sessions left). The attached invitation adds it to your calendar.',
+  ]),
+  booking_rescheduled: template('booking_rescheduled', 'Moved to {{session_start}}', [
+    'Your session on {{previous_session_start}} has moved to {{session_start}}. The attached invitation updates your calendar.',
+  ]),
+  booking_cancelled: template('booking_cancelled', 'Cancelled: {{session_start}}', [
+    'Your session on {{session_start}} is cancelled ({{package_name}}: {{sessions_remaining}} of {{sessions_total}} sessions left).',
+    '<a href="{{booking_url}}">Book another time</a>',
   ]),
 };

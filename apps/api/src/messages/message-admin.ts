@@ -40,6 +40,8 @@ const SAMPLE: TemplateValues = {
   package_expiry: 'Friday, July 31, 2026',
   booking_url: 'https://example.com/book',
   unsubscribe_url: 'https://example.com/unsubscribe',
+  session_start: 'Tue, Jul 14, 2026, 9:00 AM',
+  previous_session_start: 'Mon, Jul 13, 2026, 6:00 PM',
 };
 
 export function kindOf(value: string): MessageKind {
@@ -122,7 +124,7 @@ export class MessageAdmin {
       if ('missing' in found) throw new ApiError(422, found.missing === 'package' ? 'unknown_package' : 'unknown_client', `No ${found.missing} for package ${input.packageId}.`);
       values = found.values;
     }
-    if (!placeholdersFor(kind).includes('unsubscribe_url')) delete values.unsubscribe_url;
+    for (const name of Object.keys(values) as (keyof TemplateValues)[]) if (!placeholdersFor(kind).includes(name)) delete values[name];
     return { kind, ...renderTemplate(template, values), values };
   }
 
@@ -163,7 +165,7 @@ export class MessageAdmin {
   async resend(tenantId: string, id: string) {
     const { rows } = await this.pool.query<{ status: string }>(
       `UPDATE due_messages m SET status = 'scheduled', reason = NULL, cancelled_by = NULL, attempts = 0, resends = m.resends + 1, next_attempt_at = $3,
-         recipient = NULL, subject = NULL, html = NULL, body_text = NULL, smtp_message_id = NULL, server_response = NULL, sent_at = NULL, updated_at = now()
+         recipient = NULL, subject = NULL, html = NULL, body_text = NULL, ics = NULL, smtp_message_id = NULL, server_response = NULL, sent_at = NULL, updated_at = now()
        FROM (SELECT status FROM due_messages WHERE tenant_id = $1 AND id = $2 FOR UPDATE) old
        WHERE m.tenant_id = $1 AND m.id = $2 AND old.status IN ('sent', 'failed', 'not_sent', 'cancelled')
        RETURNING old.status`,

@@ -5,6 +5,9 @@ import { DateTime } from 'luxon';
 import { Pool } from 'pg';
 import { Config } from '@punchcard/platform';
 import {
+  BOOKING_KINDS,
+  BookingContext,
+  bookingIcs,
   DEFAULT_TEMPLATES,
   MessageKind,
   MessageTemplate,
@@ -31,7 +34,7 @@ export const DEFAULT_SETTINGS: MessageSettings = { expiryReminderDays: 7, disabl
 
 /** Where the values of a message come from: the package read model, the client directory, the tenant, the settings. */
 export type ContentOutcome =
-  | { kind: 'rendered'; recipient: string; rendered: RenderedMessage; unsubscribeUrl: string | null }
+  | { kind: 'rendered'; recipient: string; rendered: RenderedMessage; unsubscribeUrl: string | null; ics: string | null }
   | { kind: 'not_ready'; reason: string }
   | { kind: 'gone'; reason: string };
 
@@ -99,7 +102,12 @@ export class MessageContent implements OnModuleInit {
   }
 
   /** The values of a message about one package, as things are now. Call inside withTenant. */
-  async values(tenantId: string, kind: MessageKind, packageId: string): Promise<{ values: TemplateValues; recipient: string } | { missing: 'package' | 'client' }> {
+  async values(
+    tenantId: string,
+    kind: MessageKind,
+    packageId: string,
+    context: BookingContext | null = null,
+  ): Promise<{ values: TemplateValues; recipient: string; clientName: string; zone: string } | { missing: 'package' | 'client' }> {
     const pkg = await this.queries.execute(new GetPackageQuery(tenantId, packageId));
     if (!pkg) return { missing: 'package' };
     const client = await this.clients.get(tenantId, pkg.clientId);
@@ -107,9 +115,14 @@ export class MessageContent implements OnModuleInit {
     const tenant = await this.tenants.get(tenantId);
     const settings = await this.settings(tenantId);
     const zone = client.timezone ?? tenant.timezone;
+    const when = (iso: string) => DateTime.fromISO(iso, { zone }).setLocale('en').toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY);
     return {
       recipient: client.email,
+      clientName: client.name,
+      zone,
       values: {
+        ...(context && BOOKING_KINDS.includes(kind) ? { session_start: when(context.start) } : {}),
+        ...(context?.previousStart && kind === 'booking_rescheduled' ? { previous_session_start: when(context.previousStart) } : {}),
         client_name: client.name,
         business_name: tenant.name,
         package_name: pkg.offeringName,
@@ -122,14 +135,33 @@ export class MessageContent implements OnModuleInit {
     };
   }
 
-  /** Renders a message for sending. Call inside withTenant. */
-  async render(tenantId: string, kind: MessageKind, packageId: string): Promise<ContentOutcome> {
-    const found = await this.values(tenantId, kind, packageId);
+  /** Renders a message for sending (with its calendar invitation for a booking notice). Call inside withTenant. */
+  async render(tenantId: string, kind: MessageKind, packageId: string, context: BookingContext | null, dueAt: Date): Promise<ContentOutcome> {
+    const found = await this.values(tenantId, kind, packageId, context);
     if ('missing' in found) {
       return found.missing === 'package' ? { kind: 'not_ready', reason: 'the package is not in the read model yet' } : { kind: 'gone', reason: 'client_erased' };
     }
     const rendered = renderTemplate(await this.templateFor(tenantId, kind), found.values);
-    return { kind: 'rendered', recipient: found.recipient, rendered, unsubscribeUrl: (found.values.unsubscribe_url as string | undefined) ?? null };
+    const ics =
+      context && BOOKING_KINDS.includes(kind)
+        ? bookingIcs({
+            bookingId: context.bookingId,
+            sequence: context.sequence,
+            start: context.start,
+            end: context.end,
+            method: kind === 'booking_cancelled' ? 'CANCEL' : 'REQUEST',
+            summary: `${found.values.package_name} (${found.values.business_name})`,
+            organizer: { name: String(found.values.business_name), email: this.fromAddress() },
+            attendee: { name: found.clientName, email: found.recipient },
+            stamp: dueAt.toISOString(),
+          })
+        : null;
+    return { kind: 'rendered', recipient: found.recipient, rendered, unsubscribeUrl: (found.values.unsubscribe_url as string | undefined) ?? null, ics };
+  }
+
+  /** The address of PUNCHCARD_MAIL_FROM ("Name <a@b>" or "a@b"). */
+  private fromAddress(): string {
+    return /<([^>]+)>/.exec(this.config.mailFrom)?.[1] ?? this.config.mailFrom;
   }
 
   private signingSecret(): string {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Pool } from 'pg';
-import { MailTransport, MessageKind, NUDGE_KINDS, SmtpTransport } from '@punchcard/messages';
+import { BookingContext, MailTransport, MessageKind, NUDGE_KINDS, SmtpTransport } from '@punchcard/messages';
 import { Config } from '@punchcard/platform';
 import { inTransaction, withTenant } from '@punchcard/postgres';
 import { APP_CONFIG, Clock, CLOCK, SYSTEM_POOL } from '../../tokens';
@@ -33,6 +33,8 @@ interface ClaimedRow {
   subject: string | null;
   html: string | null;
   body_text: string | null;
+  ics: string | null;
+  context: BookingContext | null;
   smtp_message_id: string | null;
   attempt_id: string;
 }
@@ -103,7 +105,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
          UPDATE due_messages m SET status = 'sending', attempts = m.attempts + 1, locked_until = $3, next_attempt_at = $3, updated_at = now()
          FROM due WHERE m.tenant_id = due.tenant_id AND m.id = due.id
          RETURNING m.tenant_id, m.id, m.kind, m.package_id, m.client_id, m.due_at, m.attempts, m.resends, m.recipient, m.subject, m.html, m.body_text,
-                   m.smtp_message_id, due.status AS was`,
+                   m.ics, m.context, m.smtp_message_id, due.status AS was`,
         [now, BATCH_SIZE, new Date(now.getTime() + this.config.messagesClaimMs)],
       );
       const claimed: ClaimedRow[] = [];
@@ -143,14 +145,14 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
 
     if (row.subject === null) {
       if (row.resends === 0 && now.getTime() - row.due_at.getTime() > TOO_LATE_MS) return this.cancel(row, 'too_late');
-      const outcome = await this.content.render(row.tenant_id, row.kind, row.package_id);
+      const outcome = await this.content.render(row.tenant_id, row.kind, row.package_id, row.context, row.due_at);
       if (outcome.kind === 'gone') return this.cancel(row, outcome.reason);
       if (outcome.kind === 'not_ready') return this.later(row, outcome.reason);
       const messageId = `<${row.id.replace(/:/g, '.')}.${row.resends}.${row.tenant_id}@punchcard.messages>`;
       const { rows } = await this.pool.query(
-        `UPDATE due_messages SET recipient = $3, subject = $4, html = $5, body_text = $6, smtp_message_id = $7, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 RETURNING recipient, subject, html, body_text, smtp_message_id`,
-        [row.tenant_id, row.id, outcome.recipient, outcome.rendered.subject, outcome.rendered.html, outcome.rendered.text, messageId],
+        `UPDATE due_messages SET recipient = $3, subject = $4, html = $5, body_text = $6, smtp_message_id = $7, ics = $8, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING recipient, subject, html, body_text, smtp_message_id, ics`,
+        [row.tenant_id, row.id, outcome.recipient, outcome.rendered.subject, outcome.rendered.html, outcome.rendered.text, messageId, outcome.ics],
       );
       Object.assign(row, rows[0]);
     }
@@ -166,6 +168,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
         text: row.body_text!,
         messageId: row.smtp_message_id!,
         headers: unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined,
+        icalEvent: row.ics ? { method: row.kind === 'booking_cancelled' ? 'CANCEL' : 'REQUEST', content: row.ics } : undefined,
       });
       await this.finish(row, 'sent', null, 'sent', response);
     } catch (error) {

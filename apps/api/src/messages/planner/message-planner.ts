@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { EventStore, Position, START, StoredEvent } from '@punchcard/event-store';
-import { PackagePlanState, PlanAction, planPackageEvent } from '@punchcard/messages';
+import { PackagePlanState, PlanAction, planBookingEvent, planPackageEvent } from '@punchcard/messages';
 import { inTransaction } from '@punchcard/postgres';
 import { SYSTEM_EVENT_STORE, SYSTEM_POOL } from '../../tokens';
 
@@ -44,9 +44,15 @@ export class MessagePlanner {
     const batch = await this.events.readAll(from, BATCH);
     if (batch.length === 0) return 0;
     const packageEvents = batch.filter((e) => e.streamId.startsWith('package-'));
+    const bookingEvents = batch.filter((e) => e.streamId.startsWith('booking-'));
     const to = batch[batch.length - 1].position;
     await inTransaction(this.pool, async (client) => {
       if (packageEvents.length) await this.plan(client, packageEvents);
+      // Booking notices need no state: each event says all (planBookingEvent).
+      for (const e of bookingEvents) {
+        const actions = planBookingEvent({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt, streamVersion: e.streamVersion });
+        for (const action of actions) await apply(client, e.metadata.tenantId, action);
+      }
       await this.moveCheckpoint(client, from, to);
     });
     return batch.length;
@@ -132,14 +138,14 @@ export class MessagePlanner {
 async function apply(client: PoolClient, tenantId: string, action: PlanAction): Promise<void> {
   if (action.type === 'schedule') {
     await client.query(
-      `INSERT INTO due_messages (tenant_id, id, kind, package_id, client_id, due_at, status, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $6)
+      `INSERT INTO due_messages (tenant_id, id, kind, package_id, client_id, due_at, status, next_attempt_at, context)
+       VALUES ($1, $2, $3, $4, $5, $6, 'scheduled', $6, $7)
        ON CONFLICT (tenant_id, id) DO UPDATE SET
-         due_at = EXCLUDED.due_at,
+         due_at = EXCLUDED.due_at, context = EXCLUDED.context,
          next_attempt_at = CASE WHEN due_messages.status = 'scheduled' AND due_messages.due_at = EXCLUDED.due_at THEN due_messages.next_attempt_at ELSE EXCLUDED.due_at END,
          status = 'scheduled', reason = NULL, cancelled_by = NULL, updated_at = now()
        WHERE due_messages.status = 'scheduled' OR (due_messages.status = 'cancelled' AND due_messages.cancelled_by = 'planner')`,
-      [tenantId, action.id, action.kind, action.packageId, action.clientId, action.dueAt],
+      [tenantId, action.id, action.kind, action.packageId, action.clientId, action.dueAt, action.context ? JSON.stringify(action.context) : null],
     );
   } else {
     await client.query(
