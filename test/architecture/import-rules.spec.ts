@@ -27,6 +27,7 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   messages: ['clients', 'packages', 'tenants'],
   'offering-deletion': ['bookings', 'offerings'],
   offerings: ['session-types', 'slots', 'tenants'],
+  'outbound-webhooks': [],
   packages: ['clients', 'tenants'],
   payments: ['clients', 'tenants'],
   reports: ['tenants'],

@@ -7,6 +7,7 @@ import { MessageDispatcher } from '../../apps/api/src/messages';
 import { MessageContent } from '../../apps/api/src/messages/message-content';
 import { registeredRoutes } from '../support/routes';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
+import { planEverything } from '../support/webhook-receiver';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -85,6 +86,8 @@ const fx = {
     spareKeyId: '', // a staff key the denied revoke/rotate calls aim at
     storefrontSlug: '', // A's public storefront
     unsubscribeToken: '', // A2's signed unsubscribe token (the link in A2's nudges)
+    webhookEndpointId: '', // A's outbound webhook endpoint
+    webhookDeliveryId: '', // a delivery planned for it
   },
   b: { tenantId: '', clientId: '', offeringId: '', packageId: '', bookingId: '' },
 };
@@ -226,6 +229,13 @@ interface Entry {
 }
 
 const get = (path: string) => (): Call => ({ path });
+/** A public address (no DNS lookup in tests); nothing is sent there: the matrix only plans deliveries. */
+const HOOK_URL = 'https://93.184.215.14/punchcard-hooks';
+const newWebhookEndpoint = async () => {
+  const created = await asAdminA('post', '/v1/webhook-endpoints', { url: HOOK_URL, events: ['package.purchased'] });
+  markA(created.id);
+  return created.id as string;
+};
 const RETURN_URLS = { successUrl: 'https://studio.example.com/thanks?checkout={CHECKOUT_ID}', cancelUrl: 'https://studio.example.com/offers' };
 const since = () => new Date(t.clock.now().getTime() - 30 * DAY_MS).toISOString();
 const inDays = (days: number) => new Date(t.clock.now().getTime() + days * DAY_MS).toISOString().slice(0, 10);
@@ -390,6 +400,28 @@ const ROUTES: Record<string, Entry> = {
       return { path: `/v1/webhooks/stripe/${fx.a.tenantId}`, body, headers: { 'Stripe-Signature': signatureFor(JSON.stringify(body), stripeKeys.webhookSecret) } };
     },
     success: 200,
+  },
+
+  // Outbound webhooks (ADR 0024): admins only
+  'POST /v1/webhook-endpoints': { access: ADMIN, request: () => ({ path: '/v1/webhook-endpoints', body: { url: HOOK_URL, events: ['package.purchased'] } }) },
+  'GET /v1/webhook-endpoints': { access: ADMIN, request: get('/v1/webhook-endpoints'), list: true },
+  'GET /v1/webhook-endpoints/:id': { access: ADMIN, request: () => ({ path: `/v1/webhook-endpoints/${fx.a.webhookEndpointId}` }) },
+  'PATCH /v1/webhook-endpoints/:id': { access: ADMIN, request: () => ({ path: `/v1/webhook-endpoints/${fx.a.webhookEndpointId}`, body: { description: `CRM ${unique()}` } }) },
+  'DELETE /v1/webhook-endpoints/:id': {
+    access: ADMIN,
+    request: async ({ fresh }) => ({ path: `/v1/webhook-endpoints/${fresh ? await newWebhookEndpoint() : fx.a.webhookEndpointId}` }),
+    success: 204,
+  },
+  'POST /v1/webhook-endpoints/:id/secret-rotations': { access: ADMIN, request: () => ({ path: `/v1/webhook-endpoints/${fx.a.webhookEndpointId}/secret-rotations` }), success: 200 },
+  'GET /v1/webhook-endpoints/:id/deliveries': { access: ADMIN, request: () => ({ path: `/v1/webhook-endpoints/${fx.a.webhookEndpointId}/deliveries` }), list: true },
+  'GET /v1/webhook-endpoints/:id/deliveries/:deliveryId': {
+    access: ADMIN,
+    request: () => ({ path: `/v1/webhook-endpoints/${fx.a.webhookEndpointId}/deliveries/${fx.a.webhookDeliveryId}` }),
+  },
+  'POST /v1/webhook-endpoints/:id/deliveries/:deliveryId/redeliveries': {
+    access: ADMIN,
+    request: () => ({ path: `/v1/webhook-endpoints/${fx.a.webhookEndpointId}/deliveries/${fx.a.webhookDeliveryId}/redeliveries` }),
+    success: 202,
   },
 
   // Reports and exports
@@ -571,6 +603,14 @@ beforeAll(async () => {
   await asAdminA('patch', '/v1/storefront-settings', { slug: fx.a.storefrontSlug });
   markA(fx.a.storefrontSlug);
 
+  // An outbound webhook endpoint with one delivery planned (the scheduler is off: nothing is sent).
+  fx.a.webhookEndpointId = await newWebhookEndpoint();
+  await sellToSpare();
+  await planEverything(t);
+  const planned = await t.db.pool.query('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1', [fx.a.webhookEndpointId]);
+  fx.a.webhookDeliveryId = planned.rows[0].id;
+  markA(fx.a.webhookDeliveryId);
+
   // Sessions that have started (attendance): booked in the next hours, then the business clock moves past them.
   const firstStart = nextWholeHour(t.clock.now().getTime() + 60_000);
   pastCursor = firstStart - 2 * DAY_MS;
@@ -706,14 +746,15 @@ describe('the access matrix', () => {
 
 /**
  * What a refused write must leave as it was: the events, and the tables that are not event-sourced
- * (tenants, API keys, the client directory).
+ * (tenants, API keys, the client directory, webhook endpoints and deliveries).
  */
 async function fingerprint() {
   const digest = (table: string) => `(SELECT md5(coalesce(string_agg(row_text, ',' ORDER BY row_text), '')) FROM (SELECT r::text AS row_text FROM ${table} r) rows)`;
   const { rows } = await t.db.pool.query(
     `SELECT (SELECT count(*)::int FROM events) AS events, ${digest('tenants')} AS tenants, ${digest('api_keys')} AS api_keys, ${digest('clients')} AS clients,
        ${digest('message_settings')} AS message_settings, ${digest('message_templates')} AS message_templates,
-       ${digest('message_preferences')} AS message_preferences, ${digest('due_messages')} AS due_messages`,
+       ${digest('message_preferences')} AS message_preferences, ${digest('due_messages')} AS due_messages,
+       ${digest('webhook_endpoints')} AS webhook_endpoints, ${digest('webhook_deliveries')} AS webhook_deliveries`,
   );
   return rows[0];
 }

@@ -51,6 +51,8 @@ const fx = {
   deletableOfferingId: '', // what the deletion table aims at
   otherBookingScheduleId: '',
   otherBookingId: '', // tenant b's booking
+  webhookEndpointId: '', // a's outbound webhook endpoint (the PATCH table)
+  otherWebhookEndpointId: '', // b's
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -198,6 +200,7 @@ const refundBody = () => ({ reason: 'Client moved away' });
 const stripeKeysBody = () => ({ secretKey: 'sk_test_51BadInputBadInputBadInput', webhookSecret: 'whsec_BadInputBadInputBadInput' });
 const checkoutBody = () => ({ offeringId: fx.offeringId, clientId: fx.clientId, successUrl: 'https://studio.example.com/thanks?checkout={CHECKOUT_ID}', cancelUrl: 'https://studio.example.com/offers' });
 const myCheckoutBody = () => ({ offeringId: fx.offeringId, successUrl: 'https://studio.example.com/thanks', cancelUrl: 'https://studio.example.com/offers' });
+const endpointBody = () => ({ url: 'https://93.184.215.14/punchcard-hooks', events: ['package.purchased', 'booking.created'], description: 'CRM sync', enabled: true });
 const offeringWith = (changes: Record<string, unknown>) => with_(offeringBody, changes);
 const cancellation = (changes: Record<string, unknown> = {}) => ({ noticeHours: 24, lateCancellation: 'forfeit', noShow: 'forfeit', ...changes });
 const uuids = (n: number) => Array.from({ length: n }, () => randomUUID());
@@ -1235,7 +1238,65 @@ const endpoints: Endpoint[] = [
       { name: 'cancelUrl missing', body: without(myCheckoutBody, 'cancelUrl'), ...invalid },
     ],
   },
+  // Outbound webhooks (ADR 0024): the URL's form is validation (400), the SSRF policy is 422.
+  {
+    name: 'POST /v1/webhook-endpoints',
+    method: 'post',
+    path: () => '/v1/webhook-endpoints',
+    auth: asA,
+    valid: endpointBody,
+    cases: [
+      ...endpointCases(endpointBody),
+      { name: 'url missing', body: without(endpointBody, 'url'), ...invalid },
+      { name: 'events missing', body: without(endpointBody, 'events'), ...invalid },
+      { name: 'secret chosen by the caller', body: with_(endpointBody, { secret: 'whsec_mine' }), ...invalid },
+      { name: 'enabled null', body: with_(endpointBody, { enabled: null }), ...invalid },
+    ],
+  },
+  {
+    name: 'PATCH /v1/webhook-endpoints/:id',
+    method: 'patch',
+    path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}`,
+    auth: asA,
+    valid: endpointBody,
+    cases: [
+      ...endpointCases(endpointBody),
+      { name: 'url null', body: with_(endpointBody, { url: null }), ...invalid },
+      { name: 'events null', body: with_(endpointBody, { events: null }), ...invalid },
+      { name: 'non-UUID endpoint id', path: () => '/v1/webhook-endpoints/not-a-uuid', body: endpointBody, status: 404, code: 'webhook_endpoint_not_found' },
+      { name: 'unknown endpoint id', path: () => `/v1/webhook-endpoints/${randomUUID()}`, body: endpointBody, status: 404, code: 'webhook_endpoint_not_found' },
+      { name: "another tenant's endpoint", path: () => `/v1/webhook-endpoints/${fx.otherWebhookEndpointId}`, body: endpointBody, status: 404, code: 'webhook_endpoint_not_found' },
+    ],
+  },
 ];
+
+/** Bad fields of a webhook endpoint body (create and update). */
+function endpointCases(valid: () => Record<string, unknown>): Case[] {
+  const refused = (code: string) => ({ status: 422, code });
+  return [
+    { name: 'url http: (not allowed by default)', body: with_(valid, { url: 'http://93.184.215.14/hooks' }), ...refused('webhook_url_not_allowed') },
+    { name: 'url with credentials', body: with_(valid, { url: 'https://user:secret@93.184.215.14/hooks' }), ...refused('webhook_url_not_allowed') },
+    { name: 'url loopback', body: with_(valid, { url: 'https://127.0.0.1/hooks' }), ...refused('webhook_address_not_allowed') },
+    { name: 'url private', body: with_(valid, { url: 'https://10.1.2.3/hooks' }), ...refused('webhook_address_not_allowed') },
+    { name: 'url link-local (metadata service)', body: with_(valid, { url: 'https://169.254.169.254/latest' }), ...refused('webhook_address_not_allowed') },
+    { name: 'url IPv6 loopback', body: with_(valid, { url: 'https://[::1]/hooks' }), ...refused('webhook_address_not_allowed') },
+    { name: 'url localhost (resolves to loopback)', body: with_(valid, { url: 'https://localhost/hooks' }), ...refused('webhook_address_not_allowed') },
+    { name: 'url ftp:', body: with_(valid, { url: 'ftp://93.184.215.14/hooks' }), ...invalid },
+    { name: 'url javascript:', body: with_(valid, { url: 'javascript:alert(1)' }), ...invalid },
+    { name: 'url relative', body: with_(valid, { url: '/hooks' }), ...invalid },
+    { name: 'url empty', body: with_(valid, { url: '' }), ...invalid },
+    { name: 'url 10k chars', body: with_(valid, { url: `https://example.com/${TEN_K}` }), ...invalid },
+    { name: 'url a number', body: with_(valid, { url: 42 }), ...invalid },
+    { name: 'events empty', body: with_(valid, { events: [] }), ...invalid },
+    { name: 'events unknown kind', body: with_(valid, { events: ['package.stolen'] }), ...invalid },
+    { name: 'events a string', body: with_(valid, { events: 'package.purchased' }), ...invalid },
+    { name: 'events too many', body: with_(valid, { events: Array(6).fill('package.purchased') }), ...invalid },
+    { name: 'events an internal event type', body: with_(valid, { events: ['PackagePurchased'] }), ...invalid },
+    { name: 'description 10k chars', body: with_(valid, { description: TEN_K }), ...invalid },
+    { name: 'description a number', body: with_(valid, { description: 7 }), ...invalid },
+    { name: 'enabled a string', body: with_(valid, { enabled: 'yes' }), ...invalid },
+  ];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -1246,9 +1307,10 @@ async function fingerprint() {
     `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM clients) AS clients, (SELECT count(*)::int FROM tenants) AS tenants,
        (SELECT md5(coalesce(string_agg(s::text, ',' ORDER BY s::text), '')) FROM storefronts s) AS storefronts,
        (SELECT md5(coalesce(string_agg(m::text, ',' ORDER BY m::text), '')) FROM message_settings m) AS message_settings,
-       (SELECT md5(coalesce(string_agg(p::text, ',' ORDER BY p::text), '')) FROM message_preferences p) AS message_preferences`,
+       (SELECT md5(coalesce(string_agg(p::text, ',' ORDER BY p::text), '')) FROM message_preferences p) AS message_preferences,
+       (SELECT md5(coalesce(string_agg(w::text, ',' ORDER BY w::text), '')) FROM webhook_endpoints w) AS webhook_endpoints`,
   );
-  return rows[0] as { events: number; clients: number; tenants: number; storefronts: string; message_settings: string; message_preferences: string };
+  return rows[0] as { events: number; clients: number; tenants: number; storefronts: string; message_settings: string; message_preferences: string; webhook_endpoints: string };
 }
 
 async function clientIds(session: TenantSession): Promise<string[]> {
@@ -1371,6 +1433,9 @@ beforeAll(async () => {
   fx.otherBookingId = (
     await book(b, { clientId: fx.otherClientId, scheduleId: fx.otherBookingScheduleId, sessionTypeId: fx.otherSessionTypeId, start: fx.slotStart, packageId: otherPackage })
   ).id;
+
+  fx.webhookEndpointId = (await t.http.post('/v1/webhook-endpoints').set(a.auth).send(endpointBody()).expect(201)).body.id;
+  fx.otherWebhookEndpointId = (await t.http.post('/v1/webhook-endpoints').set(b.auth).send(endpointBody()).expect(201)).body.id;
 
   baseline = { ...(await fingerprint()), clientsOfA: await clientIds(a), clientsOfB: await clientIds(b) };
 });
@@ -1510,6 +1575,7 @@ const pageQueryCases = (base: string): QueryCase[] => [
   { name: 'cursor empty', path: () => `${base}?cursor=`, ...invalid },
 ];
 
+const deliveriesOf = (params: Record<string, string>) => () => `/v1/webhook-endpoints/${fx.webhookEndpointId}/deliveries?${q(params)}`;
 const queryCases: QueryCase[] = [
   { name: 'GET /v1/messages status unknown', path: () => '/v1/messages?status=lost', ...invalid },
   { name: 'GET /v1/messages kind unknown', path: () => '/v1/messages?kind=birthday', ...invalid },
@@ -1521,6 +1587,14 @@ const queryCases: QueryCase[] = [
   { name: 'GET /v1/messages/:id unknown', path: () => '/v1/messages/booking_nudge:nothing', status: 404, code: 'message_not_found' },
   { name: 'GET /v1/unsubscribe forged token', path: () => `/v1/unsubscribe?token=${fx.clientId}.${fx.clientId}.forged-signature`, status: 404, code: 'unsubscribe_link_invalid' },
   { name: 'GET /v1/unsubscribe no token', path: () => '/v1/unsubscribe', ...invalid },
+  ...pageQueryCases('/v1/webhook-endpoints/ENDPOINT/deliveries').map((c) => ({ ...c, path: () => c.path().replace('ENDPOINT', fx.webhookEndpointId), name: `GET /v1/webhook-endpoints/:id/deliveries ${c.name}` })),
+  { name: 'GET /v1/webhook-endpoints/:id/deliveries status unknown', path: deliveriesOf({ status: 'lost' }), ...invalid },
+  { name: 'GET /v1/webhook-endpoints/:id/deliveries cursor not a UUID', path: deliveriesOf({ cursor: 'abc' }), ...invalid },
+  { name: 'GET /v1/webhook-endpoints/:id/deliveries unknown parameter', path: deliveriesOf({ eventType: 'x' }), ...invalid },
+  { name: 'GET /v1/webhook-endpoints/:id/deliveries non-UUID endpoint', path: () => '/v1/webhook-endpoints/nope/deliveries', status: 404, code: 'webhook_endpoint_not_found' },
+  { name: "GET /v1/webhook-endpoints/:id/deliveries another tenant's endpoint", path: () => `/v1/webhook-endpoints/${fx.otherWebhookEndpointId}/deliveries`, status: 404, code: 'webhook_endpoint_not_found' },
+  { name: 'GET /v1/webhook-endpoints/:id/deliveries/:deliveryId unknown delivery', path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}/deliveries/${randomUUID()}`, status: 404, code: 'webhook_delivery_not_found' },
+  { name: 'GET /v1/webhook-endpoints/:id/deliveries/:deliveryId non-UUID delivery', path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}/deliveries/1%27`, status: 404, code: 'webhook_delivery_not_found' },
   ...pageQueryCases('/v1/packages').map((c) => ({ ...c, name: `GET /v1/packages ${c.name}` })),
   { name: 'GET /v1/packages status unknown', path: () => '/v1/packages?status=gone', ...invalid },
   { name: 'GET /v1/packages clientId not a UUID', path: () => '/v1/packages?clientId=ada', ...invalid },

@@ -20,15 +20,9 @@ const servers: ApiProcess[] = [];
 const operatorKey = issueOperatorKey();
 
 async function server(env: Record<string, string> = {}): Promise<ApiProcess> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { PUNCHCARD_STRIPE_API_URL: stripe.url, ...env });
-  try {
-    const started = await spawnApi(db.schema, operatorKey);
-    servers.push(started);
-    return started;
-  } finally {
-    process.env = saved;
-  }
+  const started = await spawnApi(db.schema, operatorKey, { PUNCHCARD_STRIPE_API_URL: stripe.url, ...env });
+  servers.push(started);
+  return started;
 }
 
 beforeAll(async () => {

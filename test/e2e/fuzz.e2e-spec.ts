@@ -6,6 +6,7 @@ import { BODY_LIMIT_BYTES, badBodies, BadBody, modelOf, OpenApiDocument, request
 import { MessageDispatcher } from '../../apps/api/src/messages';
 import { MessageContent } from '../../apps/api/src/messages/message-content';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
+import { planEverything } from '../support/webhook-receiver';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**
@@ -70,6 +71,8 @@ const fx = {
   clientToken: '', // fx.clientId's token for /v1/me/...
   revokeKeyId: '', // staff keys for the key management routes
   rotateKeyId: '',
+  webhookEndpointId: '', // an outbound webhook endpoint with one planned delivery
+  webhookDeliveryId: '',
   foreignIds: [] as string[], // tenant b's client, offering, package, session type, schedule
 };
 
@@ -279,6 +282,20 @@ const SEEDS: Record<string, Seed> = {
     body: () => structuredClone(WEBHOOK_SEED),
     headers: () => ({ 'Stripe-Signature': signatureFor(JSON.stringify(WEBHOOK_SEED), stripeKeys.webhookSecret) }),
   },
+  'POST /v1/webhook-endpoints': {
+    path: () => '/v1/webhook-endpoints',
+    body: () => ({ url: 'https://93.184.215.14/punchcard-hooks', events: ['package.purchased', 'booking.created'], description: 'CRM sync', enabled: true }),
+  },
+  'PATCH /v1/webhook-endpoints/:id': {
+    path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}`,
+    body: () => ({ url: 'https://93.184.215.14/other-hooks', events: ['package.expired'], description: 'Changed', enabled: true }),
+  },
+  // Take no body: the only valid one is empty.
+  'POST /v1/webhook-endpoints/:id/secret-rotations': { path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}/secret-rotations`, body: () => ({}) },
+  'POST /v1/webhook-endpoints/:id/deliveries/:deliveryId/redeliveries': {
+    path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}/deliveries/${fx.webhookDeliveryId}/redeliveries`,
+    body: () => ({}),
+  },
   'POST /v1/me/bookings/:id/cancellations': { as: 'client', path: () => `/v1/me/bookings/${fx.myCancelBookingId}/cancellations`, body: () => ({ reason: 'I am ill' }) },
   'POST /v1/me/bookings/:id/reschedules': {
     as: 'client',
@@ -343,6 +360,11 @@ beforeAll(async () => {
   fx.clientToken = (await post(a, `/v1/clients/${fx.clientId}/tokens`, { ttlSeconds: 86_400 })).token;
   fx.revokeKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be revoked' })).id;
   fx.rotateKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be rotated' })).id;
+
+  fx.webhookEndpointId = (await post(a, '/v1/webhook-endpoints', { url: 'https://93.184.215.14/punchcard-hooks', events: ['package.purchased'] })).id;
+  await a.sellPackage(fx.offeringId, fx.clientId);
+  await planEverything(t);
+  fx.webhookDeliveryId = (await t.db.pool.query('SELECT id FROM webhook_deliveries WHERE endpoint_id = $1', [fx.webhookEndpointId])).rows[0].id;
 
   const otherClient = await b.createClient();
   const otherOffering = await b.createOffering({ price: { amount: 100, currency: 'EUR' } });

@@ -18,15 +18,9 @@ let stripe: StripeStandIn;
 const servers: ApiProcess[] = [];
 
 async function server(env: Record<string, string> = {}): Promise<ApiProcess> {
-  const saved = { ...process.env };
-  Object.assign(process.env, { PUNCHCARD_STRIPE_API_URL: stripe.url, ...env });
-  try {
-    const started = await spawnApi(db.schema, operatorKey);
-    servers.push(started);
-    return started;
-  } finally {
-    process.env = saved;
-  }
+  const started = await spawnApi(db.schema, operatorKey, { PUNCHCARD_STRIPE_API_URL: stripe.url, ...env });
+  servers.push(started);
+  return started;
 }
 
 const operatorKey = issueOperatorKey();

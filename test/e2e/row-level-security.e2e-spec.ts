@@ -1,6 +1,8 @@
 import { Client, DatabaseError } from 'pg';
 import { ensureServiceRoles, quoteIdent, SERVICE_ROLES, withTenant } from '@punchcard/postgres';
+import { WebhookDispatcher } from '../../apps/api/src/outbound-webhooks/webhook-dispatcher';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
+import { planEverything, WebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * Defence in depth below the application: the service's database roles, row-level security on every
@@ -12,8 +14,20 @@ let t: TestApp;
 let a: TenantSession;
 let b: TenantSession;
 let urls: { app: string; system: string };
+let receiver: WebhookReceiver;
 
-const TENANT_TABLES = ['events', 'read_documents', 'clients', 'api_keys', 'tenants', 'idempotency_keys', 'storefronts'] as const;
+const TENANT_TABLES = [
+  'events',
+  'read_documents',
+  'clients',
+  'api_keys',
+  'tenants',
+  'idempotency_keys',
+  'storefronts',
+  'webhook_endpoints',
+  'webhook_deliveries',
+  'webhook_delivery_attempts',
+] as const;
 const tenantColumn = (table: string) => (table === 'tenants' ? 'id::text' : 'tenant_id::text');
 
 /** A connection as one of the service roles, on the test schema, nothing set. */
@@ -49,10 +63,12 @@ async function ownerCount(table: string, tenantId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  t = await createTestApp();
+  receiver = await WebhookReceiver.start();
+  t = await createTestApp({ config: { webhooks: { allowHttp: true, allowPrivateNetworks: true, timeoutMs: 2000, disableAfter: 20, intervalMs: 5000 } } });
   urls = await ensureServiceRoles(t.db.pool, t.db.connectionString);
   [a, b] = [await t.newTenant(), await t.newTenant()];
   for (const tenant of [a, b]) {
+    await t.http.post('/v1/webhook-endpoints').set(tenant.auth).send({ url: receiver.url, events: ['package.purchased'] }).expect(201);
     const offering = await tenant.createOffering();
     const pkg = await tenant.sellPackage(offering, await tenant.createClient());
     const redeemed = await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(tenant.auth).set('Idempotency-Key', `redeem-${pkg.id}`).send({}).expect(201);
@@ -60,8 +76,14 @@ beforeAll(async () => {
     await t.http.get(`/v1/packages/${pkg.id}?after=${redeemed.headers['punchcard-position']}`).set(tenant.auth).expect(200);
     await t.http.patch('/v1/storefront-settings').set(tenant.auth).send({ slug: `studio-${tenant.tenantId}` }).expect(200);
   }
+  // Outbound webhooks planned and sent (to a local receiver), so their tables hold rows of both tenants.
+  await planEverything(t);
+  await t.app.get(WebhookDispatcher).dispatchDue();
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t?.close();
+  await receiver?.close();
+});
 
 describe('the service roles', () => {
   it('are neither superusers nor exempt from row-level security, and own no table', async () => {

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const infrastructure = await createInfrastructure({ connectionString, schema: process.env.PUNCHCARD_TEST_SCHEMA!, poolSize: 20, projections: ALL_PROJECTIONS });
   const killAfter = process.env.PUNCHCARD_TEST_KILL_AFTER_APPEND_OF;
   if (killAfter) infrastructure.eventStore = killedAfterAppendOf(infrastructure.eventStore, killAfter);
-  const config = { ...loadConfig(), runScheduler: false, rateLimitPerMinute: 0 };
+  // The scheduler (expiry sweep, outbound webhooks) only when a test asks for it.
+  const config = { ...loadConfig(), runScheduler: process.env.PUNCHCARD_TEST_SCHEDULER === 'on', rateLimitPerMinute: 0 };
   const app = await NestFactory.create(AppModule.create(infrastructure, config), { ...APP_OPTIONS, logger: ['error'] });
   configureApp(app);
   await app.get(KeyStore).ensureOperatorKey(config.operatorKey);

@@ -8,9 +8,10 @@ export interface ApiProcess {
 }
 
 /** Starts test/support/api-process.ts as its own Node process on a test schema; resolves once it listens. */
-export async function spawnApi(schema: string, operatorKey: string): Promise<ApiProcess> {
+/** `env`: settings for this process only, on top of the test's own environment. */
+export async function spawnApi(schema: string, operatorKey: string, env: Record<string, string> = {}): Promise<ApiProcess> {
   const child = spawn(process.execPath, ['-r', join(__dirname, 'swc-register.js'), join(__dirname, 'api-process.ts')], {
-    env: { ...process.env, PUNCHCARD_TEST_SCHEMA: schema, PUNCHCARD_OPERATOR_KEY: operatorKey, NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, ...env, PUNCHCARD_TEST_SCHEMA: schema, PUNCHCARD_OPERATOR_KEY: operatorKey, NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stop = async () => {

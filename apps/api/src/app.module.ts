@@ -13,6 +13,7 @@ import { MeModule } from './me';
 import { MessagesModule } from './messages';
 import { OfferingDeletionModule } from './offering-deletion';
 import { OfferingsModule } from './offerings';
+import { OutboundWebhooksModule } from './outbound-webhooks';
 import { PackagesModule } from './packages';
 import { PaymentsModule } from './payments';
 import { ReportsModule } from './reports';
@@ -52,6 +53,7 @@ export class AppModule {
         MeModule,
         StorefrontModule,
         PaymentsModule,
+        OutboundWebhooksModule,
         MessagesModule,
       ],
     };

@@ -34,6 +34,21 @@ export interface Config {
   messagesIntervalMs: number;
   /** How long a dispatcher's claim on a message lasts; a message still `sending` after it (its dispatcher died) is sent again. */
   messagesClaimMs: number;
+  /** Outbound webhooks (ADR 0024, docs/webhooks.md): SSRF policy, call limits, failure policy, pacing. */
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** PUNCHCARD_WEBHOOKS_ALLOW_HTTP=true: plain http URLs are accepted too (development and tests only). */
+  allowHttp: boolean;
+  /** PUNCHCARD_WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true: private, loopback and link-local addresses may be called (tests only). */
+  allowPrivateNetworks: boolean;
+  /** PUNCHCARD_WEBHOOKS_TIMEOUT_MS (default 10000): the most one call may take, connect to answer. */
+  timeoutMs: number;
+  /** PUNCHCARD_WEBHOOKS_DISABLE_AFTER (default 20): failed attempts in a row that switch an endpoint off. */
+  disableAfter: number;
+  /** PUNCHCARD_WEBHOOKS_INTERVAL_MS (default 5000): how often the dispatcher plans and sends. */
+  intervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,6 +72,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.PUNCHCARD_PUBLIC_URL || `http://localhost:${Number(env.PORT ?? 3000)}`).replace(/\/+$/, ''),
     messagesIntervalMs: millisecondsFrom('PUNCHCARD_MESSAGES_INTERVAL_MS', env.PUNCHCARD_MESSAGES_INTERVAL_MS, 10_000),
     messagesClaimMs: millisecondsFrom('PUNCHCARD_MESSAGES_CLAIM_MS', env.PUNCHCARD_MESSAGES_CLAIM_MS, 120_000),
+    webhooks: {
+      allowHttp: env.PUNCHCARD_WEBHOOKS_ALLOW_HTTP === 'true',
+      allowPrivateNetworks: env.PUNCHCARD_WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true',
+      timeoutMs: positiveFrom('PUNCHCARD_WEBHOOKS_TIMEOUT_MS', env.PUNCHCARD_WEBHOOKS_TIMEOUT_MS, 10_000),
+      disableAfter: positiveFrom('PUNCHCARD_WEBHOOKS_DISABLE_AFTER', env.PUNCHCARD_WEBHOOKS_DISABLE_AFTER, 20),
+      intervalMs: positiveFrom('PUNCHCARD_WEBHOOKS_INTERVAL_MS', env.PUNCHCARD_WEBHOOKS_INTERVAL_MS, 5_000),
+    },
     rateLimitPerMinute: rateLimitFrom(env.PUNCHCARD_RATE_LIMIT_PER_MINUTE),
     idempotencyRetentionHours: retentionHoursFrom(env.PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS),
   };
@@ -91,4 +113,11 @@ function millisecondsFrom(name: string, value: string | undefined, fallback: num
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 0) throw new Error(`${name} must be a whole number of milliseconds (0 = no limit)`);
   return ms;
+}
+
+function positiveFrom(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number, at least 1`);
+  return n;
 }

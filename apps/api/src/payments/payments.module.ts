@@ -6,7 +6,7 @@ import { TenantsModule } from '../tenants';
 import { APP_CONFIG } from '../tokens';
 import { CardRefundsController } from './card-refunds/card-refunds.controller';
 import { PackageStream } from './card-refunds/package-stream';
-import { PaidPackage } from './card-refunds/paid-package';
+import { PaidPackage } from './paid-package';
 import { RecordStripeRefundHandler } from './card-refunds/record-stripe-refund.command';
 import { RefundCardPaymentHandler } from './card-refunds/refund-card-payment.command';
 import { CheckoutsController } from './checkouts/checkouts.controller';

@@ -5,6 +5,7 @@ import { apiKeyMigrations } from './api-key-migrations';
 import { appMigrations } from './app-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
+import { outboundWebhookMigrations } from './outbound-webhook-migrations';
 import { messageMigrations } from './message-migrations';
 import { paymentMigrations } from './payment-migrations';
 import { securityMigrations } from './security-migrations';
@@ -21,5 +22,6 @@ export const MIGRATIONS: Migration[] = [
   ...idempotencyMigrations,
   ...storefrontMigrations,
   ...paymentMigrations,
+  ...outboundWebhookMigrations,
   ...messageMigrations,
 ];

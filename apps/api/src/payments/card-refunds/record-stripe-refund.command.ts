@@ -3,7 +3,7 @@ import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError, Money, PackageEvent } from '@punchcard/domain';
 import { CommandContext } from '../../write-side/command-context';
 import { PackageStream } from './package-stream';
-import { PaidPackage } from './paid-package';
+import { PaidPackage } from '../paid-package';
 
 /** `recorded`: a refund made outside Punchcard; `completed`: ours, whose outcome was missing; `recognised`: already on the ledger. */
 export type StripeRefundOutcome = 'refund_recorded' | 'refund_completed' | 'refund_recognised' | 'unknown_payment' | 'refund_not_applicable';

@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { cardPaymentDecider, cardPaymentStreamId, checkoutDecider, checkoutStreamId } from '@punchcard/domain';
 import { METADATA_CHECKOUT, METADATA_TENANT, StripeCallError, StripeGateway } from '@punchcard/payments';
-import { ApiError } from '../../http/problem';
-import { StreamExecutor } from '../../write-side/stream-executor';
-import { ConfirmCheckoutCommand } from '../settle-checkout/confirm-checkout.command';
-import { StripeConnections } from '../stripe-connections';
+import { ApiError } from '../http/problem';
+import { StreamExecutor } from '../write-side/stream-executor';
+import { ConfirmCheckoutCommand } from './settle-checkout/confirm-checkout.command';
+import { StripeConnections } from './stripe-connections';
 
 /**
  * The package a card payment bought, from the payment's stream (written with the sale). A refund can
  * outrun the sale's own webhook (failing, or still being retried): then the PaymentIntent's metadata
- * names our checkout, which is confirmed with Stripe first (as for disputes). A payment that is ours
+ * names our checkout, which is confirmed with Stripe first (disputes and refunds alike). A payment that is ours
  * but cannot be recorded yet answers 503, so Stripe delivers the event again; null: not this business's.
  */
 @Injectable()
