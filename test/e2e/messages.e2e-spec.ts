@@ -168,6 +168,8 @@ describe('Lifecycle messages over SMTP', () => {
         'booking_confirmation',
         'booking_rescheduled',
         'booking_cancelled',
+        'session_reminder',
+        'feedback_request',
       ]);
       expect(list.body.items.every((i: any) => i.custom === false && i.subject.length > 0)).toBe(true);
 
@@ -443,6 +445,48 @@ describe('Lifecycle messages over SMTP', () => {
       expect(last).toContain('SEQUENCE:2');
       const rows = (await t.db.pool.query(`SELECT id, status FROM due_messages WHERE id LIKE $1 ORDER BY id`, [`%${booking.id}%`])).rows;
       expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+    });
+  });
+
+  describe('session reminders and feedback requests', () => {
+    it("the offering's reminder goes out a local day before the session, and an attended session gets the feedback request", async () => {
+      const admin = studio.auth;
+      const post = async (path: string, body: object) => (await t.http.post(path).set(admin).send(body).expect(201)).body;
+      const sessionType = (await post('/v1/session-types', { name: 'Yoga', durationMinutes: 60, price: { amount: 2000, currency: 'EUR' } })).id;
+      const allDay = [{ start: '00:00', end: '24:00' }];
+      const weeklyHours = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [d, allDay]));
+      const schedule = (await post('/v1/schedules', { host: 'Coach', timezone: 'UTC', weeklyHours, sessionTypeIds: [sessionType] })).id;
+      const offering = await studio.createOffering({
+        name: 'Yoga ten',
+        sessionCount: 10,
+        price: { amount: 15000, currency: 'EUR' },
+        scheduleId: schedule,
+        sessionTypeIds: [sessionType],
+        reminders: [{ amount: 1, unit: 'days' }],
+        feedbackRequest: true,
+      });
+      const max = await client('Max', 'Europe/Berlin');
+      const pkg = await studio.sellPackage(offering, max.id);
+      const start = new Date(Math.ceil((t.clock.now().getTime() + 3 * 24 * HOUR) / HOUR) * HOUR).toISOString();
+      const booking = await post('/v1/bookings', { clientId: max.id, scheduleId: schedule, sessionTypeId: sessionType, start, packageId: pkg.id });
+      await dispatch();
+      const reminder = (await t.db.pool.query(`SELECT status, due_at FROM due_messages WHERE id = $1`, [`session_reminder:${booking.id}:${start}:0`])).rows[0];
+      expect(reminder.status).toBe('scheduled');
+      expect(reminder.due_at.toISOString()).toBe(DateTime.fromISO(start, { zone: 'Europe/Berlin' }).minus({ days: 1 }).toUTC().toISO());
+
+      t.clock.advance(reminder.due_at.getTime() - t.clock.now().getTime() + 1_000);
+      await dispatch();
+      const berlin = DateTime.fromISO(start, { zone: 'Europe/Berlin' }).setLocale('en').toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY);
+      const sent = smtp.to(max.email).find((m) => m.subject === `Reminder: your session on ${berlin}`)!;
+      expect(sent).toBeDefined();
+      expect(sent.headers.has('list-unsubscribe')).toBe(false); // a session reminder is a booking notice
+
+      t.clock.advance(Date.parse(start) + 70 * 60_000 - t.clock.now().getTime());
+      await post(`/v1/bookings/${booking.id}/attendance`, { attendance: 'attended' });
+      await dispatch();
+      const feedback = smtp.to(max.email).find((m) => m.subject === `How was your session on ${berlin}?`)!;
+      expect(feedback).toBeDefined();
+      expect(feedback.text).toMatch(/Unsubscribe from these reminders: https:\/\/punchcard\.test\/v1\/unsubscribe\?token=/);
     });
   });
 });

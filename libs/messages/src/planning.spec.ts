@@ -1,5 +1,5 @@
 import { bookingIcs } from './ics';
-import { expiryReminderDueAt, nudgeDueAt, PackagePlanState, PlanAction, PlanEvent, planBookingEvent, planPackageEvent, PlanSettings } from './planning';
+import { expiryReminderDueAt, nudgeDueAt, PackagePlanState, PlanAction, PlanEvent, planBookingEvent, planOfferingEvent, planPackageEvent, PlanSettings, sessionReminderDueAt } from './planning';
 
 const P = 'pkg-1';
 const C = 'client-1';
@@ -177,18 +177,19 @@ describe('booking notices', () => {
   });
 
   it('each reschedule is its own notice (keyed by the new start), cancelling older ones not yet sent; a cancellation cancels both', () => {
-    const moved = planBookingEvent({
+    const notices = (actions: PlanAction[]) => actions.filter((a) => !a.id.startsWith('session_reminder'));
+    const moved = notices(planBookingEvent({
       type: 'BookingRescheduled',
       occurredAt: '2026-06-02T10:00:00.000Z',
       streamVersion: 2,
       data: { ...ref, previousStart: '2026-06-03T09:00:00.000Z', start: '2026-06-04T09:00:00.000Z', end: '2026-06-04T10:00:00.000Z' },
-    });
+    }));
     expect(moved).toEqual([
       { type: 'cancel', id: 'booking_confirmation:b1', reason: 'booking_changed' },
       { type: 'cancel', id: 'booking_rescheduled:b1:2026-06-03T09:00:00.000Z', reason: 'booking_changed' },
       expect.objectContaining({ id: 'booking_rescheduled:b1:2026-06-04T09:00:00.000Z', context: expect.objectContaining({ previousStart: '2026-06-03T09:00:00.000Z', sequence: 1 }) }),
     ]);
-    const cancelled = planBookingEvent({ type: 'BookingCancelled', occurredAt: '2026-06-02T11:00:00.000Z', streamVersion: 3, data: { ...ref, start: '2026-06-04T09:00:00.000Z' } });
+    const cancelled = notices(planBookingEvent({ type: 'BookingCancelled', occurredAt: '2026-06-02T11:00:00.000Z', streamVersion: 3, data: { ...ref, start: '2026-06-04T09:00:00.000Z' } }));
     expect(cancelled.map((a) => a.id)).toEqual(['booking_confirmation:b1', 'booking_rescheduled:b1:2026-06-04T09:00:00.000Z', 'booking_cancelled:b1']);
     expect(cancelled[2]).toEqual(expect.objectContaining({ type: 'schedule', kind: 'booking_cancelled', context: expect.objectContaining({ sequence: 2 }) }));
   });
@@ -216,5 +217,59 @@ describe('booking calendar invitations', () => {
     expect(lines).toContain(`ORGANIZER;CN="Studio 'Nord'":mailto:hello@studio.test`);
     expect(lines.every((l) => Buffer.byteLength(l) <= 75)).toBe(true);
     expect(ics.replace(/\r\n /g, '')).toContain('SUMMARY:Six\\, sessions\\; "studio" x');
+  });
+});
+
+describe('session reminders and feedback requests', () => {
+  const ref = { bookingId: 'b2', clientId: C, packageId: P, offeringId: 'o', scheduleId: 's', sessionTypeId: 't' };
+  const offering = { reminders: [{ amount: 1, unit: 'days' as const }, { amount: 90, unit: 'minutes' as const }], feedbackRequest: true };
+  const start = '2026-03-09T14:00:00.000Z'; // 10:00 EDT, the day after New York springs forward
+  const placed = { type: 'BookingPlaced', occurredAt: '2026-03-01T10:00:00.000Z', streamVersion: 1, data: { ...ref, start, end: '2026-03-09T15:00:00.000Z', pastSession: null } };
+  const reminders = (actions: PlanAction[]) => actions.filter((a) => a.id.startsWith('session_reminder'));
+
+  it("plans the offering's reminders before the session: days in the client zone across DST, minutes in real time", () => {
+    expect(reminders(planBookingEvent(placed, offering, 'America/New_York'))).toEqual([
+      expect.objectContaining({ type: 'schedule', id: `session_reminder:b2:${start}:0`, kind: 'session_reminder', dueAt: '2026-03-08T14:00:00.000Z' }), // 10:00 EDT the day before = 23 h
+      expect.objectContaining({ type: 'schedule', id: `session_reminder:b2:${start}:1`, dueAt: '2026-03-09T12:30:00.000Z' }),
+    ]);
+    // In Berlin (no change that weekend) one day before is 24 hours before.
+    expect(reminders(planBookingEvent(placed, offering, 'Europe/Berlin'))[0]).toEqual(expect.objectContaining({ dueAt: '2026-03-08T14:00:00.000Z' }));
+    // A session at 10:00 CET on 25 October 2026: 10:00 CEST the day before, 25 hours earlier (the fall-back night).
+    expect(sessionReminderDueAt('2026-10-25T09:00:00.000Z', { amount: 1, unit: 'days' }, 'Europe/Berlin')).toBe('2026-10-24T08:00:00.000Z');
+  });
+
+  it('skips a reminder already past; none without offering reminders', () => {
+    const late = { ...placed, occurredAt: '2026-03-09T13:00:00.000Z' };
+    expect(reminders(planBookingEvent(late, offering, 'UTC')).map((a) => a.id)).toEqual([]);
+    expect(reminders(planBookingEvent(placed, null, 'UTC'))).toEqual([]);
+  });
+
+  it('a reschedule cancels the reminders of the old time and plans new ones; a cancellation cancels them', () => {
+    const moved = planBookingEvent(
+      { type: 'BookingRescheduled', occurredAt: '2026-03-02T10:00:00.000Z', streamVersion: 2, data: { ...ref, previousStart: start, start: '2026-03-10T14:00:00.000Z', end: '2026-03-10T15:00:00.000Z' } },
+      offering,
+      'UTC',
+    );
+    expect(reminders(moved).filter((a) => a.type === 'cancel').map((a) => a.id)).toEqual([0, 1, 2].map((i) => `session_reminder:b2:${start}:${i}`));
+    expect(reminders(moved).filter((a) => a.type === 'schedule').map((a) => a.id)).toEqual([0, 1].map((i) => `session_reminder:b2:2026-03-10T14:00:00.000Z:${i}`));
+    const cancelled = planBookingEvent({ type: 'BookingCancelled', occurredAt: '2026-03-03T10:00:00.000Z', streamVersion: 3, data: { ...ref, start: '2026-03-10T14:00:00.000Z' } }, offering, 'UTC');
+    expect(reminders(cancelled).every((a) => a.type === 'cancel')).toBe(true);
+  });
+
+  it('an attended session gets a feedback request when the offering asks for it; a no-show or an offering without it does not', () => {
+    const attended = (attendance: string) => ({ type: 'AttendanceMarked', occurredAt: '2026-03-09T15:05:00.000Z', streamVersion: 2, data: { ...ref, start, attendance } });
+    expect(planBookingEvent(attended('attended'), offering, 'UTC')).toEqual([
+      expect.objectContaining({ type: 'schedule', id: 'feedback_request:b2', kind: 'feedback_request', dueAt: '2026-03-09T15:05:00.000Z' }),
+    ]);
+    expect(planBookingEvent(attended('no_show'), offering, 'UTC')).toEqual([]);
+    expect(planBookingEvent(attended('attended'), { ...offering, feedbackRequest: false }, 'UTC')).toEqual([]);
+  });
+
+  it("an offering's settings follow its creation and updates", () => {
+    const created = planOfferingEvent(null, { type: 'OfferingCreated', occurredAt: '', data: { reminders: [{ amount: 2, unit: 'hours' }], feedbackRequest: false } });
+    expect(planOfferingEvent(created, { type: 'OfferingUpdated', occurredAt: '', data: { changes: { feedbackRequest: true } } })).toEqual({
+      reminders: [{ amount: 2, unit: 'hours' }],
+      feedbackRequest: true,
+    });
   });
 });

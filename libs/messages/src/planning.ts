@@ -15,13 +15,17 @@ export const MESSAGE_KINDS = [
   'booking_confirmation',
   'booking_rescheduled',
   'booking_cancelled',
+  'session_reminder',
+  'feedback_request',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** Lifecycle nudges: the kinds a client can unsubscribe from, and whose emails carry the unsubscribe link. */
-export const NUDGE_KINDS: readonly MessageKind[] = ['booking_nudge', 'expiry_reminder', 'renewal_prompt'];
+export const NUDGE_KINDS: readonly MessageKind[] = ['booking_nudge', 'expiry_reminder', 'renewal_prompt', 'feedback_request'];
+/** Kinds about one session (their templates may show when it is). */
+export const SESSION_KINDS: readonly MessageKind[] = ['booking_confirmation', 'booking_rescheduled', 'booking_cancelled', 'session_reminder', 'feedback_request'];
 
-/** Booking notices: about one session, with an .ics attachment; they go out even to unsubscribed clients. */
+/** Booking notices: with an .ics attachment; like session reminders, they go out even to unsubscribed clients. */
 export const BOOKING_KINDS: readonly MessageKind[] = ['booking_confirmation', 'booking_rescheduled', 'booking_cancelled'];
 
 /** Why the planner cancelled a message (shown to admins). */
@@ -226,7 +230,75 @@ function later(a: string, b: string | null): string {
  * newer notice cancels an older one not yet sent, so a client never gets a confirmation for a time
  * that no longer holds.
  */
-export function planBookingEvent(event: PlanEvent & { streamVersion: number }): PlanAction[] {
+export function planBookingEvent(event: PlanEvent & { streamVersion: number }, offering: OfferingPlanState | null = null, zone = 'UTC'): PlanAction[] {
+  return [...notices(event), ...sessionMessages(event, offering, zone)];
+}
+
+/** What the planner keeps of an offering: its session reminders and whether it asks for feedback. */
+export interface OfferingPlanState {
+  reminders: { amount: number; unit: 'minutes' | 'hours' | 'days' | 'weeks' }[];
+  feedbackRequest: boolean;
+}
+
+/** The offering's settings after one of its events (null: not an offering event that changes them). */
+export function planOfferingEvent(state: OfferingPlanState | null, event: PlanEvent): OfferingPlanState | null {
+  if (event.type === 'OfferingCreated') return { reminders: event.data.reminders ?? [], feedbackRequest: event.data.feedbackRequest ?? false };
+  if (event.type !== 'OfferingUpdated') return state;
+  const changes = event.data.changes ?? {};
+  const base = state ?? { reminders: [], feedbackRequest: false };
+  return { reminders: changes.reminders ?? base.reminders, feedbackRequest: changes.feedbackRequest ?? base.feedbackRequest };
+}
+
+/**
+ * When a reminder goes out: minutes and hours are real time before the start; days and weeks are
+ * calendar days in the client's zone (the same local time that many days before, across a DST change).
+ */
+export function sessionReminderDueAt(start: string, reminder: { amount: number; unit: string }, zone: string): string {
+  return iso(DateTime.fromISO(start, { zone }).minus({ [reminder.unit]: reminder.amount }));
+}
+
+/**
+ * Session reminders follow the session: keyed by its start (a reschedule cancels the old ones and
+ * plans new ones; a cancellation cancels them); one already past when planned is skipped. The offering's
+ * reminders as they were when the booking was placed or moved apply. A feedback request follows an
+ * attended session when the offering asks for feedback.
+ */
+function sessionMessages(event: PlanEvent & { streamVersion: number }, offering: OfferingPlanState | null, zone: string): PlanAction[] {
+  const d = event.data;
+  const base = { packageId: d.packageId, clientId: d.clientId };
+  const reminderId = (start: string, i: number) => `session_reminder:${d.bookingId}:${start}:${i}`;
+  const cancelAll = (start: string, reason: PlannerCancelReason): PlanAction[] => [0, 1, 2].map((i) => ({ type: 'cancel', id: reminderId(start, i), reason }));
+  const plan = (start: string, end: string): PlanAction[] =>
+    (offering?.reminders ?? []).flatMap((reminder, i) => {
+      const dueAt = sessionReminderDueAt(start, reminder, zone);
+      if (Date.parse(dueAt) <= Date.parse(event.occurredAt)) return [];
+      return [{ type: 'schedule', id: reminderId(start, i), kind: 'session_reminder', ...base, dueAt, context: { bookingId: d.bookingId, start, end, sequence: event.streamVersion - 1 } } as PlanAction];
+    });
+  switch (event.type) {
+    case 'BookingPlaced':
+      return d.pastSession ? [] : plan(d.start, d.end);
+    case 'BookingRescheduled':
+      return [...cancelAll(d.previousStart, 'booking_changed'), ...plan(d.start, d.end)];
+    case 'BookingCancelled':
+      return cancelAll(d.start, 'booking_cancelled');
+    case 'AttendanceMarked':
+      if (d.attendance !== 'attended' || !offering?.feedbackRequest) return [];
+      return [
+        {
+          type: 'schedule',
+          id: `feedback_request:${d.bookingId}`,
+          kind: 'feedback_request',
+          ...base,
+          dueAt: later(event.occurredAt, d.start),
+          context: { bookingId: d.bookingId, start: d.start, end: d.start, sequence: event.streamVersion - 1 },
+        },
+      ];
+    default:
+      return [];
+  }
+}
+
+function notices(event: PlanEvent & { streamVersion: number }): PlanAction[] {
   const d = event.data;
   const base = { packageId: d.packageId, clientId: d.clientId };
   const confirmation = `booking_confirmation:${d.bookingId}`;

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { BOOKING_KINDS, MessageKind, NUDGE_KINDS } from './planning';
+import { MessageKind, NUDGE_KINDS, SESSION_KINDS } from './planning';
 
 /** One email: subject and text are plain text, html is HTML (placeholder values are escaped there). */
 export interface MessageTemplate {
@@ -14,10 +14,11 @@ export type Placeholder = (typeof COMMON)[number] | 'unsubscribe_url' | 'session
 
 /** The placeholders a kind's template may use; nudges also get the unsubscribe link, booking notices the session's time. */
 export function placeholdersFor(kind: MessageKind): Placeholder[] {
-  if (NUDGE_KINDS.includes(kind)) return [...COMMON, 'unsubscribe_url'];
-  if (kind === 'booking_rescheduled') return [...COMMON, 'session_start', 'previous_session_start'];
-  if (BOOKING_KINDS.includes(kind)) return [...COMMON, 'session_start'];
-  return [...COMMON];
+  const names: Placeholder[] = [...COMMON];
+  if (SESSION_KINDS.includes(kind)) names.push('session_start');
+  if (kind === 'booking_rescheduled') names.push('previous_session_start');
+  if (NUDGE_KINDS.includes(kind)) names.push('unsubscribe_url');
+  return names;
 }
 
 /** Block helpers a template may use around placeholders (no loops, partials or other helpers). */
@@ -154,5 +155,11 @@ export const DEFAULT_TEMPLATES: Record<MessageKind, MessageTemplate> = {
   booking_cancelled: template('booking_cancelled', 'Cancelled: {{session_start}}', [
     'Your session on {{session_start}} is cancelled ({{package_name}}: {{sessions_remaining}} of {{sessions_total}} sessions left).',
     '<a href="{{booking_url}}">Book another time</a>',
+  ]),
+  session_reminder: template('session_reminder', 'Reminder: your session on {{session_start}}', [
+    'This is a reminder of your session on {{session_start}} ({{package_name}}).',
+  ]),
+  feedback_request: template('feedback_request', 'How was your session on {{session_start}}?', [
+    'Thank you for coming on {{session_start}}. We would love to hear how it went: just reply to this email.',
   ]),
 };

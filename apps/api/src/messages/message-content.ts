@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { Config } from '@punchcard/platform';
 import {
   BOOKING_KINDS,
+  SESSION_KINDS,
   BookingContext,
   bookingIcs,
   DEFAULT_TEMPLATES,
@@ -121,7 +122,7 @@ export class MessageContent implements OnModuleInit {
       clientName: client.name,
       zone,
       values: {
-        ...(context && BOOKING_KINDS.includes(kind) ? { session_start: when(context.start) } : {}),
+        ...(context && SESSION_KINDS.includes(kind) ? { session_start: when(context.start) } : {}),
         ...(context?.previousStart && kind === 'booking_rescheduled' ? { previous_session_start: when(context.previousStart) } : {}),
         client_name: client.name,
         business_name: tenant.name,

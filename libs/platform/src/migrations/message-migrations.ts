@@ -117,6 +117,15 @@ export const messageMigrations: Migration[] = [
       ${isolate('message_planner_packages')}
       GRANT SELECT, INSERT, UPDATE, DELETE ON message_planner_packages TO punchcard_system;
 
+      CREATE TABLE message_planner_offerings (
+        tenant_id text NOT NULL,
+        offering_id text NOT NULL,
+        state jsonb NOT NULL,
+        PRIMARY KEY (tenant_id, offering_id)
+      );
+      ${isolate('message_planner_offerings')}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON message_planner_offerings TO punchcard_system;
+
       CREATE TABLE message_planner_checkpoints (
         name text PRIMARY KEY,
         transaction_id xid8 NOT NULL,

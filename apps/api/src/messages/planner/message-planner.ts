@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { EventStore, Position, START, StoredEvent } from '@punchcard/event-store';
-import { PackagePlanState, PlanAction, planBookingEvent, planPackageEvent } from '@punchcard/messages';
+import { OfferingPlanState, PackagePlanState, PlanAction, planBookingEvent, planOfferingEvent, planPackageEvent } from '@punchcard/messages';
 import { inTransaction } from '@punchcard/postgres';
 import { SYSTEM_EVENT_STORE, SYSTEM_POOL } from '../../tokens';
 
@@ -35,6 +35,7 @@ export class MessagePlanner {
   async reset(): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query('DELETE FROM message_planner_packages');
+      await client.query('DELETE FROM message_planner_offerings');
       await client.query('DELETE FROM message_planner_checkpoints WHERE name = $1', [PLANNER_NAME]);
     });
   }
@@ -44,14 +45,14 @@ export class MessagePlanner {
     const batch = await this.events.readAll(from, BATCH);
     if (batch.length === 0) return 0;
     const packageEvents = batch.filter((e) => e.streamId.startsWith('package-'));
-    const bookingEvents = batch.filter((e) => e.streamId.startsWith('booking-'));
     const to = batch[batch.length - 1].position;
     await inTransaction(this.pool, async (client) => {
       if (packageEvents.length) await this.plan(client, packageEvents);
-      // Booking notices need no state: each event says all (planBookingEvent).
-      for (const e of bookingEvents) {
-        const actions = planBookingEvent({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt, streamVersion: e.streamVersion });
-        for (const action of actions) await apply(client, e.metadata.tenantId, action);
+      // Offerings (their reminders and feedback setting) and bookings, in log order: a booking is planned
+      // with its offering's settings as the log had them then.
+      for (const e of batch) {
+        if (e.type === 'OfferingCreated' || e.type === 'OfferingUpdated') await this.planOffering(client, e);
+        if (e.streamId.startsWith('booking-')) await this.planBooking(client, e);
       }
       await this.moveCheckpoint(client, from, to);
     });
@@ -113,6 +114,34 @@ export class MessagePlanner {
         [tenantId, packageId, JSON.stringify(states.get(k))],
       );
     }
+  }
+
+  private async planOffering(client: PoolClient, e: StoredEvent): Promise<void> {
+    const offeringId = (e.data as { offeringId: string }).offeringId;
+    const current = await client.query<{ state: OfferingPlanState }>('SELECT state FROM message_planner_offerings WHERE tenant_id = $1 AND offering_id = $2', [
+      e.metadata.tenantId,
+      offeringId,
+    ]);
+    const next = planOfferingEvent(current.rows[0]?.state ?? null, { type: e.type, data: e.data, occurredAt: e.metadata.occurredAt });
+    await client.query(
+      `INSERT INTO message_planner_offerings (tenant_id, offering_id, state) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id, offering_id) DO UPDATE SET state = EXCLUDED.state`,
+      [e.metadata.tenantId, offeringId, JSON.stringify(next)],
+    );
+  }
+
+  /** Booking notices, session reminders and feedback requests (planBookingEvent). */
+  private async planBooking(client: PoolClient, e: StoredEvent): Promise<void> {
+    const d = e.data as { offeringId: string; clientId: string };
+    const tenantId = e.metadata.tenantId;
+    const found = await client.query<{ state: OfferingPlanState | null; zone: string | null }>(
+      `SELECT (SELECT state FROM message_planner_offerings WHERE tenant_id = $1 AND offering_id = $2) AS state,
+              coalesce((SELECT timezone FROM clients WHERE tenant_id::text = $1 AND id = $3::uuid), (SELECT timezone FROM tenants WHERE id::text = $1)) AS zone`,
+      [tenantId, d.offeringId, UUID.test(String(d.clientId).toLowerCase()) ? String(d.clientId).toLowerCase() : null],
+    );
+    const { state, zone } = found.rows[0];
+    const actions = planBookingEvent({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt, streamVersion: e.streamVersion }, state, zone ?? 'UTC');
+    for (const action of actions) await apply(client, tenantId, action);
   }
 
   private async checkpoint(): Promise<Position> {
