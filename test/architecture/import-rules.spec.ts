@@ -24,6 +24,7 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   exports: ['clients'],
   health: [],
   me: ['bookings', 'clients', 'offerings', 'packages', 'slots'],
+  messages: ['clients', 'packages', 'tenants'],
   'offering-deletion': ['bookings', 'offerings'],
   offerings: ['session-types', 'slots', 'tenants'],
   'outbound-webhooks': [],
@@ -48,6 +49,7 @@ const LIBRARIES: Record<string, string> = {
   '@punchcard/postgres': 'libs/postgres/src',
   '@punchcard/platform': 'libs/platform/src',
   '@punchcard/payments': 'libs/payments/src',
+  '@punchcard/messages': 'libs/messages/src',
   '@punchcard/projections': 'projections',
 };
 

@@ -6,6 +6,8 @@
  *  4. HTTP bookings/s at 32 concurrent clients over 64 schedules, and slot listing p50/p99 for 4 weeks of a busy schedule
  *  4b. verified Stripe webhook deliveries/s at 32 concurrent senders (test/bench/webhooks.ts)
  *  5. projection rebuild events/s over 100k and 200k events, with peak RSS (memory must stay flat)
+ *  5b. lifecycle messages: planning cost per event, the due-message scan with 100,000 scheduled, and
+ *     the dispatch rate to a local SMTP server (test/bench/messages.ts; BENCH_ONLY=messages)
  *  6. a large tenant (BENCH_LARGE_EVENTS, default 1M events): projection catch-up, dashboard and
  *     point-in-time latencies, and the ledger CSV export's rate and memory (test/bench/large-tenant.ts)
  * Uses DATABASE_URL when set, else an embedded PostgreSQL; works in a scratch database it drops at the end.
@@ -21,6 +23,7 @@ import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { Call, fmt, keyRing, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
 import { largeTenantBench } from './large-tenant';
+import { messageBench } from './messages';
 import { webhookBench } from './webhooks';
 
 const rows: string[][] = [];
@@ -63,7 +66,10 @@ async function main() {
     const onlyHttp = process.env.BENCH_ONLY === 'http';
     // BENCH_ONLY=webhooks: the raw rate and the Stripe webhook deliveries only.
     const onlyWebhooks = process.env.BENCH_ONLY === 'webhooks';
-    for (const connections of onlyLargeTenant || onlyHttp || onlyWebhooks ? [] : [1, 8, 32]) {
+    // BENCH_ONLY=messages: the raw rate and the lifecycle messages section only.
+    const onlyMessages = process.env.BENCH_ONLY === 'messages';
+    const only = onlyLargeTenant || onlyAppends || onlyHttp || onlyWebhooks || onlyMessages;
+    for (const connections of onlyLargeTenant || onlyHttp || onlyWebhooks || onlyMessages ? [] : [1, 8, 32]) {
       const appends = await rate(connections, () =>
         // A type no projection reads: a redemption without its purchase would stop projections that check it (accounting).
         store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }]),
@@ -76,12 +82,13 @@ async function main() {
       report('event store append, 1 event (service role, RLS, tenant per transaction)', connections, fmt(scoped), pct(scoped / raw[connections]), '', '');
     }
 
-    if (!onlyLargeTenant && !onlyAppends && !onlyWebhooks) await httpBench(benchUrl, raw[32]);
-    if (!onlyLargeTenant && !onlyAppends) await webhookBench(benchUrl, raw[32], report);
-    if (!onlyLargeTenant && !onlyAppends && !onlyHttp && !onlyWebhooks) await rebuildBench(infrastructure, store);
+    if (!onlyLargeTenant && !onlyAppends && !onlyWebhooks && !onlyMessages) await httpBench(benchUrl, raw[32]);
+    if (!onlyLargeTenant && !onlyAppends && !onlyMessages) await webhookBench(benchUrl, raw[32], report);
+    if (!onlyLargeTenant && !onlyAppends && !onlyHttp && !onlyWebhooks && !onlyMessages) await rebuildBench(infrastructure, store);
+    if (!only || onlyMessages) await messageBench(infrastructure, report);
     await pool.end();
     await infrastructure.close();
-    if (!onlyAppends && !onlyHttp && !onlyWebhooks) await largeTenantBench(benchUrl, raw[32], report);
+    if (!onlyAppends && !onlyHttp && !onlyWebhooks && !onlyMessages) await largeTenantBench(benchUrl, raw[32], report);
   } finally {
     await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();

@@ -3,6 +3,8 @@ import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import type { TenantRole } from '../../apps/api/src/auth/principal';
 import { comparePositions, parsePosition, Position } from '@punchcard/event-store';
+import { MessageDispatcher } from '../../apps/api/src/messages';
+import { MessageContent } from '../../apps/api/src/messages/message-content';
 import { registeredRoutes } from '../support/routes';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
 import { planEverything } from '../support/webhook-receiver';
@@ -83,6 +85,7 @@ const fx = {
     startedBookingIds: [] as string[], // A1's sessions that have started (attendance)
     spareKeyId: '', // a staff key the denied revoke/rotate calls aim at
     storefrontSlug: '', // A's public storefront
+    unsubscribeToken: '', // A2's signed unsubscribe token (the link in A2's nudges)
     webhookEndpointId: '', // A's outbound webhook endpoint
     webhookDeliveryId: '', // a delivery planned for it
   },
@@ -162,6 +165,13 @@ const sellToSpare = async (offeringId = fx.a.offeringId) => {
   const pkg = await asAdminA('post', '/v1/packages', { offeringId, clientId: fx.a.spareClientId, payment: { method: 'cash' } });
   markA(pkg.id);
   return pkg.id as string;
+};
+/** A message of A that went through the dispatcher (recorded not_sent: no SMTP here), so it can be resent. */
+const unsentMessage = async () => {
+  const packageId = await sellToSpare();
+  await readModelsCaughtUp();
+  await t.app.get(MessageDispatcher).run();
+  return packageId;
 };
 const newOffering = async (body: object = {}) => {
   const offering = await asAdminA('post', '/v1/offerings', { name: `Offering ${unique()}`, sessionCount: 6, price: { amount: 54000, currency: 'USD' }, ...body });
@@ -453,6 +463,29 @@ const ROUTES: Record<string, Entry> = {
     foreign: 409,
   },
 
+  // Lifecycle messages (issue 13): settings, templates, the message log, preferences; the unsubscribe link is public (its signed token is the proof).
+  'GET /v1/message-settings': { access: FRONT_DESK, request: get('/v1/message-settings') },
+  'PATCH /v1/message-settings': { access: ADMIN, request: () => ({ path: '/v1/message-settings', body: { expiryReminderDays: 7 } }) },
+  'GET /v1/message-templates': { access: FRONT_DESK, request: get('/v1/message-templates') },
+  'PUT /v1/message-templates/:kind': {
+    access: ADMIN,
+    request: () => ({ path: '/v1/message-templates/renewal_prompt', body: { subject: 'Thanks, {{client_name}}', html: '<p>{{package_name}}</p>', text: '{{package_name}}' } }),
+    foreign: 200, // every business has its own templates
+  },
+  'DELETE /v1/message-templates/:kind': { access: ADMIN, request: get('/v1/message-templates/renewal_prompt'), foreign: 200 },
+  'POST /v1/message-templates/:kind/preview': { access: FRONT_DESK, request: () => ({ path: '/v1/message-templates/booking_nudge/preview', body: {} }), success: 200, foreign: 200 },
+  'GET /v1/messages': { access: FRONT_DESK, request: get('/v1/messages?limit=100'), list: true },
+  'GET /v1/messages/:id': { access: FRONT_DESK, request: () => ({ path: `/v1/messages/purchase_confirmation:${fx.a.client2PackageId}` }) },
+  'POST /v1/messages/:id/resend': {
+    access: ADMIN,
+    request: async ({ fresh }) => ({ path: `/v1/messages/purchase_confirmation:${fresh ? await unsentMessage() : fx.a.client2PackageId}/resend`, body: {} }),
+    success: 202,
+  },
+  'GET /v1/clients/:id/message-preferences': { access: FRONT_DESK, request: () => ({ path: `/v1/clients/${fx.a.client1Id}/message-preferences` }) },
+  'PATCH /v1/clients/:id/message-preferences': { access: ADMIN, request: () => ({ path: `/v1/clients/${fx.a.spareClientId}/message-preferences`, body: { nudgesUnsubscribed: false } }) },
+  'GET /v1/unsubscribe': { access: PUBLIC, request: () => ({ path: `/v1/unsubscribe?token=${encodeURIComponent(fx.a.unsubscribeToken)}` }) },
+  'POST /v1/unsubscribe': { access: PUBLIC, request: () => ({ path: `/v1/unsubscribe?token=${encodeURIComponent(fx.a.unsubscribeToken)}` }), success: 200 },
+
   // The client's own records, with a client token (A1's: another client gets 404, as for an unknown id)
   'GET /v1/me': { access: CLIENT, request: get('/v1/me'), list: true },
   'GET /v1/me/packages': { access: CLIENT, request: get('/v1/me/packages'), list: true },
@@ -492,7 +525,7 @@ const ROUTES: Record<string, Entry> = {
 // ---------------------------------------------------------------------------------------------
 // Expected status of each cell
 
-const methodOf = (route: string) => route.split(' ')[0] as 'GET' | 'POST' | 'PATCH' | 'DELETE';
+const methodOf = (route: string) => route.split(' ')[0] as 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 const patternOf = (route: string) => route.split(' ')[1];
 
 function expectedStatuses(route: string, persona: Persona): number[] {
@@ -620,6 +653,12 @@ beforeAll(async () => {
   fx.b.bookingId = (await bPost('/v1/bookings', { clientId: fx.b.clientId, scheduleId: bSchedule, sessionTypeId: bSessionType, start: nextSlot(), packageId: fx.b.packageId })).id;
   await bPost('/v1/payment-settings/stripe', stripe.newAccountKeys()); // B sells online too, with its own Stripe account
 
+  // Messages: the planner and dispatcher run once (no SMTP here: recorded not_sent), so the log has A's and B's.
+  await readModelsCaughtUp();
+  await t.app.get(MessageDispatcher).run();
+  const link = new URL(t.app.get(MessageContent).unsubscribeUrl(fx.a.tenantId, fx.a.client2Id));
+  fx.a.unsubscribeToken = link.searchParams.get('token')!;
+
   // Client tokens, and the bad ones made from A1's.
   const tokenA1 = await mintToken(a.key, fx.a.client1Id);
   credentials.client = tokenA1;
@@ -690,7 +729,7 @@ describe('the access matrix', () => {
     if (method === 'GET') await readModelsCaughtUp(); // reads see every earlier write
     const before = method === 'GET' ? null : await fingerprint();
 
-    const req = t.http[method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](call.path).set(authorization(persona)).set(call.headers ?? {});
+    const req = t.http[method.toLowerCase() as 'get' | 'post' | 'patch' | 'put' | 'delete'](call.path).set(authorization(persona)).set(call.headers ?? {});
     const res = call.body === undefined ? await req : await req.send(call.body);
     notePosition(res);
 
@@ -713,6 +752,8 @@ async function fingerprint() {
   const digest = (table: string) => `(SELECT md5(coalesce(string_agg(row_text, ',' ORDER BY row_text), '')) FROM (SELECT r::text AS row_text FROM ${table} r) rows)`;
   const { rows } = await t.db.pool.query(
     `SELECT (SELECT count(*)::int FROM events) AS events, ${digest('tenants')} AS tenants, ${digest('api_keys')} AS api_keys, ${digest('clients')} AS clients,
+       ${digest('message_settings')} AS message_settings, ${digest('message_templates')} AS message_templates,
+       ${digest('message_preferences')} AS message_preferences, ${digest('due_messages')} AS due_messages,
        ${digest('webhook_endpoints')} AS webhook_endpoints, ${digest('webhook_deliveries')} AS webhook_deliveries`,
   );
   return rows[0];

@@ -1103,6 +1103,61 @@ const endpoints: Endpoint[] = [
       { name: 'unknown field published', body: { slug: 'studio-a', published: true }, ...invalid },
     ],
   },
+  // Lifecycle messages (issue 13): settings, preferences and the template preview (templates themselves: test/e2e/messages.e2e-spec.ts).
+  {
+    name: 'PATCH /v1/message-settings',
+    method: 'patch',
+    path: () => '/v1/message-settings',
+    auth: asA,
+    valid: () => ({ expiryReminderDays: 7 }),
+    emptyBodyIsValid: true,
+    cases: [
+      { name: 'expiryReminderDays 0', body: { expiryReminderDays: 0 }, ...invalid },
+      { name: 'expiryReminderDays 91', body: { expiryReminderDays: 91 }, ...invalid },
+      { name: 'expiryReminderDays 1.5', body: { expiryReminderDays: 1.5 }, ...invalid },
+      { name: 'expiryReminderDays null', body: { expiryReminderDays: null }, ...invalid },
+      { name: 'disabledKinds unknown kind', body: { disabledKinds: ['birthday'] }, ...invalid },
+      { name: 'disabledKinds twice the same', body: { disabledKinds: ['booking_nudge', 'booking_nudge'] }, ...invalid },
+      { name: 'disabledKinds a string', body: { disabledKinds: 'booking_nudge' }, ...invalid },
+      { name: 'bookingUrl not a URL', body: { bookingUrl: 'javascript:alert(1)' }, ...invalid },
+      { name: 'bookingUrl 10k chars', body: { bookingUrl: `https://x.example/${TEN_K}` }, ...invalid },
+    ],
+  },
+  {
+    name: 'PATCH /v1/clients/:id/message-preferences',
+    method: 'patch',
+    path: () => `/v1/clients/${fx.clientId}/message-preferences`,
+    auth: asA,
+    valid: () => ({ nudgesUnsubscribed: true }),
+    cases: [
+      { name: 'nudgesUnsubscribed missing', body: {}, ...invalid },
+      { name: 'nudgesUnsubscribed a string', body: { nudgesUnsubscribed: 'yes' }, ...invalid },
+      { name: 'nudgesUnsubscribed null', body: { nudgesUnsubscribed: null }, ...invalid },
+      { name: 'unknown client', path: () => `/v1/clients/${randomUUID()}/message-preferences`, body: { nudgesUnsubscribed: true }, status: 404, code: 'client_not_found' },
+      { name: "another tenant's client", path: () => `/v1/clients/${fx.otherClientId}/message-preferences`, body: { nudgesUnsubscribed: true }, status: 404, code: 'client_not_found' },
+      { name: 'client id not a UUID', path: () => '/v1/clients/ada/message-preferences', body: { nudgesUnsubscribed: true }, status: 404, code: 'client_not_found' },
+    ],
+  },
+  {
+    name: 'POST /v1/message-templates/:kind/preview',
+    method: 'post',
+    path: () => '/v1/message-templates/booking_nudge/preview',
+    auth: asA,
+    valid: () => ({ subject: 'Hi {{client_name}}' }),
+    emptyBodyIsValid: true,
+    cases: [
+      { name: 'unknown placeholder', body: { subject: 'Hi {{first_name}}' }, status: 422, code: 'invalid_template' },
+      { name: 'invalid syntax', body: { html: '<p>{{client_name</p>' }, status: 422, code: 'invalid_template' },
+      { name: 'triple braces', body: { html: '{{{client_name}}}' }, status: 422, code: 'invalid_template' },
+      { name: 'a partial', body: { text: '{{> footer}}' }, status: 422, code: 'invalid_template' },
+      { name: 'subject empty', body: { subject: '' }, ...invalid },
+      { name: 'html 10k chars and more', body: { html: `${TEN_K}x` }, ...invalid },
+      { name: 'packageId not a UUID', body: { packageId: 'p1' }, ...invalid },
+      { name: 'unknown package', body: { packageId: randomUUID() }, status: 422, code: 'unknown_package' },
+      { name: "another tenant's package", body: () => ({ packageId: fx.otherPackageId }), status: 422, code: 'unknown_package' },
+      { name: 'unknown kind', path: () => '/v1/message-templates/birthday/preview', body: {}, status: 404, code: 'message_kind_not_found' },
+    ],
+  },
   // Card refunds (ADR 0022): every case is refused before Stripe is called (fx.packageId was paid in cash).
   {
     name: 'POST /v1/packages/:id/card-refunds',
@@ -1251,9 +1306,11 @@ async function fingerprint() {
   const { rows } = await t.db.pool.query(
     `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM clients) AS clients, (SELECT count(*)::int FROM tenants) AS tenants,
        (SELECT md5(coalesce(string_agg(s::text, ',' ORDER BY s::text), '')) FROM storefronts s) AS storefronts,
+       (SELECT md5(coalesce(string_agg(m::text, ',' ORDER BY m::text), '')) FROM message_settings m) AS message_settings,
+       (SELECT md5(coalesce(string_agg(p::text, ',' ORDER BY p::text), '')) FROM message_preferences p) AS message_preferences,
        (SELECT md5(coalesce(string_agg(w::text, ',' ORDER BY w::text), '')) FROM webhook_endpoints w) AS webhook_endpoints`,
   );
-  return rows[0] as { events: number; clients: number; tenants: number; storefronts: string; webhook_endpoints: string };
+  return rows[0] as { events: number; clients: number; tenants: number; storefronts: string; message_settings: string; message_preferences: string; webhook_endpoints: string };
 }
 
 async function clientIds(session: TenantSession): Promise<string[]> {
@@ -1520,6 +1577,16 @@ const pageQueryCases = (base: string): QueryCase[] => [
 
 const deliveriesOf = (params: Record<string, string>) => () => `/v1/webhook-endpoints/${fx.webhookEndpointId}/deliveries?${q(params)}`;
 const queryCases: QueryCase[] = [
+  { name: 'GET /v1/messages status unknown', path: () => '/v1/messages?status=lost', ...invalid },
+  { name: 'GET /v1/messages kind unknown', path: () => '/v1/messages?kind=birthday', ...invalid },
+  { name: 'GET /v1/messages clientId not a UUID', path: () => '/v1/messages?clientId=ada', ...invalid },
+  { name: 'GET /v1/messages packageId not a UUID', path: () => '/v1/messages?packageId=1', ...invalid },
+  { name: 'GET /v1/messages cursor not one of ours', path: () => '/v1/messages?cursor=abc', status: 400, code: 'invalid_cursor' },
+  { name: 'GET /v1/messages cursor with odd characters', path: () => '/v1/messages?cursor=%27%20OR%201', ...invalid },
+  { name: 'GET /v1/messages limit 0', path: () => '/v1/messages?limit=0', ...invalid },
+  { name: 'GET /v1/messages/:id unknown', path: () => '/v1/messages/booking_nudge:nothing', status: 404, code: 'message_not_found' },
+  { name: 'GET /v1/unsubscribe forged token', path: () => `/v1/unsubscribe?token=${fx.clientId}.${fx.clientId}.forged-signature`, status: 404, code: 'unsubscribe_link_invalid' },
+  { name: 'GET /v1/unsubscribe no token', path: () => '/v1/unsubscribe', ...invalid },
   ...pageQueryCases('/v1/webhook-endpoints/ENDPOINT/deliveries').map((c) => ({ ...c, path: () => c.path().replace('ENDPOINT', fx.webhookEndpointId), name: `GET /v1/webhook-endpoints/:id/deliveries ${c.name}` })),
   { name: 'GET /v1/webhook-endpoints/:id/deliveries status unknown', path: deliveriesOf({ status: 'lost' }), ...invalid },
   { name: 'GET /v1/webhook-endpoints/:id/deliveries cursor not a UUID', path: deliveriesOf({ cursor: 'abc' }), ...invalid },

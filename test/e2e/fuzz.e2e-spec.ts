@@ -3,12 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import type { Response } from 'supertest';
 import { BODY_LIMIT_BYTES, badBodies, BadBody, modelOf, OpenApiDocument, requestSchemaOf, toJsonText, WriteRoute, writeRoutesOf } from '../support/body-fuzz';
+import { MessageDispatcher } from '../../apps/api/src/messages';
+import { MessageContent } from '../../apps/api/src/messages/message-content';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
 import { planEverything } from '../support/webhook-receiver';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**
- * Every POST and PATCH route the app serves (read from its router, so a new one is fuzzed or the
+ * Every POST, PATCH and PUT route the app serves (read from its router, so a new one is fuzzed or the
  * test fails) gets generated bodies that are wrong by construction: one decisive mutation of a valid
  * seed body (unknown fields such as tenantId/creditsRemaining/role/__proto__, wrong types, huge
  * strings and numbers, floats, negatives, malformed instants, dates, zones and ids, a required
@@ -60,6 +62,7 @@ const fx = {
   rescheduleBookingId: '',
   freeStart: '', // a free slot POST /v1/bookings takes
   pastStart: '', // a free slot in the past, for POST /v1/bookings/past-sessions
+  unsubscribeToken: '', // fx.clientId's signed unsubscribe token
   rescheduleTo: '', // another free slot the reschedule moves to
   myCancelBookingId: '', // the client's own, for /v1/me/bookings/...
   myRescheduleBookingId: '',
@@ -94,7 +97,7 @@ const price = (amount: number) => ({ amount, currency: 'USD' });
 const pkg = (suffix = '') => () => `/v1/packages/${fx.packageId}${suffix}`;
 
 /**
- * A valid body for every POST/PATCH route (method + Express path). A route the app serves without
+ * A valid body for every POST/PATCH/PUT route (method + Express path). A route the app serves without
  * an entry here fails the test, so a new endpoint cannot go unfuzzed.
  */
 const SEEDS: Record<string, Seed> = {
@@ -242,6 +245,22 @@ const SEEDS: Record<string, Seed> = {
   'POST /v1/api-keys/:id/rotate': { path: () => `/v1/api-keys/${fx.rotateKeyId}/rotate`, body: () => ({ revokeOldAfterSeconds: 3600 }) },
   'POST /v1/clients/:id/tokens': { path: () => `/v1/clients/${fx.clientId}/tokens`, body: () => ({ ttlSeconds: 900 }) },
   'PATCH /v1/storefront-settings': { path: () => '/v1/storefront-settings', body: () => ({ slug: 'fuzz-studio' }) },
+  'PATCH /v1/message-settings': {
+    path: () => '/v1/message-settings',
+    body: () => ({ expiryReminderDays: 5, disabledKinds: ['renewal_prompt'], bookingUrl: 'https://studio.example.com/book' }),
+  },
+  'PUT /v1/message-templates/:kind': {
+    path: () => '/v1/message-templates/booking_nudge',
+    body: () => ({ subject: 'Book soon, {{client_name}}', html: '<p>{{sessions_remaining}} left</p><a href="{{unsubscribe_url}}">Unsubscribe</a>', text: '{{sessions_remaining}} left' }),
+  },
+  'POST /v1/message-templates/:kind/preview': {
+    path: () => '/v1/message-templates/purchase_confirmation/preview',
+    body: () => ({ subject: 'Hi {{client_name}}', html: '<p>{{package_name}}</p>', text: '{{package_name}}', packageId: fx.packageId }),
+  },
+  // Takes no body (like revoke): the message was recorded not_sent in beforeAll (no SMTP here), so it may be resent.
+  'POST /v1/messages/:id/resend': { path: () => `/v1/messages/purchase_confirmation:${fx.refundPackageId}/resend`, body: () => ({}) },
+  'PATCH /v1/clients/:id/message-preferences': { path: () => `/v1/clients/${fx.clientId}/message-preferences`, body: () => ({ nudgesUnsubscribed: true }) },
+  'POST /v1/unsubscribe': { path: () => `/v1/unsubscribe?token=${encodeURIComponent(fx.unsubscribeToken)}`, body: () => ({}) },
   'POST /v1/me/bookings': {
     as: 'client',
     path: () => '/v1/me/bookings',
@@ -354,11 +373,17 @@ beforeAll(async () => {
   const otherSchedule = (await post(b, '/v1/schedules', { host: 'Bea', timezone: 'Europe/Berlin', sessionTypeIds: [otherSessionType] })).id;
   fx.foreignIds = [otherClient, otherOffering, otherPackage, otherSessionType, otherSchedule];
 
+  // Messages planned and recorded (not_sent: no SMTP here), so a resend has something to resend.
+  const { runner } = t.infrastructure;
+  await runner.waitUntil(() => runner.isCaughtUp('packages-v2'), 10_000);
+  await t.app.get(MessageDispatcher).run();
+  fx.unsubscribeToken = new URL(t.app.get(MessageContent).unsubscribeUrl(a.tenantId, fx.clientId)).searchParams.get('token')!;
+
   doc = (await t.http.get('/docs-json').expect(200)).body;
   routes = writeRoutesOf(t.app);
   before = await stableSnapshot();
   eventsBefore = await t.eventCount();
-  process.stdout.write(`fuzz: seed ${SEED} (FUZZ_SEED), ${RUNS_PER_ROUTE} bodies per route, ${routes.length} POST/PATCH routes served\n`);
+  process.stdout.write(`fuzz: seed ${SEED} (FUZZ_SEED), ${RUNS_PER_ROUTE} bodies per route, ${routes.length} POST/PATCH/PUT routes served\n`);
 });
 
 afterAll(async () => {
@@ -390,8 +415,8 @@ function count(res: Response): Response {
   return res;
 }
 
-async function send(method: 'POST' | 'PATCH', path: string, headers: Record<string, string>, text: string): Promise<Response> {
-  const req = method === 'POST' ? t.http.post(path) : t.http.patch(path);
+async function send(method: 'POST' | 'PATCH' | 'PUT', path: string, headers: Record<string, string>, text: string): Promise<Response> {
+  const req = method === 'POST' ? t.http.post(path) : method === 'PUT' ? t.http.put(path) : t.http.patch(path);
   return req.set(headers).set('Content-Type', 'application/json').send(text);
 }
 
@@ -461,7 +486,7 @@ const routeSeed = (key: string) => [...key].reduce((h, c) => (Math.imul(h, 31) +
 // ---------------------------------------------------------------------------------------------
 // Tests
 
-it('has a seed body for every POST/PATCH route the app serves (a new route must be added to SEEDS)', () => {
+it('has a seed body for every POST/PATCH/PUT route the app serves (a new route must be added to SEEDS)', () => {
   expect(routes.length).toBeGreaterThan(0);
   expect(routes.map((r) => r.key).filter((key) => !SEEDS[key])).toEqual([]);
 });
@@ -521,7 +546,7 @@ describe('after every bad body', () => {
   it('every seed body as it is succeeds', async () => {
     const refused: string[] = [];
     for (const [key, seed] of Object.entries(SEEDS)) {
-      const method = key.split(' ')[0] as 'POST' | 'PATCH';
+      const method = key.split(' ')[0] as 'POST' | 'PATCH' | 'PUT';
       const text = JSON.stringify(seed.body());
       const res = await send(method, seed.path(), { ...headersFor(seed.as), ...seed.headers?.() }, text);
       if (res.status >= 300) refused.push(`${key}: ${res.status} ${res.text.slice(0, 300)}\n    body: ${text.slice(0, 300)}`);

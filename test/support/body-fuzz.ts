@@ -37,7 +37,7 @@ export function toJsonText(value: unknown): string {
 // Routes and their documented bodies
 
 export interface WriteRoute {
-  method: 'POST' | 'PATCH';
+  method: 'POST' | 'PATCH' | 'PUT';
   /** Express pattern, e.g. /v1/packages/:id/refunds */
   path: string;
   /** "POST /v1/packages/:id/refunds" */
@@ -52,7 +52,7 @@ export function writeRoutesOf(app: INestApplication): WriteRoute[] {
   for (const layer of stack) {
     if (!layer.route) continue;
     for (const method of Object.keys(layer.route.methods).map((m) => m.toUpperCase())) {
-      if (method === 'POST' || method === 'PATCH') routes.push({ method, path: layer.route.path, key: `${method} ${layer.route.path}` });
+      if (method === 'POST' || method === 'PATCH' || method === 'PUT') routes.push({ method, path: layer.route.path, key: `${method} ${layer.route.path}` });
     }
   }
   return routes;

@@ -10,6 +10,7 @@ import { CoreModule } from './core.module';
 import { ExportsModule } from './exports';
 import { HealthModule } from './health';
 import { MeModule } from './me';
+import { MessagesModule } from './messages';
 import { OfferingDeletionModule } from './offering-deletion';
 import { OfferingsModule } from './offerings';
 import { OutboundWebhooksModule } from './outbound-webhooks';
@@ -53,6 +54,7 @@ export class AppModule {
         StorefrontModule,
         PaymentsModule,
         OutboundWebhooksModule,
+        MessagesModule,
       ],
     };
   }

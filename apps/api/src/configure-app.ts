@@ -15,10 +15,17 @@ export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, rawBody:
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
+/**
+ * Unsubscribe links (ADR 0023): mail clients' one-click unsubscribe (RFC 8058) and the link's own page
+ * POST a form (`List-Unsubscribe=One-Click`, or nothing). The body is not parsed; the route reads none.
+ */
+const FORM_POSTS = new Set(['/v1/unsubscribe']);
+
 /** A request that carries a body must say it is JSON; anything else is 415, not silently ignored. */
 function requireJson(request: Request, _response: Response, next: NextFunction): void {
   const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-  if (WITH_BODY.has(request.method) && hasBody && !request.is(['application/json', 'application/*+json'])) {
+  const form = request.method === 'POST' && FORM_POSTS.has(request.path) && request.is('application/x-www-form-urlencoded');
+  if (WITH_BODY.has(request.method) && hasBody && !form && !request.is(['application/json', 'application/*+json'])) {
     return next(new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.'));
   }
   next();

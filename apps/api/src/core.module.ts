@@ -9,7 +9,7 @@ import { IdempotencyPurge } from './http/idempotency-purge';
 import { ProblemFilter } from './http/problem.filter';
 import { ReadYourWritesInterceptor } from './http/read-your-writes';
 import { RateLimitGuard, rateLimitModule } from './rate-limit/rate-limit.guard';
-import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, PG_POOL, PROJECTION_RUNNER, READ_STORE, REPORT_READ_STORE, SYSTEM_POOL } from './tokens';
+import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, SYSTEM_EVENT_STORE, PG_POOL, PROJECTION_RUNNER, READ_STORE, REPORT_READ_STORE, SYSTEM_POOL } from './tokens';
 import { StreamExecutor } from './write-side/stream-executor';
 import { UnitOfWorkExecutor } from './write-side/unit-of-work';
 
@@ -26,6 +26,7 @@ export class CoreModule {
       { provide: PG_POOL, useValue: infrastructure.pool },
       { provide: SYSTEM_POOL, useValue: infrastructure.system.pool },
       { provide: EVENT_STORE, useValue: infrastructure.eventStore },
+      { provide: SYSTEM_EVENT_STORE, useValue: infrastructure.system.eventStore },
       { provide: READ_STORE, useValue: infrastructure.readStore },
       { provide: REPORT_READ_STORE, useValue: infrastructure.reports.readStore },
       { provide: PROJECTION_RUNNER, useValue: infrastructure.runner },

@@ -24,6 +24,16 @@ export interface Config {
   secretsKey: string | null;
   /** Where the Stripe SDK sends its calls (e.g. a local stand-in in tests); null: Stripe's own servers. */
   stripeApiUrl: string | null;
+  /** Where lifecycle emails go (`smtp://…`, `smtps://…`); null: messages are recorded `not_sent` (ADR 0023). */
+  smtpUrl: string | null;
+  /** The From address of lifecycle emails. */
+  mailFrom: string;
+  /** The service's public base URL, for links in emails (unsubscribe, default booking link). */
+  publicUrl: string;
+  /** How often the message dispatcher plans and sends (where the scheduler runs). */
+  messagesIntervalMs: number;
+  /** How long a dispatcher's claim on a message lasts; a message still `sending` after it (its dispatcher died) is sent again. */
+  messagesClaimMs: number;
   /** Outbound webhooks (ADR 0024, docs/webhooks.md): SSRF policy, call limits, failure policy, pacing. */
   webhooks: WebhookSettings;
 }
@@ -57,6 +67,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: env.PUNCHCARD_TOKEN_SECRET || null,
     secretsKey: env.PUNCHCARD_SECRETS_KEY || null,
     stripeApiUrl: env.PUNCHCARD_STRIPE_API_URL || null,
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.PUNCHCARD_MAIL_FROM || 'Punchcard <no-reply@punchcard.invalid>',
+    publicUrl: (env.PUNCHCARD_PUBLIC_URL || `http://localhost:${Number(env.PORT ?? 3000)}`).replace(/\/+$/, ''),
+    messagesIntervalMs: millisecondsFrom('PUNCHCARD_MESSAGES_INTERVAL_MS', env.PUNCHCARD_MESSAGES_INTERVAL_MS, 10_000),
+    messagesClaimMs: millisecondsFrom('PUNCHCARD_MESSAGES_CLAIM_MS', env.PUNCHCARD_MESSAGES_CLAIM_MS, 120_000),
     webhooks: {
       allowHttp: env.PUNCHCARD_WEBHOOKS_ALLOW_HTTP === 'true',
       allowPrivateNetworks: env.PUNCHCARD_WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true',

@@ -6,6 +6,7 @@ import { appMigrations } from './app-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
 import { outboundWebhookMigrations } from './outbound-webhook-migrations';
+import { messageMigrations } from './message-migrations';
 import { paymentMigrations } from './payment-migrations';
 import { securityMigrations } from './security-migrations';
 import { storefrontMigrations } from './storefront-migrations';
@@ -22,4 +23,5 @@ export const MIGRATIONS: Migration[] = [
   ...storefrontMigrations,
   ...paymentMigrations,
   ...outboundWebhookMigrations,
+  ...messageMigrations,
 ];

@@ -1,0 +1,241 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Pool } from 'pg';
+import { BookingContext, MailTransport, MessageKind, NUDGE_KINDS, SmtpTransport } from '@punchcard/messages';
+import { Config } from '@punchcard/platform';
+import { inTransaction, withTenant } from '@punchcard/postgres';
+import { APP_CONFIG, Clock, CLOCK, SYSTEM_POOL } from '../../tokens';
+import { MessageContent } from '../message-content';
+import { MessagePlanner } from '../planner/message-planner';
+
+export const BATCH_SIZE = 50;
+export const MAX_ATTEMPTS = 5;
+/** A message first reached more than this after its due time is not sent (ADR 0023, "Stale messages"). */
+export const TOO_LATE_MS = 48 * 3_600_000;
+/** 1, 4, 16, 64 minutes after attempts 1–4. */
+export const backoffMs = (attempt: number) => 60_000 * 4 ** (attempt - 1);
+/**
+ * A message whose package is not projected yet is looked at again after this, without using an attempt;
+ * the longer it has waited, the longer the pause (a tenth of its lateness, at most 10 minutes), so a
+ * package that never appears costs a bounded number of looks until `too_late` cancels it.
+ */
+const notReadyDelayMs = (lateMs: number) => Math.min(10 * 60_000, Math.max(5_000, lateMs / 10));
+
+interface ClaimedRow {
+  tenant_id: string;
+  id: string;
+  kind: MessageKind;
+  package_id: string;
+  client_id: string;
+  due_at: Date;
+  attempts: number;
+  resends: number;
+  recipient: string | null;
+  subject: string | null;
+  html: string | null;
+  body_text: string | null;
+  ics: string | null;
+  context: BookingContext | null;
+  smtp_message_id: string | null;
+  attempt_id: string;
+}
+
+/** A transport that tests (or a deployment) put in place of the one `SMTP_URL` names. */
+export const MAIL_TRANSPORT = Symbol('MAIL_TRANSPORT');
+
+/**
+ * Sends due messages (ADR 0023). Runs only where the `messages` lease is held (MessagesScheduler).
+ * Each batch is claimed in one short transaction (`FOR UPDATE SKIP LOCKED`, status `sending`, a claim
+ * deadline), then each message is rendered once (stored on the row, so a resend is the same email),
+ * sent, and its outcome recorded at once. A dispatcher killed between the server's OK and the record
+ * leaves the row `sending`; after the claim deadline it is sent again with the same Message-ID.
+ */
+@Injectable()
+export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Messages');
+  private transport: MailTransport | null = null;
+
+  constructor(
+    private readonly planner: MessagePlanner,
+    private readonly content: MessageContent,
+    @Inject(SYSTEM_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: Config,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.config.smtpUrl) this.transport = new SmtpTransport(this.config.smtpUrl);
+    else if (this.config.runScheduler) this.logger.warn('SMTP_URL is not set: due messages are recorded as not_sent (smtp_not_configured), nothing is emailed.');
+  }
+
+  onApplicationShutdown(): void {
+    this.transport?.close();
+  }
+
+  /** Tests and embedders may replace the transport (null = no SMTP). */
+  useTransport(transport: MailTransport | null): void {
+    this.transport = transport;
+  }
+
+  /**
+   * Plans up to the end of the log first (so a booking committed before this batch has cancelled its
+   * nudge), then sends batches until none is due. Returns how many messages it finished.
+   */
+  async run(maxBatches = 20): Promise<number> {
+    await this.planner.catchUp();
+    let done = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const rows = await this.claim();
+      for (const row of rows) {
+        await this.process(row);
+        done++;
+      }
+      if (rows.length < BATCH_SIZE) break;
+    }
+    return done;
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    const now = this.clock.now();
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<Omit<ClaimedRow, 'attempt_id'> & { was: string }>(
+        `WITH due AS (
+           SELECT tenant_id, id, status FROM due_messages
+           WHERE status IN ('scheduled', 'sending') AND next_attempt_at <= $1
+           ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         UPDATE due_messages m SET status = 'sending', attempts = m.attempts + 1, locked_until = $3, next_attempt_at = $3, updated_at = now()
+         FROM due WHERE m.tenant_id = due.tenant_id AND m.id = due.id
+         RETURNING m.tenant_id, m.id, m.kind, m.package_id, m.client_id, m.due_at, m.attempts, m.resends, m.recipient, m.subject, m.html, m.body_text,
+                   m.ics, m.context, m.smtp_message_id, due.status AS was`,
+        [now, BATCH_SIZE, new Date(now.getTime() + this.config.messagesClaimMs)],
+      );
+      const claimed: ClaimedRow[] = [];
+      for (const row of rows) {
+        // A row found `sending` was claimed by a dispatcher that died: its attempt ended unrecorded.
+        if (row.was === 'sending') {
+          await client.query(`UPDATE message_attempts SET outcome = 'interrupted', finished_at = $3 WHERE tenant_id = $1 AND message_id = $2 AND outcome = 'sending'`, [
+            row.tenant_id,
+            row.id,
+            now,
+          ]);
+        }
+        const attempt = await client.query<{ id: string }>(
+          `INSERT INTO message_attempts (tenant_id, message_id, started_at, outcome, smtp_message_id) VALUES ($1, $2, $3, 'sending', $4) RETURNING id::text`,
+          [row.tenant_id, row.id, now, row.smtp_message_id],
+        );
+        claimed.push({ ...row, attempt_id: attempt.rows[0].id });
+      }
+      return claimed;
+    });
+  }
+
+  private async process(row: ClaimedRow): Promise<void> {
+    try {
+      await withTenant(row.tenant_id, () => this.deliver(row));
+    } catch (error) {
+      // A failure of ours (database, rendering): retried like a refused delivery.
+      await this.retryOrFail(row, `internal: ${String((error as Error)?.message ?? error)}`);
+    }
+  }
+
+  private async deliver(row: ClaimedRow): Promise<void> {
+    const now = this.clock.now();
+    const settings = await this.content.settings(row.tenant_id);
+    if (settings.disabledKinds.includes(row.kind)) return this.cancel(row, 'kind_disabled');
+    if (NUDGE_KINDS.includes(row.kind) && (await this.content.isUnsubscribed(row.tenant_id, row.client_id))) return this.cancel(row, 'unsubscribed');
+
+    if (row.subject === null) {
+      if (row.resends === 0 && now.getTime() - row.due_at.getTime() > TOO_LATE_MS) return this.cancel(row, 'too_late');
+      const outcome = await this.content.render(row.tenant_id, row.kind, row.package_id, row.context, row.due_at);
+      if (outcome.kind === 'gone') return this.cancel(row, outcome.reason);
+      if (outcome.kind === 'not_ready') return this.later(row, outcome.reason);
+      const messageId = `<${row.id.replace(/:/g, '.')}.${row.resends}.${row.tenant_id}@punchcard.messages>`;
+      const { rows } = await this.pool.query(
+        `UPDATE due_messages SET recipient = $3, subject = $4, html = $5, body_text = $6, smtp_message_id = $7, ics = $8, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING recipient, subject, html, body_text, smtp_message_id, ics`,
+        [row.tenant_id, row.id, outcome.recipient, outcome.rendered.subject, outcome.rendered.html, outcome.rendered.text, messageId, outcome.ics],
+      );
+      Object.assign(row, rows[0]);
+    }
+
+    if (!this.transport) return this.finish(row, 'not_sent', 'smtp_not_configured', 'not_sent', 'SMTP_URL is not configured');
+    const unsubscribe = NUDGE_KINDS.includes(row.kind) ? this.content.unsubscribeUrl(row.tenant_id, row.client_id) : null;
+    try {
+      const { response } = await this.transport.send({
+        from: this.config.mailFrom,
+        to: row.recipient!,
+        subject: row.subject!,
+        html: row.html!,
+        text: row.body_text!,
+        messageId: row.smtp_message_id!,
+        headers: unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined,
+        icalEvent: row.ics ? { method: row.kind === 'booking_cancelled' ? 'CANCEL' : 'REQUEST', content: row.ics } : undefined,
+      });
+      await this.finish(row, 'sent', null, 'sent', response);
+    } catch (error) {
+      await this.retryOrFail(row, String((error as Error)?.message ?? error));
+    }
+  }
+
+  private async finish(row: ClaimedRow, status: 'sent' | 'not_sent' | 'failed', reason: string | null, outcome: string, detail: string | null): Promise<void> {
+    const now = this.clock.now();
+    await inTransaction(this.pool, async (client) => {
+      await client.query(
+        `UPDATE due_messages SET status = $3, reason = $4, locked_until = NULL, sent_at = CASE WHEN $3 = 'sent' THEN $5::timestamptz ELSE sent_at END,
+           server_response = CASE WHEN $3 = 'sent' THEN $6 ELSE server_response END, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2`,
+        [row.tenant_id, row.id, status, reason, now, detail],
+      );
+      await this.endAttempt(client, row, outcome, detail, now);
+    });
+  }
+
+  private async cancel(row: ClaimedRow, reason: string): Promise<void> {
+    const now = this.clock.now();
+    await inTransaction(this.pool, async (client) => {
+      await client.query(
+        `UPDATE due_messages SET status = 'cancelled', reason = $3, cancelled_by = 'dispatcher', locked_until = NULL, attempts = attempts - 1, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2`,
+        [row.tenant_id, row.id, reason],
+      );
+      await this.endAttempt(client, row, 'cancelled', reason, now);
+    });
+  }
+
+  /** Not an attempt: the data is not there yet (the package read model lags the planner). */
+  private async later(row: ClaimedRow, detail: string): Promise<void> {
+    const now = this.clock.now().getTime();
+    const next = new Date(now + notReadyDelayMs(now - row.due_at.getTime()));
+    await inTransaction(this.pool, async (client) => {
+      await client.query(
+        `UPDATE due_messages SET status = 'scheduled', attempts = attempts - 1, next_attempt_at = $3, locked_until = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+        [row.tenant_id, row.id, next],
+      );
+      await this.endAttempt(client, row, 'retry', detail, this.clock.now());
+    });
+  }
+
+  private async retryOrFail(row: ClaimedRow, reason: string): Promise<void> {
+    const now = this.clock.now();
+    if (row.attempts >= MAX_ATTEMPTS) {
+      this.logger.warn(`Message ${row.id} of tenant ${row.tenant_id} failed after ${row.attempts} attempts: ${reason}`);
+      return this.finish(row, 'failed', reason, 'failed', reason);
+    }
+    await inTransaction(this.pool, async (client) => {
+      await client.query(
+        `UPDATE due_messages SET status = 'scheduled', reason = $3, next_attempt_at = $4, locked_until = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+        [row.tenant_id, row.id, `attempt ${row.attempts} failed: ${reason}`, new Date(now.getTime() + backoffMs(row.attempts))],
+      );
+      await this.endAttempt(client, row, 'retry', reason, now);
+    });
+  }
+
+  private async endAttempt(client: { query: Pool['query'] }, row: ClaimedRow, outcome: string, detail: string | null, at: Date): Promise<void> {
+    await client.query(`UPDATE message_attempts SET outcome = $2, detail = $3, finished_at = $4, smtp_message_id = COALESCE(smtp_message_id, $5) WHERE id = $1`, [
+      row.attempt_id,
+      outcome,
+      detail,
+      at,
+      row.smtp_message_id,
+    ]);
+  }
+}

@@ -1,0 +1,214 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { DEFAULT_TEMPLATES, MESSAGE_KINDS, MessageKind, MessageTemplate, placeholdersFor, renderTemplate, TemplateValues, validateTemplate } from '@punchcard/messages';
+import { ClientDirectory } from '../clients';
+import { ApiError } from '../http/problem';
+import { Clock, CLOCK, PG_POOL } from '../tokens';
+import { DEFAULT_SETTINGS, MessageContent, MessageSettings } from './message-content';
+
+const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const ROW = `id, kind, client_id AS "clientId", package_id AS "packageId", status, reason, ${ISO('due_at')} AS "dueAt",
+  CASE WHEN status = 'scheduled' THEN ${ISO('next_attempt_at')} END AS "nextAttemptAt", attempts, resends, recipient, subject,
+  smtp_message_id AS "messageId", ${ISO('sent_at')} AS "sentAt", ${ISO('created_at')} AS "createdAt", ${ISO('updated_at')} AS "updatedAt"`;
+
+export interface MessageRow {
+  id: string;
+  kind: MessageKind;
+  clientId: string;
+  packageId: string;
+  status: string;
+  reason: string | null;
+  dueAt: string;
+  nextAttemptAt: string | null;
+  attempts: number;
+  resends: number;
+  recipient: string | null;
+  subject: string | null;
+  messageId: string | null;
+  sentAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Sample values for a preview without a package. */
+const SAMPLE: TemplateValues = {
+  client_name: 'Ada Lovelace',
+  business_name: 'Your business',
+  package_name: '6 sessions',
+  sessions_remaining: 4,
+  sessions_total: 6,
+  package_expiry: 'Friday, July 31, 2026',
+  booking_url: 'https://example.com/book',
+  unsubscribe_url: 'https://example.com/unsubscribe',
+  session_start: 'Tue, Jul 14, 2026, 9:00 AM',
+  previous_session_start: 'Mon, Jul 13, 2026, 6:00 PM',
+};
+
+export function kindOf(value: string): MessageKind {
+  if (!(MESSAGE_KINDS as readonly string[]).includes(value)) throw new ApiError(404, 'message_kind_not_found', `No message kind ${JSON.stringify(value)}; kinds: ${MESSAGE_KINDS.join(', ')}.`);
+  return value as MessageKind;
+}
+
+function refuseInvalid(kind: MessageKind, template: MessageTemplate): void {
+  const problems = validateTemplate(kind, template);
+  if (problems.length === 0) return;
+  const allowed = placeholdersFor(kind);
+  throw new ApiError(422, 'invalid_template', `The template cannot be used. Allowed placeholders for ${kind}: ${allowed.join(', ')}.`, {
+    errors: problems,
+    allowedPlaceholders: allowed,
+  } as never);
+}
+
+/**
+ * The message log, settings, templates and preferences of the current tenant (row-level security on the
+ * tenant pool). Personal data (recipients, bodies) stays in these tables.
+ */
+@Injectable()
+export class MessageAdmin {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly content: MessageContent,
+    private readonly clients: ClientDirectory,
+  ) {}
+
+  settings(tenantId: string): Promise<MessageSettings> {
+    return this.content.settings(tenantId);
+  }
+
+  async updateSettings(tenantId: string, changes: Partial<MessageSettings>): Promise<MessageSettings> {
+    const next = { ...DEFAULT_SETTINGS, ...(await this.settings(tenantId)), ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
+    await this.pool.query(
+      `INSERT INTO message_settings (tenant_id, expiry_reminder_days, disabled_kinds, booking_url, updated_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id) DO UPDATE SET expiry_reminder_days = EXCLUDED.expiry_reminder_days, disabled_kinds = EXCLUDED.disabled_kinds,
+         booking_url = EXCLUDED.booking_url, updated_at = EXCLUDED.updated_at`,
+      [tenantId, next.expiryReminderDays, next.disabledKinds, next.bookingUrl, this.clock.now()],
+    );
+    return this.settings(tenantId);
+  }
+
+  async templates(tenantId: string) {
+    return Promise.all(MESSAGE_KINDS.map((kind) => this.template(tenantId, kind)));
+  }
+
+  async template(tenantId: string, kind: MessageKind) {
+    const custom = await this.content.customTemplate(tenantId, kind);
+    const template = custom ?? DEFAULT_TEMPLATES[kind];
+    return { kind, custom: custom !== null, subject: template.subject, html: template.html, text: template.text, placeholders: placeholdersFor(kind), updatedAt: custom?.updatedAt ?? null };
+  }
+
+  async saveTemplate(tenantId: string, kind: MessageKind, template: MessageTemplate, actor: string) {
+    refuseInvalid(kind, template);
+    await this.pool.query(
+      `INSERT INTO message_templates (tenant_id, kind, subject, html, body_text, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (tenant_id, kind) DO UPDATE SET subject = EXCLUDED.subject, html = EXCLUDED.html, body_text = EXCLUDED.body_text,
+         updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
+      [tenantId, kind, template.subject, template.html, template.text, this.clock.now(), actor],
+    );
+    return this.template(tenantId, kind);
+  }
+
+  async resetTemplate(tenantId: string, kind: MessageKind) {
+    await this.pool.query('DELETE FROM message_templates WHERE tenant_id = $1 AND kind = $2', [tenantId, kind]);
+    return this.template(tenantId, kind);
+  }
+
+  /** Renders the saved template (or the parts given instead) with a package's real data, or sample data. */
+  async preview(tenantId: string, kind: MessageKind, input: Partial<MessageTemplate> & { packageId?: string }) {
+    const saved = await this.content.templateFor(tenantId, kind);
+    const template = { subject: input.subject ?? saved.subject, html: input.html ?? saved.html, text: input.text ?? saved.text };
+    refuseInvalid(kind, template);
+    let values: TemplateValues = { ...SAMPLE };
+    if (input.packageId) {
+      const found = await this.content.values(tenantId, kind, input.packageId);
+      if ('missing' in found) throw new ApiError(422, found.missing === 'package' ? 'unknown_package' : 'unknown_client', `No ${found.missing} for package ${input.packageId}.`);
+      values = found.values;
+    }
+    for (const name of Object.keys(values) as (keyof TemplateValues)[]) if (!placeholdersFor(kind).includes(name)) delete values[name];
+    return { kind, ...renderTemplate(template, values), values };
+  }
+
+  async list(tenantId: string, filter: { clientId?: string; packageId?: string; status?: string; kind?: string; cursor?: string; limit: number }) {
+    const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+    const { rows } = await this.pool.query<MessageRow>(
+      `SELECT ${ROW} FROM due_messages
+       WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND ($3::uuid IS NULL OR package_id = $3)
+         AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR kind = $5)
+         AND ($6::timestamptz IS NULL OR (due_at, id) < ($6::timestamptz, $7::text))
+       ORDER BY due_at DESC, id DESC LIMIT $8`,
+      [tenantId, filter.clientId ?? null, filter.packageId ?? null, filter.status ?? null, filter.kind ?? null, after?.dueAt ?? null, after?.id ?? null, filter.limit + 1],
+    );
+    const items = rows.slice(0, filter.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.dueAt, last.id) : null };
+  }
+
+  /** One message with its rendered bodies (as sent) and every attempt. */
+  async get(tenantId: string, id: string) {
+    const { rows } = await this.pool.query(`SELECT ${ROW}, html, body_text AS text, server_response AS "serverResponse" FROM due_messages WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      id,
+    ]);
+    if (!rows[0]) throw new ApiError(404, 'message_not_found', 'Not found.');
+    const attempts = await this.pool.query(
+      `SELECT ${ISO('started_at')} AS "startedAt", ${ISO('finished_at')} AS "finishedAt", outcome, detail, smtp_message_id AS "messageId"
+       FROM message_attempts WHERE tenant_id = $1 AND message_id = $2 ORDER BY id`,
+      [tenantId, id],
+    );
+    return { ...rows[0], attempts: attempts.rows };
+  }
+
+  /**
+   * Sends a message again: it is rendered afresh (current data) under a new Message-ID and goes out with
+   * the next batch. Refused while it is still scheduled or being sent.
+   */
+  async resend(tenantId: string, id: string) {
+    const { rows } = await this.pool.query<{ status: string }>(
+      `UPDATE due_messages m SET status = 'scheduled', reason = NULL, cancelled_by = NULL, attempts = 0, resends = m.resends + 1, next_attempt_at = $3,
+         recipient = NULL, subject = NULL, html = NULL, body_text = NULL, ics = NULL, smtp_message_id = NULL, server_response = NULL, sent_at = NULL, updated_at = now()
+       FROM (SELECT status FROM due_messages WHERE tenant_id = $1 AND id = $2 FOR UPDATE) old
+       WHERE m.tenant_id = $1 AND m.id = $2 AND old.status IN ('sent', 'failed', 'not_sent', 'cancelled')
+       RETURNING old.status`,
+      [tenantId, id, this.clock.now()],
+    );
+    if (!rows[0]) {
+      const existing = await this.pool.query('SELECT status FROM due_messages WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+      if (!existing.rows[0]) throw new ApiError(404, 'message_not_found', 'Not found.');
+      throw new ApiError(409, 'message_pending', `The message is ${existing.rows[0].status}: it goes out by itself; resend it once it was sent, failed or cancelled.`);
+    }
+    return this.get(tenantId, id);
+  }
+
+  async preferences(tenantId: string, clientId: string) {
+    if (!(await this.clients.get(tenantId, clientId))) throw new ApiError(404, 'client_not_found', 'Not found.');
+    const { rows } = await this.pool.query(
+      `SELECT nudges_unsubscribed AS "nudgesUnsubscribed", ${ISO('changed_at')} AS "changedAt", changed_by AS "changedBy" FROM message_preferences WHERE tenant_id = $1 AND client_id = $2`,
+      [tenantId, clientId],
+    );
+    return { clientId, ...(rows[0] ?? { nudgesUnsubscribed: false, changedAt: null, changedBy: null }) };
+  }
+
+  async setPreferences(tenantId: string, clientId: string, nudgesUnsubscribed: boolean, by: string) {
+    if (!(await this.clients.get(tenantId, clientId))) throw new ApiError(404, 'client_not_found', 'Not found.');
+    await this.pool.query(
+      `INSERT INTO message_preferences (tenant_id, client_id, nudges_unsubscribed, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, client_id) DO UPDATE SET nudges_unsubscribed = EXCLUDED.nudges_unsubscribed, changed_at = EXCLUDED.changed_at, changed_by = EXCLUDED.changed_by`,
+      [tenantId, clientId, nudgesUnsubscribed, this.clock.now(), by],
+    );
+    return this.preferences(tenantId, clientId);
+  }
+}
+
+function encodeCursor(dueAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([dueAt, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { dueAt: string; id: string } {
+  try {
+    const [dueAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof dueAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(dueAt))) return { dueAt, id };
+  } catch {
+    // falls through
+  }
+  throw new ApiError(400, 'invalid_cursor', 'cursor must be the nextCursor of a previous page.');
+}

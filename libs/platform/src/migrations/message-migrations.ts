@@ -1,0 +1,138 @@
+import { Migration } from '@punchcard/postgres';
+
+const TENANT = `current_setting('punchcard.tenant_id', true)`;
+
+function isolate(table: string): string {
+  return `
+    ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
+    CREATE POLICY tenant_rows ON ${table} USING (tenant_id = ${TENANT}) WITH CHECK (tenant_id = ${TENANT});
+    CREATE POLICY system_rows ON ${table} TO punchcard_system USING (true) WITH CHECK (true);`;
+}
+
+/**
+ * Client lifecycle messages (issue 13, ADR 0023). Recipients and rendered bodies are personal data:
+ * they live here (tenant rows, erasable), never in events. `due_messages` is keyed by the deterministic
+ * `{kind}:{cause}` id, so planning the same message again hits the same row. The planner (across
+ * tenants, as punchcard_system) keeps its per-package state and its checkpoint beside it, written in
+ * the same transaction as the rows it plans. Admins (punchcard_app) read the log, requeue a message
+ * (resend) and edit settings, templates and preferences.
+ */
+export const messageMigrations: Migration[] = [
+  {
+    id: 'messages-001-due-messages-templates-preferences',
+    sql: `
+      CREATE TABLE message_settings (
+        tenant_id text PRIMARY KEY DEFAULT ${TENANT},
+        expiry_reminder_days integer NOT NULL DEFAULT 7 CHECK (expiry_reminder_days BETWEEN 1 AND 90),
+        disabled_kinds text[] NOT NULL DEFAULT '{}',
+        booking_url text,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      ${isolate('message_settings')}
+      GRANT SELECT, INSERT, UPDATE ON message_settings TO punchcard_app;
+      GRANT SELECT ON message_settings TO punchcard_system;
+
+      CREATE TABLE message_templates (
+        tenant_id text NOT NULL DEFAULT ${TENANT},
+        kind text NOT NULL,
+        subject text NOT NULL,
+        html text NOT NULL,
+        body_text text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text NOT NULL,
+        PRIMARY KEY (tenant_id, kind)
+      );
+      ${isolate('message_templates')}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON message_templates TO punchcard_app;
+      GRANT SELECT ON message_templates TO punchcard_system;
+
+      CREATE TABLE message_preferences (
+        tenant_id text NOT NULL DEFAULT ${TENANT},
+        client_id uuid NOT NULL,
+        nudges_unsubscribed boolean NOT NULL,
+        changed_at timestamptz NOT NULL DEFAULT now(),
+        changed_by text NOT NULL,
+        PRIMARY KEY (tenant_id, client_id)
+      );
+      ${isolate('message_preferences')}
+      GRANT SELECT, INSERT, UPDATE ON message_preferences TO punchcard_app;
+      GRANT SELECT ON message_preferences TO punchcard_system;
+
+      CREATE TABLE due_messages (
+        tenant_id text NOT NULL DEFAULT ${TENANT},
+        id text NOT NULL,
+        kind text NOT NULL,
+        package_id uuid NOT NULL,
+        client_id uuid NOT NULL,
+        due_at timestamptz NOT NULL,
+        context jsonb,
+        status text NOT NULL CHECK (status IN ('scheduled', 'sending', 'sent', 'failed', 'cancelled', 'not_sent')),
+        reason text,
+        cancelled_by text,
+        next_attempt_at timestamptz NOT NULL,
+        locked_until timestamptz,
+        attempts integer NOT NULL DEFAULT 0,
+        resends integer NOT NULL DEFAULT 0,
+        recipient text,
+        subject text,
+        html text,
+        body_text text,
+        ics text,
+        smtp_message_id text,
+        server_response text,
+        sent_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX due_messages_due ON due_messages (next_attempt_at) WHERE status IN ('scheduled', 'sending');
+      CREATE INDEX due_messages_client ON due_messages (tenant_id, client_id, due_at, id);
+      CREATE INDEX due_messages_package ON due_messages (tenant_id, package_id, due_at, id);
+      ${isolate('due_messages')}
+      GRANT SELECT, UPDATE ON due_messages TO punchcard_app;
+      GRANT SELECT, INSERT, UPDATE ON due_messages TO punchcard_system;
+
+      CREATE TABLE message_attempts (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        tenant_id text NOT NULL DEFAULT ${TENANT},
+        message_id text NOT NULL,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz,
+        outcome text NOT NULL CHECK (outcome IN ('sending', 'sent', 'retry', 'failed', 'not_sent', 'interrupted', 'cancelled')),
+        detail text,
+        smtp_message_id text
+      );
+      CREATE INDEX message_attempts_message ON message_attempts (tenant_id, message_id, id);
+      ${isolate('message_attempts')}
+      GRANT SELECT ON message_attempts TO punchcard_app;
+      GRANT SELECT, INSERT, UPDATE ON message_attempts TO punchcard_system;
+
+      CREATE TABLE message_planner_packages (
+        tenant_id text NOT NULL,
+        package_id text NOT NULL,
+        state jsonb NOT NULL,
+        PRIMARY KEY (tenant_id, package_id)
+      );
+      ${isolate('message_planner_packages')}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON message_planner_packages TO punchcard_system;
+
+      CREATE TABLE message_planner_offerings (
+        tenant_id text NOT NULL,
+        offering_id text NOT NULL,
+        state jsonb NOT NULL,
+        PRIMARY KEY (tenant_id, offering_id)
+      );
+      ${isolate('message_planner_offerings')}
+      GRANT SELECT, INSERT, UPDATE, DELETE ON message_planner_offerings TO punchcard_system;
+
+      CREATE TABLE message_planner_checkpoints (
+        name text PRIMARY KEY,
+        transaction_id xid8 NOT NULL,
+        global_position bigint NOT NULL
+      );
+      REVOKE ALL ON message_planner_checkpoints FROM PUBLIC;
+      GRANT SELECT, INSERT, UPDATE, DELETE ON message_planner_checkpoints TO punchcard_system;
+    `,
+  },
+];
