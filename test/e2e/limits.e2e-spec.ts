@@ -222,10 +222,12 @@ describe('page size', () => {
   let listRoutes: ListRoute[];
   /** The tenant's public storefront (published in beforeAll), for `/v1/storefront/{slug}/offerings`. */
   const storefrontSlug = `limits-${Date.now().toString(36)}`;
+  /** A webhook endpoint (a public address; nothing is delivered in this test), for `/v1/webhook-endpoints/{id}/deliveries`. */
+  let webhookEndpointId = '';
 
   /** Ids for the path parameters of list routes, by the segment before them (`/v1/packages/{id}/ledger`). */
   const idFor = (segment: string): string => {
-    const ids: Record<string, string> = { clients: fx.clientId, offerings: fx.offeringId, packages: fx.packageId, storefront: storefrontSlug };
+    const ids: Record<string, string> = { clients: fx.clientId, offerings: fx.offeringId, packages: fx.packageId, storefront: storefrontSlug, 'webhook-endpoints': webhookEndpointId };
     if (!ids[segment]) throw new Error(`No fixture id for /${segment}/{id}: add one to idFor in this test`);
     return ids[segment];
   };
@@ -233,6 +235,7 @@ describe('page size', () => {
 
   beforeAll(async () => {
     await t.http.patch('/v1/storefront-settings').set(a.auth).send({ slug: storefrontSlug }).expect(200);
+    webhookEndpointId = (await t.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: 'https://93.184.215.14/hooks', events: ['package.purchased'] }).expect(201)).body.id;
     const document = (await t.http.get('/docs-json').expect(200)).body;
     listRoutes = Object.entries<any>(document.paths).flatMap(([path, operations]) => {
       const limitParameter = (operations.get?.parameters ?? []).find((p: any) => p.in === 'query' && p.name === 'limit');
@@ -249,10 +252,11 @@ describe('page size', () => {
     // The /v1/me routes are called by the client holding fx.packageId.
     const minted = await t.http.post(`/v1/clients/${fx.clientId}/tokens`).set(a.auth).send({}).expect(201);
     const clientAuth = { Authorization: `Bearer ${minted.body.token}` };
-    expect(listRoutes.filter(({ path }) => path.startsWith('/v1/me')).length).toBeGreaterThanOrEqual(1);
+    const clientRoute = (path: string) => path === '/v1/me' || path.startsWith('/v1/me/'); // not /v1/messages
+    expect(listRoutes.filter(({ path }) => clientRoute(path)).length).toBeGreaterThanOrEqual(1);
     for (const { path } of listRoutes) {
       const url = concrete(path);
-      const auth = path.startsWith('/v1/me') ? clientAuth : a.auth;
+      const auth = clientRoute(path) ? clientAuth : a.auth;
       const tooMany = await t.http.get(url).query({ limit: MAX_PAGE_SIZE + 1 }).set(auth);
       expect({ path, status: tooMany.status, code: tooMany.body.code, fields: tooMany.body.errors?.map((e: any) => e.field) }).toEqual({
         path,

@@ -6,6 +6,9 @@ import { PostgresAdvisoryLease, Projection, ProjectionRunner } from '@punchcard/
 import { PostgresReadStore, ReadStore } from '@punchcard/read-store';
 import { MIGRATIONS } from './migrations';
 
+/** Leases held on a connection of the system pool (the expiry sweep's is on the app pool). */
+const SYSTEM_LEASE_HOLDERS = 4;
+
 /** Stores on one pool. */
 export interface Stores {
   pool: Pool;
@@ -60,7 +63,9 @@ export async function createInfrastructure(options: InfrastructureOptions): Prom
   }
   const limits = { connectTimeoutMs: options.connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs };
   const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true, ...limits });
-  const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)), ...limits });
+  // The background processes that hold a lease (projections, idempotency purge, messages, outbound
+  // webhooks) each keep one of these connections for as long as they hold it: on top of the working share.
+  const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)) + SYSTEM_LEASE_HOLDERS, ...limits });
   const reportPool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.reportPoolSize ?? 4, tenantScoped: true, ...limits });
   // Every reader (commands, projections, point-in-time replays) gets events in their current shape.
   const system: Stores = { pool: systemPool, eventStore: withUpcasting(new PostgresEventStore(systemPool), upcast), readStore: new PostgresReadStore(systemPool) };
