@@ -1582,6 +1582,8 @@ const queryCases: QueryCase[] = [
   { name: 'GET /v1/messages clientId not a UUID', path: () => '/v1/messages?clientId=ada', ...invalid },
   { name: 'GET /v1/messages packageId not a UUID', path: () => '/v1/messages?packageId=1', ...invalid },
   { name: 'GET /v1/messages cursor not one of ours', path: () => '/v1/messages?cursor=abc', status: 400, code: 'invalid_cursor' },
+  // Date.parse takes "2020-02-30"; the database's cast does not (it was a 500).
+  { name: 'GET /v1/messages cursor naming a date that does not exist', path: () => `/v1/messages?cursor=${Buffer.from(JSON.stringify(['2020-02-30', 'x'])).toString('base64url')}`, status: 400, code: 'invalid_cursor' },
   { name: 'GET /v1/messages cursor with odd characters', path: () => '/v1/messages?cursor=%27%20OR%201', ...invalid },
   { name: 'GET /v1/messages limit 0', path: () => '/v1/messages?limit=0', ...invalid },
   { name: 'GET /v1/messages/:id unknown', path: () => '/v1/messages/booking_nudge:nothing', status: 404, code: 'message_not_found' },

@@ -206,7 +206,9 @@ function encodeCursor(dueAt: string, id: string): string {
 function decodeCursor(cursor: string): { dueAt: string; id: string } {
   try {
     const [dueAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof dueAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(dueAt))) return { dueAt, id };
+    // Only an instant this API wrote (ISO, UTC): Date.parse also takes "2020-02-30" or "1", which the database's cast refuses (a 500).
+    const instant = typeof dueAt === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(dueAt) && !Number.isNaN(Date.parse(dueAt));
+    if (instant && new Date(dueAt).toISOString().slice(0, 19) === dueAt.slice(0, 19) && typeof id === 'string') return { dueAt, id };
   } catch {
     // falls through
   }

@@ -81,9 +81,10 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
    * nudge), then sends batches until none is due. Returns how many messages it finished.
    */
   async run(maxBatches = 20): Promise<number> {
-    await this.planner.catchUp();
     let done = 0;
     for (let i = 0; i < maxBatches; i++) {
+      // Before every batch, not once per run: a booking committed while earlier batches were sending cancels its nudge.
+      await this.planner.catchUp();
       const rows = await this.claim();
       for (const row of rows) {
         await this.process(row);
