@@ -225,13 +225,39 @@ describe('Lifecycle messages over SMTP', () => {
       await t.http.patch('/v1/message-settings').set(admin()).send({ expiryReminderDays: 0 }).expect(400);
       await t.http.patch('/v1/message-settings').set(admin()).send({ disabledKinds: ['nope'] }).expect(400);
       const off = await t.http.patch('/v1/message-settings').set(admin()).send({ disabledKinds: ['purchase_confirmation'], bookingUrl: 'https://studio.test/book' }).expect(200);
-      expect(off.body).toEqual({ expiryReminderDays: 7, disabledKinds: ['purchase_confirmation'], bookingUrl: 'https://studio.test/book' });
+      expect(off.body).toEqual({ expiryReminderDays: 7, disabledKinds: ['purchase_confirmation'], bookingUrl: 'https://studio.test/book', language: 'en' });
       const fay = await client('Fay');
       const pkg = await studio.sellPackage(offeringId, fay.id);
       await dispatch();
       expect((await messagesOf(pkg.id)).purchase_confirmation).toMatchObject({ status: 'cancelled', reason: 'kind_disabled' });
       expect(smtp.to(fay.email)).toHaveLength(0);
       await t.http.patch('/v1/message-settings').set(admin()).send({ disabledKinds: [], bookingUrl: null }).expect(200);
+    });
+
+    it("the business's language writes the dates and picks the shipped defaults; a template the business saved stays as written", async () => {
+      for (const language of ['', 'xx-nope', 'not a tag', 42]) await t.http.patch('/v1/message-settings').set(admin()).send({ language }).expect(400);
+      const set = await t.http.patch('/v1/message-settings').set(admin()).send({ language: 'de-at' }).expect(200);
+      expect(set.body.language).toBe('de-AT'); // stored canonical
+      const listed = await t.http.get('/v1/message-templates').set(admin()).expect(200);
+      expect(listed.body.items.find((i: { kind: string }) => i.kind === 'expiry_reminder')).toMatchObject({ custom: false, defaultLanguage: 'de', subject: 'Ihr {{package_name}} läuft am {{package_expiry}} ab' });
+
+      const gus = await client('Gus', 'Europe/Vienna');
+      const pkg = await studio.sellPackage(offeringId, gus.id);
+      await dispatch();
+      const [mail] = smtp.to(gus.email);
+      expect(mail.subject).toBe('Ihr Six <b>sessions</b> von Tenant 1');
+      const expiry = DateTime.fromISO(pkg.expiresAt!, { zone: 'Europe/Vienna' }).setLocale('de-AT').toLocaleString(DateTime.DATE_FULL);
+      expect(expiry).toMatch(/^\d+\. [A-Za-zä]+ \d{4}$/); // e.g. "7. März 2027": German month names, not English
+      expect(mail.text).toContain(`Ihre Termine sind gültig bis ${expiry}.`);
+      expect(mail.text).toContain('Ersten Termin buchen: https://punchcard.test');
+
+      // A language Punchcard ships no templates for: English words, dates in that language.
+      await t.http.patch('/v1/message-settings').set(admin()).send({ language: 'pt-BR' }).expect(200);
+      const preview = await t.http.post('/v1/message-templates/purchase_confirmation/preview').set(admin()).send({}).expect(200);
+      expect(preview.body.subject).toBe('Your 6 sessions from Your business');
+      expect(preview.body.values.package_expiry).toBe(DateTime.fromISO('2026-07-31', { zone: 'UTC' }).setLocale('pt-BR').toLocaleString(DateTime.DATE_FULL));
+      expect(preview.body.values.package_expiry).toContain('julho');
+      await t.http.patch('/v1/message-settings').set(admin()).send({ language: 'en' }).expect(200);
     });
 
     it('the unsubscribe link (GET shows a page, POST unsubscribes) stops nudges; admins see and change the preference', async () => {

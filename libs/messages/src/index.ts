@@ -3,3 +3,4 @@ export * from './templates';
 export * from './mail-transport';
 export * from './unsubscribe-token';
 export * from './ics';
+export * from './default-templates';

@@ -1,16 +1,35 @@
 import { MESSAGE_KINDS } from './planning';
-import { DEFAULT_TEMPLATES, placeholdersFor, renderTemplate, validateTemplate } from './templates';
+import { DEFAULT_TEMPLATES, defaultTemplate, TEMPLATE_LANGUAGES, templateLanguageFor } from './default-templates';
+import { placeholdersFor, renderTemplate, validateTemplate } from './templates';
 
 describe('message templates', () => {
-  it('every kind ships a default that passes its own validation', () => {
-    for (const kind of MESSAGE_KINDS) expect({ kind, problems: validateTemplate(kind, DEFAULT_TEMPLATES[kind]) }).toEqual({ kind, problems: [] });
+  it('every kind ships a default in every shipped language that passes its own validation', () => {
+    for (const language of TEMPLATE_LANGUAGES)
+      for (const kind of MESSAGE_KINDS) expect({ language, kind, problems: validateTemplate(kind, DEFAULT_TEMPLATES[language][kind]) }).toEqual({ language, kind, problems: [] });
+  });
+
+  it('the shipped languages say the same things: each template uses the placeholders the English one uses', () => {
+    const names = (source: string) => [...source.matchAll(/\{\{[#/]?(?:if |unless )?([a-z_]+)\}\}/g)].map((m) => m[1]).sort();
+    for (const language of TEMPLATE_LANGUAGES)
+      for (const kind of MESSAGE_KINDS)
+        for (const part of ['subject', 'html', 'text'] as const)
+          expect({ language, kind, part, names: names(DEFAULT_TEMPLATES[language][kind][part]) }).toEqual({ language, kind, part, names: names(DEFAULT_TEMPLATES.en[kind][part]) });
+  });
+
+  it('a language tag picks the shipped set by its primary subtag, English when none ships', () => {
+    expect(templateLanguageFor('de-AT')).toBe('de');
+    expect(templateLanguageFor('FR-ca')).toBe('fr');
+    expect(templateLanguageFor('es-419')).toBe('es');
+    expect(templateLanguageFor('pt-BR')).toBe('en');
+    expect(defaultTemplate('booking_nudge', 'de-CH').subject).toBe('Bereit für Ihren ersten Termin?');
+    expect(defaultTemplate('booking_nudge', 'ja').subject).toBe('Ready to book your first session?');
   });
 
   it('nudges, and only nudges, may use (and by default show) the unsubscribe link', () => {
     expect(placeholdersFor('booking_nudge')).toContain('unsubscribe_url');
     expect(placeholdersFor('purchase_confirmation')).not.toContain('unsubscribe_url');
-    expect(DEFAULT_TEMPLATES.expiry_reminder.html).toContain('{{unsubscribe_url}}');
-    expect(DEFAULT_TEMPLATES.expiry_reminder.text).toContain('{{unsubscribe_url}}');
+    expect(DEFAULT_TEMPLATES.en.expiry_reminder.html).toContain('{{unsubscribe_url}}');
+    expect(DEFAULT_TEMPLATES.en.expiry_reminder.text).toContain('{{unsubscribe_url}}');
     expect(validateTemplate('purchase_confirmation', { subject: 'x', html: '{{unsubscribe_url}}', text: 'y' })).toEqual([
       { field: 'html', messages: ['unknown placeholder {{unsubscribe_url}}'] },
     ]);
@@ -43,7 +62,7 @@ describe('message templates', () => {
 
   it('renders a default with every placeholder filled, and leaves out the expiry sentence without expiry', () => {
     const values = { client_name: 'Ann', business_name: 'Studio', package_name: 'Six', sessions_remaining: 6, sessions_total: 6, package_expiry: null, booking_url: 'https://x/book' };
-    const rendered = renderTemplate(DEFAULT_TEMPLATES.purchase_confirmation, values);
+    const rendered = renderTemplate(DEFAULT_TEMPLATES.en.purchase_confirmation, values);
     expect(rendered.subject).toBe('Your Six from Studio');
     expect(rendered.text).toContain('You have 6 of 6 sessions to use.');
     expect(rendered.text).toContain('Book your first session: https://x/book');

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
 import { Pool } from 'pg';
-import { DEFAULT_TEMPLATES, MESSAGE_KINDS, MessageKind, MessageTemplate, placeholdersFor, renderTemplate, TemplateValues, validateTemplate } from '@punchcard/messages';
+import { DEFAULT_TEMPLATES, MESSAGE_KINDS, templateLanguageFor, MessageKind, MessageTemplate, placeholdersFor, renderTemplate, TemplateValues, validateTemplate } from '@punchcard/messages';
 import { ClientDirectory } from '../clients';
 import { ApiError } from '../http/problem';
 import { Clock, CLOCK, PG_POOL } from '../tokens';
@@ -31,18 +32,22 @@ export interface MessageRow {
 }
 
 /** Sample values for a preview without a package. */
-const SAMPLE: TemplateValues = {
-  client_name: 'Ada Lovelace',
-  business_name: 'Your business',
-  package_name: '6 sessions',
-  sessions_remaining: 4,
-  sessions_total: 6,
-  package_expiry: 'Friday, July 31, 2026',
-  booking_url: 'https://example.com/book',
-  unsubscribe_url: 'https://example.com/unsubscribe',
-  session_start: 'Tue, Jul 14, 2026, 9:00 AM',
-  previous_session_start: 'Mon, Jul 13, 2026, 6:00 PM',
-};
+/** Sample values for a preview without a package, dates written in the business's language. */
+function sampleValues(language: string): TemplateValues {
+  const at = (iso: string) => DateTime.fromISO(iso, { zone: 'UTC' }).setLocale(language);
+  return {
+    client_name: 'Ada Lovelace',
+    business_name: 'Your business',
+    package_name: '6 sessions',
+    sessions_remaining: 4,
+    sessions_total: 6,
+    package_expiry: at('2026-07-31').toLocaleString(DateTime.DATE_FULL),
+    booking_url: 'https://example.com/book',
+    unsubscribe_url: 'https://example.com/unsubscribe',
+    session_start: at('2026-07-14T09:00').toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY),
+    previous_session_start: at('2026-07-13T18:00').toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY),
+  };
+}
 
 export function kindOf(value: string): MessageKind {
   if (!(MESSAGE_KINDS as readonly string[]).includes(value)) throw new ApiError(404, 'message_kind_not_found', `No message kind ${JSON.stringify(value)}; kinds: ${MESSAGE_KINDS.join(', ')}.`);
@@ -79,10 +84,10 @@ export class MessageAdmin {
   async updateSettings(tenantId: string, changes: Partial<MessageSettings>): Promise<MessageSettings> {
     const next = { ...DEFAULT_SETTINGS, ...(await this.settings(tenantId)), ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) };
     await this.pool.query(
-      `INSERT INTO message_settings (tenant_id, expiry_reminder_days, disabled_kinds, booking_url, updated_at) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO message_settings (tenant_id, expiry_reminder_days, disabled_kinds, booking_url, language, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id) DO UPDATE SET expiry_reminder_days = EXCLUDED.expiry_reminder_days, disabled_kinds = EXCLUDED.disabled_kinds,
-         booking_url = EXCLUDED.booking_url, updated_at = EXCLUDED.updated_at`,
-      [tenantId, next.expiryReminderDays, next.disabledKinds, next.bookingUrl, this.clock.now()],
+         booking_url = EXCLUDED.booking_url, language = EXCLUDED.language, updated_at = EXCLUDED.updated_at`,
+      [tenantId, next.expiryReminderDays, next.disabledKinds, next.bookingUrl, Intl.getCanonicalLocales(next.language)[0], this.clock.now()],
     );
     return this.settings(tenantId);
   }
@@ -93,8 +98,9 @@ export class MessageAdmin {
 
   async template(tenantId: string, kind: MessageKind) {
     const custom = await this.content.customTemplate(tenantId, kind);
-    const template = custom ?? DEFAULT_TEMPLATES[kind];
-    return { kind, custom: custom !== null, subject: template.subject, html: template.html, text: template.text, placeholders: placeholdersFor(kind), updatedAt: custom?.updatedAt ?? null };
+    const language = templateLanguageFor((await this.settings(tenantId)).language);
+    const template = custom ?? DEFAULT_TEMPLATES[language][kind];
+    return { kind, custom: custom !== null, defaultLanguage: language, subject: template.subject, html: template.html, text: template.text, placeholders: placeholdersFor(kind), updatedAt: custom?.updatedAt ?? null };
   }
 
   async saveTemplate(tenantId: string, kind: MessageKind, template: MessageTemplate, actor: string) {
@@ -118,7 +124,7 @@ export class MessageAdmin {
     const saved = await this.content.templateFor(tenantId, kind);
     const template = { subject: input.subject ?? saved.subject, html: input.html ?? saved.html, text: input.text ?? saved.text };
     refuseInvalid(kind, template);
-    let values: TemplateValues = { ...SAMPLE };
+    let values: TemplateValues = sampleValues((await this.settings(tenantId)).language);
     if (input.packageId) {
       const found = await this.content.values(tenantId, kind, input.packageId);
       if ('missing' in found) throw new ApiError(422, found.missing === 'package' ? 'unknown_package' : 'unknown_client', `No ${found.missing} for package ${input.packageId}.`);

@@ -9,7 +9,7 @@ import {
   SESSION_KINDS,
   BookingContext,
   bookingIcs,
-  DEFAULT_TEMPLATES,
+  defaultTemplate,
   MessageKind,
   MessageTemplate,
   NUDGE_KINDS,
@@ -30,8 +30,10 @@ export interface MessageSettings {
   expiryReminderDays: number;
   disabledKinds: MessageKind[];
   bookingUrl: string | null;
+  /** A BCP 47 tag: dates are written in it, and the default templates are in it where one ships (else English). */
+  language: string;
 }
-export const DEFAULT_SETTINGS: MessageSettings = { expiryReminderDays: 7, disabledKinds: [], bookingUrl: null };
+export const DEFAULT_SETTINGS: MessageSettings = { expiryReminderDays: 7, disabledKinds: [], bookingUrl: null, language: 'en' };
 
 /** Where the values of a message come from: the package read model, the client directory, the tenant, the settings. */
 export type ContentOutcome =
@@ -76,7 +78,7 @@ export class MessageContent implements OnModuleInit {
   /** Call inside withTenant(tenantId). */
   async settings(tenantId: string): Promise<MessageSettings> {
     const { rows } = await this.pool.query(
-      'SELECT expiry_reminder_days AS "expiryReminderDays", disabled_kinds AS "disabledKinds", booking_url AS "bookingUrl" FROM message_settings WHERE tenant_id = $1',
+      'SELECT expiry_reminder_days AS "expiryReminderDays", disabled_kinds AS "disabledKinds", booking_url AS "bookingUrl", language FROM message_settings WHERE tenant_id = $1',
       [tenantId],
     );
     return rows[0] ?? DEFAULT_SETTINGS;
@@ -94,7 +96,7 @@ export class MessageContent implements OnModuleInit {
 
   async templateFor(tenantId: string, kind: MessageKind): Promise<MessageTemplate> {
     const custom = await this.customTemplate(tenantId, kind);
-    return custom ? { subject: custom.subject, html: custom.html, text: custom.text } : DEFAULT_TEMPLATES[kind];
+    return custom ? { subject: custom.subject, html: custom.html, text: custom.text } : defaultTemplate(kind, (await this.settings(tenantId)).language);
   }
 
   async isUnsubscribed(tenantId: string, clientId: string): Promise<boolean> {
@@ -116,7 +118,7 @@ export class MessageContent implements OnModuleInit {
     const tenant = await this.tenants.get(tenantId);
     const settings = await this.settings(tenantId);
     const zone = client.timezone ?? tenant.timezone;
-    const when = (iso: string) => DateTime.fromISO(iso, { zone }).setLocale('en').toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY);
+    const when = (iso: string) => DateTime.fromISO(iso, { zone }).setLocale(settings.language).toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY);
     return {
       recipient: client.email,
       clientName: client.name,
@@ -129,7 +131,7 @@ export class MessageContent implements OnModuleInit {
         package_name: pkg.offeringName,
         sessions_remaining: pkg.creditsRemaining,
         sessions_total: pkg.creditsTotal,
-        package_expiry: pkg.expiresAt ? DateTime.fromISO(pkg.expiresAt, { zone }).setLocale('en').toLocaleString(DateTime.DATE_FULL) : null,
+        package_expiry: pkg.expiresAt ? DateTime.fromISO(pkg.expiresAt, { zone }).setLocale(settings.language).toLocaleString(DateTime.DATE_FULL) : null,
         booking_url: settings.bookingUrl ?? this.config.publicUrl,
         ...(NUDGE_KINDS.includes(kind) ? { unsubscribe_url: this.unsubscribeUrl(tenantId, client.id) } : {}),
       },

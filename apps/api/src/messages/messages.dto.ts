@@ -17,6 +17,24 @@ const TemplateSource = () => (target: object, propertyName: string) =>
     validator: { validate: (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= TEMPLATE_MAX },
   });
 
+/** A language tag this runtime can format dates in (Intl knows it after canonicalisation). */
+const IsLanguageTag = () => (object: object, propertyName: string) =>
+  registerDecorator({
+    target: object.constructor,
+    propertyName,
+    options: { message: '$property must be a BCP 47 language tag such as en, de-AT or fr-CA' },
+    validator: {
+      validate(value: unknown) {
+        if (typeof value !== 'string') return false;
+        try {
+          return Intl.DateTimeFormat.supportedLocalesOf(Intl.getCanonicalLocales(value)).length === 1;
+        } catch {
+          return false;
+        }
+      },
+    },
+  });
+
 export class UpdateMessageSettingsDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 90, example: 7, description: 'Days before expiry the expiry reminder goes out (09:00 in the client zone).' })
   @OptionalNotNull()
@@ -37,6 +55,13 @@ export class UpdateMessageSettingsDto {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2000)
   bookingUrl?: string | null;
+
+  @ApiPropertyOptional({ example: 'de-AT', description: 'BCP 47 language tag: dates in emails are written in it; the shipped defaults are in it where one ships (en, de, fr, es), else in English.' })
+  @OptionalNotNull()
+  @IsString()
+  @Length(2, 35)
+  @IsLanguageTag()
+  language?: string;
 }
 
 /** A whole template: every part is required, so a saved template never mixes with a default. */

@@ -135,4 +135,9 @@ export const messageMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON message_planner_checkpoints TO punchcard_system;
     `,
   },
+  {
+    // The business's language: dates in emails are formatted in it, and the shipped defaults are in it where Punchcard ships one.
+    id: 'messages-002-language',
+    sql: `ALTER TABLE message_settings ADD COLUMN language text NOT NULL DEFAULT 'en' CHECK (length(language) BETWEEN 2 AND 35);`,
+  },
 ];
