@@ -85,7 +85,7 @@ async function main() {
     if (!onlyLargeTenant && !onlyAppends && !onlyWebhooks && !onlyMessages) await httpBench(benchUrl, raw[32]);
     if (!onlyLargeTenant && !onlyAppends && !onlyMessages) await webhookBench(benchUrl, raw[32], report);
     if (!onlyLargeTenant && !onlyAppends && !onlyHttp && !onlyWebhooks && !onlyMessages) await rebuildBench(infrastructure, store);
-    if (!only || onlyMessages) await messageBench(infrastructure, report);
+    if (!only || onlyMessages) await messageBench(infrastructure, raw[1], report);
     await pool.end();
     await infrastructure.close();
     if (!onlyAppends && !onlyHttp && !onlyWebhooks && !onlyMessages) await largeTenantBench(benchUrl, raw[32], report);

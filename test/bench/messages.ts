@@ -16,19 +16,20 @@ import { MessageDispatcher } from '../../apps/api/src/messages/dispatch/message-
 import { MessageContent } from '../../apps/api/src/messages/message-content';
 import { MessagePlanner } from '../../apps/api/src/messages/planner/message-planner';
 import { SmtpSink } from '../support/smtp-sink';
-import { fmt, quantiles, Report } from './bench-kit';
+import { fmt, pct, quantiles, Report } from './bench-kit';
 
 const TENANT = 'bench-messages';
 const PLANNED_PACKAGES = Number(process.env.BENCH_MESSAGE_PACKAGES ?? 20_000);
 const SCHEDULED = 100_000;
 const DISPATCHED = Number(process.env.BENCH_MESSAGES_SENT ?? 1_000);
 
-export async function messageBench(infrastructure: Infrastructure, report: Report): Promise<void> {
+/** `raw1`: the raw single-row INSERT rate at one connection of the same run (every row here runs on one connection). */
+export async function messageBench(infrastructure: Infrastructure, raw1: number, report: Report): Promise<void> {
   pureRules(report);
   const planner = new MessagePlanner(infrastructure.system.eventStore, infrastructure.system.pool);
-  await plannerEndToEnd(planner, infrastructure.system.eventStore, report);
-  await scanLatency(infrastructure.system.pool, report);
-  await dispatchRate(infrastructure, planner, report);
+  await plannerEndToEnd(planner, infrastructure.system.eventStore, raw1, report);
+  await scanLatency(infrastructure.system.pool, raw1, report);
+  await dispatchRate(infrastructure, planner, raw1, report);
 }
 
 function pureRules(report: Report): void {
@@ -48,7 +49,7 @@ function pureRules(report: Report): void {
   report('message planning rules alone (purchase, 4 redemptions; client zone)', 1, `${fmt(events.length / (ms / 1000))} events/s`, '', `${((ms * 1000) / events.length).toFixed(1)} µs/event`, '');
 }
 
-async function plannerEndToEnd(planner: MessagePlanner, store: EventStore, report: Report): Promise<void> {
+async function plannerEndToEnd(planner: MessagePlanner, store: EventStore, raw1: number, report: Report): Promise<void> {
   // One purchase and one redemption per package (the redemption cancels the nudge): 2 events each.
   const now = Date.now();
   for (let done = 0; done < PLANNED_PACKAGES; done += 500) {
@@ -72,10 +73,10 @@ async function plannerEndToEnd(planner: MessagePlanner, store: EventStore, repor
   const started = performance.now();
   const events = await planner.catchUp();
   const seconds = (performance.now() - started) / 1000;
-  report(`message planner end to end over the whole log (${fmt(PLANNED_PACKAGES)} packages planned, ${fmt(events)} events read)`, 1, `${fmt(events / seconds)} events/s`, '', `${((seconds * 1e6) / events).toFixed(0)} µs/event`, '');
+  report(`message planner end to end over the whole log (${fmt(PLANNED_PACKAGES)} packages planned, ${fmt(events)} events read)`, 1, `${fmt(events / seconds)} events/s`, pct(events / seconds / raw1), `${((seconds * 1e6) / events).toFixed(0)} µs/event`, '');
 }
 
-async function scanLatency(pool: Pool, report: Report): Promise<void> {
+async function scanLatency(pool: Pool, raw1: number, report: Report): Promise<void> {
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM due_messages WHERE status = 'scheduled'`);
   const missing = Math.max(0, SCHEDULED - rows[0].n);
   // Filled up to 100,000 scheduled messages due over the next 90 days; 50 of them due now.
@@ -105,11 +106,12 @@ async function scanLatency(pool: Pool, report: Report): Promise<void> {
   } finally {
     client.release();
   }
-  report(`due-message scan (claim query, 50 due of ${fmt(total)} scheduled)`, 1, fmt(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length)), '', ...quantiles(latencies));
+  const scansPerSecond = 1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length);
+  report(`due-message scan (claim query, 50 due of ${fmt(total)} scheduled)`, 1, fmt(scansPerSecond), pct(scansPerSecond / raw1), ...quantiles(latencies));
   await pool.query(`DELETE FROM due_messages WHERE tenant_id = $1`, [TENANT]).catch(() => undefined);
 }
 
-async function dispatchRate(infrastructure: Infrastructure, planner: MessagePlanner, report: Report): Promise<void> {
+async function dispatchRate(infrastructure: Infrastructure, planner: MessagePlanner, raw1: number, report: Report): Promise<void> {
   const smtp = await new SmtpSink().start();
   const config: Config = { ...loadConfig({}), smtpUrl: smtp.url, runScheduler: false, messagesClaimMs: 120_000 };
   const clock = { now: () => new Date() };
@@ -140,7 +142,7 @@ async function dispatchRate(infrastructure: Infrastructure, planner: MessagePlan
     const seconds = (performance.now() - started) / 1000;
     const delivered = smtp.mails.length;
     if (delivered !== DISPATCHED) throw new Error(`message bench: ${delivered} of ${DISPATCHED} messages arrived`);
-    report(`message dispatch to a local SMTP server (pre-rendered; batches of 50, one pooled SMTP connection)`, 1, `${fmt(delivered / seconds)} messages/s`, '', '', '');
+    report(`message dispatch to a local SMTP server (pre-rendered; batches of 50, one pooled SMTP connection)`, 1, `${fmt(delivered / seconds)} messages/s`, pct(delivered / seconds / raw1), '', '');
   } finally {
     dispatcher.onApplicationShutdown();
     await smtp.stop();
