@@ -19,7 +19,8 @@ export interface DeliveryView {
   endpointId: string;
   eventId: string;
   eventType: string;
-  status: 'pending' | 'delivered' | 'failed';
+  /** `held`: planned while the endpoint was off for failing; `expired`: held too long (sent only if redelivered). */
+  status: 'pending' | 'delivered' | 'failed' | 'held' | 'expired';
   attempts: number;
   nextAttemptAt: string | null;
   plannedAt: string;

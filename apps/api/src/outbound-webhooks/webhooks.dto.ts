@@ -61,8 +61,10 @@ export class UpdateWebhookEndpointDto {
   enabled?: boolean;
 }
 
+const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'held', 'expired'];
+
 export class ListDeliveriesParams extends ReadYourWritesParams {
-  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'failed'] }) @IsOptional() @IsIn(['pending', 'delivered', 'failed']) status?: string;
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES }) @IsOptional() @IsIn(DELIVERY_STATUSES) status?: string;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsUUID() cursor?: string;
   @PageLimit(50) limit?: number;
 }
