@@ -348,6 +348,30 @@ describe('Outbound webhooks', () => {
     expect((await byPackage()).get(old.id)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
+  it('pages the delivery log newest first with a cursor it wrote; a made-up cursor is 400 validation_failed', async () => {
+    const studio = await t.newTenant();
+    const endpoint = await subscribe(studio, { events: ['package.purchased'] });
+    const offeringId = await studio.createOffering();
+    const clientId = await studio.createClient();
+    for (let i = 0; i < 3; i++) {
+      await studio.sellPackage(offeringId, clientId);
+      await round();
+      t.clock.advance(1000);
+    }
+    const all = await deliveries(studio, endpoint.id);
+    expect(all).toHaveLength(3);
+    const base = `/v1/webhook-endpoints/${endpoint.id}/deliveries`;
+    const first = (await t.http.get(`${base}?limit=2`).set(studio.auth).expect(200)).body;
+    expect(first.items).toEqual(all.slice(0, 2));
+    const second = (await t.http.get(base).query({ limit: 2, cursor: first.nextCursor }).set(studio.auth).expect(200)).body;
+    expect(second).toEqual({ items: all.slice(2), nextCursor: null });
+    const impossible = Buffer.from(JSON.stringify(['2024-02-30T00:00:00.000000Z', all[0].id])).toString('base64url');
+    for (const cursor of [all[0].id, impossible, 'bm90LWEtY3Vyc29y']) {
+      const refused = await t.http.get(base).query({ cursor }).set(studio.auth).expect(400);
+      expect(refused.body.code).toBe('validation_failed');
+    }
+  });
+
   it('marks a delivery failed after its round of 7 attempts (the last waits 24 h)', async () => {
     const studio = await t.newTenant();
     const endpoint = await subscribe(studio, { events: ['package.purchased'] });
