@@ -296,6 +296,82 @@ describe('Outbound webhooks', () => {
     expect((await deliveries(studio, endpoint.id))[0]).toMatchObject({ status: 'delivered', attempts: 4 });
   });
 
+  it('holds deliveries of events while an endpoint is switched off for failing; re-enabled, it sends those under 72 h old and lists older ones as expired (redeliverable)', async () => {
+    const studio = await t.newTenant();
+    const endpoint = await subscribe(studio, { events: ['package.purchased'] });
+    const offeringId = await studio.createOffering();
+    const clientId = await studio.createClient();
+    await studio.sellPackage(offeringId, clientId);
+    receiver.respondWith(503, 503, 503);
+    await round();
+    t.clock.advance(1 * MINUTE);
+    await round();
+    t.clock.advance(5 * MINUTE);
+    await round();
+    expect((await t.http.get(`/v1/webhook-endpoints/${endpoint.id}`).set(studio.auth).expect(200)).body).toMatchObject({ enabled: false, disabledReason: 'failing' });
+
+    // While it is off: events are planned and held, nothing is sent.
+    receiver.clear();
+    const old = await studio.sellPackage(offeringId, clientId);
+    expect(await round()).toEqual({ planned: 1, sent: 0 });
+    t.clock.advance(50 * HOUR);
+    const recent = await studio.sellPackage(offeringId, clientId);
+    expect(await round()).toEqual({ planned: 1, sent: 0 });
+    t.clock.advance(30 * HOUR); // old: planned 80 h ago (over 72 h); recent: 30 h ago
+    expect((await round()).sent).toBe(0);
+    expect(receiver.received).toHaveLength(0);
+    const byPackage = async () => {
+      const items = await deliveries(studio, endpoint.id);
+      const details = await Promise.all(items.map((d) => t.http.get(`/v1/webhook-endpoints/${endpoint.id}/deliveries/${d.id}`).set(studio.auth).expect(200)));
+      return new Map(details.map((d) => [d.body.payload.data.packageId, d.body]));
+    };
+    let log = await byPackage();
+    expect(log.get(old.id)).toMatchObject({ status: 'expired', attempts: 0, nextAttemptAt: null });
+    expect(log.get(recent.id)).toMatchObject({ status: 'held', attempts: 0, nextAttemptAt: null });
+    const held = await t.http.get(`/v1/webhook-endpoints/${endpoint.id}/deliveries?status=held`).set(studio.auth).expect(200);
+    expect(held.body.items.map((d: any) => d.id)).toEqual([log.get(recent.id).id]);
+
+    // Switched back on: the held delivery and the one that was pending go out; the expired one stays listed.
+    await t.http.patch(`/v1/webhook-endpoints/${endpoint.id}`).set(studio.auth).send({ enabled: true }).expect(200);
+    expect(await round()).toMatchObject({ planned: 0, sent: 2 });
+    expect(receiver.received.map((r) => r.json.data.packageId)).not.toContain(old.id);
+    expect(receiver.received.map((r) => r.json.data.packageId)).toContain(recent.id);
+    log = await byPackage();
+    expect(log.get(recent.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(log.get(old.id)).toMatchObject({ status: 'expired', attempts: 0 });
+
+    // An expired delivery can be redelivered by hand.
+    receiver.clear();
+    await t.http.post(`/v1/webhook-endpoints/${endpoint.id}/deliveries/${log.get(old.id).id}/redeliveries`).set(studio.auth).expect(202);
+    expect((await round()).sent).toBe(1);
+    expect(receiver.received.map((r) => r.json.data.packageId)).toEqual([old.id]);
+    expect((await byPackage()).get(old.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('pages the delivery log newest first with a cursor it wrote; a made-up cursor is 400 validation_failed', async () => {
+    const studio = await t.newTenant();
+    const endpoint = await subscribe(studio, { events: ['package.purchased'] });
+    const offeringId = await studio.createOffering();
+    const clientId = await studio.createClient();
+    for (let i = 0; i < 3; i++) {
+      await studio.sellPackage(offeringId, clientId);
+      await round();
+      t.clock.advance(1000);
+    }
+    const all = await deliveries(studio, endpoint.id);
+    expect(all).toHaveLength(3);
+    const base = `/v1/webhook-endpoints/${endpoint.id}/deliveries`;
+    const first = (await t.http.get(`${base}?limit=2`).set(studio.auth).expect(200)).body;
+    expect(first.items).toEqual(all.slice(0, 2));
+    const second = (await t.http.get(base).query({ limit: 2, cursor: first.nextCursor }).set(studio.auth).expect(200)).body;
+    expect(second).toEqual({ items: all.slice(2), nextCursor: null });
+    const impossible = Buffer.from(JSON.stringify(['2024-02-30T00:00:00.000000Z', all[0].id])).toString('base64url');
+    for (const cursor of [all[0].id, impossible, 'bm90LWEtY3Vyc29y']) {
+      const refused = await t.http.get(base).query({ cursor }).set(studio.auth).expect(400);
+      expect(refused.body.code).toBe('validation_failed');
+    }
+  });
+
   it('marks a delivery failed after its round of 7 attempts (the last waits 24 h)', async () => {
     const studio = await t.newTenant();
     const endpoint = await subscribe(studio, { events: ['package.purchased'] });

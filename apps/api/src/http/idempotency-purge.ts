@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { Config } from '@punchcard/platform';
-import { PostgresAdvisoryLease } from '@punchcard/projection-runner';
+import { LeasedInterval, PostgresAdvisoryLease } from '@punchcard/projection-runner';
 import { APP_CONFIG, SYSTEM_POOL } from '../tokens';
 
 /** Rows deleted per statement, so a large backlog never holds one long transaction. */
@@ -18,26 +18,29 @@ const INTERVAL_MS = 15 * 60_000;
 @Injectable()
 export class IdempotencyPurge implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('IdempotencyPurge');
-  private readonly lease: PostgresAdvisoryLease;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly loop: LeasedInterval;
 
   constructor(
     @Inject(SYSTEM_POOL) private readonly pool: Pool,
     @Inject(APP_CONFIG) private readonly config: Config,
   ) {
-    this.lease = new PostgresAdvisoryLease(pool, 'idempotency-purge');
+    this.loop = new LeasedInterval(new PostgresAdvisoryLease(pool, 'idempotency-purge'), {
+      intervalMs: INTERVAL_MS,
+      tick: async () => {
+        const deleted = await this.run();
+        if (deleted) this.logger.log(`Purged ${deleted} idempotency record(s)`);
+      },
+      logger: this.logger,
+      failure: 'Idempotency purge failed',
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.runScheduler) return;
-    this.timer = setInterval(() => void this.tick(), INTERVAL_MS);
-    void this.tick();
+    if (this.config.runScheduler) this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.lease.release();
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Returns how many records it deleted. */
@@ -53,21 +56,6 @@ export class IdempotencyPurge implements OnApplicationBootstrap, OnApplicationSh
       );
       deleted += rowCount ?? 0;
       if ((rowCount ?? 0) < BATCH) return deleted;
-    }
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      if (await this.lease.tryAcquire()) {
-        const deleted = await this.run();
-        if (deleted) this.logger.log(`Purged ${deleted} idempotency record(s)`);
-      }
-    } catch (error) {
-      this.logger.error(`Idempotency purge failed: ${String(error)}`);
-    } finally {
-      this.running = false;
     }
   }
 }

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { Pool } from 'pg';
 import { DEFAULT_TEMPLATES, MESSAGE_KINDS, templateLanguageFor, MessageKind, MessageTemplate, placeholdersFor, renderTemplate, TemplateValues, validateTemplate } from '@punchcard/messages';
 import { ClientDirectory } from '../clients';
+import { decodeCursor, encodeCursor } from '../http/cursor';
 import { ApiError } from '../http/problem';
 import { Clock, CLOCK, PG_POOL } from '../tokens';
 import { DEFAULT_SETTINGS, MessageContent, MessageSettings } from './message-content';
@@ -135,14 +136,14 @@ export class MessageAdmin {
   }
 
   async list(tenantId: string, filter: { clientId?: string; packageId?: string; status?: string; kind?: string; cursor?: string; limit: number }) {
-    const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+    const after = filter.cursor ? decodeCursor(filter.cursor, { code: 'invalid_cursor' }) : null;
     const { rows } = await this.pool.query<MessageRow>(
       `SELECT ${ROW} FROM due_messages
        WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND ($3::uuid IS NULL OR package_id = $3)
          AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR kind = $5)
          AND ($6::timestamptz IS NULL OR (due_at, id) < ($6::timestamptz, $7::text))
        ORDER BY due_at DESC, id DESC LIMIT $8`,
-      [tenantId, filter.clientId ?? null, filter.packageId ?? null, filter.status ?? null, filter.kind ?? null, after?.dueAt ?? null, after?.id ?? null, filter.limit + 1],
+      [tenantId, filter.clientId ?? null, filter.packageId ?? null, filter.status ?? null, filter.kind ?? null, after?.at ?? null, after?.id ?? null, filter.limit + 1],
     );
     const items = rows.slice(0, filter.limit);
     const last = items[items.length - 1];
@@ -203,20 +204,4 @@ export class MessageAdmin {
     );
     return this.preferences(tenantId, clientId);
   }
-}
-
-function encodeCursor(dueAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([dueAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { dueAt: string; id: string } {
-  try {
-    const [dueAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    // Only an instant this API wrote (ISO, UTC): Date.parse also takes "2020-02-30" or "1", which the database's cast refuses (a 500).
-    const instant = typeof dueAt === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(dueAt) && !Number.isNaN(Date.parse(dueAt));
-    if (instant && new Date(dueAt).toISOString().slice(0, 19) === dueAt.slice(0, 19) && typeof id === 'string') return { dueAt, id };
-  } catch {
-    // falls through
-  }
-  throw new ApiError(400, 'invalid_cursor', 'cursor must be the nextCursor of a previous page.');
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
+import { decodeCursor, encodeCursor } from '../http/cursor';
 import { ApiError } from '../http/problem';
 import { Clock, CLOCK, PG_POOL } from '../tokens';
 import { notFound } from './webhook-endpoints';
@@ -19,7 +20,8 @@ export interface DeliveryView {
   endpointId: string;
   eventId: string;
   eventType: string;
-  status: 'pending' | 'delivered' | 'failed';
+  /** `held`: planned while the endpoint was off for failing; `expired`: held too long (sent only if redelivered). */
+  status: 'pending' | 'delivered' | 'failed' | 'held' | 'expired';
   attempts: number;
   nextAttemptAt: string | null;
   plannedAt: string;
@@ -41,18 +43,20 @@ export class DeliveryLog {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Newest first; `cursor` is the previous page's `nextCursor` (the last delivery's id). */
+  /** Newest first; `cursor` is the previous page's `nextCursor` (the last delivery's planned time and id). */
   async list(tenantId: string, endpointId: string, page: { status?: string; cursor?: string; limit: number }): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
+    const after = page.cursor ? decodeCursor(page.cursor, { code: 'validation_failed', uuidId: true }) : null;
     await this.assertEndpoint(tenantId, endpointId);
     const { rows } = await this.pool.query(
-      `SELECT ${COLUMNS} FROM webhook_deliveries d
+      `SELECT ${COLUMNS}, to_char(planned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at FROM webhook_deliveries d
        WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3::text IS NULL OR status = $3)
-         AND ($4::uuid IS NULL OR (planned_at, id) < (SELECT planned_at, id FROM webhook_deliveries WHERE id = $4 AND endpoint_id = $2))
-       ORDER BY planned_at DESC, id DESC LIMIT $5`,
-      [tenantId, endpointId, page.status ?? null, page.cursor ?? null, page.limit + 1],
+         AND ($4::timestamptz IS NULL OR (planned_at, id) < ($4::timestamptz, $5::uuid))
+       ORDER BY planned_at DESC, id DESC LIMIT $6`,
+      [tenantId, endpointId, page.status ?? null, after?.at ?? null, after?.id ?? null, page.limit + 1],
     );
     const items = rows.slice(0, page.limit).map(toView);
-    return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
+    const last = rows[page.limit - 1];
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last.sort_at, last.id) : null };
   }
 
   async get(tenantId: string, endpointId: string, deliveryId: string): Promise<DeliveryDetail> {

@@ -61,11 +61,15 @@ export class DeliveryPlanner {
       );
       if (!moved.rowCount) throw new Error('the webhook planner checkpoint moved under this planner');
       if (rows.length === 0) return 0;
-      // The planned time is when the row is written; the clock is the only source of "now".
+      // The planned time is when the row is written; the clock is the only source of "now". An endpoint
+      // off for failing gets the row `held` (the endpoint's state as of now: the dispatcher releases a
+      // row held for an endpoint switched on meanwhile); one deleted meanwhile gets none.
       const inserted = await client.query(
         `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, body, status, next_attempt_at, planned_at)
-         SELECT id, tenant_id, endpoint_id, event_id, event_type, body, 'pending', $2, $2 FROM jsonb_to_recordset($1::jsonb)
-           AS r(id uuid, tenant_id text, endpoint_id uuid, event_id uuid, event_type text, body text)
+         SELECT r.id, r.tenant_id, r.endpoint_id, r.event_id, r.event_type, r.body,
+                CASE WHEN e.enabled THEN 'pending' ELSE 'held' END, CASE WHEN e.enabled THEN $2::timestamptz END, $2
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id text, endpoint_id uuid, event_id uuid, event_type text, body text)
+         JOIN webhook_endpoints e ON e.id = r.endpoint_id
          ON CONFLICT DO NOTHING`,
         [JSON.stringify(rows.map((row) => ({ id: row.id, tenant_id: row.tenantId, endpoint_id: row.endpointId, event_id: row.eventId, event_type: row.eventType, body: row.body }))), this.clock.now()],
       );
@@ -81,8 +85,18 @@ export class DeliveryPlanner {
 
   private async endpointsOf(tenantIds: string[]): Promise<EndpointSubscription[]> {
     if (tenantIds.length === 0) return [];
-    const { rows } = await this.pool.query('SELECT id, tenant_id, enabled, event_types, plan_from FROM webhook_endpoints WHERE enabled AND tenant_id = ANY($1)', [tenantIds]);
-    return rows.map((row) => ({ id: row.id, tenantId: row.tenant_id, enabled: row.enabled, eventTypes: row.event_types, planFrom: row.plan_from.toISOString() }));
+    const { rows } = await this.pool.query(
+      `SELECT id, tenant_id, enabled, disabled_reason, event_types, plan_from FROM webhook_endpoints WHERE (enabled OR disabled_reason = 'failing') AND tenant_id = ANY($1)`,
+      [tenantIds],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      tenantId: row.tenant_id,
+      enabled: row.enabled,
+      disabledReason: row.disabled_reason,
+      eventTypes: row.event_types,
+      planFrom: row.plan_from.toISOString(),
+    }));
   }
 
   /** The package stream up to this event (whether credits just ran low depends on what came before). */

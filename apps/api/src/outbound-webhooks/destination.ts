@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { isPrivateAddress } from '../http/outbound-address';
 
 /**
  * Where webhooks may go (SSRF, ADR 0024). Only https (http when `allowHttp`), no credentials in the
@@ -22,46 +23,12 @@ export class DestinationRefused extends Error {
   }
 }
 
-const BLOCKED = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // "this" network
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8], // loopback
-  ['169.254.0.0', 16], // link-local (cloud metadata services live here)
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
-] as const)
-  BLOCKED.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-  ['2001:db8::', 32], // documentation
-  ['64:ff9b::', 96], // NAT64 can reach IPv4 private space
-  ['100::', 64], // discard
-] as const)
-  BLOCKED.addSubnet(network, prefix, 'ipv6');
-
-/** True for an address webhooks must not reach without `allowPrivateNetworks`. */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return BLOCKED.check(address, 'ipv4');
-  if (family !== 6) return true; // not an address at all: refuse
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address) ?? /^::(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  if (mapped) return BLOCKED.check(mapped[1], 'ipv4');
-  if (/^::ffff:/i.test(address)) return true; // mapped in hex form: refuse rather than decode
-  return BLOCKED.check(address, 'ipv6');
-}
+/**
+ * True for an address webhooks must not reach without `allowPrivateNetworks`. The guard itself lives in
+ * http/outbound-address.ts (shared with the other outbound calls); re-exported here so imports of this
+ * module keep working.
+ */
+export { isPrivateAddress } from '../http/outbound-address';
 
 /** The URL's form: scheme, no credentials, a host. Throws DestinationRefused. */
 export function checkUrl(raw: string, policy: DestinationPolicy): URL {

@@ -38,6 +38,8 @@ describe('planning rules', () => {
     const endpoint = { id: 'e', tenantId: 't1', enabled: true, eventTypes: ['package.purchased'], planFrom: '2026-03-01T11:00:00.000Z' };
     expect(wants(endpoint, envelope)).toBe(true);
     expect(wants({ ...endpoint, enabled: false }, envelope)).toBe(false);
+    expect(wants({ ...endpoint, enabled: false, disabledReason: 'admin' }, envelope)).toBe(false);
+    expect(wants({ ...endpoint, enabled: false, disabledReason: 'failing' }, envelope)).toBe(true); // planned held
     expect(wants({ ...endpoint, tenantId: 't2' }, envelope)).toBe(false);
     expect(wants({ ...endpoint, eventTypes: ['package.expired'] }, envelope)).toBe(false);
     expect(wants({ ...endpoint, planFrom: '2026-03-01T12:00:00.001Z' }, envelope)).toBe(false);

@@ -94,14 +94,20 @@ export interface EndpointSubscription {
   id: string;
   tenantId: string;
   enabled: boolean;
+  /** Why it is off: `failing` (switched off after failed attempts: deliveries are still planned, held) or `admin`. */
+  disabledReason?: 'admin' | 'failing' | null;
   eventTypes: string[];
   /** Events that occur from this instant on are planned: set at creation, re-enabling and a change of event types. */
   planFrom: string;
 }
 
-/** An enabled endpoint of the event's business that asked for its kind since before it occurred. */
+/**
+ * An endpoint of the event's business that asked for its kind since before it occurred, and is enabled
+ * or switched off only for failing (its deliveries are planned `held`, see `HELD_MAX_AGE_MS`). An
+ * endpoint an admin switched off gets nothing planned.
+ */
 export function wants(endpoint: EndpointSubscription, envelope: WebhookEnvelope): boolean {
-  return endpoint.enabled && endpoint.tenantId === envelope.businessId && endpoint.eventTypes.includes(envelope.type) && Date.parse(envelope.createdAt) >= Date.parse(endpoint.planFrom);
+  return (endpoint.enabled || endpoint.disabledReason === 'failing') && endpoint.tenantId === envelope.businessId && endpoint.eventTypes.includes(envelope.type) && Date.parse(envelope.createdAt) >= Date.parse(endpoint.planFrom);
 }
 
 const DELIVERY_NAMESPACE = '7f0b7e2c-3f3a-4d55-9a51-2d0f5b3c9e41';
@@ -110,6 +116,14 @@ const DELIVERY_NAMESPACE = '7f0b7e2c-3f3a-4d55-9a51-2d0f5b3c9e41';
 export function deliveryIdOf(endpointId: string, eventId: string): string {
   return uuidv5(`${endpointId}\n${eventId}`, DELIVERY_NAMESPACE);
 }
+
+/**
+ * Deliveries planned while their endpoint is switched off for failing are `held`, not sent. When it is
+ * switched back on, those planned less than this long before are sent; older ones (and any held this
+ * long while it stays off) become `expired`: listed in the delivery log, sent only on a manual
+ * redelivery. Stripe's 3 days.
+ */
+export const HELD_MAX_AGE_MS = 72 * 3_600_000;
 
 /** Waits after the 1st, 2nd, … failed attempt of a round; a round ends as `failed` after the last. */
 export const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 8 * 3_600_000, 24 * 3_600_000];

@@ -4,7 +4,7 @@ import { Config } from '@punchcard/platform';
 import { inTransaction } from '@punchcard/postgres';
 import { APP_CONFIG, Clock, CLOCK, SYSTEM_POOL } from '../tokens';
 import { Resolver, systemResolver } from './destination';
-import { afterAttempt, AttemptOutcome, shouldDisable } from './planning';
+import { afterAttempt, AttemptOutcome, HELD_MAX_AGE_MS, shouldDisable } from './planning';
 import { signatureHeader, SIGNATURE_HEADER } from './signature';
 import { WebhookEndpoints } from './webhook-endpoints';
 import { postWebhook } from './webhook-sender';
@@ -46,8 +46,9 @@ export class WebhookDispatcher {
     private readonly endpoints: WebhookEndpoints,
   ) {}
 
-  /** Sends batches until nothing is due; returns how many calls it made. */
+  /** Releases held deliveries, then sends batches until nothing is due; returns how many calls it made. */
   async dispatchDue(maxBatches = 50): Promise<number> {
+    await this.releaseHeld();
     let sent = 0;
     for (let i = 0; i < maxBatches; i++) {
       const n = await this.dispatchBatch();
@@ -55,6 +56,29 @@ export class WebhookDispatcher {
       if (n < BATCH) break;
     }
     return sent;
+  }
+
+  /**
+   * Deliveries `held` while their endpoint was off for failing: for an endpoint on again, due now when
+   * planned less than HELD_MAX_AGE_MS ago, else `expired`; held that long while it stays off, `expired`.
+   * Expired ones stay in the log and go out only on a manual redelivery.
+   */
+  private async releaseHeld(): Promise<void> {
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - HELD_MAX_AGE_MS);
+    const { rows } = await this.pool.query<{ endpoint_id: string; status: string; n: number }>(
+      `WITH released AS (
+         UPDATE webhook_deliveries d
+         SET status = CASE WHEN e.enabled AND d.planned_at >= $2 THEN 'pending' ELSE 'expired' END,
+             next_attempt_at = CASE WHEN e.enabled AND d.planned_at >= $2 THEN $1::timestamptz END
+         FROM webhook_endpoints e
+         WHERE e.id = d.endpoint_id AND d.status = 'held' AND (e.enabled OR d.planned_at < $2)
+         RETURNING d.endpoint_id, d.status)
+       SELECT endpoint_id, status, count(*)::int AS n FROM released GROUP BY endpoint_id, status`,
+      [now, cutoff],
+    );
+    for (const row of rows)
+      this.logger.log(`Webhook endpoint ${row.endpoint_id}: ${row.n} held deliver${row.n === 1 ? 'y' : 'ies'} ${row.status === 'pending' ? 'released' : 'expired'}`);
   }
 
   private dispatchBatch(): Promise<number> {

@@ -90,8 +90,10 @@ export class WebhookEndpoints implements OnModuleInit {
   }
 
   /**
-   * Re-enabling clears the failure count; re-enabling or changing the event types moves `plan_from`
-   * to now, so a replay of the log decides past events as the live planner did.
+   * Re-enabling clears the failure count; re-enabling (after an admin switched it off) or changing the
+   * event types moves `plan_from` to now, so a replay of the log decides past events as the live planner
+   * did. Re-enabling an endpoint off for failing keeps `plan_from`: its events were planned (held)
+   * all along, and the dispatcher releases them.
    */
   async update(tenantId: string, id: string, changes: EndpointChanges): Promise<EndpointView> {
     if (changes.url !== undefined) await this.checkUrl(changes.url);
@@ -100,7 +102,7 @@ export class WebhookEndpoints implements OnModuleInit {
       `UPDATE webhook_endpoints SET
          url = COALESCE($3, url),
          description = CASE WHEN $4::boolean THEN $5 ELSE description END,
-         plan_from = CASE WHEN ($6::boolean IS TRUE AND NOT enabled) OR ($7::text[] IS NOT NULL AND $7::text[] IS DISTINCT FROM event_types) THEN $8 ELSE plan_from END,
+         plan_from = CASE WHEN ($6::boolean IS TRUE AND NOT enabled AND disabled_reason IS DISTINCT FROM 'failing') OR ($7::text[] IS NOT NULL AND $7::text[] IS DISTINCT FROM event_types) THEN $8 ELSE plan_from END,
          event_types = COALESCE($7, event_types),
          consecutive_failures = CASE WHEN $6::boolean IS TRUE AND NOT enabled THEN 0 ELSE consecutive_failures END,
          disabled_reason = CASE WHEN $6::boolean IS TRUE THEN NULL WHEN $6::boolean IS FALSE THEN COALESCE(disabled_reason, 'admin') ELSE disabled_reason END,

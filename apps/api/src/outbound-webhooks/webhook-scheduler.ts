@@ -1,13 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Pool } from 'pg';
 import { Config } from '@punchcard/platform';
-import { PostgresAdvisoryLease } from '@punchcard/projection-runner';
+import { LeasedInterval, PostgresAdvisoryLease } from '@punchcard/projection-runner';
 import { APP_CONFIG, SYSTEM_POOL } from '../tokens';
 import { DeliveryPlanner } from './delivery-planner';
 import { WebhookDispatcher } from './webhook-dispatcher';
-
-const INTERVAL = 'outbound-webhooks';
 
 /**
  * Plans and sends webhooks on an interval, only on the instance holding the `outbound-webhooks` lease
@@ -16,28 +13,28 @@ const INTERVAL = 'outbound-webhooks';
 @Injectable()
 export class WebhookScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WebhookScheduler');
-  private readonly lease: PostgresAdvisoryLease;
-  private running = false;
+  private readonly loop: LeasedInterval;
 
   constructor(
     private readonly planner: DeliveryPlanner,
     private readonly dispatcher: WebhookDispatcher,
-    private readonly registry: SchedulerRegistry,
     @Inject(SYSTEM_POOL) pool: Pool,
     @Inject(APP_CONFIG) private readonly config: Config,
   ) {
-    this.lease = new PostgresAdvisoryLease(pool, 'outbound-webhooks');
+    this.loop = new LeasedInterval(new PostgresAdvisoryLease(pool, 'outbound-webhooks'), {
+      intervalMs: config.webhooks.intervalMs,
+      tick: () => this.runOnce(),
+      logger: this.logger,
+      failure: 'Outbound webhooks round failed',
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.runScheduler) return;
-    this.registry.addInterval(INTERVAL, setInterval(() => void this.tick(), this.config.webhooks.intervalMs));
-    void this.tick();
+    if (this.config.runScheduler) this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.registry.doesExist('interval', INTERVAL)) this.registry.deleteInterval(INTERVAL);
-    await this.lease.release();
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One round: plan what the log holds, then send what is due. */
@@ -45,17 +42,5 @@ export class WebhookScheduler implements OnApplicationBootstrap, OnApplicationSh
     const planned = await this.planner.catchUp();
     const sent = await this.dispatcher.dispatchDue();
     return { planned, sent };
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      if (await this.lease.tryAcquire()) await this.runOnce();
-    } catch (error) {
-      this.logger.error(`Outbound webhooks round failed: ${String(error)}`);
-    } finally {
-      this.running = false;
-    }
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
 import { ReadYourWritesParams } from '../http/read-your-writes';
 import { IsHttpUrl, OptionalNotNull, PageLimit } from '../http/validators';
 import { WEBHOOK_EVENT_TYPES } from './planning';
@@ -61,8 +61,10 @@ export class UpdateWebhookEndpointDto {
   enabled?: boolean;
 }
 
+const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'held', 'expired'];
+
 export class ListDeliveriesParams extends ReadYourWritesParams {
-  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'failed'] }) @IsOptional() @IsIn(['pending', 'delivered', 'failed']) status?: string;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsUUID() cursor?: string;
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES }) @IsOptional() @IsIn(DELIVERY_STATUSES) status?: string;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,600}$/) cursor?: string;
   @PageLimit(50) limit?: number;
 }

@@ -91,4 +91,14 @@ export const outboundWebhookMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_planner_checkpoints TO punchcard_system;
     `,
   },
+  {
+    // Deliveries of an endpoint switched off for failing are planned `held` (not sent); when it is
+    // switched back on they are sent, or `expired` when older than the hold limit (planning.ts).
+    id: 'outbound-webhooks-002-held-and-expired-deliveries',
+    sql: `
+      ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_status_check;
+      ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_status_check CHECK (status IN ('pending', 'delivered', 'failed', 'held', 'expired'));
+      CREATE INDEX webhook_deliveries_held ON webhook_deliveries (endpoint_id, planned_at) WHERE status = 'held';
+    `,
+  },
 ];

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Pool } from 'pg';
-import { PostgresAdvisoryLease } from '@punchcard/projection-runner';
+import { LeasedInterval, PostgresAdvisoryLease } from '@punchcard/projection-runner';
 import { Config } from '@punchcard/platform';
 import { APP_CONFIG, PG_POOL } from '../../tokens';
 import { ExpirySweep } from './expiry-sweep';
@@ -10,38 +9,26 @@ import { ExpirySweep } from './expiry-sweep';
 @Injectable()
 export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Scheduler');
-  private readonly lease: PostgresAdvisoryLease;
-  private running = false;
+  private readonly loop: LeasedInterval;
 
   constructor(
     private readonly sweep: ExpirySweep,
-    private readonly registry: SchedulerRegistry,
     @Inject(PG_POOL) pool: Pool,
     @Inject(APP_CONFIG) private readonly config: Config,
   ) {
-    this.lease = new PostgresAdvisoryLease(pool, 'scheduler');
+    this.loop = new LeasedInterval(new PostgresAdvisoryLease(pool, 'scheduler'), {
+      intervalMs: config.expirySweepIntervalMs,
+      tick: () => this.sweep.run(),
+      logger: this.logger,
+      failure: 'Expiry sweep failed',
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.runScheduler) return;
-    this.registry.addInterval('expiry-sweep', setInterval(() => void this.tick(), this.config.expirySweepIntervalMs));
-    void this.tick();
+    if (this.config.runScheduler) this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.registry.doesExist('interval', 'expiry-sweep')) this.registry.deleteInterval('expiry-sweep');
-    await this.lease.release();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      if (await this.lease.tryAcquire()) await this.sweep.run();
-    } catch (error) {
-      this.logger.error(`Expiry sweep failed: ${String(error)}`);
-    } finally {
-      this.running = false;
-    }
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
+import { decodeCursor, encodeCursor } from '../../http/cursor';
 import { PG_POOL } from '../../tokens';
 
 export interface DeliveryView {
@@ -33,13 +34,13 @@ export class DeliveryLog {
 
   /** Newest first; `cursor` is the last item's `nextCursor`. */
   async list(tenantId: string, page: { cursor?: string; limit: number }): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
-    const after = page.cursor ? decodeCursor(page.cursor) : null;
+    const after = page.cursor ? decodeCursor(page.cursor, { code: 'validation_failed' }) : null;
     const { rows } = await this.pool.query(
-      `SELECT event_id, type, checkout_id, first_received_at, last_received_at, attempts, outcome, detail, to_char(first_received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS sort_at
+      `SELECT event_id, type, checkout_id, first_received_at, last_received_at, attempts, outcome, detail, to_char(first_received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at
        FROM stripe_webhook_deliveries
-       WHERE tenant_id = $1 AND ($2::text IS NULL OR (first_received_at, event_id) < ($2::timestamp AT TIME ZONE 'UTC', $3::text))
+       WHERE tenant_id = $1 AND ($2::text IS NULL OR (first_received_at, event_id) < ($2::timestamptz, $3::text))
        ORDER BY first_received_at DESC, event_id DESC LIMIT $4`,
-      [tenantId, after?.at ?? null, after?.eventId ?? null, page.limit + 1],
+      [tenantId, after?.at ?? null, after?.id ?? null, page.limit + 1],
     );
     const items = rows.slice(0, page.limit).map(
       (row): DeliveryView => ({
@@ -54,19 +55,6 @@ export class DeliveryLog {
       }),
     );
     const last = rows[page.limit - 1];
-    return { items, nextCursor: rows.length > page.limit && last ? Buffer.from(JSON.stringify([last.sort_at, last.event_id])).toString('base64url') : null };
+    return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last.sort_at, last.event_id) : null };
   }
-}
-
-/** A cursor this API did not hand out is bad input (400), not an empty page. */
-export function decodeCursor(cursor: string): { at: string; eventId: string } | null {
-  try {
-    const [at, eventId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    // The shape alone lets "2024-13-45T99:…" through, which the database's timestamp cast would reject (a 500): the date must exist.
-    const real = typeof at === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(at) && new Date(`${at.slice(0, 23)}Z`).toISOString().slice(0, 23) === at.slice(0, 23);
-    if (real && typeof eventId === 'string' && eventId.length <= 255) return { at, eventId };
-  } catch {
-    // fall through
-  }
-  return null;
 }
