@@ -345,7 +345,27 @@ describe('Outbound webhooks', () => {
     await t.http.post(`/v1/webhook-endpoints/${endpoint.id}/deliveries/${log.get(old.id).id}/redeliveries`).set(studio.auth).expect(202);
     expect((await round()).sent).toBe(1);
     expect(receiver.received.map((r) => r.json.data.packageId)).toEqual([old.id]);
-    expect((await byPackage()).get(old.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    const redelivered = (await byPackage()).get(old.id);
+    expect(redelivered).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(redelivered.attemptLog).toEqual([expect.objectContaining({ attempt: 1, outcome: 'succeeded', manual: true })]); // its only attempt, asked for by an admin
+    expect(log.get(recent.id).attemptLog).toEqual([expect.objectContaining({ attempt: 1, manual: false })]);
+  });
+
+  it("an admin's switch-off of an endpoint already off for failing stops planning: nothing is held for it", async () => {
+    const studio = await t.newTenant();
+    const endpoint = await subscribe(studio, { url: 'http://127.0.0.1:9/refused', events: ['package.purchased'] });
+    const offeringId = await studio.createOffering();
+    await studio.sellPackage(offeringId, await studio.createClient());
+    for (let i = 0; i < 3; i++) {
+      await round();
+      t.clock.advance(30 * MINUTE);
+    }
+    expect((await t.http.get(`/v1/webhook-endpoints/${endpoint.id}`).set(studio.auth).expect(200)).body).toMatchObject({ enabled: false, disabledReason: 'failing' });
+    const off = await t.http.patch(`/v1/webhook-endpoints/${endpoint.id}`).set(studio.auth).send({ enabled: false }).expect(200);
+    expect(off.body).toMatchObject({ enabled: false, disabledReason: 'admin' });
+    await studio.sellPackage(offeringId, await studio.createClient());
+    await round();
+    expect(await deliveries(studio, endpoint.id)).toHaveLength(1); // the first sale's only
   });
 
   it('pages the delivery log newest first with a cursor it wrote; a made-up cursor is 400 validation_failed', async () => {

@@ -73,4 +73,43 @@ describe('LeasedInterval', () => {
     await failing.runTick(); // not stuck "running" after a failure
     expect(logger.error).toHaveBeenCalledTimes(2);
   });
+
+  it('stop waits for a running tick, then releases the lease', async () => {
+    let finish: () => void = () => undefined;
+    const lease = new FakeLease();
+    const loop = new LeasedInterval(lease, { intervalMs: 1000, tick: () => new Promise<void>((resolve) => (finish = resolve)), logger, failure: 'Job failed' });
+    void loop.runTick();
+    await settle();
+    let stopped = false;
+    const stopping = loop.stop().then(() => (stopped = true));
+    await settle();
+    expect(stopped).toBe(false); // the tick still runs: the lease stays held
+    expect(lease.held).toBe(true);
+    finish();
+    await stopping;
+    expect(lease.held).toBe(false);
+  });
+
+  it('a tick still taking the lease when stop is called runs nothing, and the lease ends released', async () => {
+    let grant: (held: boolean) => void = () => undefined;
+    const lease = new FakeLease();
+    lease.tryAcquire = () =>
+      new Promise<boolean>((resolve) => {
+        grant = (held) => {
+          lease.held = held;
+          resolve(held);
+        };
+      });
+    const tick = jest.fn(async () => undefined);
+    const loop = new LeasedInterval(lease, { intervalMs: 1000, tick, logger, failure: 'Job failed' });
+    void loop.runTick();
+    await settle();
+    const stopping = loop.stop();
+    grant(true); // the lease arrives after stop() began
+    await stopping;
+    expect(tick).not.toHaveBeenCalled();
+    expect(lease.held).toBe(false);
+    await loop.runTick(); // stopped: no more ticks
+    expect(tick).not.toHaveBeenCalled();
+  });
 });

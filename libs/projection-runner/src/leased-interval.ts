@@ -35,7 +35,9 @@ export interface LeasedIntervalOptions {
  */
 export class LeasedInterval {
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  /** The tick in progress, if any: `stop` waits for it before releasing the lease. */
+  private running: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
     private readonly lease: Lease,
@@ -45,27 +47,38 @@ export class LeasedInterval {
   /** Ticks now, then every `intervalMs`. Starting twice keeps one interval. */
   start(): void {
     if (this.timer) return;
+    this.stopped = false;
     this.timer = setInterval(() => void this.runTick(), this.options.intervalMs);
     void this.runTick();
   }
 
-  /** Ends the interval and releases the lease (a tick still running finishes on its own). */
+  /**
+   * Ends the interval, waits for a tick still running, then releases the lease. Waiting matters: a
+   * tick taking the lease while `stop` released it would keep the lease's connection checked out, and
+   * closing its pool would then wait for ever.
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    await this.running;
     await this.lease.release();
   }
 
-  /** One tick: skipped while the previous one runs, or when another instance holds the lease. Never throws. */
-  async runTick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  /** One tick: skipped while the previous one runs, after `stop`, or when another instance holds the lease. Never throws. */
+  runTick(): Promise<void> {
+    if (this.running || this.stopped) return Promise.resolve();
+    this.running = this.tickOnce().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async tickOnce(): Promise<void> {
     try {
-      if (await this.lease.tryAcquire()) await this.options.tick();
+      if (!(await this.lease.tryAcquire())) return;
+      if (this.stopped) return; // stopped while acquiring: stop() releases once this returns
+      await this.options.tick();
     } catch (error) {
       this.options.logger.error(`${this.options.failure}: ${String(error)}`);
-    } finally {
-      this.running = false;
     }
   }
 }

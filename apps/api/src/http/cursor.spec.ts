@@ -36,6 +36,8 @@ describe('page cursors', () => {
     ['an empty id', raw(['2026-03-01T12:00:00Z', ''])],
     ['a long id', raw(['2026-03-01T12:00:00Z', 'x'.repeat(256)])],
     ['a number for the id', raw(['2026-03-01T12:00:00Z', 7])],
+    ['a NUL in the id (PostgreSQL refuses it in text: a 500)', raw(['2026-03-01T12:00:00Z', 'a\u0000b'])],
+    ['a line break in the id', raw(['2026-03-01T12:00:00Z', 'a\nb'])],
   ];
   it.each(bad)('refuses %s with a 400 problem of the list’s code', (_, cursor) => {
     for (const code of ['invalid_cursor', 'validation_failed'] as const) {

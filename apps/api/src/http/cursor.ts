@@ -55,6 +55,7 @@ function parse(cursor: string, rules: CursorRules): CursorPosition | null {
   // Date.parse rolls "2020-02-30" over to March; the database's cast refuses it (a 500): the date must round-trip.
   const parsed = new Date(utc);
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 19) !== at.slice(0, 19)) return null;
-  if (rules.uuidId ? !UUID.test(id) : id.length === 0 || id.length > 255) return null;
+  // Printable ASCII only: PostgreSQL refuses a NUL in text (a 500), and the API writes no other ids.
+  if (rules.uuidId ? !UUID.test(id) : !/^[\x20-\x7e]{1,255}$/.test(id)) return null;
   return { at: utc, id };
 }

@@ -11,14 +11,15 @@ import { isIP } from 'node:net';
  * IPv6: only global unicast (2000::/3) may be reached, minus its special-purpose parts (IPV6_REFUSED);
  * everything outside 2000::/3 (loopback, unspecified, IPv4-compatible `::a.b.c.d`, the NAT64 prefixes
  * 64:ff9b::/96 and 64:ff9b:1::/48, discard 100::/64, unique local fc00::/7, site-local fec0::/10,
- * link-local fe80::/10, multicast ff00::/8, reserved space) is refused. Two forms are decoded instead:
- * IPv4-mapped `::ffff:a.b.c.d` and IPv4-translated `::ffff:0:a.b.c.d` are the IPv4 address they embed
- * (a dual-stack socket connects to it), so they get the IPv4 answer.
+ * link-local fe80::/10, multicast ff00::/8, reserved space) is refused. One form is decoded instead:
+ * IPv4-mapped `::ffff:a.b.c.d` is the IPv4 address it embeds (a dual-stack socket connects to that
+ * IPv4 address), so it gets the IPv4 answer.
  *
  * Forms that embed an IPv4 address for a relay or translator to reach are refused whole, whatever they
  * embed, rather than decoded: 6to4 (2002::/16, deprecated by RFC 7526), Teredo (2001::/32, inside the
- * refused 2001::/23 of IETF protocol assignments), NAT64 (above) and IPv4-compatible (deprecated by
- * RFC 4291). No webhook receiver needs them, and decoding each scheme is one more place to get wrong.
+ * refused 2001::/23 of IETF protocol assignments), NAT64 (above), IPv4-translated `::ffff:0:a.b.c.d`
+ * (SIIT: sent as IPv6, where it goes depends on the deployment's translator) and IPv4-compatible
+ * (deprecated by RFC 4291). No webhook receiver needs them, and decoding each scheme is one more place to get wrong.
  */
 export function isPrivateAddress(address: string): boolean {
   const bytes = addressBytes(address);
@@ -40,9 +41,9 @@ export function addressBytes(address: string): Uint8Array | null {
   return ipv6Bytes(address.replace(/%.*$/, ''));
 }
 
-/** The IPv4 address an IPv4-mapped (::ffff:0:0/96) or IPv4-translated (::ffff:0:0:0/96) address stands for. */
+/** The IPv4 address an IPv4-mapped (::ffff:0:0/96) address stands for. */
 function embeddedIpv4(bytes: Uint8Array): Uint8Array | null {
-  if (inPrefix(bytes, IPV4_MAPPED) || inPrefix(bytes, IPV4_TRANSLATED)) return bytes.subarray(12);
+  if (inPrefix(bytes, IPV4_MAPPED)) return bytes.subarray(12);
   return null;
 }
 
@@ -129,9 +130,8 @@ const IPV4_REFUSED = [
 
 const GLOBAL_UNICAST = prefix('2000::/3');
 const IPV4_MAPPED = prefix('::ffff:0:0/96');
-const IPV4_TRANSLATED = prefix('::ffff:0:0:0/96');
 
-/** Inside 2000::/3, what is not the public internet (outside it everything but the two forms above is refused). */
+/** Inside 2000::/3, what is not the public internet (outside it everything but IPv4-mapped is refused). */
 const IPV6_REFUSED = [
   '2001::/23', // IETF protocol assignments: Teredo 2001::/32 (embeds an IPv4), benchmarking, ORCHID
   '2001:db8::/32', // documentation

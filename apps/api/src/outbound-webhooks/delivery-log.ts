@@ -93,7 +93,7 @@ export class DeliveryLog {
     if (!endpoint.rows[0]) throw notFound();
     if (!endpoint.rows[0].enabled) throw new ApiError(409, 'webhook_endpoint_disabled', 'The endpoint is disabled: enable it (PATCH enabled: true) before redelivering.');
     const { rowCount } = await this.pool.query(
-      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $4, round_start = attempts WHERE tenant_id = $1 AND endpoint_id = $2 AND id = $3`,
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $4, round_start = attempts, manual_requested = true WHERE tenant_id = $1 AND endpoint_id = $2 AND id = $3`,
       [tenantId, endpointId, deliveryId, this.clock.now()],
     );
     if (!rowCount) throw deliveryNotFound();

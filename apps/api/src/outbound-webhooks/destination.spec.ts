@@ -37,7 +37,8 @@ describe('isPrivateAddress', () => {
     ['::FFFF:7F00:0001', 'IPv4-mapped loopback, hex, upper case'],
     ['::ffff:a9fe:a9fe', 'IPv4-mapped metadata, hex'],
     ['0:0:0:0:0:ffff:a00:1', 'IPv4-mapped 10.0.0.1, uncompressed'],
-    ['::ffff:0:7f00:1', 'IPv4-translated (RFC 2765) loopback'],
+    ['::ffff:0:7f00:1', 'IPv4-translated (RFC 2765) loopback: refused whole'],
+    ['::ffff:0:808:808', 'IPv4-translated public: refused whole (SIIT, sent as IPv6)'],
     // IPv4-compatible (deprecated): refused whatever it embeds
     ['::7f00:1', 'IPv4-compatible loopback, hex'],
     ['::a00:1', 'IPv4-compatible 10.0.0.1, hex'],

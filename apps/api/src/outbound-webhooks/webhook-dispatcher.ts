@@ -85,7 +85,7 @@ export class WebhookDispatcher {
     return inTransaction(this.pool, async (client) => {
       const now = this.clock.now();
       const { rows } = await client.query<DueRow>(
-        `SELECT d.id, d.tenant_id, d.endpoint_id, d.event_id, d.event_type, d.body, d.attempts, d.round_start, d.round_start = d.attempts AND d.attempts > 0 AS manual,
+        `SELECT d.id, d.tenant_id, d.endpoint_id, d.event_id, d.event_type, d.body, d.attempts, d.round_start, d.manual_requested AS manual,
                 e.url, e.secret_ciphertext
          FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND e.enabled
@@ -131,7 +131,7 @@ export class WebhookDispatcher {
       [row.id, attempt, row.tenant_id, now, row.manual, outcome.ok ? 'succeeded' : 'failed', outcome.statusCode, error, durationMs],
     );
     await client.query(
-      `UPDATE webhook_deliveries SET attempts = $2, status = $3, next_attempt_at = $4, last_attempt_at = $5, last_status_code = $6, last_error = $7,
+      `UPDATE webhook_deliveries SET attempts = $2, status = $3, next_attempt_at = $4, last_attempt_at = $5, last_status_code = $6, last_error = $7, manual_requested = false,
          delivered_at = CASE WHEN $3 = 'delivered' THEN $5 ELSE delivered_at END WHERE id = $1`,
       [row.id, attempt, next.status, next.nextAttemptAt, now, outcome.statusCode, error],
     );

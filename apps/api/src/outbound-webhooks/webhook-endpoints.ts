@@ -105,7 +105,7 @@ export class WebhookEndpoints implements OnModuleInit {
          plan_from = CASE WHEN ($6::boolean IS TRUE AND NOT enabled AND disabled_reason IS DISTINCT FROM 'failing') OR ($7::text[] IS NOT NULL AND $7::text[] IS DISTINCT FROM event_types) THEN $8 ELSE plan_from END,
          event_types = COALESCE($7, event_types),
          consecutive_failures = CASE WHEN $6::boolean IS TRUE AND NOT enabled THEN 0 ELSE consecutive_failures END,
-         disabled_reason = CASE WHEN $6::boolean IS TRUE THEN NULL WHEN $6::boolean IS FALSE THEN COALESCE(disabled_reason, 'admin') ELSE disabled_reason END,
+         disabled_reason = CASE WHEN $6::boolean IS TRUE THEN NULL WHEN $6::boolean IS FALSE THEN 'admin' ELSE disabled_reason END, -- an admin's off wins over 'failing': nothing more is planned
          enabled = COALESCE($6, enabled),
          updated_at = $8
        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,

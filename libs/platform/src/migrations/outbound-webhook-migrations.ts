@@ -101,4 +101,9 @@ export const outboundWebhookMigrations: Migration[] = [
       CREATE INDEX webhook_deliveries_held ON webhook_deliveries (endpoint_id, planned_at) WHERE status = 'held';
     `,
   },
+  {
+    // A redelivery an admin asked for: its first attempt is recorded as manual, whatever the delivery's history.
+    id: 'outbound-webhooks-003-manual-redelivery-flag',
+    sql: `ALTER TABLE webhook_deliveries ADD COLUMN manual_requested boolean NOT NULL DEFAULT false;`,
+  },
 ];
