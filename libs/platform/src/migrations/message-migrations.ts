@@ -135,4 +135,10 @@ export const messageMigrations: Migration[] = [
       GRANT SELECT, INSERT, UPDATE, DELETE ON message_planner_checkpoints TO punchcard_system;
     `,
   },
+  {
+    // Erasure of a client's message data by an admin (DELETE /v1/clients/{id}/messages/personal-data):
+    // the attempts' details hold SMTP replies that can name the recipient.
+    id: 'messages-002-erasable-attempt-details',
+    sql: `GRANT UPDATE (detail) ON message_attempts TO punchcard_app;`,
+  },
 ];
