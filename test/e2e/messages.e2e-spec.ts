@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { MessageDispatcher, MessagePlanner } from '../../apps/api/src/messages';
 import { ExpirySweep } from '../../apps/api/src/packages/expiry-sweep/expiry-sweep';
@@ -108,24 +109,77 @@ describe('Lifecycle messages over SMTP', () => {
     expect(smtp.to(cat.email).map((m) => m.subject)).toEqual(['Your Six <b>sessions</b> from Tenant 1']);
   });
 
-  it('the race at the due time: every package either gets its nudge or has it cancelled by its booking, never both, never neither', async () => {
-    const buyers = await Promise.all(Array.from({ length: 8 }, (_, i) => client(`Racer ${i}`)));
-    const packages = [];
-    for (const b of buyers) packages.push(await studio.sellPackage(offeringId, b.id));
-    await dispatch();
-    t.clock.advance(24 * HOUR + 60_000);
-    // Half the clients book at the very moment the dispatcher runs.
-    await Promise.all([
-      ...packages.filter((_, i) => i % 2 === 0).map((p) => t.http.post(`/v1/packages/${p.id}/redemptions`).set(studio.auth).send({}).expect(201)),
-      dispatch(),
-    ]);
-    await dispatch();
-    for (const [i, p] of packages.entries()) {
-      const nudge = (await messagesOf(p.id)).booking_nudge;
-      const mails = smtp.to(buyers[i].email).filter((m) => m.subject === 'Ready to book your first session?');
-      if (i % 2 === 1) expect({ i, status: nudge.status, mails: mails.length }).toEqual({ i, status: 'sent', mails: 1 });
-      else expect([{ i, status: 'sent', mails: 1 }, { i, status: 'cancelled', mails: 0 }]).toContainEqual({ i, status: nudge.status, mails: mails.length });
+  it('a booking committed while the dispatcher is about to send the nudge: sent before the booking, or cancelled; never sent after a booking committed before its batch', async () => {
+    // A real race, many times: a redemption (a booking) and a dispatcher run start together, staggered by a
+    // random few milliseconds. The times are real (performance.now), taken where each side commits or decides:
+    // the booking is committed when its response arrives; the dispatcher decides at the planner catch-up that
+    // starts its batch (the run's start if there is none). A booking committed before that decision must
+    // cancel the nudge; one committed after it came after the nudge was due and claimed (it may go out).
+    const planner = t.app.get(MessagePlanner);
+    const original = planner.catchUp.bind(planner);
+    const catchUps: number[] = [];
+    const sends = new Map<string, number>();
+    const inner = new SmtpTransport(smtp.url);
+    dispatcher.useTransport({
+      send: async (mail) => {
+        if (mail.subject === 'Ready to book your first session?') sends.set(mail.to, performance.now());
+        return inner.send(mail);
+      },
+      close: () => inner.close(),
+    });
+    const spy = jest.spyOn(planner, 'catchUp').mockImplementation(async () => {
+      catchUps.push(performance.now());
+      return original();
+    });
+    const outcomes = { sent: 0, cancelled: 0, bookedBeforeDecision: 0, bookedAfterDecision: 0 };
+    try {
+      for (let round = 0; round < 10; round++) {
+        const buyers = await Promise.all(Array.from({ length: 3 }, (_, i) => client(`Racer ${round}.${i}`)));
+        const packages = [];
+        for (const b of buyers) packages.push(await studio.sellPackage(offeringId, b.id));
+        await planner.catchUp(); // the setup plans without relying on the dispatcher's own catch-up
+        await dispatch(); // the confirmations
+        t.clock.advance(24 * HOUR + 60_000); // every nudge of this round is due
+        catchUps.length = 0;
+        const bookedAt: number[] = [];
+        let runStart = 0;
+        await Promise.all([
+          ...packages.map(async (p, i) => {
+            await sleep(Math.random() * 20);
+            await t.http.post(`/v1/packages/${p.id}/redemptions`).set(studio.auth).send({}).expect(201);
+            bookedAt[i] = performance.now();
+          }),
+          (async () => {
+            await sleep([0, 10, 25, 50, 120][round % 5] + Math.random() * 10);
+            runStart = performance.now();
+            await dispatcher.run();
+          })(),
+        ]);
+        await dispatch(); // plans the bookings that came after the run
+        for (const [i, p] of packages.entries()) {
+          const nudge = (await messagesOf(p.id)).booking_nudge;
+          const mails = smtp.to(buyers[i].email).filter((m) => m.subject === 'Ready to book your first session?').length;
+          const sentAt = sends.get(buyers[i].email);
+          const decision = sentAt === undefined ? runStart : Math.max(runStart, ...catchUps.filter((c) => c <= sentAt));
+          const bookedFirst = bookedAt[i] < decision;
+          outcomes[bookedFirst ? 'bookedBeforeDecision' : 'bookedAfterDecision']++;
+          outcomes[nudge.status as 'sent' | 'cancelled']++;
+          const seen = { round, i, status: nudge.status, mails, bookedBeforeTheBatchDecided: bookedFirst };
+          // Sent exactly once or cancelled (never both, never neither), and never sent when the booking was committed first.
+          expect([
+            { round, i, status: 'sent', mails: 1, bookedBeforeTheBatchDecided: false },
+            { round, i, status: 'cancelled', mails: 0, bookedBeforeTheBatchDecided: false },
+            { round, i, status: 'cancelled', mails: 0, bookedBeforeTheBatchDecided: true },
+          ]).toContainEqual(seen);
+        }
+      }
+    } finally {
+      spy.mockRestore();
+      dispatcher.useTransport(new SmtpTransport(smtp.url));
     }
+    // Both sides of the race happened (otherwise the test proved nothing).
+    expect(outcomes.bookedBeforeDecision).toBeGreaterThan(0);
+    expect(outcomes.bookedAfterDecision).toBeGreaterThan(0);
   });
 
   it('a refused delivery is retried with backoff, and recorded as failed with the reason after the last attempt', async () => {

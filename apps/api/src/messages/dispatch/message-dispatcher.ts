@@ -138,7 +138,13 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
       await withTenant(row.tenant_id, () => this.deliver(row));
     } catch (error) {
       // A failure of ours (database, rendering) before anything was sent: retried like a refused delivery.
-      await this.retryOrFail(row, `internal: ${String((error as Error)?.message ?? error)}`);
+      try {
+        await this.retryOrFail(row, `internal: ${String((error as Error)?.message ?? error)}`);
+      } catch (again) {
+        // Not even that could be written: the row stays `sending` and is taken again after its claim deadline
+        // (as after a crash); the rest of the batch goes on.
+        this.logger.error(`Message ${row.id} of tenant ${row.tenant_id}: its outcome could not be recorded (${String((again as Error)?.message ?? again)}); it is taken again after its claim expires`);
+      }
     }
   }
 
