@@ -212,6 +212,27 @@ export function planPackageEvent(state: PackagePlanState | null, event: PlanEven
   }
 }
 
+/** The kinds keyed by their package (`{kind}:{packageId}`), which the package's own events plan and cancel. */
+export const PACKAGE_KINDS: readonly MessageKind[] = ['purchase_confirmation', 'booking_nudge', 'expiry_reminder', 'expiry_notice', 'renewal_prompt'];
+
+/**
+ * Whether a package's events (its whole stream, in order) leave this package message cancelled: the
+ * reason of the last action on its id when that is a cancel, else null. The dispatcher asks this just
+ * before sending, from the stream itself: a booking committed after the planner's last read (which
+ * stops at the oldest transaction still open) still cancels the nudge. Cancel decisions do not depend
+ * on the zone or the reminder days, so fixed ones are used.
+ */
+export function cancelledByPackageEvents(messageIdOfRow: string, events: PlanEvent[]): PlannerCancelReason | null {
+  let state: PackagePlanState | null = null;
+  let reason: PlannerCancelReason | null = null;
+  for (const event of events) {
+    const result = planPackageEvent(state, event, { zone: 'UTC', expiryReminderDays: 7 });
+    state = result.state;
+    for (const action of result.actions) if (action.id === messageIdOfRow) reason = action.type === 'cancel' ? action.reason : null;
+  }
+  return reason;
+}
+
 function schedule(state: PackagePlanState, kind: MessageKind, dueAt: string): ScheduleAction {
   return { type: 'schedule', id: messageId(kind, state.packageId), kind, packageId: state.packageId, clientId: state.clientId, dueAt };
 }

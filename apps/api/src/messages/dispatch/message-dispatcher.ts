@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, PoolClient } from 'pg';
-import { BookingContext, MailTransport, MessageKind, NUDGE_KINDS, SmtpTransport } from '@punchcard/messages';
+import { EventStore } from '@punchcard/event-store';
+import { BookingContext, cancelledByPackageEvents, MailTransport, MessageKind, NUDGE_KINDS, PACKAGE_KINDS, SmtpTransport } from '@punchcard/messages';
 import { Config } from '@punchcard/platform';
 import { inTransaction, withTenant } from '@punchcard/postgres';
 import { planMessageFailedDeliveries } from '../../outbound-webhooks';
-import { APP_CONFIG, Clock, CLOCK, SYSTEM_POOL } from '../../tokens';
+import { APP_CONFIG, Clock, CLOCK, SYSTEM_EVENT_STORE, SYSTEM_POOL } from '../../tokens';
 import { MessageContent } from '../message-content';
 import { MessagePlanner } from '../planner/message-planner';
 
@@ -64,6 +65,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
     @Inject(SYSTEM_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: Config,
+    @Inject(SYSTEM_EVENT_STORE) private readonly events: EventStore,
   ) {}
 
   onModuleInit(): void {
@@ -171,6 +173,8 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
     }
 
     if (!this.transport) return void (await this.finish(row, 'not_sent', 'smtp_not_configured', 'not_sent', 'SMTP_URL is not configured'));
+    const meanwhile = await this.cancelledMeanwhile(row);
+    if (meanwhile) return void (await this.cancel(row, meanwhile));
     const unsubscribe = NUDGE_KINDS.includes(row.kind) ? this.content.unsubscribeUrl(row.tenant_id, row.client_id) : null;
     let response: string;
     try {
@@ -189,6 +193,21 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
       return void (await this.retryOrFail(row, String((error as Error)?.message ?? error)));
     }
     await this.recordSent(row, response, this.clock.now());
+  }
+
+  /**
+   * Just before sending a package message (not an admin's resend): do the package's events, read from its
+   * stream now, cancel it? The planner's catch-up before the batch reads the log only up to the oldest
+   * transaction still open, so a booking committed meanwhile behind another one would not have cancelled
+   * the nudge yet; the stream has it.
+   */
+  private async cancelledMeanwhile(row: ClaimedRow): Promise<string | null> {
+    if (row.resends > 0 || !PACKAGE_KINDS.includes(row.kind) || row.id !== `${row.kind}:${row.package_id}`) return null;
+    const stream = await this.events.readStream(`package-${row.package_id}`);
+    return cancelledByPackageEvents(
+      row.id,
+      stream.map((e) => ({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt })),
+    );
   }
 
   /**
