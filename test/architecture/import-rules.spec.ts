@@ -24,7 +24,7 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   exports: ['clients'],
   health: [],
   me: ['bookings', 'clients', 'offerings', 'packages', 'slots'],
-  messages: ['clients', 'packages', 'tenants'],
+  messages: ['clients', 'outbound-webhooks', 'packages', 'tenants'],
   'offering-deletion': ['bookings', 'offerings'],
   offerings: ['session-types', 'slots', 'tenants'],
   'outbound-webhooks': [],

@@ -119,7 +119,7 @@ async function dispatchRate(infrastructure: Infrastructure, planner: MessagePlan
   // (as a retry's are), so the rate is claim + SMTP + record.
   const content = new MessageContent(null as never, null as never, null as never, infrastructure.pool, infrastructure.system.pool, config);
   await content.onModuleInit();
-  const dispatcher = new MessageDispatcher(planner, content, infrastructure.system.pool, clock, config);
+  const dispatcher = new MessageDispatcher(planner, content, infrastructure.system.pool, clock, config, infrastructure.system.eventStore);
   dispatcher.onModuleInit();
   const pool = infrastructure.system.pool;
   // Only these are sent: what the planner section planned is set aside.

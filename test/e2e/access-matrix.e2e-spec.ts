@@ -483,6 +483,8 @@ const ROUTES: Record<string, Entry> = {
   },
   'GET /v1/clients/:id/message-preferences': { access: FRONT_DESK, request: () => ({ path: `/v1/clients/${fx.a.client1Id}/message-preferences` }) },
   'PATCH /v1/clients/:id/message-preferences': { access: ADMIN, request: () => ({ path: `/v1/clients/${fx.a.spareClientId}/message-preferences`, body: { nudgesUnsubscribed: false } }) },
+  // Erasure of a client's message data: idempotent, 204 each time; another tenant's client is unknown (404).
+  'DELETE /v1/clients/:id/messages/personal-data': { access: ADMIN, request: () => ({ path: `/v1/clients/${fx.a.spareClientId}/messages/personal-data` }), success: 204 },
   'GET /v1/unsubscribe': { access: PUBLIC, request: () => ({ path: `/v1/unsubscribe?token=${encodeURIComponent(fx.a.unsubscribeToken)}` }) },
   'POST /v1/unsubscribe': { access: PUBLIC, request: () => ({ path: `/v1/unsubscribe?token=${encodeURIComponent(fx.a.unsubscribeToken)}` }), success: 200 },
 

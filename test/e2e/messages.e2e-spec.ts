@@ -1,7 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { MessageDispatcher, MessagePlanner } from '../../apps/api/src/messages';
 import { ExpirySweep } from '../../apps/api/src/packages/expiry-sweep/expiry-sweep';
-import { SmtpTransport } from '@punchcard/messages';
+import { MailTransport, OutgoingMail, SmtpTransport } from '@punchcard/messages';
+import { Config } from '@punchcard/platform';
+import { WebhookScheduler } from '../../apps/api/src/outbound-webhooks/webhook-scheduler';
+import { APP_CONFIG } from '../../apps/api/src/tokens';
+import { planEverything, verifyWebhook, WebhookReceiver } from '../support/webhook-receiver';
 import { SmtpSink } from '../support/smtp-sink';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
@@ -13,6 +18,7 @@ import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 describe('Lifecycle messages over SMTP', () => {
   let t: TestApp;
   let smtp: SmtpSink;
+  let receiver: WebhookReceiver;
   let studio: TenantSession;
   let dispatcher: MessageDispatcher;
   let offeringId: string;
@@ -37,7 +43,15 @@ describe('Lifecycle messages over SMTP', () => {
 
   beforeAll(async () => {
     smtp = await new SmtpSink().start();
-    t = await createTestApp({ config: { smtpUrl: smtp.url, publicUrl: 'https://punchcard.test', mailFrom: 'Studio <hello@studio.test>' } });
+    receiver = await WebhookReceiver.start();
+    t = await createTestApp({
+      config: {
+        smtpUrl: smtp.url,
+        publicUrl: 'https://punchcard.test',
+        mailFrom: 'Studio <hello@studio.test>',
+        webhooks: { allowHttp: true, allowPrivateNetworks: true, timeoutMs: 1000, disableAfter: 3, intervalMs: 5000 },
+      },
+    });
     dispatcher = t.app.get(MessageDispatcher);
     studio = await t.newTenant({ timezone: 'Europe/Berlin', currency: 'EUR' });
     offeringId = await studio.createOffering({ name: 'Six <b>sessions</b>', sessionCount: 6, price: { amount: 54000, currency: 'EUR' }, validityDays: 90 });
@@ -45,6 +59,7 @@ describe('Lifecycle messages over SMTP', () => {
   afterAll(async () => {
     await t?.close();
     await smtp?.stop();
+    await receiver?.close();
   });
 
   it('a purchase sends the confirmation at once: recipient, subject, placeholders rendered and escaped, Message-ID from the row', async () => {
@@ -106,26 +121,6 @@ describe('Lifecycle messages over SMTP', () => {
     await dispatch();
     expect((await messagesOf(pkg.id)).booking_nudge).toMatchObject({ status: 'cancelled', reason: 'booked' });
     expect(smtp.to(cat.email).map((m) => m.subject)).toEqual(['Your Six <b>sessions</b> from Tenant 1']);
-  });
-
-  it('the race at the due time: every package either gets its nudge or has it cancelled by its booking, never both, never neither', async () => {
-    const buyers = await Promise.all(Array.from({ length: 8 }, (_, i) => client(`Racer ${i}`)));
-    const packages = [];
-    for (const b of buyers) packages.push(await studio.sellPackage(offeringId, b.id));
-    await dispatch();
-    t.clock.advance(24 * HOUR + 60_000);
-    // Half the clients book at the very moment the dispatcher runs.
-    await Promise.all([
-      ...packages.filter((_, i) => i % 2 === 0).map((p) => t.http.post(`/v1/packages/${p.id}/redemptions`).set(studio.auth).send({}).expect(201)),
-      dispatch(),
-    ]);
-    await dispatch();
-    for (const [i, p] of packages.entries()) {
-      const nudge = (await messagesOf(p.id)).booking_nudge;
-      const mails = smtp.to(buyers[i].email).filter((m) => m.subject === 'Ready to book your first session?');
-      if (i % 2 === 1) expect({ i, status: nudge.status, mails: mails.length }).toEqual({ i, status: 'sent', mails: 1 });
-      else expect([{ i, status: 'sent', mails: 1 }, { i, status: 'cancelled', mails: 0 }]).toContainEqual({ i, status: nudge.status, mails: mails.length });
-    }
   });
 
   it('a refused delivery is retried with backoff, and recorded as failed with the reason after the last attempt', async () => {
@@ -513,6 +508,366 @@ describe('Lifecycle messages over SMTP', () => {
       const feedback = smtp.to(max.email).find((m) => m.subject === `How was your session on ${berlin}?`)!;
       expect(feedback).toBeDefined();
       expect(feedback.text).toMatch(/Unsubscribe from these reminders: https:\/\/punchcard\.test\/v1\/unsubscribe\?token=/);
+    });
+  });
+  describe('dispatcher outcomes: recorded once, fenced to their claim', () => {
+    const claimMs = () => t.app.get<Config>(APP_CONFIG).messagesClaimMs;
+    const attemptsOf = async (id: string) => (await t.db.pool.query('SELECT outcome, smtp_message_id FROM message_attempts WHERE message_id = $1 ORDER BY id', [id])).rows;
+    /** A real database error on one row's update to `status` (a trigger), failing `times` times (or always). */
+    const failUpdates = async (messageId: string, status: string, times: number | null) => {
+      const name = `fail_${Math.random().toString(36).slice(2, 10)}`;
+      const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+      await t.db.pool.query(`CREATE SEQUENCE ${name}_n`);
+      await t.db.pool.query(`GRANT ALL ON SEQUENCE ${name}_n TO PUBLIC`); // the dispatcher's role counts too
+      await t.db.pool.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.id = ${literal(messageId)} AND NEW.status = ${literal(status)} AND (${times === null ? 'true' : `nextval('${name}_n') <= ${times}`}) THEN
+            RAISE EXCEPTION 'injected: the database refused the record';
+          END IF;
+          RETURN NEW;
+        END $$`);
+      await t.db.pool.query(`CREATE TRIGGER ${name} BEFORE UPDATE ON due_messages FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+      return async () => {
+        await t.db.pool.query(`DROP TRIGGER ${name} ON due_messages`);
+        await t.db.pool.query(`DROP FUNCTION ${name}()`);
+        await t.db.pool.query(`DROP SEQUENCE ${name}_n`);
+      };
+    };
+
+    beforeEach(async () => {
+      await dispatch(); // nothing else due: each test's message is the only one in flight
+    });
+
+    it('a database error after the SMTP OK never resends through the retry path; only the claim deadline (same Message-ID) can', async () => {
+      const ola = await client('Ola');
+      const pkg = await studio.sellPackage(offeringId, ola.id);
+      const id = `purchase_confirmation:${pkg.id}`;
+      const restore = await failUpdates(id, 'sent', null);
+      try {
+        await dispatch();
+        expect(smtp.to(ola.email)).toHaveLength(1);
+        expect((await messagesOf(pkg.id)).purchase_confirmation).toMatchObject({ status: 'sending', attempts: 1 });
+        // Past the first retry's backoff (1 min), before the claim deadline: not sent again.
+        t.clock.advance(61_000);
+        await dispatch();
+        expect(smtp.to(ola.email)).toHaveLength(1);
+      } finally {
+        await restore();
+      }
+      // The documented crash path: after the claim deadline the row is taken again and sent with the same Message-ID.
+      t.clock.advance(claimMs());
+      await dispatch();
+      const mails = smtp.to(ola.email);
+      expect(mails).toHaveLength(2);
+      expect(mails[1].messageId).toBe(mails[0].messageId);
+      expect((await messagesOf(pkg.id)).purchase_confirmation).toMatchObject({ status: 'sent', attempts: 2 });
+      expect((await attemptsOf(id)).map((a) => a.outcome)).toEqual(['interrupted', 'sent']);
+    });
+
+    it('a passing database error after the SMTP OK: the record is tried again at once, sent once', async () => {
+      const pia = await client('Pia');
+      const pkg = await studio.sellPackage(offeringId, pia.id);
+      const id = `purchase_confirmation:${pkg.id}`;
+      const restore = await failUpdates(id, 'sent', 2);
+      try {
+        await dispatch();
+      } finally {
+        await restore();
+      }
+      t.clock.advance(5 * 60_000);
+      await dispatch();
+      expect(smtp.to(pia.email)).toHaveLength(1);
+      expect((await messagesOf(pkg.id)).purchase_confirmation).toMatchObject({ status: 'sent', attempts: 1 });
+      expect((await attemptsOf(id)).map((a) => a.outcome)).toEqual(['sent']);
+    });
+
+    it('a dispatcher whose claim expired and was taken again cannot overwrite the newer attempt: its outcome is ignored', async () => {
+      const quinn = await client('Quinn');
+      const pkg = await studio.sellPackage(offeringId, quinn.id);
+      const id = `purchase_confirmation:${pkg.id}`;
+      const inner = new SmtpTransport(smtp.url);
+      let entered!: () => void;
+      const inFlight = new Promise<void>((resolve) => (entered = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let held = false;
+      // The first worker's send hangs (a slow server) and is finally refused; every other send goes through.
+      const gated: MailTransport = {
+        send: async (mail: OutgoingMail) => {
+          if (mail.to === quinn.email && !held) {
+            held = true;
+            entered();
+            await released;
+            throw new Error('451 too slow, try again');
+          }
+          return inner.send(mail);
+        },
+        close: () => inner.close(),
+      };
+      dispatcher.useTransport(gated);
+      try {
+        await t.infrastructure.runner.waitUntil(() => t.infrastructure.runner.isCaughtUp('packages-v2'), 10_000);
+        const stale = dispatcher.run(); // claims attempt 1, then hangs in the send
+        await inFlight;
+        t.clock.advance(claimMs() + 1_000); // its claim expires
+        await dispatcher.run(); // another run takes the row again (attempt 2) and sends it
+        expect((await messagesOf(pkg.id)).purchase_confirmation).toMatchObject({ status: 'sent', attempts: 2 });
+        release();
+        await stale; // the first worker's refusal arrives now: it must change nothing
+        const row = (await messagesOf(pkg.id)).purchase_confirmation;
+        expect(row).toMatchObject({ status: 'sent', attempts: 2, reason: null });
+        expect((await attemptsOf(id)).map((a) => a.outcome)).toEqual(['interrupted', 'sent']);
+        // Nothing was put back in the queue: no third send later.
+        t.clock.advance(10 * 60_000);
+        await dispatch();
+        expect(smtp.to(quinn.email)).toHaveLength(1);
+        expect((await messagesOf(pkg.id)).purchase_confirmation).toMatchObject({ status: 'sent', attempts: 2 });
+      } finally {
+        release();
+        dispatcher.useTransport(new SmtpTransport(smtp.url));
+      }
+    });
+
+    it('an unknown time zone does not stop planning: its messages are planned in UTC and later events still plan', async () => {
+      const rae = await client('Rae', 'Europe/Berlin');
+      await t.db.pool.query(`UPDATE clients SET timezone = 'Mars/Olympus_Mons' WHERE id = $1`, [rae.id]); // e.g. a zone an update of the zone database removed
+      const pkg = await studio.sellPackage(offeringId, rae.id);
+      const sam = await client('Sam');
+      const after = await studio.sellPackage(offeringId, sam.id);
+      await dispatch();
+      const rows = await messagesOf(pkg.id);
+      expect(rows.purchase_confirmation).toMatchObject({ status: 'sent' });
+      expect(rows.booking_nudge.due_at.getTime() - rows.purchase_confirmation.due_at.getTime()).toBe(24 * HOUR); // a UTC day
+      expect((await messagesOf(after.id)).purchase_confirmation).toMatchObject({ status: 'sent' });
+    });
+  });
+
+  describe('message.failed webhooks', () => {
+    it('a message that ends failed is delivered to subscribed endpoints once, signed, without personal data; also after a crash in the failing transaction', async () => {
+      const shop = await t.newTenant({ timezone: 'Europe/Berlin', currency: 'EUR' });
+      const offer = await shop.createOffering({ name: 'Five', sessionCount: 5, price: { amount: 5000, currency: 'EUR' }, validityDays: 30 });
+      const endpoint = (await t.http.post('/v1/webhook-endpoints').set(shop.auth).send({ url: receiver.url, events: ['message.failed'] }).expect(201)).body;
+      const other = (await t.http.post('/v1/webhook-endpoints').set(shop.auth).send({ url: `${receiver.url}/other`, events: ['package.purchased'] }).expect(201)).body;
+      const email = `fails-${Date.now()}@example.com`;
+      const clientId = (await t.http.post('/v1/clients').set(shop.auth).send({ name: 'Una Failing', email }).expect(201)).body.id;
+      await dispatch();
+      receiver.clear();
+      smtp.refuseWith = { code: 550, message: `mailbox <${email}> unavailable` };
+      let restore: (() => Promise<void>) | null = null;
+      try {
+        const pkg = await shop.sellPackage(offer, clientId);
+        const id = `purchase_confirmation:${pkg.id}`;
+        await dispatch();
+        for (const minutes of [1, 4, 16]) {
+          t.clock.advance(minutes * 60_000 + 1_000);
+          await dispatch();
+        }
+        expect((await t.db.pool.query('SELECT attempts, status FROM due_messages WHERE id = $1', [id])).rows[0]).toEqual({ attempts: 4, status: 'scheduled' });
+        // The 5th attempt's failing transaction dies (as in a kill before its commit): nothing of it stays.
+        const name = `fail_failed_${Math.random().toString(36).slice(2, 8)}`;
+        await t.db.pool.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+          IF NEW.status = 'failed' THEN RAISE EXCEPTION 'injected: the dispatcher died'; END IF; RETURN NEW; END $$`);
+        await t.db.pool.query(`CREATE TRIGGER ${name} AFTER UPDATE ON due_messages FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+        restore = async () => {
+          await t.db.pool.query(`DROP TRIGGER IF EXISTS ${name} ON due_messages`);
+          await t.db.pool.query(`DROP FUNCTION IF EXISTS ${name}()`);
+        };
+        t.clock.advance(64 * 60_000 + 1_000);
+        await dispatch();
+        const deliveriesOf = async () => (await t.db.pool.query(`SELECT id, event_id, body FROM webhook_deliveries WHERE tenant_id = $1 AND event_type = 'message.failed'`, [shop.tenantId])).rows;
+        expect((await t.db.pool.query('SELECT status, attempts FROM due_messages WHERE id = $1', [id])).rows[0]).toEqual({ status: 'sending', attempts: 5 });
+        expect(await deliveriesOf()).toEqual([]);
+        await restore();
+        restore = null;
+
+        // Taken again after the claim deadline (the crash path), refused again: failed, and one delivery planned with it.
+        t.clock.advance(t.app.get<Config>(APP_CONFIG).messagesClaimMs + 1_000);
+        await dispatch();
+        const failed = (await t.db.pool.query('SELECT status, attempts, reason FROM due_messages WHERE id = $1', [id])).rows[0];
+        expect(failed).toMatchObject({ status: 'failed', attempts: 6 });
+        expect(await deliveriesOf()).toHaveLength(1);
+        await dispatch(); // nothing more
+        expect(await deliveriesOf()).toHaveLength(1);
+
+        await planEverything(t);
+        await t.app.get(WebhookScheduler).runOnce();
+        await t.app.get(WebhookScheduler).runOnce();
+        const got = receiver.received.filter((r) => r.json?.type === 'message.failed' && r.json?.businessId === shop.tenantId);
+        expect(got).toHaveLength(1);
+        expect(receiver.received.filter((r) => r.json?.type === 'message.failed' && r.headers['punchcard-delivery-id'] && r.json?.businessId !== shop.tenantId)).toEqual([]);
+        const [hook] = got;
+        expect(verifyWebhook(endpoint.secret, hook.body, hook.headers['punchcard-signature'] as string, t.clock.now().getTime())).toBe(true);
+        expect(verifyWebhook(other.secret, hook.body, hook.headers['punchcard-signature'] as string, t.clock.now().getTime())).toBe(false);
+        expect(hook.headers['punchcard-event-type']).toBe('message.failed');
+        expect(hook.headers['punchcard-event-id']).toBe(hook.json.id);
+        expect(hook.json).toEqual({
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          type: 'message.failed',
+          createdAt: hook.json.data.failedAt,
+          businessId: shop.tenantId,
+          data: {
+            messageId: id,
+            kind: 'purchase_confirmation',
+            clientId,
+            packageId: pkg.id,
+            bookingId: null,
+            reason: expect.stringContaining('mailbox <[redacted]> unavailable'),
+            attempts: 6,
+            failedAt: expect.stringMatching(/Z$/),
+          },
+        });
+        expect(hook.body).not.toContain(email);
+        expect(hook.body).not.toContain('Una');
+        // The endpoint not subscribed to message.failed got nothing of it.
+        expect(receiver.received.filter((r) => r.json?.type === 'message.failed' && r.json?.businessId === shop.tenantId)).toHaveLength(1);
+      } finally {
+        smtp.refuseWith = null;
+        await restore?.();
+      }
+    });
+
+    it('message.failed is a kind endpoints may subscribe to; unknown kinds are still refused', async () => {
+      const shop = await t.newTenant();
+      await t.http.post('/v1/webhook-endpoints').set(shop.auth).send({ url: receiver.url, events: ['message.failed', 'package.purchased'] }).expect(201);
+      const bad = await t.http.post('/v1/webhook-endpoints').set(shop.auth).send({ url: receiver.url, events: ['message.sent'] }).expect(400);
+      expect(bad.body.code).toBe('validation_failed');
+    });
+  });
+
+  describe('erasing a client\'s message data', () => {
+    it('DELETE /v1/clients/{id}/messages/personal-data blanks recipients and bodies, cancels what is scheduled (erased), keeps the log; idempotent', async () => {
+      const vic = await client('Vic Erased', 'Europe/Berlin');
+      const keep = await client('Wim Kept');
+      const pkg = await studio.sellPackage(offeringId, vic.id);
+      const kept = await studio.sellPackage(offeringId, keep.id);
+      await dispatch();
+      const before = await messagesOf(pkg.id);
+      expect(before.purchase_confirmation.status).toBe('sent');
+      expect(before.booking_nudge.status).toBe('scheduled');
+
+      await t.http.delete(`/v1/clients/${vic.id}/messages/personal-data`).set(studio.auth).set('Idempotency-Key', `erase-${vic.id}`).expect(204);
+      const rows = (
+        await t.db.pool.query(
+          `SELECT id, kind, status, reason, sent_at, due_at, recipient, subject, html, body_text, ics, server_response FROM due_messages WHERE client_id = $1 ORDER BY id`,
+          [vic.id],
+        )
+      ).rows;
+      expect(rows.length).toBeGreaterThanOrEqual(3);
+      for (const row of rows) expect({ id: row.id, recipient: row.recipient, subject: row.subject, html: row.html, text: row.body_text, ics: row.ics, answer: row.server_response }).toEqual({ id: row.id, recipient: null, subject: null, html: null, text: null, ics: null, answer: null });
+      const byKind = Object.fromEntries(rows.map((r) => [r.kind, r]));
+      expect(byKind.purchase_confirmation).toMatchObject({ status: 'sent', sent_at: before.purchase_confirmation.sent_at });
+      expect(byKind.booking_nudge).toMatchObject({ status: 'cancelled', reason: 'erased' });
+      expect(byKind.expiry_reminder).toMatchObject({ status: 'cancelled', reason: 'erased' });
+      const attempts = (await t.db.pool.query('SELECT outcome, detail FROM message_attempts WHERE message_id = $1', [`purchase_confirmation:${pkg.id}`])).rows;
+      expect(attempts).toEqual([{ outcome: 'sent', detail: null }]);
+      const detail = await t.http.get(`/v1/messages/purchase_confirmation:${pkg.id}`).set(studio.auth).expect(200);
+      expect(detail.body).toMatchObject({ status: 'sent', kind: 'purchase_confirmation', recipient: null, subject: null, html: null, text: null });
+      expect(JSON.stringify(detail.body)).not.toContain(vic.email);
+
+      // Another client's messages are untouched; a repeat is 204 and changes nothing; a replay of the log does not plan them again.
+      expect((await t.db.pool.query('SELECT recipient FROM due_messages WHERE id = $1', [`purchase_confirmation:${kept.id}`])).rows[0].recipient).toBe(keep.email);
+      await t.http.delete(`/v1/clients/${vic.id}/messages/personal-data`).set(studio.auth).expect(204);
+      await t.app.get(MessagePlanner).reset();
+      await dispatch();
+      expect((await messagesOf(pkg.id)).booking_nudge).toMatchObject({ status: 'cancelled', reason: 'erased' });
+      t.clock.advance(25 * HOUR);
+      await dispatch();
+      expect(smtp.to(vic.email)).toHaveLength(1);
+    });
+
+    it('refuses other roles, other tenants and unknown clients', async () => {
+      const res = await t.http.delete('/v1/clients/00000000-0000-4000-8000-000000000000/messages/personal-data').set(studio.auth).expect(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.code).toBe('client_not_found');
+      await t.http.delete('/v1/clients/not-a-uuid/messages/personal-data').set(studio.auth).expect(404);
+      const someone = await client('Xia');
+      const other = await t.newTenant();
+      expect((await t.http.delete(`/v1/clients/${someone.id}/messages/personal-data`).set(other.auth).expect(404)).body.code).toBe('client_not_found');
+      const staff = (await t.http.post('/v1/api-keys').set(studio.auth).send({ role: 'staff', name: 'desk' }).expect(201)).body.key;
+      await t.http.delete(`/v1/clients/${someone.id}/messages/personal-data`).set({ Authorization: `Bearer ${staff}` }).expect(403);
+    });
+  });
+  describe('the race at the due time (last: it moves the clock by days)', () => {
+    it('a booking committed while the dispatcher is about to send the nudge: sent before the booking, or cancelled; never sent after a booking committed before its batch', async () => {
+      // A real race, many times: a redemption (a booking) and a dispatcher run start together, staggered by a
+      // random few milliseconds. The times are real (performance.now), taken where each side commits or decides:
+      // the booking is committed when its response arrives; the dispatcher decides when it starts its last
+      // look before the send (the check of the package stream, else the planner catch-up that starts its batch,
+      // else the run's start). A booking committed before that must cancel the nudge; one committed after it
+      // came after the nudge was due and about to go (it may go out).
+      const planner = t.app.get(MessagePlanner);
+      const original = planner.catchUp.bind(planner);
+      const catchUps: number[] = [];
+      const sends = new Map<string, number>();
+      const inner = new SmtpTransport(smtp.url);
+      dispatcher.useTransport({
+        send: async (mail) => {
+          if (mail.subject === 'Ready to book your first session?') sends.set(mail.to, performance.now());
+          return inner.send(mail);
+        },
+        close: () => inner.close(),
+      });
+      const spy = jest.spyOn(planner, 'catchUp').mockImplementation(async () => {
+        catchUps.push(performance.now());
+        return original();
+      });
+      const checks = new Map<string, number>();
+      const check = (dispatcher as any).cancelledMeanwhile.bind(dispatcher);
+      const checkSpy = jest.spyOn(dispatcher as any, 'cancelledMeanwhile').mockImplementation(async (row: any) => {
+        if (row.kind === 'booking_nudge') checks.set(row.package_id, performance.now());
+        return check(row);
+      });
+      const outcomes = { sent: 0, cancelled: 0, bookedBeforeDecision: 0, bookedAfterDecision: 0 };
+      try {
+        for (let round = 0; round < 10; round++) {
+          const buyers = await Promise.all(Array.from({ length: 3 }, (_, i) => client(`Racer ${round}.${i}`)));
+          const packages = [];
+          for (const b of buyers) packages.push(await studio.sellPackage(offeringId, b.id));
+          await planner.catchUp(); // the setup plans without relying on the dispatcher's own catch-up
+          await dispatch(); // the confirmations
+          t.clock.advance(24 * HOUR + 60_000); // every nudge of this round is due
+          catchUps.length = 0;
+          checks.clear();
+          const bookedAt: number[] = [];
+          let runStart = 0;
+          await Promise.all([
+            ...packages.map(async (p, i) => {
+              await sleep(Math.random() * 20);
+              await t.http.post(`/v1/packages/${p.id}/redemptions`).set(studio.auth).send({}).expect(201);
+              bookedAt[i] = performance.now();
+            }),
+            (async () => {
+              await sleep([0, 10, 25, 50, 120][round % 5] + Math.random() * 10);
+              runStart = performance.now();
+              await dispatcher.run();
+            })(),
+          ]);
+          await dispatch(); // plans the bookings that came after the run
+          for (const [i, p] of packages.entries()) {
+            const nudge = (await messagesOf(p.id)).booking_nudge;
+            const mails = smtp.to(buyers[i].email).filter((m) => m.subject === 'Ready to book your first session?').length;
+            const sentAt = sends.get(buyers[i].email);
+            const decision = checks.get(p.id) ?? (sentAt === undefined ? runStart : Math.max(runStart, ...catchUps.filter((c) => c <= sentAt)));
+            const bookedFirst = bookedAt[i] < decision;
+            outcomes[bookedFirst ? 'bookedBeforeDecision' : 'bookedAfterDecision']++;
+            outcomes[nudge.status as 'sent' | 'cancelled']++;
+            const seen = { round, i, status: nudge.status, mails, bookedBeforeTheBatchDecided: bookedFirst };
+            // Sent exactly once or cancelled (never both, never neither), and never sent when the booking was committed first.
+            expect([
+              { round, i, status: 'sent', mails: 1, bookedBeforeTheBatchDecided: false },
+              { round, i, status: 'cancelled', mails: 0, bookedBeforeTheBatchDecided: false },
+              { round, i, status: 'cancelled', mails: 0, bookedBeforeTheBatchDecided: true },
+            ]).toContainEqual(seen);
+          }
+        }
+      } finally {
+        spy.mockRestore();
+        checkSpy.mockRestore();
+        dispatcher.useTransport(new SmtpTransport(smtp.url));
+      }
+      // Both sides of the race happened (otherwise the test proved nothing).
+      expect(outcomes.bookedBeforeDecision).toBeGreaterThan(0);
+      expect(outcomes.bookedAfterDecision).toBeGreaterThan(0);
     });
   });
 });

@@ -1,5 +1,19 @@
 import { bookingIcs } from './ics';
-import { expiryReminderDueAt, nudgeDueAt, PackagePlanState, PlanAction, PlanEvent, planBookingEvent, planOfferingEvent, planPackageEvent, PlanSettings, sessionReminderDueAt } from './planning';
+import {
+  expiryReminderDueAt,
+  isKnownZone,
+  nudgeDueAt,
+  PackagePlanState,
+  PlanAction,
+  PlanEvent,
+  planBookingEvent,
+  planningZone,
+  planOfferingEvent,
+  planPackageEvent,
+  PlanSettings,
+  ScheduleAction,
+  sessionReminderDueAt,
+} from './planning';
 
 const P = 'pkg-1';
 const C = 'client-1';
@@ -176,7 +190,7 @@ describe('booking notices', () => {
     expect(planBookingEvent({ ...placed, data: { ...placed.data, pastSession: { attendance: 'attended' } } })).toEqual([]);
   });
 
-  it('each reschedule is its own notice (keyed by the new start), cancelling older ones not yet sent; a cancellation cancels both', () => {
+  it('each reschedule is its own notice (keyed by the change), cancelling older ones not yet sent; a cancellation cancels both', () => {
     const notices = (actions: PlanAction[]) => actions.filter((a) => !a.id.startsWith('session_reminder'));
     const moved = notices(planBookingEvent({
       type: 'BookingRescheduled',
@@ -186,12 +200,62 @@ describe('booking notices', () => {
     }));
     expect(moved).toEqual([
       { type: 'cancel', id: 'booking_confirmation:b1', reason: 'booking_changed' },
-      { type: 'cancel', id: 'booking_rescheduled:b1:2026-06-03T09:00:00.000Z', reason: 'booking_changed' },
-      expect.objectContaining({ id: 'booking_rescheduled:b1:2026-06-04T09:00:00.000Z', context: expect.objectContaining({ previousStart: '2026-06-03T09:00:00.000Z', sequence: 1 }) }),
+      { type: 'cancel', id: 'booking_rescheduled:b1:', reason: 'booking_changed', prefixOfPackage: P },
+      expect.objectContaining({ id: 'booking_rescheduled:b1:2', context: expect.objectContaining({ previousStart: '2026-06-03T09:00:00.000Z', sequence: 1 }) }),
     ]);
     const cancelled = notices(planBookingEvent({ type: 'BookingCancelled', occurredAt: '2026-06-02T11:00:00.000Z', streamVersion: 3, data: { ...ref, start: '2026-06-04T09:00:00.000Z' } }));
-    expect(cancelled.map((a) => a.id)).toEqual(['booking_confirmation:b1', 'booking_rescheduled:b1:2026-06-04T09:00:00.000Z', 'booking_cancelled:b1']);
+    expect(cancelled.map((a) => a.id)).toEqual(['booking_confirmation:b1', 'booking_rescheduled:b1:', 'booking_cancelled:b1']);
+    expect(cancelled[1]).toEqual({ type: 'cancel', id: 'booking_rescheduled:b1:', reason: 'booking_cancelled', prefixOfPackage: P });
     expect(cancelled[2]).toEqual(expect.objectContaining({ type: 'schedule', kind: 'booking_cancelled', context: expect.objectContaining({ sequence: 2 }) }));
+  });
+
+  it('a move back and forth (A to B, back to A, to B again) gives each move its own notice; a replay gives the same ids', () => {
+    const A = '2026-06-03T09:00:00.000Z';
+    const B = '2026-06-04T09:00:00.000Z';
+    const move = (streamVersion: number, from: string, to: string) => ({
+      type: 'BookingRescheduled',
+      occurredAt: `2026-06-02T1${streamVersion}:00:00.000Z`,
+      streamVersion,
+      data: { ...ref, previousStart: from, start: to, end: to.replace('09:00', '10:00') },
+    });
+    const log = [move(2, A, B), move(3, B, A), move(4, A, B)];
+    const planned = (events: typeof log) => events.flatMap((e) => planBookingEvent(e)).filter((a) => a.type === 'schedule' && a.kind === 'booking_rescheduled') as ScheduleAction[];
+    const first = planned(log);
+    expect(first.map((a) => a.id)).toEqual(['booking_rescheduled:b1:2', 'booking_rescheduled:b1:3', 'booking_rescheduled:b1:4']);
+    expect(new Set(first.map((a) => a.id)).size).toBe(3);
+    // Both moves to B are noticed, each with its own id and calendar sequence.
+    const toB = first.filter((a) => a.context!.start === B);
+    expect(toB.map((a) => [a.id, a.context!.sequence])).toEqual([
+      ['booking_rescheduled:b1:2', 1],
+      ['booking_rescheduled:b1:4', 3],
+    ]);
+    // A replay of the same log plans exactly the same actions (same ids: the rows are hit again, never added).
+    expect(log.flatMap((e) => planBookingEvent(e))).toEqual(log.flatMap((e) => planBookingEvent(e)));
+    expect(planned(log)).toEqual(first);
+  });
+});
+
+describe('an unknown time zone', () => {
+  const bad: PlanSettings = { zone: 'Mars/Olympus_Mons', expiryReminderDays: 7 };
+
+  it('plans in UTC instead of stopping: every planned time is a valid instant', () => {
+    expect(isKnownZone('Mars/Olympus_Mons')).toBe(false);
+    expect(isKnownZone('Europe/Berlin')).toBe(true);
+    expect(planningZone('Mars/Olympus_Mons')).toBe('UTC');
+    expect(planningZone(null)).toBe('UTC');
+    const { actions } = run([purchased('2026-06-01T14:00:00.000Z', '2026-08-30T14:00:00.000Z')], bad);
+    expect(actions[0]).toEqual([
+      expect.objectContaining({ id: `purchase_confirmation:${P}`, dueAt: '2026-06-01T14:00:00.000Z' }),
+      expect.objectContaining({ id: `booking_nudge:${P}`, dueAt: '2026-06-02T14:00:00.000Z' }), // 24 h in UTC
+      expect.objectContaining({ id: `expiry_reminder:${P}`, dueAt: '2026-08-23T09:00:00.000Z' }), // 09:00 UTC
+    ]);
+    const booked = planBookingEvent(
+      { type: 'BookingPlaced', occurredAt: '2026-06-01T10:00:00.000Z', streamVersion: 1, data: { bookingId: 'b9', clientId: C, packageId: P, start: '2026-06-05T09:00:00.000Z', end: '2026-06-05T10:00:00.000Z', pastSession: null } },
+      { reminders: [{ amount: 1, unit: 'days' }], feedbackRequest: false },
+      'Mars/Olympus_Mons',
+    );
+    expect(booked.find((a) => a.id.startsWith('session_reminder'))).toEqual(expect.objectContaining({ dueAt: '2026-06-04T09:00:00.000Z' }));
+    expect(sessionReminderDueAt('2026-06-05T09:00:00.000Z', { amount: 2, unit: 'hours' }, 'Not/AZone')).toBe('2026-06-05T07:00:00.000Z');
   });
 });
 

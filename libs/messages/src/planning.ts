@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 /**
  * What is due, decided from package events (ADR 0023). Pure: the state of one package, one event and
@@ -87,6 +87,8 @@ export interface CancelAction {
   type: 'cancel';
   id: string;
   reason: PlannerCancelReason;
+  /** Cancels every pending message of this package whose id starts with `id` (all earlier reschedule notices of a booking). */
+  prefixOfPackage?: string;
 }
 export type PlanAction = ScheduleAction | CancelAction;
 
@@ -104,16 +106,33 @@ export interface PlanResult {
   actions: PlanAction[];
 }
 
-const iso = (dt: DateTime) => dt.toUTC().toISO()!;
+/**
+ * The zone times are counted in: the one given when it is a zone this runtime knows, else UTC. A zone
+ * the time-zone database does not know (a typo stored before validation, a zone renamed or removed by
+ * an update) must not stop the planning of the whole log (the planner logs it; see `isKnownZone`).
+ */
+export function planningZone(zone: string | null | undefined): string {
+  return zone && isKnownZone(zone) ? zone : 'UTC';
+}
+
+export function isKnownZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+const iso = (dt: DateTime) => {
+  const text = dt.toUTC().toISO();
+  if (text === null) throw new Error(`invalid time: ${dt.invalidExplanation ?? dt.invalidReason}`);
+  return text;
+};
 
 /** Same wall-clock time on the next local day: 23 or 25 real hours across a DST change. */
 export function nudgeDueAt(purchasedAt: string, zone: string): string {
-  return iso(DateTime.fromISO(purchasedAt, { zone }).plus({ days: 1 }));
+  return iso(DateTime.fromISO(purchasedAt, { zone: planningZone(zone) }).plus({ days: 1 }));
 }
 
 /** 09:00 local on the local date `days` before the expiry's local date, never after the expiry itself. */
 export function expiryReminderDueAt(expiresAt: string, days: number, zone: string): string {
-  const expiry = DateTime.fromISO(expiresAt, { zone });
+  const expiry = DateTime.fromISO(expiresAt, { zone: planningZone(zone) });
   const due = expiry.startOf('day').minus({ days }).set({ hour: REMINDER_LOCAL_HOUR });
   return iso(due < expiry ? due : expiry);
 }
@@ -193,6 +212,27 @@ export function planPackageEvent(state: PackagePlanState | null, event: PlanEven
   }
 }
 
+/** The kinds keyed by their package (`{kind}:{packageId}`), which the package's own events plan and cancel. */
+export const PACKAGE_KINDS: readonly MessageKind[] = ['purchase_confirmation', 'booking_nudge', 'expiry_reminder', 'expiry_notice', 'renewal_prompt'];
+
+/**
+ * Whether a package's events (its whole stream, in order) leave this package message cancelled: the
+ * reason of the last action on its id when that is a cancel, else null. The dispatcher asks this just
+ * before sending, from the stream itself: a booking committed after the planner's last read (which
+ * stops at the oldest transaction still open) still cancels the nudge. Cancel decisions do not depend
+ * on the zone or the reminder days, so fixed ones are used.
+ */
+export function cancelledByPackageEvents(messageIdOfRow: string, events: PlanEvent[]): PlannerCancelReason | null {
+  let state: PackagePlanState | null = null;
+  let reason: PlannerCancelReason | null = null;
+  for (const event of events) {
+    const result = planPackageEvent(state, event, { zone: 'UTC', expiryReminderDays: 7 });
+    state = result.state;
+    for (const action of result.actions) if (action.id === messageIdOfRow) reason = action.type === 'cancel' ? action.reason : null;
+  }
+  return reason;
+}
+
 function schedule(state: PackagePlanState, kind: MessageKind, dueAt: string): ScheduleAction {
   return { type: 'schedule', id: messageId(kind, state.packageId), kind, packageId: state.packageId, clientId: state.clientId, dueAt };
 }
@@ -226,9 +266,9 @@ function later(a: string, b: string | null): string {
 /**
  * Booking notices, one per booking event (no state needed beyond the event): a confirmation when a
  * booking is placed (not for a past session recorded afterwards), a notice per reschedule (keyed by the
- * new start, so each move is its own message and a replay is the same one), a cancellation notice. A
- * newer notice cancels an older one not yet sent, so a client never gets a confirmation for a time
- * that no longer holds.
+ * booking stream's version of the reschedule, so each move is its own message, a move back to an
+ * earlier time too, and a replay is the same one), a cancellation notice. A newer notice cancels the
+ * older ones not yet sent, so a client never gets a confirmation for a time that no longer holds.
  */
 export function planBookingEvent(event: PlanEvent & { streamVersion: number }, offering: OfferingPlanState | null = null, zone = 'UTC'): PlanAction[] {
   return [...notices(event), ...sessionMessages(event, offering, zone)];
@@ -254,7 +294,7 @@ export function planOfferingEvent(state: OfferingPlanState | null, event: PlanEv
  * calendar days in the client's zone (the same local time that many days before, across a DST change).
  */
 export function sessionReminderDueAt(start: string, reminder: { amount: number; unit: string }, zone: string): string {
-  return iso(DateTime.fromISO(start, { zone }).minus({ [reminder.unit]: reminder.amount }));
+  return iso(DateTime.fromISO(start, { zone: planningZone(zone) }).minus({ [reminder.unit]: reminder.amount }));
 }
 
 /**
@@ -298,10 +338,15 @@ function sessionMessages(event: PlanEvent & { streamVersion: number }, offering:
   }
 }
 
+/** A reschedule notice's id: the booking and the stream version of its `BookingRescheduled` (one per change). */
+export const rescheduleNoticeId = (bookingId: string, streamVersion: number) => `booking_rescheduled:${bookingId}:${streamVersion}`;
+
 function notices(event: PlanEvent & { streamVersion: number }): PlanAction[] {
   const d = event.data;
   const base = { packageId: d.packageId, clientId: d.clientId };
   const confirmation = `booking_confirmation:${d.bookingId}`;
+  // Every reschedule notice of the booking still pending (the ids differ per change, so by prefix).
+  const earlierMoves = (reason: PlannerCancelReason): CancelAction => ({ type: 'cancel', id: `booking_rescheduled:${d.bookingId}:`, reason, prefixOfPackage: d.packageId });
   switch (event.type) {
     case 'BookingPlaced':
       if (d.pastSession) return [];
@@ -318,10 +363,10 @@ function notices(event: PlanEvent & { streamVersion: number }): PlanAction[] {
     case 'BookingRescheduled':
       return [
         { type: 'cancel', id: confirmation, reason: 'booking_changed' },
-        { type: 'cancel', id: `booking_rescheduled:${d.bookingId}:${d.previousStart}`, reason: 'booking_changed' },
+        earlierMoves('booking_changed'),
         {
           type: 'schedule',
-          id: `booking_rescheduled:${d.bookingId}:${d.start}`,
+          id: rescheduleNoticeId(d.bookingId, event.streamVersion),
           kind: 'booking_rescheduled',
           ...base,
           dueAt: event.occurredAt,
@@ -331,7 +376,7 @@ function notices(event: PlanEvent & { streamVersion: number }): PlanAction[] {
     case 'BookingCancelled':
       return [
         { type: 'cancel', id: confirmation, reason: 'booking_cancelled' },
-        { type: 'cancel', id: `booking_rescheduled:${d.bookingId}:${d.start}`, reason: 'booking_cancelled' },
+        earlierMoves('booking_cancelled'),
         {
           type: 'schedule',
           id: `booking_cancelled:${d.bookingId}`,

@@ -1,12 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { Pool } from 'pg';
+import { inTransaction } from '@punchcard/postgres';
 import { DEFAULT_TEMPLATES, MESSAGE_KINDS, templateLanguageFor, MessageKind, MessageTemplate, placeholdersFor, renderTemplate, TemplateValues, validateTemplate } from '@punchcard/messages';
 import { ClientDirectory } from '../clients';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { ApiError } from '../http/problem';
 import { Clock, CLOCK, PG_POOL } from '../tokens';
 import { DEFAULT_SETTINGS, MessageContent, MessageSettings } from './message-content';
+
+/** An email address in a reason or an SMTP reply (`550 <ann@example.com>: unknown user`): POSIX regex for PostgreSQL. */
+const ADDRESS_PATTERN = `[^][[:space:]<>()"',;:]+@[^][[:space:]<>()"',;:]+`;
 
 const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const ROW = `id, kind, client_id AS "clientId", package_id AS "packageId", status, reason, ${ISO('due_at')} AS "dueAt",
@@ -184,6 +188,44 @@ export class MessageAdmin {
       throw new ApiError(409, 'message_pending', `The message is ${existing.rows[0].status}: it goes out by itself; resend it once it was sent, failed or cancelled.`);
     }
     return this.get(tenantId, id);
+  }
+
+  /**
+   * Erases what the message log holds about a client (recipients, subjects, bodies, invitations, server
+   * answers; addresses in reasons and attempt details) and cancels their messages still scheduled
+   * (`erased`). Ids, kinds, statuses and times stay, so the log still says what happened. Idempotent.
+   * A message being sent at this moment goes out (its content is already in the dispatcher's hands);
+   * its record is erased by a repeat of this call.
+   */
+  async erasePersonalData(tenantId: string, clientId: string): Promise<void> {
+    const known = (await this.clients.get(tenantId, clientId)) !== null;
+    await inTransaction(this.pool, async (client) => {
+      const cancelled = await client.query(
+        `UPDATE due_messages SET status = 'cancelled', reason = 'erased', cancelled_by = 'erasure', updated_at = now()
+         WHERE tenant_id = $1 AND client_id = $2 AND status = 'scheduled'`,
+        [tenantId, clientId],
+      );
+      const erased = await client.query(
+        `UPDATE due_messages SET recipient = NULL, subject = NULL, html = NULL, body_text = NULL, ics = NULL, server_response = NULL,
+           reason = regexp_replace(reason, $3, '[redacted]', 'g'), updated_at = now()
+         WHERE tenant_id = $1 AND client_id = $2
+           AND (recipient IS NOT NULL OR subject IS NOT NULL OR html IS NOT NULL OR body_text IS NOT NULL OR ics IS NOT NULL OR server_response IS NOT NULL OR reason ~ $3)
+         RETURNING id`,
+        [tenantId, clientId, ADDRESS_PATTERN],
+      );
+      // The attempts: a sent one's detail is the server's answer (blank), a failed one's the error (addresses redacted).
+      await client.query(
+        `UPDATE message_attempts a SET detail = CASE WHEN a.outcome = 'sent' THEN NULL ELSE regexp_replace(a.detail, $3, '[redacted]', 'g') END
+         FROM due_messages m
+         WHERE m.tenant_id = $1 AND m.client_id = $2 AND a.tenant_id = m.tenant_id AND a.message_id = m.id
+           AND a.detail IS NOT NULL AND (a.outcome = 'sent' OR a.detail ~ $3)`,
+        [tenantId, clientId, ADDRESS_PATTERN],
+      );
+      if (known || cancelled.rowCount || erased.rowCount) return;
+      const any = await client.query('SELECT 1 FROM due_messages WHERE tenant_id = $1 AND client_id = $2 LIMIT 1', [tenantId, clientId]);
+      // Neither in the directory nor in the log (another business's client is unknown here too).
+      if (!any.rows[0]) throw new ApiError(404, 'client_not_found', 'Not found.');
+    });
   }
 
   async preferences(tenantId: string, clientId: string) {

@@ -10,9 +10,11 @@ import {
   BookingContext,
   bookingIcs,
   defaultTemplate,
+  isKnownZone,
   MessageKind,
   MessageTemplate,
   NUDGE_KINDS,
+  planningZone,
   RenderedMessage,
   renderTemplate,
   signUnsubscribeToken,
@@ -117,8 +119,10 @@ export class MessageContent implements OnModuleInit {
     if (!client) return { missing: 'client' };
     const tenant = await this.tenants.get(tenantId);
     const settings = await this.settings(tenantId);
-    const zone = client.timezone ?? tenant.timezone;
-    const when = (iso: string) => DateTime.fromISO(iso, { zone }).setLocale(settings.language).toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY);
+    // A zone the time-zone database does not know: times are shown in UTC and say so (never "Invalid DateTime").
+    const known = isKnownZone(client.timezone ?? tenant.timezone);
+    const zone = planningZone(client.timezone ?? tenant.timezone);
+    const when = (iso: string) => DateTime.fromISO(iso, { zone }).setLocale(settings.language).toLocaleString(DateTime.DATETIME_MED_WITH_WEEKDAY) + (known ? '' : ' UTC');
     return {
       recipient: client.email,
       clientName: client.name,

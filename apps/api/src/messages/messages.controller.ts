@@ -106,6 +106,18 @@ export class MessagesController {
     return this.queries.execute(new GetMessagePreferencesQuery(tenant.tenantId, clientId));
   }
 
+  /**
+   * Erases the client's personal data in the message log (recipients, subjects, bodies, invitations,
+   * server answers) and cancels their scheduled messages (`erased`); ids, kinds, statuses and times stay.
+   * Idempotent: 204 each time. 404 client_not_found when neither the directory nor the log knows the client.
+   */
+  @Roles('admin')
+  @Delete('clients/:id/messages/personal-data')
+  @HttpCode(204)
+  async erase(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') clientId: string): Promise<void> {
+    await this.admin.erasePersonalData(tenant.tenantId, clientId);
+  }
+
   @Roles('admin')
   @Patch('clients/:id/message-preferences')
   setPreferences(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'client_not_found') clientId: string, @Body() body: UpdateMessagePreferencesDto) {

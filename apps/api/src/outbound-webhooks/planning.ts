@@ -6,7 +6,7 @@ import { StoredEvent } from '@punchcard/event-store';
  * What outbound webhooks send, decided by pure functions of the event log (ADR 0024): which kind an
  * event is, its JSON envelope, which endpoints get it, and when a failed delivery is tried again.
  */
-export const WEBHOOK_EVENT_TYPES = ['package.purchased', 'package.credits_low', 'package.expired', 'booking.created', 'booking.cancelled'] as const;
+export const WEBHOOK_EVENT_TYPES = ['package.purchased', 'package.credits_low', 'package.expired', 'booking.created', 'booking.cancelled', 'message.failed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** `package.credits_low` fires when a credit movement leaves this many credits (or fewer, but some) after more. */

@@ -136,8 +136,14 @@ export const messageMigrations: Migration[] = [
     `,
   },
   {
+    // Erasure of a client's message data by an admin (DELETE /v1/clients/{id}/messages/personal-data):
+    // the attempts' details hold SMTP replies that can name the recipient.
+    id: 'messages-002-erasable-attempt-details',
+    sql: `GRANT UPDATE (detail) ON message_attempts TO punchcard_app;`,
+  },
+  {
     // The business's language: dates in emails are formatted in it, and the shipped defaults are in it where Punchcard ships one.
-    id: 'messages-002-language',
+    id: 'messages-003-language',
     sql: `ALTER TABLE message_settings ADD COLUMN language text NOT NULL DEFAULT 'en' CHECK (length(language) BETWEEN 2 AND 35);`,
   },
 ];

@@ -1,9 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Pool } from 'pg';
-import { BookingContext, MailTransport, MessageKind, NUDGE_KINDS, SmtpTransport } from '@punchcard/messages';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, PoolClient } from 'pg';
+import { EventStore } from '@punchcard/event-store';
+import { BookingContext, cancelledByPackageEvents, MailTransport, MessageKind, NUDGE_KINDS, PACKAGE_KINDS, SmtpTransport } from '@punchcard/messages';
 import { Config } from '@punchcard/platform';
 import { inTransaction, withTenant } from '@punchcard/postgres';
-import { APP_CONFIG, Clock, CLOCK, SYSTEM_POOL } from '../../tokens';
+import { planMessageFailedDeliveries } from '../../outbound-webhooks';
+import { APP_CONFIG, Clock, CLOCK, SYSTEM_EVENT_STORE, SYSTEM_POOL } from '../../tokens';
 import { MessageContent } from '../message-content';
 import { MessagePlanner } from '../planner/message-planner';
 
@@ -18,6 +21,8 @@ export const backoffMs = (attempt: number) => 60_000 * 4 ** (attempt - 1);
  * the longer it has waited, the longer the pause (a tenth of its lateness, at most 10 minutes), so a
  * package that never appears costs a bounded number of looks until `too_late` cancels it.
  */
+/** Pauses between tries of recording a message the SMTP server accepted (then it is left to the claim deadline). */
+export const RECORD_RETRY_DELAYS_MS = [100, 400, 1_600];
 const notReadyDelayMs = (lateMs: number) => Math.min(10 * 60_000, Math.max(5_000, lateMs / 10));
 
 interface ClaimedRow {
@@ -60,6 +65,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
     @Inject(SYSTEM_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: Config,
+    @Inject(SYSTEM_EVENT_STORE) private readonly events: EventStore,
   ) {}
 
   onModuleInit(): void {
@@ -133,35 +139,46 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
     try {
       await withTenant(row.tenant_id, () => this.deliver(row));
     } catch (error) {
-      // A failure of ours (database, rendering): retried like a refused delivery.
-      await this.retryOrFail(row, `internal: ${String((error as Error)?.message ?? error)}`);
+      // A failure of ours (database, rendering) before anything was sent: retried like a refused delivery.
+      try {
+        await this.retryOrFail(row, `internal: ${String((error as Error)?.message ?? error)}`);
+      } catch (again) {
+        // Not even that could be written: the row stays `sending` and is taken again after its claim deadline
+        // (as after a crash); the rest of the batch goes on.
+        this.logger.error(`Message ${row.id} of tenant ${row.tenant_id}: its outcome could not be recorded (${String((again as Error)?.message ?? again)}); it is taken again after its claim expires`);
+      }
     }
   }
 
   private async deliver(row: ClaimedRow): Promise<void> {
     const now = this.clock.now();
     const settings = await this.content.settings(row.tenant_id);
-    if (settings.disabledKinds.includes(row.kind)) return this.cancel(row, 'kind_disabled');
-    if (NUDGE_KINDS.includes(row.kind) && (await this.content.isUnsubscribed(row.tenant_id, row.client_id))) return this.cancel(row, 'unsubscribed');
+    if (settings.disabledKinds.includes(row.kind)) return void (await this.cancel(row, 'kind_disabled'));
+    if (NUDGE_KINDS.includes(row.kind) && (await this.content.isUnsubscribed(row.tenant_id, row.client_id))) return void (await this.cancel(row, 'unsubscribed'));
 
     if (row.subject === null) {
-      if (row.resends === 0 && now.getTime() - row.due_at.getTime() > TOO_LATE_MS) return this.cancel(row, 'too_late');
+      if (row.resends === 0 && now.getTime() - row.due_at.getTime() > TOO_LATE_MS) return void (await this.cancel(row, 'too_late'));
       const outcome = await this.content.render(row.tenant_id, row.kind, row.package_id, row.context, row.due_at);
-      if (outcome.kind === 'gone') return this.cancel(row, outcome.reason);
-      if (outcome.kind === 'not_ready') return this.later(row, outcome.reason);
+      if (outcome.kind === 'gone') return void (await this.cancel(row, outcome.reason));
+      if (outcome.kind === 'not_ready') return void (await this.later(row, outcome.reason));
       const messageId = `<${row.id.replace(/:/g, '.')}.${row.resends}.${row.tenant_id}@punchcard.messages>`;
       const { rows } = await this.pool.query(
         `UPDATE due_messages SET recipient = $3, subject = $4, html = $5, body_text = $6, smtp_message_id = $7, ics = $8, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 RETURNING recipient, subject, html, body_text, smtp_message_id, ics`,
-        [row.tenant_id, row.id, outcome.recipient, outcome.rendered.subject, outcome.rendered.html, outcome.rendered.text, messageId, outcome.ics],
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $9 RETURNING recipient, subject, html, body_text, smtp_message_id, ics`,
+        [row.tenant_id, row.id, outcome.recipient, outcome.rendered.subject, outcome.rendered.html, outcome.rendered.text, messageId, outcome.ics, row.attempts],
       );
+      // Our claim expired and another dispatcher holds the row now: it sends, not this one.
+      if (!rows[0]) return this.stale(row, 'render');
       Object.assign(row, rows[0]);
     }
 
-    if (!this.transport) return this.finish(row, 'not_sent', 'smtp_not_configured', 'not_sent', 'SMTP_URL is not configured');
+    if (!this.transport) return void (await this.finish(row, 'not_sent', 'smtp_not_configured', 'not_sent', 'SMTP_URL is not configured'));
+    const meanwhile = await this.cancelledMeanwhile(row);
+    if (meanwhile) return void (await this.cancel(row, meanwhile));
     const unsubscribe = NUDGE_KINDS.includes(row.kind) ? this.content.unsubscribeUrl(row.tenant_id, row.client_id) : null;
+    let response: string;
     try {
-      const { response } = await this.transport.send({
+      ({ response } = await this.transport.send({
         from: this.config.mailFrom,
         to: row.recipient!,
         subject: row.subject!,
@@ -170,73 +187,159 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
         messageId: row.smtp_message_id!,
         headers: unsubscribe ? { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined,
         icalEvent: row.ics ? { method: row.kind === 'booking_cancelled' ? 'CANCEL' : 'REQUEST', content: row.ics } : undefined,
-      });
-      await this.finish(row, 'sent', null, 'sent', response);
+      }));
     } catch (error) {
-      await this.retryOrFail(row, String((error as Error)?.message ?? error));
+      // Refused, or no answer: the server did not accept it, so it is tried again (or failed).
+      return void (await this.retryOrFail(row, String((error as Error)?.message ?? error)));
+    }
+    await this.recordSent(row, response, this.clock.now());
+  }
+
+  /**
+   * Just before sending a package message (not an admin's resend): do the package's events, read from its
+   * stream now, cancel it? The planner's catch-up before the batch reads the log only up to the oldest
+   * transaction still open, so a booking committed meanwhile behind another one would not have cancelled
+   * the nudge yet; the stream has it.
+   */
+  private async cancelledMeanwhile(row: ClaimedRow): Promise<string | null> {
+    if (row.resends > 0 || !PACKAGE_KINDS.includes(row.kind) || row.id !== `${row.kind}:${row.package_id}`) return null;
+    const stream = await this.events.readStream(`package-${row.package_id}`);
+    return cancelledByPackageEvents(
+      row.id,
+      stream.map((e) => ({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt })),
+    );
+  }
+
+  /**
+   * The server accepted the message: from here on it must never go back to the retry path (that would
+   * send it again). The record is tried a few times; if the database still refuses, the row stays
+   * `sending` and only the crash path applies (ADR 0023): after the claim deadline it is taken again
+   * and sent with the same Message-ID.
+   */
+  private async recordSent(row: ClaimedRow, response: string, sentAt: Date): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.finish(row, 'sent', null, 'sent', response, sentAt);
+        return;
+      } catch (error) {
+        if (attempt >= RECORD_RETRY_DELAYS_MS.length + 1) {
+          this.logger.error(
+            `Message ${row.id} of tenant ${row.tenant_id} was accepted by the SMTP server but could not be recorded as sent (${String((error as Error)?.message ?? error)}); ` +
+              'it stays sending and is sent again, with the same Message-ID, after its claim expires',
+          );
+          return;
+        }
+        // A pause in real time between tries of one write (not business time: the clock is not involved).
+        await sleep(RECORD_RETRY_DELAYS_MS[attempt - 1]);
+      }
     }
   }
 
-  private async finish(row: ClaimedRow, status: 'sent' | 'not_sent' | 'failed', reason: string | null, outcome: string, detail: string | null): Promise<void> {
-    const now = this.clock.now();
-    await inTransaction(this.pool, async (client) => {
-      await client.query(
+  /**
+   * Every outcome below applies only while the row is still this dispatcher's claim: `sending` with the
+   * attempt number it claimed. A dispatcher whose claim expired (and was taken again by another) writes
+   * nothing, so it cannot overwrite the newer attempt's outcome.
+   */
+  private async finish(
+    row: ClaimedRow,
+    status: 'sent' | 'not_sent' | 'failed',
+    reason: string | null,
+    outcome: string,
+    detail: string | null,
+    at: Date = this.clock.now(),
+  ): Promise<boolean> {
+    const applied = await inTransaction(this.pool, async (client) => {
+      const updated = await client.query(
         `UPDATE due_messages SET status = $3, reason = $4, locked_until = NULL, sent_at = CASE WHEN $3 = 'sent' THEN $5::timestamptz ELSE sent_at END,
            server_response = CASE WHEN $3 = 'sent' THEN $6 ELSE server_response END, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2`,
-        [row.tenant_id, row.id, status, reason, now, detail],
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $7`,
+        [row.tenant_id, row.id, status, reason, at, detail, row.attempts],
       );
-      await this.endAttempt(client, row, outcome, detail, now);
+      if (!updated.rowCount) return false;
+      await this.endAttempt(client, row, outcome, detail, at);
+      if (status === 'failed') {
+        // message.failed for subscribed endpoints, in this transaction: planned once with the failure, never without it.
+        await planMessageFailedDeliveries(client, {
+          tenantId: row.tenant_id,
+          messageId: row.id,
+          kind: row.kind,
+          clientId: row.client_id,
+          packageId: row.package_id,
+          bookingId: row.context?.bookingId ?? null,
+          reason: reason ?? 'failed',
+          attempts: row.attempts,
+          resends: row.resends,
+          failedAt: at,
+        });
+      }
+      return true;
     });
+    if (!applied) this.stale(row, status);
+    return applied;
   }
 
-  private async cancel(row: ClaimedRow, reason: string): Promise<void> {
+  private async cancel(row: ClaimedRow, reason: string): Promise<boolean> {
     const now = this.clock.now();
-    await inTransaction(this.pool, async (client) => {
-      await client.query(
+    return this.fenced(row, 'cancelled', async (client) => {
+      const updated = await client.query(
         `UPDATE due_messages SET status = 'cancelled', reason = $3, cancelled_by = 'dispatcher', locked_until = NULL, attempts = attempts - 1, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2`,
-        [row.tenant_id, row.id, reason],
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $4`,
+        [row.tenant_id, row.id, reason, row.attempts],
       );
-      await this.endAttempt(client, row, 'cancelled', reason, now);
+      if (updated.rowCount) await this.endAttempt(client, row, 'cancelled', reason, now);
+      return !!updated.rowCount;
     });
   }
 
   /** Not an attempt: the data is not there yet (the package read model lags the planner). */
-  private async later(row: ClaimedRow, detail: string): Promise<void> {
+  private async later(row: ClaimedRow, detail: string): Promise<boolean> {
     const now = this.clock.now().getTime();
     const next = new Date(now + notReadyDelayMs(now - row.due_at.getTime()));
-    await inTransaction(this.pool, async (client) => {
-      await client.query(
-        `UPDATE due_messages SET status = 'scheduled', attempts = attempts - 1, next_attempt_at = $3, locked_until = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-        [row.tenant_id, row.id, next],
+    return this.fenced(row, 'later', async (client) => {
+      const updated = await client.query(
+        `UPDATE due_messages SET status = 'scheduled', attempts = attempts - 1, next_attempt_at = $3, locked_until = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $4`,
+        [row.tenant_id, row.id, next, row.attempts],
       );
-      await this.endAttempt(client, row, 'retry', detail, this.clock.now());
+      if (updated.rowCount) await this.endAttempt(client, row, 'retry', detail, this.clock.now());
+      return !!updated.rowCount;
     });
   }
 
-  private async retryOrFail(row: ClaimedRow, reason: string): Promise<void> {
+  private async retryOrFail(row: ClaimedRow, reason: string): Promise<boolean> {
     const now = this.clock.now();
     if (row.attempts >= MAX_ATTEMPTS) {
-      this.logger.warn(`Message ${row.id} of tenant ${row.tenant_id} failed after ${row.attempts} attempts: ${reason}`);
-      return this.finish(row, 'failed', reason, 'failed', reason);
+      const failed = await this.finish(row, 'failed', reason, 'failed', reason);
+      if (failed) this.logger.warn(`Message ${row.id} of tenant ${row.tenant_id} failed after ${row.attempts} attempts: ${reason}`);
+      return failed;
     }
-    await inTransaction(this.pool, async (client) => {
-      await client.query(
-        `UPDATE due_messages SET status = 'scheduled', reason = $3, next_attempt_at = $4, locked_until = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-        [row.tenant_id, row.id, `attempt ${row.attempts} failed: ${reason}`, new Date(now.getTime() + backoffMs(row.attempts))],
+    return this.fenced(row, 'retry', async (client) => {
+      const updated = await client.query(
+        `UPDATE due_messages SET status = 'scheduled', reason = $3, next_attempt_at = $4, locked_until = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $5`,
+        [row.tenant_id, row.id, `attempt ${row.attempts} failed: ${reason}`, new Date(now.getTime() + backoffMs(row.attempts)), row.attempts],
       );
-      await this.endAttempt(client, row, 'retry', reason, now);
+      if (updated.rowCount) await this.endAttempt(client, row, 'retry', reason, now);
+      return !!updated.rowCount;
     });
   }
 
-  private async endAttempt(client: { query: Pool['query'] }, row: ClaimedRow, outcome: string, detail: string | null, at: Date): Promise<void> {
-    await client.query(`UPDATE message_attempts SET outcome = $2, detail = $3, finished_at = $4, smtp_message_id = COALESCE(smtp_message_id, $5) WHERE id = $1`, [
-      row.attempt_id,
-      outcome,
-      detail,
-      at,
-      row.smtp_message_id,
-    ]);
+  private async fenced(row: ClaimedRow, what: string, write: (client: PoolClient) => Promise<boolean>): Promise<boolean> {
+    const applied = await inTransaction(this.pool, write);
+    if (!applied) this.stale(row, what);
+    return applied;
+  }
+
+  /** Our claim was taken over (it expired): the newer attempt decides; this one's outcome is dropped. */
+  private stale(row: ClaimedRow, what: string): void {
+    this.logger.warn(`Message ${row.id} of tenant ${row.tenant_id}: attempt ${row.attempts} lost its claim (expired and taken again); its outcome (${what}) is not recorded`);
+  }
+
+  /** The attempt's own row, only while it is still open (a reclaim marks it `interrupted`). */
+  private async endAttempt(client: PoolClient, row: ClaimedRow, outcome: string, detail: string | null, at: Date): Promise<void> {
+    await client.query(
+      `UPDATE message_attempts SET outcome = $2, detail = $3, finished_at = $4, smtp_message_id = COALESCE(smtp_message_id, $5) WHERE id = $1 AND outcome = 'sending'`,
+      [row.attempt_id, outcome, detail, at, row.smtp_message_id],
+    );
   }
 }

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { EventStore, Position, START, StoredEvent } from '@punchcard/event-store';
-import { OfferingPlanState, PackagePlanState, PlanAction, planBookingEvent, planOfferingEvent, planPackageEvent } from '@punchcard/messages';
+import { isKnownZone, OfferingPlanState, PackagePlanState, PlanAction, planBookingEvent, planOfferingEvent, planPackageEvent, planningZone } from '@punchcard/messages';
 import { inTransaction } from '@punchcard/postgres';
 import { SYSTEM_EVENT_STORE, SYSTEM_POOL } from '../../tokens';
 
@@ -19,6 +19,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 @Injectable()
 export class MessagePlanner {
+  private readonly logger = new Logger('Messages');
+  /** Unknown zones already reported (once per process each, not once per event). */
+  private readonly reportedZones = new Set<string>();
+
   constructor(
     @Inject(SYSTEM_EVENT_STORE) private readonly events: EventStore,
     @Inject(SYSTEM_POOL) private readonly pool: Pool,
@@ -95,7 +99,7 @@ export class MessagePlanner {
       const k = key(tenantId, packageOf(event));
       const tenant = tenantSettings.get(tenantId);
       const clientId = String((event.data as { clientId?: string }).clientId ?? '').toLowerCase();
-      const zone = clientZone.get(`${tenantId}/${clientId}`) ?? tenant?.timezone ?? 'UTC';
+      const zone = this.zoneFor(clientZone.get(`${tenantId}/${clientId}`) ?? tenant?.timezone ?? 'UTC', tenantId, clientId);
       const result = planPackageEvent(states.get(k) ?? null, { type: event.type, data: event.data, occurredAt: event.metadata.occurredAt }, {
         zone,
         expiryReminderDays: tenant?.days ?? DEFAULT_REMINDER_DAYS,
@@ -140,8 +144,21 @@ export class MessagePlanner {
       [tenantId, d.offeringId, UUID.test(String(d.clientId).toLowerCase()) ? String(d.clientId).toLowerCase() : null],
     );
     const { state, zone } = found.rows[0];
-    const actions = planBookingEvent({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt, streamVersion: e.streamVersion }, state, zone ?? 'UTC');
+    const actions = planBookingEvent({ type: e.type, data: e.data, occurredAt: e.metadata.occurredAt, streamVersion: e.streamVersion }, state, this.zoneFor(zone ?? 'UTC', tenantId, d.clientId));
     for (const action of actions) await apply(client, tenantId, action);
+  }
+
+  /**
+   * The zone to plan in. One the time-zone database does not know is planned in UTC (never a stop of the
+   * whole log: the rules would have no time to plan with), and logged once.
+   */
+  private zoneFor(zone: string, tenantId: string, clientId: string): string {
+    if (isKnownZone(zone)) return zone;
+    if (!this.reportedZones.has(zone)) {
+      this.reportedZones.add(zone);
+      this.logger.warn(`Unknown time zone ${JSON.stringify(zone)} (tenant ${tenantId}, client ${clientId}): its messages are planned in UTC`);
+    }
+    return planningZone(zone);
   }
 
   private async checkpoint(): Promise<Position> {
@@ -175,6 +192,12 @@ async function apply(client: PoolClient, tenantId: string, action: PlanAction): 
          status = 'scheduled', reason = NULL, cancelled_by = NULL, updated_at = now()
        WHERE due_messages.status = 'scheduled' OR (due_messages.status = 'cancelled' AND due_messages.cancelled_by = 'planner')`,
       [tenantId, action.id, action.kind, action.packageId, action.clientId, action.dueAt, action.context ? JSON.stringify(action.context) : null],
+    );
+  } else if (action.prefixOfPackage) {
+    await client.query(
+      `UPDATE due_messages SET status = 'cancelled', reason = $3, cancelled_by = 'planner', updated_at = now()
+       WHERE tenant_id = $1 AND package_id = $4 AND starts_with(id, $2) AND status = 'scheduled'`,
+      [tenantId, action.id, action.reason, action.prefixOfPackage],
     );
   } else {
     await client.query(
