@@ -819,7 +819,9 @@ describe('Lifecycle messages over SMTP', () => {
       });
       const outcomes = { sent: 0, cancelled: 0, bookedBeforeDecision: 0, bookedAfterDecision: 0 };
       try {
-        for (let round = 0; round < 10; round++) {
+        // Ten rounds, then more (up to 30) until both sides of the race were seen: which side a round lands on is timing.
+        const bothSeen = () => outcomes.bookedBeforeDecision > 0 && outcomes.bookedAfterDecision > 0;
+        for (let round = 0; round < 30 && (round < 10 || !bothSeen()); round++) {
           const buyers = await Promise.all(Array.from({ length: 3 }, (_, i) => client(`Racer ${round}.${i}`)));
           const packages = [];
           for (const b of buyers) packages.push(await studio.sellPackage(offeringId, b.id));
@@ -832,12 +834,13 @@ describe('Lifecycle messages over SMTP', () => {
           let runStart = 0;
           await Promise.all([
             ...packages.map(async (p, i) => {
-              await sleep(Math.random() * 20);
+              // Odd rounds lean towards the booking coming second, even rounds towards it coming first.
+              await sleep((round % 2 ? 40 : 0) + Math.random() * 20);
               await t.http.post(`/v1/packages/${p.id}/redemptions`).set(studio.auth).send({}).expect(201);
               bookedAt[i] = performance.now();
             }),
             (async () => {
-              await sleep([0, 10, 25, 50, 120][round % 5] + Math.random() * 10);
+              await sleep(round % 2 ? Math.random() * 5 : [10, 25, 50, 120][(round / 2) % 4] + Math.random() * 10);
               runStart = performance.now();
               await dispatcher.run();
             })(),
