@@ -51,6 +51,7 @@ const LIBRARIES: Record<string, string> = {
   '@punchcard/platform': 'libs/platform/src',
   '@punchcard/payments': 'libs/payments/src',
   '@punchcard/messages': 'libs/messages/src',
+  '@punchcard/calendars': 'libs/calendars/src',
   '@punchcard/projections': 'projections',
 };
 
