@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { Config } from '@punchcard/platform';
 import { BusyCalendarScheduler } from '../../apps/api/src/busy-calendars/busy-calendar-scheduler';
@@ -39,12 +41,12 @@ describe('Busy calendars', () => {
   const date = (day: DateTime) => day.toISODate()!;
 
   /** A weekday 9-to-5 New York schedule with a 60-minute session type, an offering for it, a client with a package. */
-  const setup = async () => {
-    const tenant = await t.newTenant({ timezone: NY });
+  const setup = async (zone = NY) => {
+    const tenant = await t.newTenant({ timezone: zone });
     const sessionTypeId = (
       await t.http.post('/v1/session-types').set(tenant.auth).send({ name: 'Personal training', durationMinutes: 60, price: { amount: 9000, currency: 'USD' } }).expect(201)
     ).body.id;
-    const scheduleId = (await t.http.post('/v1/schedules').set(tenant.auth).send({ host: 'Coach Ada', timezone: NY, weeklyHours: WEEKDAY_HOURS, sessionTypeIds: [sessionTypeId] }).expect(201))
+    const scheduleId = (await t.http.post('/v1/schedules').set(tenant.auth).send({ host: 'Coach Ada', timezone: zone, weeklyHours: WEEKDAY_HOURS, sessionTypeIds: [sessionTypeId] }).expect(201))
       .body.id;
     const offeringId = await tenant.createOffering({ sessionCount: 50, scheduleId, sessionTypeIds: [sessionTypeId] });
     const clientId = await tenant.createClient();
@@ -228,5 +230,25 @@ describe('Busy calendars', () => {
       for (const b of bookings) expect(b.body.code).toBe('slot_busy');
     }
     expect(outcomes.every((status) => status === 409)).toBe(true);
+  });
+
+  it('reads the Google, Outlook and iCloud shapes (fixtures of @punchcard/calendars): a Google weekly meeting blocks its Berlin Monday slot', async () => {
+    const fixture = (name: string) => readFileSync(join(__dirname, '../../libs/calendars/src/fixtures', `${name}.ics`), 'utf8');
+    // The fixtures hold March-April 2025: the clock goes back there for this test.
+    const back = Date.parse('2025-03-10T07:00:00Z') - t.clock.now().getTime();
+    t.clock.advance(back);
+    try {
+      const s = await setup('Europe/Berlin');
+      const ids: Record<string, string> = {};
+      for (const name of ['google', 'outlook', 'icloud']) ids[name] = (await addCalendar(s, server.serve(newPath(name), { body: fixture(name) }), name)).id;
+      await t.app.get(BusyCalendarScheduler).runOnce(); // other tests' never-fetched calendars are due too
+      for (const calendar of await list(s)) expect({ name: calendar.name, error: calendar.lastError, some: calendar.eventCount > 0 }).toEqual({ name: calendar.name, error: null, some: true });
+      // Google: every Monday 10:00-11:00 Berlin from 17 March 2025.
+      const monday = DateTime.fromISO('2025-03-17', { zone: 'Europe/Berlin' });
+      expect(await slotStarts(s, monday)).not.toContain(at(monday, 10));
+      expect((await book(s, at(monday, 10))).body.code).toBe('slot_busy');
+    } finally {
+      t.clock.advance(-back);
+    }
   });
 });

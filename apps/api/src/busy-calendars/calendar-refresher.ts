@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CalendarFetchError, expandBusyTimes, fetchCalendar, intervalsByLocalDay } from '@punchcard/calendars';
 import { scheduleDecider, scheduleStreamId } from '@punchcard/domain';
 import { Config } from '@punchcard/platform';
 import { withTenant } from '@punchcard/postgres';
@@ -6,7 +7,6 @@ import { isPrivateAddress } from '../outbound-webhooks';
 import { APP_CONFIG, Clock, CLOCK } from '../tokens';
 import { StreamExecutor } from '../write-side/stream-executor';
 import { BusyCalendarStore, CalendarRow, DayInterval } from './busy-calendar-store';
-import { CalendarFetchError, expandBusyTimes, fetchCalendar, intervalsByLocalDay } from './calendar-source';
 
 const DAY = 86_400_000;
 /** A 304 keeps the stored intervals; the window moves daily, so at least once a day the body is fetched and expanded again. */
@@ -33,7 +33,7 @@ export class CalendarRefresher {
     const now = this.clock.now();
     const settings = this.config.calendars;
     try {
-      const conditional = row.expandedAt && now.getTime() - row.expandedAt.getTime() < FULL_FETCH_EVERY_MS ? { etag: row.etag, lastModified: row.lastModified } : null;
+      const conditional = row.expandedAt && now.getTime() - row.expandedAt.getTime() < FULL_FETCH_EVERY_MS ? { etag: row.etag ?? undefined, lastModified: row.lastModified ?? undefined } : null;
       const fetched = await fetchCalendar(this.store.openUrl(row), conditional, {
         allowHttp: settings.allowHttp,
         allowPrivateNetworks: settings.allowPrivateNetworks,
@@ -48,6 +48,7 @@ export class CalendarRefresher {
       const zone = await this.scheduleZone(row);
       const from = new Date(now.getTime() - DAY);
       const to = new Date(now.getTime() + settings.horizonDays * DAY);
+      // Clipped to the window, merged where events overlap; transparent, cancelled and Outlook "free" events do not block.
       const { intervals } = expandBusyTimes(fetched.body, { from, to, floatingZone: zone });
       const rows: DayInterval[] = [];
       for (const [localDate, onDay] of intervalsByLocalDay(intervals, zone)) for (const i of onDay) rows.push({ localDate, start: i.start, end: i.end });
