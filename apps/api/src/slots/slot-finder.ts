@@ -98,7 +98,10 @@ export class SlotFinder {
         for (const slot of grid) {
           const start = Date.parse(slot.start);
           if (start < fromMs || start >= untilMs) continue;
-          const check = checkSlot(target, slot, day, now, { busy: busyThatDay });
+          // The same check as booking's; only the busy times this very session overlaps are handed over (compared as numbers here).
+          const end = Date.parse(slot.end);
+          const overlapping = busyThatDay.length === 0 ? busyThatDay : busyThatDay.filter((x) => x.from < end && start < x.to);
+          const check = checkSlot(target, slot, day, now, { busy: overlapping });
           if (!('seatsLeft' in check)) continue;
           found.push({
             scheduleId: schedule.scheduleId,
