@@ -19,7 +19,8 @@ const COMPOSITION_ROOT = ['app.module.ts', 'core.module.ts', 'bootstrap.ts', 'ma
 const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   'accounting-policy': [],
   'api-keys': [],
-  bookings: ['clients', 'tenants'],
+  bookings: ['busy-calendars', 'clients', 'tenants'],
+  'busy-calendars': ['outbound-webhooks'],
   clients: [],
   exports: ['clients'],
   health: [],
@@ -33,7 +34,7 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   reports: ['tenants'],
   schedules: ['session-types'],
   'session-types': [],
-  slots: [],
+  slots: ['busy-calendars'],
   storefront: ['clients', 'offerings', 'session-types', 'tenants'],
   tenants: ['api-keys'],
   usage: ['clients'],
@@ -50,6 +51,7 @@ const LIBRARIES: Record<string, string> = {
   '@punchcard/platform': 'libs/platform/src',
   '@punchcard/payments': 'libs/payments/src',
   '@punchcard/messages': 'libs/messages/src',
+  '@punchcard/calendars': 'libs/calendars/src',
   '@punchcard/projections': 'projections',
 };
 

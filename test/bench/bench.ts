@@ -4,6 +4,7 @@
  *  2. event store appends/s through the port at 1, 8, 32 connections (one event per append)
  *  3. HTTP redemptions/s with p50/p99 latency at 32 concurrent clients (server in its own process)
  *  4. HTTP bookings/s at 32 concurrent clients over 64 schedules, and slot listing p50/p99 for 4 weeks of a busy schedule
+ *  4a. slot listing for 4 weeks with 3 external busy calendars of 500 events each (test/bench/busy-calendars.ts; BENCH_ONLY=busy-calendars)
  *  4b. verified Stripe webhook deliveries/s at 32 concurrent senders (test/bench/webhooks.ts)
  *  5. projection rebuild events/s over 100k and 200k events, with peak RSS (memory must stay flat)
  *  5b. lifecycle messages: planning cost per event, the due-message scan with 100,000 scheduled, and
@@ -22,6 +23,7 @@ import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { Call, fmt, keyRing, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
+import { busyCalendarBench } from './busy-calendars';
 import { largeTenantBench } from './large-tenant';
 import { messageBench } from './messages';
 import { webhookBench } from './webhooks';
@@ -68,8 +70,10 @@ async function main() {
     const onlyWebhooks = process.env.BENCH_ONLY === 'webhooks';
     // BENCH_ONLY=messages: the raw rate and the lifecycle messages section only.
     const onlyMessages = process.env.BENCH_ONLY === 'messages';
-    const only = onlyLargeTenant || onlyAppends || onlyHttp || onlyWebhooks || onlyMessages;
-    for (const connections of onlyLargeTenant || onlyHttp || onlyWebhooks || onlyMessages ? [] : [1, 8, 32]) {
+    // BENCH_ONLY=busy-calendars: the raw rate and slot listing with 3 external busy calendars only.
+    const onlyBusyCalendars = process.env.BENCH_ONLY === 'busy-calendars';
+    const only = onlyLargeTenant || onlyAppends || onlyHttp || onlyWebhooks || onlyMessages || onlyBusyCalendars;
+    for (const connections of only && !onlyAppends ? [] : [1, 8, 32]) {
       const appends = await rate(connections, () =>
         // A type no projection reads: a redemption without its purchase would stop projections that check it (accounting).
         store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }]),
@@ -82,13 +86,14 @@ async function main() {
       report('event store append, 1 event (service role, RLS, tenant per transaction)', connections, fmt(scoped), pct(scoped / raw[connections]), '', '');
     }
 
-    if (!onlyLargeTenant && !onlyAppends && !onlyWebhooks && !onlyMessages) await httpBench(benchUrl, raw[32]);
-    if (!onlyLargeTenant && !onlyAppends && !onlyMessages) await webhookBench(benchUrl, raw[32], report);
-    if (!onlyLargeTenant && !onlyAppends && !onlyHttp && !onlyWebhooks && !onlyMessages) await rebuildBench(infrastructure, store);
+    if (!only || onlyHttp) await httpBench(benchUrl, raw[32]);
+    if (!only || onlyHttp || onlyBusyCalendars) await busyCalendarBench(benchUrl, report);
+    if (!only || onlyHttp || onlyWebhooks) await webhookBench(benchUrl, raw[32], report);
+    if (!only) await rebuildBench(infrastructure, store);
     if (!only || onlyMessages) await messageBench(infrastructure, raw[1], report);
     await pool.end();
     await infrastructure.close();
-    if (!onlyAppends && !onlyHttp && !onlyWebhooks && !onlyMessages) await largeTenantBench(benchUrl, raw[32], report);
+    if (!only || onlyLargeTenant) await largeTenantBench(benchUrl, raw[32], report);
   } finally {
     await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();

@@ -87,6 +87,7 @@ const fx = {
     storefrontSlug: '', // A's public storefront
     unsubscribeToken: '', // A2's signed unsubscribe token (the link in A2's nudges)
     webhookEndpointId: '', // A's outbound webhook endpoint
+    busyCalendarId: '', // an external busy calendar of scheduleId (an address that does not resolve: its refresh fails fast)
     webhookDeliveryId: '', // a delivery planned for it
   },
   b: { tenantId: '', clientId: '', offeringId: '', packageId: '', bookingId: '' },
@@ -236,6 +237,13 @@ const newWebhookEndpoint = async () => {
   markA(created.id);
   return created.id as string;
 };
+/** An address that never resolves: a refresh records calendar_unreachable at once, and no busy time blocks A's schedule. */
+const BUSY_URL = 'https://calendar.invalid/private-0123456789/basic.ics';
+const newBusyCalendar = async () => {
+  const created = await asAdminA('post', `/v1/schedules/${fx.a.scheduleId}/busy-calendars`, { name: `Quillfeather private ${unique()}`, url: BUSY_URL });
+  markA(created.id);
+  return created.id as string;
+};
 const RETURN_URLS = { successUrl: 'https://studio.example.com/thanks?checkout={CHECKOUT_ID}', cancelUrl: 'https://studio.example.com/offers' };
 const since = () => new Date(t.clock.now().getTime() - 30 * DAY_MS).toISOString();
 const inDays = (days: number) => new Date(t.clock.now().getTime() + days * DAY_MS).toISOString().slice(0, 10);
@@ -332,6 +340,21 @@ const ROUTES: Record<string, Entry> = {
   'GET /v1/schedules': { access: FRONT_DESK, request: get('/v1/schedules?limit=100'), list: true },
   'GET /v1/schedules/:id': { access: FRONT_DESK, request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}` }) },
   'PATCH /v1/schedules/:id': { access: ADMIN, request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}`, body: { host: `Coach ${unique()}` } }) },
+  'POST /v1/schedules/:scheduleId/busy-calendars': {
+    access: ADMIN,
+    request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}/busy-calendars`, body: { name: `Cal ${unique()}`, url: BUSY_URL } }),
+  },
+  'GET /v1/schedules/:scheduleId/busy-calendars': { access: FRONT_DESK, request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}/busy-calendars` }) },
+  'DELETE /v1/schedules/:scheduleId/busy-calendars/:calendarId': {
+    access: ADMIN,
+    request: async ({ fresh }) => ({ path: `/v1/schedules/${fx.a.scheduleId}/busy-calendars/${fresh ? await newBusyCalendar() : fx.a.busyCalendarId}` }),
+    success: 204,
+  },
+  'POST /v1/schedules/:scheduleId/busy-calendars/:calendarId/refresh': {
+    access: ADMIN,
+    request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}/busy-calendars/${fx.a.busyCalendarId}/refresh` }),
+    success: 200,
+  },
   'GET /v1/schedules/:id/slots': { access: FRONT_DESK, request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}/slots?from=${inDays(4)}&to=${inDays(5)}` }) },
 
   // Bookings
@@ -591,6 +614,7 @@ beforeAll(async () => {
   fx.a.scheduleId = (await asAdminA('post', '/v1/schedules', everyHourUtc([fx.a.sessionTypeId]))).id;
   fx.a.offeringId = await newOffering({ name: 'Quillfeather Intensive', sessionCount: 1000, scheduleId: fx.a.scheduleId, sessionTypeIds: [fx.a.sessionTypeId] });
   markA(fx.a.sessionTypeId, fx.a.scheduleId, 'Quillfeather Intensive');
+  fx.a.busyCalendarId = await newBusyCalendar();
   const sell = async (clientId: string) => (await asAdminA('post', '/v1/packages', { offeringId: fx.a.offeringId, clientId, payment: { method: 'cash' } })).id as string;
   fx.a.client1PackageId = await sell(fx.a.client1Id);
   markA1(fx.a.client1PackageId);

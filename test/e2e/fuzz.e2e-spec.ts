@@ -72,6 +72,7 @@ const fx = {
   revokeKeyId: '', // staff keys for the key management routes
   rotateKeyId: '',
   webhookEndpointId: '', // an outbound webhook endpoint with one planned delivery
+  busyCalendarId: '', // an external busy calendar of the schedule (an address that never resolves)
   webhookDeliveryId: '',
   foreignIds: [] as string[], // tenant b's client, offering, package, session type, schedule
 };
@@ -286,6 +287,12 @@ const SEEDS: Record<string, Seed> = {
     path: () => '/v1/webhook-endpoints',
     body: () => ({ url: 'https://93.184.215.14/punchcard-hooks', events: ['package.purchased', 'booking.created'], description: 'CRM sync', enabled: true }),
   },
+  'POST /v1/schedules/:scheduleId/busy-calendars': {
+    path: () => `/v1/schedules/${fx.scheduleId}/busy-calendars`,
+    body: () => ({ name: 'Ada’s Google calendar', url: 'https://calendar.invalid/private-0123456789/basic.ics' }),
+  },
+  // Takes no body: the only valid one is empty.
+  'POST /v1/schedules/:scheduleId/busy-calendars/:calendarId/refresh': { path: () => `/v1/schedules/${fx.scheduleId}/busy-calendars/${fx.busyCalendarId}/refresh`, body: () => ({}) },
   'PATCH /v1/webhook-endpoints/:id': {
     path: () => `/v1/webhook-endpoints/${fx.webhookEndpointId}`,
     body: () => ({ url: 'https://93.184.215.14/other-hooks', events: ['package.expired'], description: 'Changed', enabled: true }),
@@ -361,6 +368,7 @@ beforeAll(async () => {
   fx.revokeKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be revoked' })).id;
   fx.rotateKeyId = (await post(a, '/v1/api-keys', { role: 'staff', name: 'To be rotated' })).id;
 
+  fx.busyCalendarId = (await post(a, `/v1/schedules/${fx.scheduleId}/busy-calendars`, { name: 'Private', url: 'https://calendar.invalid/private-0123456789/basic.ics' })).id;
   fx.webhookEndpointId = (await post(a, '/v1/webhook-endpoints', { url: 'https://93.184.215.14/punchcard-hooks', events: ['package.purchased'] })).id;
   await a.sellPackage(fx.offeringId, fx.clientId);
   await planEverything(t);

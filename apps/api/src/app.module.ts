@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AccountingPolicyModule } from './accounting-policy';
 import { ApiKeysModule } from './api-keys';
 import { BookingsModule } from './bookings';
+import { BusyCalendarsModule } from './busy-calendars';
 import { ClientsModule } from './clients';
 import { CoreModule } from './core.module';
 import { ExportsModule } from './exports';
@@ -46,6 +47,7 @@ export class AppModule {
         SchedulesModule,
         BookingsModule,
         SlotsModule,
+        BusyCalendarsModule,
         UsageModule,
         ReportsModule,
         AccountingPolicyModule,

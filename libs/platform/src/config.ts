@@ -36,6 +36,23 @@ export interface Config {
   messagesClaimMs: number;
   /** Outbound webhooks (ADR 0024, docs/webhooks.md): SSRF policy, call limits, failure policy, pacing. */
   webhooks: WebhookSettings;
+  /** External busy calendars (ADR 0026, docs/calendars-busy.md): SSRF policy, fetch limits, refresh pace, horizon. */
+  calendars: CalendarSettings;
+}
+
+export interface CalendarSettings {
+  /** PUNCHCARD_CALENDARS_ALLOW_HTTP=true: plain http calendar URLs are accepted too (development and tests only). */
+  allowHttp: boolean;
+  /** PUNCHCARD_CALENDARS_ALLOW_PRIVATE_NETWORKS=true: private, loopback and link-local addresses may be fetched (tests only). */
+  allowPrivateNetworks: boolean;
+  /** PUNCHCARD_CALENDARS_TIMEOUT_MS (default 10000): the most one fetch may take, connect to last byte. */
+  timeoutMs: number;
+  /** PUNCHCARD_CALENDARS_MAX_BYTES (default 5 MiB): a larger calendar is refused (calendar_too_large). */
+  maxBytes: number;
+  /** PUNCHCARD_CALENDARS_INTERVAL_MS (default 15 min): how often each calendar is fetched again. */
+  intervalMs: number;
+  /** PUNCHCARD_CALENDARS_HORIZON_DAYS (default 120): busy times are expanded from yesterday to this many days ahead. */
+  horizonDays: number;
 }
 
 export interface WebhookSettings {
@@ -78,6 +95,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: positiveFrom('PUNCHCARD_WEBHOOKS_TIMEOUT_MS', env.PUNCHCARD_WEBHOOKS_TIMEOUT_MS, 10_000),
       disableAfter: positiveFrom('PUNCHCARD_WEBHOOKS_DISABLE_AFTER', env.PUNCHCARD_WEBHOOKS_DISABLE_AFTER, 20),
       intervalMs: positiveFrom('PUNCHCARD_WEBHOOKS_INTERVAL_MS', env.PUNCHCARD_WEBHOOKS_INTERVAL_MS, 5_000),
+    },
+    calendars: {
+      allowHttp: env.PUNCHCARD_CALENDARS_ALLOW_HTTP === 'true',
+      allowPrivateNetworks: env.PUNCHCARD_CALENDARS_ALLOW_PRIVATE_NETWORKS === 'true',
+      timeoutMs: positiveFrom('PUNCHCARD_CALENDARS_TIMEOUT_MS', env.PUNCHCARD_CALENDARS_TIMEOUT_MS, 10_000),
+      maxBytes: positiveFrom('PUNCHCARD_CALENDARS_MAX_BYTES', env.PUNCHCARD_CALENDARS_MAX_BYTES, 5 * 1024 * 1024),
+      intervalMs: positiveFrom('PUNCHCARD_CALENDARS_INTERVAL_MS', env.PUNCHCARD_CALENDARS_INTERVAL_MS, 15 * 60_000),
+      horizonDays: positiveFrom('PUNCHCARD_CALENDARS_HORIZON_DAYS', env.PUNCHCARD_CALENDARS_HORIZON_DAYS, 120),
     },
     rateLimitPerMinute: rateLimitFrom(env.PUNCHCARD_RATE_LIMIT_PER_MINUTE),
     idempotencyRetentionHours: retentionHoursFrom(env.PUNCHCARD_IDEMPOTENCY_RETENTION_HOURS),

@@ -67,6 +67,7 @@ export const DOMAIN_ERROR_STATUS = {
   too_far_ahead: 409,
   slot_full: 409,
   slot_unavailable: 409,
+  slot_busy: 409,
   daily_limit_reached: 409,
   session_type_already_exists: 409,
   schedule_already_exists: 409,

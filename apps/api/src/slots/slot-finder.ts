@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { DateTime, IANAZone } from 'luxon';
 import { BookingTarget, checkSlot, datesBetween, scheduleDecider, ScheduleState, scheduleStreamId, sessionTypeDecider, sessionTypeStreamId, slotsOn } from '@punchcard/domain';
 import { ReadStore } from '@punchcard/read-store';
 import { MAX_SLOT_RANGE_DAYS } from './slots.dto';
+import { BusyIntervalsQuery } from '../busy-calendars';
 import { ApiError } from '../http/problem';
 import { SCHEDULE_DAYS, scheduleDayDocumentId, ScheduleDayDocument } from '@punchcard/projections';
 import { Clock, CLOCK, READ_STORE } from '../tokens';
@@ -33,6 +35,7 @@ export class SlotFinder {
     private readonly streams: StreamExecutor,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly queries: QueryBus,
   ) {}
 
   async loadSchedule(tenantId: string, scheduleId: string) {
@@ -73,6 +76,10 @@ export class SlotFinder {
       limit: dates.length,
     });
     const reservationsOn = new Map(days.map((d) => [d.data.date, d.data]));
+    // The host's busy times from external calendars (ADR 0026): one indexed query for the listed days
+    // (a day either side: rows are filed under the local dates of the zone at their last refresh).
+    const dayAfter = DateTime.fromISO(dates.at(-1)!, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
+    const busy = (await this.queries.execute(new BusyIntervalsQuery(tenantId, schedule.scheduleId, dayBefore, dayAfter))).map((b) => ({ ...b, from: Date.parse(b.start), to: Date.parse(b.end) }));
     const now = this.clock.now().toISOString();
     const [fromMs, untilMs] = [windowStart.toMillis(), windowEnd.toMillis()];
     const local = localTimeFormatter(range.viewerZone);
@@ -83,10 +90,18 @@ export class SlotFinder {
       const target: BookingTarget = { scheduleId: schedule.scheduleId, schedule, sessionTypeId, sessionType };
       for (const date of dates) {
         const day = reservationsOn.get(date) ?? { reservations: [] };
-        for (const slot of slotsOn(schedule, sessionType, date)) {
+        const grid = slotsOn(schedule, sessionType, date);
+        if (grid.length === 0) continue;
+        // Only the busy times around this day's grid reach the per-slot check.
+        const [first, last] = [Date.parse(grid[0].start), Date.parse(grid.at(-1)!.end)];
+        const busyThatDay = busy.filter((b) => b.from < last && b.to > first);
+        for (const slot of grid) {
           const start = Date.parse(slot.start);
           if (start < fromMs || start >= untilMs) continue;
-          const check = checkSlot(target, slot, day, now);
+          // The same check as booking's; only the busy times this very session overlaps are handed over (compared as numbers here).
+          const end = Date.parse(slot.end);
+          const overlapping = busyThatDay.length === 0 ? busyThatDay : busyThatDay.filter((x) => x.from < end && start < x.to);
+          const check = checkSlot(target, slot, day, now, { busy: overlapping });
           if (!('seatsLeft' in check)) continue;
           found.push({
             scheduleId: schedule.scheduleId,

@@ -181,6 +181,7 @@ interface PlaceOptions {
   client?: BookingClient;
   ctx?: DecisionContext;
   otherPackages?: PackageState[];
+  busy?: { start: string; end: string }[];
 }
 const place = (bookingId: string, start: string, o: PlaceOptions = {}) =>
   placeBooking(
@@ -192,6 +193,7 @@ const place = (bookingId: string, start: string, o: PlaceOptions = {}) =>
       target: o.target ?? target(),
       client: o.client ?? CLIENT,
       otherPackages: o.otherPackages ?? [],
+      ...(o.busy ? { busy: o.busy } : {}),
     }),
     { bookingId, start },
     o.ctx ?? ctx,
@@ -236,7 +238,7 @@ const attend = (world: World, attendance: 'attended' | 'no_show', opts: { offeri
 const reschedule = (
   world: World,
   start: string,
-  opts: { target?: BookingTarget; newDay?: ScheduleDayState; offering?: OfferingState; client?: BookingClient; now?: string; ctx?: DecisionContext; pkg?: PackageState; otherPackages?: PackageState[] } = {},
+  opts: { target?: BookingTarget; newDay?: ScheduleDayState; offering?: OfferingState; client?: BookingClient; now?: string; ctx?: DecisionContext; pkg?: PackageState; otherPackages?: PackageState[]; busy?: { start: string; end: string }[] } = {},
 ) => {
   const b = openBooking(world.booking);
   const t = opts.target ?? target(b.sessionTypeId);
@@ -252,6 +254,7 @@ const reschedule = (
       target: t,
       client: opts.client ?? CLIENT,
       otherPackages: opts.otherPackages ?? [],
+      ...(opts.busy ? { busy: opts.busy } : {}),
     }),
     { start },
     opts.ctx ?? ctxAt(opts.now ?? NOW),
@@ -1126,6 +1129,7 @@ describe('recordPastSession: staff record a session that already took place', ()
         target: o.target ?? target(),
         client: o.client ?? CLIENT,
         otherPackages: o.otherPackages ?? [],
+        ...(o.busy ? { busy: o.busy } : {}),
       }),
       { bookingId: 'b1', start, recordedBy: 'api-key:staff-1' },
       o.ctx ?? ctx,
@@ -1161,6 +1165,35 @@ describe('recordPastSession: staff record a session that already took place', ()
     fails(() => record(yesterday, { pkg: pkgOf(...used) }), 'no_credits_left');
     const capped = offering({ maxSessionsPerWeek: 1 });
     fails(() => record(yesterday, { offering: capped, pkg: pkgOf(redeemedFor('w1', at('10:00', '2026-05-28'))) }), 'weekly_limit_reached');
+  });
+});
+
+describe('busy times from external calendars (issue 14, ADR 0026)', () => {
+  // The host is busy Wednesday 10:30–11:15 (an event in one of the schedule's external calendars).
+  const busy = [{ start: at('10:30'), end: at('11:15') }];
+
+  it('given a busy time, when a booking’s session overlaps it, then slot_busy; touching ends and other times book', () => {
+    fails(() => place('b1', at('10:00'), { busy }), 'slot_busy'); // 10:00–11:00 overlaps 10:30
+    fails(() => place('b1', at('11:00'), { busy }), 'slot_busy'); // 11:00–12:00 overlaps until 11:15
+    expect(place('b1', at('09:00'), { busy: [{ start: at('08:00'), end: at('09:00') }] }).booking).toHaveLength(1); // ends where the session starts
+    expect(place('b1', at('12:00'), { busy }).booking).toHaveLength(1);
+    expect(place('b1', at('10:00'), { busy: [] }).booking).toHaveLength(1);
+  });
+
+  it('given a busy time, when a booking is moved onto it, then slot_busy; moving elsewhere is fine', () => {
+    const world = booked({ start: at('14:00') });
+    fails(() => reschedule(world, at('10:00'), { busy }), 'slot_busy');
+    expect(reschedule(world, at('16:00'), { busy }).booking[0].type).toBe('BookingRescheduled');
+  });
+
+  it('given a busy time, when staff record a past session over it, then it is recorded (it took place)', () => {
+    const yesterday = at('10:00', '2026-05-29');
+    const decision = recordPastSession(
+      deepFreeze({ booking: initialBookingState, day: initialScheduleDayState, pkg: pkgOf(), offering: offering(), target: target(), client: CLIENT, otherPackages: [], busy: [{ start: yesterday, end: at('12:00', '2026-05-29') }] }),
+      { bookingId: 'b1', start: yesterday, recordedBy: 'api-key:staff-1' },
+      ctx,
+    );
+    expect(decision.booking.map((e) => e.type)).toEqual(['BookingPlaced', 'AttendanceMarked']);
   });
 });
 

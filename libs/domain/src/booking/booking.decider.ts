@@ -9,6 +9,7 @@ import { DecisionContext } from '../shared/event';
 import { BookingCreditRule, BookingEvent, BookingRef, BookingStatus, CreditDecision, PastSessionRecord } from './booking.events';
 import {
   BookingTarget,
+  BusyInterval,
   decideReleaseSlot,
   decideReserveSlot,
   evolveScheduleDay,
@@ -98,6 +99,8 @@ export interface PlaceBookingInput {
   client: BookingClient;
   /** The client's other packages: those of the same offering count against its weekly cap. */
   otherPackages: PackageState[];
+  /** The host's busy times around the start (external calendars, ADR 0026): an overlapping session is refused `slot_busy`. */
+  busy?: readonly BusyInterval[];
 }
 
 export function placeBooking(input: PlaceBookingInput, command: { bookingId: string; start: string }, ctx: DecisionContext): BookingDecision {
@@ -126,7 +129,7 @@ export function recordPastSession(input: PlaceBookingInput, command: { bookingId
 function place(input: PlaceBookingInput, command: { bookingId: string; start: string }, pastSession: PastSessionRecord | null, ctx: DecisionContext): BookingDecision {
   if (input.booking.exists) throw new DomainError('booking_already_exists', 'This booking already exists.');
   const start = normaliseInstant(command.start, 'start');
-  const dayEvents = decideReserveSlot({ type: 'ReserveSlot', bookingId: command.bookingId, start }, input.day, input.target, ctx.now, { past: pastSession !== null });
+  const dayEvents = decideReserveSlot({ type: 'ReserveSlot', bookingId: command.bookingId, start }, input.day, input.target, ctx.now, { past: pastSession !== null, busy: input.busy });
   const slot = dayEvents[0].data;
   const packageEvents = redeemFor(input, command.bookingId, slot.start, ctx);
   const pkg = input.pkg as Extract<PackageState, { exists: true }>;
@@ -290,6 +293,8 @@ export interface RescheduleInput extends ChangeBookingInput {
   client: BookingClient;
   /** The client's other packages: those of the same offering count against its weekly cap. */
   otherPackages: PackageState[];
+  /** The host's busy times around the new start (external calendars): an overlapping session is refused `slot_busy`. */
+  busy?: readonly BusyInterval[];
 }
 
 /** Moves a booking to another offered time, allowed until the notice window; the credit stays redeemed. */
@@ -315,7 +320,7 @@ export function rescheduleBooking(input: RescheduleInput, command: { start: stri
   // Reserve against the new day as it will be after the release when both are one stream.
   const probeKey = (start: string) => `${input.target.scheduleId}/${localDateOf(start, input.target.schedule.timezone)}`;
   const newDayBefore = sameDayStream(probeKey(start)) ? released.reduce(evolveScheduleDay, input.day) : input.newDay;
-  const reserved = decideReserveSlot({ type: 'ReserveSlot', bookingId: booking.bookingId, start }, newDayBefore, input.target, ctx.now);
+  const reserved = decideReserveSlot({ type: 'ReserveSlot', bookingId: booking.bookingId, start }, newDayBefore, input.target, ctx.now, { busy: input.busy });
   const slot = reserved[0].data;
   const newKey = `${slot.scheduleId}/${slot.date}`;
   const offering = input.offering as Extract<OfferingState, { exists: true }>;

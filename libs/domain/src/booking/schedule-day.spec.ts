@@ -73,12 +73,12 @@ const target = (sessionTypeId: string, type: Partial<SessionType> = {}, schedule
 const at = (time: string, date = WED) => DateTime.fromISO(`${date}T${time}`, { zone: ZONE }).toUTC().toISO()!;
 
 type DayCommand = ReserveSlot | { type: 'ReleaseSlot'; bookingId: string; reason: SlotReleased['data']['reason'] };
-type DayCtx = { target: BookingTarget; now: string; date?: string };
+type DayCtx = { target: BookingTarget; now: string; date?: string; busy?: { start: string; end: string }[]; past?: boolean };
 const given = givenWhenThen<DayCommand, ScheduleDayState, ScheduleDayEvent, DayCtx>({
   initialState: initialScheduleDayState,
   decide: (command, state, ctx) =>
     command.type === 'ReserveSlot'
-      ? decideReserveSlot(command, state, ctx.target, ctx.now)
+      ? decideReserveSlot(command, state, ctx.target, ctx.now, { busy: ctx.busy, past: ctx.past })
       : decideReleaseSlot(command.bookingId, command.reason, state, ctx.target.scheduleId, ctx.date ?? WED),
   evolve: evolveScheduleDay,
 });
@@ -178,6 +178,21 @@ describe('capacity', () => {
   it('other sessions of the same type do not take seats of this one', () => {
     const elsewhere = [reserved('b1', 'group', '09:00'), reserved('b2', 'group', '09:00'), reserved('b3', 'group', '09:00')];
     expect(checkSlot(target('group'), slotAt('group', '10:00'), fold(elsewhere), NOW)).toEqual({ seatsLeft: 3 });
+  });
+});
+
+describe('busy times from external calendars (ADR 0026)', () => {
+  const busy = [{ start: at('10:15'), end: at('10:45') }];
+  it('given the host is busy 10:15–10:45, when a session overlapping it is reserved, then slot_busy; sessions around it are fine', () => {
+    given([]).when(reserve('b1', '10:00'), { ...ctxFor('short'), busy }).thenFails('slot_busy');
+    given([]).when(reserve('b1', '10:30'), { ...ctxFor('short'), busy }).thenFails('slot_busy');
+    given([]).when(reserve('b1', '11:00'), { ...ctxFor('short'), busy }).then([reserved('b1', 'short', '11:00')]);
+    given([]).when(reserve('b1', '09:30'), { ...ctxFor('short'), busy }).then([reserved('b1', 'short', '09:30')]);
+  });
+
+  it('checkSlot answers slot_busy for a listing, and a past session recorded after the fact is not refused', () => {
+    expect(checkSlot(target('short'), slotAt('short', '10:00'), initialScheduleDayState, NOW, { busy })).toEqual({ refusal: 'slot_busy' });
+    expect(checkSlot(target('short'), slotAt('short', '10:00'), initialScheduleDayState, NOW, { busy, past: true })).toEqual({ seatsLeft: 1 });
   });
 });
 
@@ -436,6 +451,7 @@ it('exercises every error code the schedule day can raise, and every slot refusa
     too_far_ahead: true,
     slot_full: true,
     slot_unavailable: true,
+    slot_busy: true,
     daily_limit_reached: true,
   };
   expect(raised.length).toBeGreaterThan(0);

@@ -61,6 +61,7 @@ export type SlotRefusal =
   | 'too_far_ahead'
   | 'slot_full'
   | 'slot_unavailable'
+  | 'slot_busy'
   | 'daily_limit_reached';
 
 export const SLOT_REFUSAL_MESSAGES: Record<SlotRefusal, string> = {
@@ -72,21 +73,46 @@ export const SLOT_REFUSAL_MESSAGES: Record<SlotRefusal, string> = {
   too_far_ahead: 'The session is too far ahead to be booked (maximum lead time).',
   slot_full: 'Every seat of this session is taken.',
   slot_unavailable: 'The schedule is busy at that time (another session or its buffer).',
+  slot_busy: 'The host is busy at that time (an event in one of the schedule’s external calendars).',
   daily_limit_reached: 'The schedule has reached its maximum sessions of this type for that day.',
 };
+
+/** A time the host is busy elsewhere (an external calendar's event, ADR 0026): half-open [start, end). */
+export interface BusyInterval {
+  start: string;
+  end: string;
+}
+
+export interface SlotCheckOptions {
+  /** A session that already took place, recorded after the fact (see checkSlot). */
+  past?: boolean;
+  /**
+   * The host's busy times around the slot (external calendars). A slot whose session overlaps one is
+   * refused `slot_busy`, except a past session recorded after the fact (it happened).
+   */
+  busy?: readonly BusyInterval[];
+}
+
+/** True when the session [start, end) overlaps a busy interval (touching ends do not overlap). */
+export function overlapsBusy(slot: { start: string; end: string }, busy: readonly BusyInterval[]): boolean {
+  const start = Date.parse(slot.start);
+  const end = Date.parse(slot.end);
+  return busy.some((b) => Date.parse(b.start) < end && start < Date.parse(b.end));
+}
 
 /**
  * Seats left in `slot` given the day's reservations, or why it cannot be booked. Pure: `now` is passed in.
  * `past`: a session that already took place, recorded after the fact: only the seat rules that make
  * sense for the past hold (the session type on the schedule, capacity, overlaps); today's active
- * flags, lead times and the daily cap do not.
+ * flags, lead times, the daily cap and the host's busy times do not.
+ * `busy`: the host's busy times from external calendars; an overlapping session is `slot_busy`.
  */
 export function checkSlot(
   target: BookingTarget,
   slot: Slot,
   day: ScheduleDayState,
   now: string,
-  options: { past?: boolean } = {},
+  options: SlotCheckOptions = {},
 ): { seatsLeft: number } | { refusal: SlotRefusal } {
   const { schedule, sessionType, sessionTypeId } = target;
   const past = options.past === true;
@@ -99,6 +125,7 @@ export function checkSlot(
     if (start <= nowMs || start < nowMs + sessionType.minLeadHours * HOUR) return { refusal: 'too_late_to_book' };
     // Lead days are 24-hour periods from now (elapsed time, like lead hours).
     if (sessionType.maxLeadDays !== null && start > nowMs + sessionType.maxLeadDays * 24 * HOUR) return { refusal: 'too_far_ahead' };
+    if (options.busy && overlapsBusy(slot, options.busy)) return { refusal: 'slot_busy' };
   }
 
   const sameSession = (r: Reservation) => r.sessionTypeId === sessionTypeId && r.start === slot.start && r.end === slot.end;
@@ -127,7 +154,7 @@ export function findOfferedSlot(target: BookingTarget, start: string): Slot | nu
 
 export type ReserveSlot = { type: 'ReserveSlot'; bookingId: string; start: string };
 
-export function decideReserveSlot(command: ReserveSlot, day: ScheduleDayState, target: BookingTarget, now: string, options: { past?: boolean } = {}): SlotReserved[] {
+export function decideReserveSlot(command: ReserveSlot, day: ScheduleDayState, target: BookingTarget, now: string, options: SlotCheckOptions = {}): SlotReserved[] {
   if (day.reservations.some((r) => r.bookingId === command.bookingId)) {
     throw new DomainError('booking_already_exists', 'This booking already holds a slot.');
   }

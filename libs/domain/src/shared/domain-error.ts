@@ -74,6 +74,7 @@ export const DOMAIN_ERRORS = {
   too_far_ahead: 'conflict',
   slot_full: 'conflict',
   slot_unavailable: 'conflict',
+  slot_busy: 'conflict',
   daily_limit_reached: 'conflict',
   session_type_already_exists: 'conflict',
   schedule_already_exists: 'conflict',

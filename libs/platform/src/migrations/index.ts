@@ -2,6 +2,7 @@ import { eventStoreMigrations } from '@punchcard/event-store';
 import { Migration } from '@punchcard/postgres';
 import { readStoreMigrations } from '@punchcard/read-store';
 import { apiKeyMigrations } from './api-key-migrations';
+import { busyCalendarMigrations } from './busy-calendar-migrations';
 import { appMigrations } from './app-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
@@ -24,4 +25,5 @@ export const MIGRATIONS: Migration[] = [
   ...paymentMigrations,
   ...outboundWebhookMigrations,
   ...messageMigrations,
+  ...busyCalendarMigrations,
 ];

@@ -1,11 +1,12 @@
-import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { bookingDecider, BookingDecision, BookingState, bookingStreamId, cancelBooking, DomainError, localDateOf, markAttendance, normaliseInstant, offeringDecider, offeringStreamId, packageDecider, packageStreamId, rescheduleBooking, scheduleDayDecider, scheduleDayStreamId } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
+import { BusyIntervalsQuery } from '../../busy-calendars';
 import { TenantDirectory } from '../../tenants';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 import { BookingStreams } from '../booking-streams';
-import { BookingResult } from '../place-booking/place-booking.command';
+import { BookingResult, daysAround } from '../place-booking/place-booking.command';
 
 export type BookingChange =
   | { type: 'cancel'; reason: string | null; by: 'client' | 'business' | 'offering_deleted' }
@@ -29,6 +30,7 @@ export class ChangeBookingHandler implements ICommandHandler<ChangeBookingComman
     private readonly units: UnitOfWorkExecutor,
     private readonly streams: BookingStreams,
     private readonly tenants: TenantDirectory,
+    private readonly queries: QueryBus,
   ) {}
 
   async execute({ bookingId, change, context }: ChangeBookingCommand) {
@@ -57,10 +59,13 @@ export class ChangeBookingHandler implements ICommandHandler<ChangeBookingComman
           const client = await this.streams.loadClient(context.tenantId, booking.clientId);
           const start = normaliseInstant(change.start, 'start');
           const day = await loadDay(booking.scheduleId, booking.date);
-          const newDay = await loadDay(scheduleId, localDateOf(start, target.schedule.timezone));
+          const newDate = localDateOf(start, target.schedule.timezone);
+          const newDay = await loadDay(scheduleId, newDate);
+          // The host's busy times around the new start (external calendars): an overlap is refused (slot_busy).
+          const busy = await this.queries.execute(new BusyIntervalsQuery(context.tenantId, scheduleId, ...daysAround(newDate)));
           // The weekly cap counts the offering's sessions across the client's packages.
           const otherPackages = (await this.streams.loadClientPackages(unit, booking.clientId)).map((p) => p.pkg);
-          decision = rescheduleBooking({ booking, pkg, offering, day, newDay, target, client, otherPackages }, { start }, ctx);
+          decision = rescheduleBooking({ booking, pkg, offering, day, newDay, target, client, otherPackages, busy }, { start }, ctx);
           break;
         }
       }

@@ -1,6 +1,7 @@
-import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { bookingDecider, BookingState, bookingStreamId, choosePackage, localDateOf, normaliseInstant, packageDecider, PackageState, packageStreamId, placeBooking, recordPastSession, scheduleDayDecider, scheduleDayStreamId } from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
+import { BusyIntervalsQuery } from '../../busy-calendars';
 import { ApiError } from '../../http/problem';
 import { TenantDirectory } from '../../tenants';
 import { CommandContext } from '../../write-side/command-context';
@@ -37,6 +38,7 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
     private readonly units: UnitOfWorkExecutor,
     private readonly streams: BookingStreams,
     private readonly tenants: TenantDirectory,
+    private readonly queries: QueryBus,
   ) {}
 
   async execute({ bookingId, request, context }: PlaceBookingCommand) {
@@ -58,7 +60,9 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
         ? (packages.find((p) => p.packageId === request.packageId) ?? (await this.namedPackage(unit, request.packageId)))
         : packages[choosePackage(packages, { target, client }, start, bookingId, ctx)];
 
-      const input = { booking: booking.state, day, pkg: chosen.pkg, offering: chosen.offering, target, client, otherPackages: packages.map((p) => p.pkg) };
+      // The host's busy times around the start (external calendars): the decision refuses an overlap (slot_busy), whatever a listing showed.
+      const busy = request.pastSession ? [] : await this.queries.execute(new BusyIntervalsQuery(context.tenantId, request.scheduleId, ...daysAround(date)));
+      const input = { booking: booking.state, day, pkg: chosen.pkg, offering: chosen.offering, target, client, otherPackages: packages.map((p) => p.pkg), busy };
       const decision = request.pastSession
         ? recordPastSession(input, { bookingId, start, recordedBy: context.actor.id }, ctx)
         : placeBooking(input, { bookingId, start }, ctx);
@@ -80,4 +84,10 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
     const { state: pkg } = await unit.load(packageStreamId(booking.packageId), packageDecider);
     return { booking, pkg };
   }
+}
+
+/** The local date before and after `date`: busy rows are filed under the schedule's local dates at their last refresh. */
+export function daysAround(date: string): [string, string] {
+  const day = Date.parse(`${date}T00:00:00Z`);
+  return [new Date(day - 86_400_000).toISOString().slice(0, 10), new Date(day + 86_400_000).toISOString().slice(0, 10)];
 }

@@ -1,0 +1,233 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Pool } from 'pg';
+import { generateSecretsKey, parseSecretsKey, SecretBox } from '@punchcard/payments';
+import { Config } from '@punchcard/platform';
+import { ApiError } from '../http/problem';
+import { APP_CONFIG, Clock, CLOCK, PG_POOL, SYSTEM_POOL } from '../tokens';
+import { maskedUrl } from './calendar-url';
+
+/** Calendars per schedule: a host's work, personal and family calendars and a few more. */
+export const MAX_CALENDARS_PER_SCHEDULE = 10;
+
+/** The row of signing_secrets holding the generated key, when PUNCHCARD_SECRETS_KEY is not set. */
+const KEY_ID = 'busy-calendar-urls';
+
+export interface BusyCalendarView {
+  id: string;
+  scheduleId: string;
+  name: string;
+  /** The secret address is a credential: only its host and last four characters are shown. */
+  url: string;
+  host: string;
+  lastFetchedAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: { code: string; message: string } | null;
+  /** Busy occurrences within the horizon at the last successful expansion. */
+  eventCount: number;
+  createdAt: string;
+}
+
+/** What the refresher needs of a calendar row (the system role reads it across tenants). */
+export interface CalendarRow {
+  id: string;
+  tenantId: string;
+  scheduleId: string;
+  sealedUrl: Buffer;
+  etag: string | null;
+  lastModified: string | null;
+  expandedAt: Date | null;
+}
+
+export interface DayInterval {
+  localDate: string;
+  start: Date;
+  end: Date;
+}
+
+const COLUMNS = 'id, schedule_id, name, url_host, url_last4, last_fetched_at, last_success_at, last_error_code, last_error_message, event_count, created_at';
+const ROW = 'id, tenant_id, schedule_id, url_ciphertext, etag, last_modified, expanded_at';
+
+/**
+ * The busy_calendars and busy_intervals tables (ADR 0026). Admin routes act through the tenant pool
+ * (row-level security); the refresh writes through the system pool, one transaction per calendar.
+ */
+@Injectable()
+export class BusyCalendarStore implements OnModuleInit {
+  private readonly logger = new Logger('BusyCalendarStore');
+  private box: SecretBox | null = null;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(SYSTEM_POOL) private readonly systemPool: Pool,
+    @Inject(APP_CONFIG) private readonly config: Config,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.box = new SecretBox(parseSecretsKey(this.config.secretsKey ?? (await this.storedKey())));
+  }
+
+  /** Adds a calendar (a retry under the same id answers the calendar as it stands). */
+  async create(tenantId: string, scheduleId: string, id: string, input: { name: string; url: URL }): Promise<BusyCalendarView> {
+    const { rows: counted } = await this.pool.query('SELECT count(*)::int AS n, bool_or(id = $3) AS retried FROM busy_calendars WHERE tenant_id = $1 AND schedule_id = $2', [
+      tenantId,
+      scheduleId,
+      id,
+    ]);
+    if (counted[0].retried) return this.get(tenantId, scheduleId, id);
+    if (counted[0].n >= MAX_CALENDARS_PER_SCHEDULE)
+      throw new ApiError(409, 'busy_calendar_limit_reached', `A schedule may have at most ${MAX_CALENDARS_PER_SCHEDULE} busy calendars; delete one first.`);
+    const href = input.url.href;
+    const { rows } = await this.pool.query(
+      `INSERT INTO busy_calendars (id, tenant_id, schedule_id, name, url_ciphertext, url_host, url_last4, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+      [id, tenantId, scheduleId, input.name, this.sealer().encrypt(href, context(tenantId, id)), input.url.host, href.slice(-4), this.clock.now()],
+    );
+    return rows[0] ? toView(rows[0]) : this.get(tenantId, scheduleId, id);
+  }
+
+  async list(tenantId: string, scheduleId: string): Promise<BusyCalendarView[]> {
+    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM busy_calendars WHERE tenant_id = $1 AND schedule_id = $2 ORDER BY created_at, id`, [tenantId, scheduleId]);
+    return rows.map(toView);
+  }
+
+  async get(tenantId: string, scheduleId: string, id: string): Promise<BusyCalendarView> {
+    const { rows } = await this.pool.query(`SELECT ${COLUMNS} FROM busy_calendars WHERE tenant_id = $1 AND schedule_id = $2 AND id = $3`, [tenantId, scheduleId, id]);
+    if (!rows[0]) throw notFound();
+    return toView(rows[0]);
+  }
+
+  /** Its busy intervals go with it, in the same statement (ON DELETE CASCADE): its times stop blocking at once. */
+  async delete(tenantId: string, scheduleId: string, id: string): Promise<void> {
+    const { rowCount } = await this.pool.query('DELETE FROM busy_calendars WHERE tenant_id = $1 AND schedule_id = $2 AND id = $3', [tenantId, scheduleId, id]);
+    if (!rowCount) throw notFound();
+  }
+
+  /** The row the refresher works from, for a calendar of this tenant and schedule (404 otherwise). */
+  async rowFor(tenantId: string, scheduleId: string, id: string): Promise<CalendarRow> {
+    await this.get(tenantId, scheduleId, id); // the tenant's own view decides whether it exists for them
+    const { rows } = await this.systemPool.query(`SELECT ${ROW} FROM busy_calendars WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    if (!rows[0]) throw notFound();
+    return toRow(rows[0]);
+  }
+
+  /** Calendars not fetched since `before` (never fetched first), across tenants. */
+  async due(before: Date, limit: number): Promise<CalendarRow[]> {
+    const { rows } = await this.systemPool.query(
+      `SELECT ${ROW} FROM busy_calendars WHERE last_fetched_at IS NULL OR last_fetched_at <= $1 ORDER BY last_fetched_at NULLS FIRST, id LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map(toRow);
+  }
+
+  openUrl(row: CalendarRow): string {
+    return this.sealer().decrypt(row.sealedUrl, context(row.tenantId, row.id));
+  }
+
+  /**
+   * Replaces the calendar's busy intervals and records the success in ONE transaction: a reader sees
+   * the old set or the new one, never none. The calendar row is locked first, so two refreshes of one
+   * calendar apply one after the other, and a calendar deleted meanwhile gets no rows back.
+   */
+  async replaceIntervals(row: CalendarRow, intervals: DayInterval[], fetched: { etag: string | null; lastModified: string | null; eventCount: number; at: Date }): Promise<boolean> {
+    const client = await this.systemPool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rowCount } = await client.query('SELECT 1 FROM busy_calendars WHERE id = $1 FOR UPDATE', [row.id]);
+      if (!rowCount) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      await client.query('DELETE FROM busy_intervals WHERE calendar_id = $1', [row.id]);
+      if (intervals.length > 0) {
+        await client.query(
+          `INSERT INTO busy_intervals (tenant_id, schedule_id, calendar_id, local_date, starts_at, ends_at)
+           SELECT $1, $2, $3, d, s, e FROM unnest($4::date[], $5::timestamptz[], $6::timestamptz[]) AS t (d, s, e)`,
+          [row.tenantId, row.scheduleId, row.id, intervals.map((i) => i.localDate), intervals.map((i) => i.start), intervals.map((i) => i.end)],
+        );
+      }
+      await client.query(
+        `UPDATE busy_calendars SET etag = $2, last_modified = $3, event_count = $4, last_fetched_at = $5, last_success_at = $5, expanded_at = $5,
+           last_error_code = NULL, last_error_message = NULL WHERE id = $1`,
+        [row.id, fetched.etag, fetched.lastModified, fetched.eventCount, fetched.at],
+      );
+      await client.query('COMMIT');
+      return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** 304 Not Modified: the stored intervals stay. */
+  async recordNotModified(row: CalendarRow, at: Date): Promise<void> {
+    await this.systemPool.query('UPDATE busy_calendars SET last_fetched_at = $2, last_success_at = $2, last_error_code = NULL, last_error_message = NULL WHERE id = $1', [row.id, at]);
+  }
+
+  /** A failed fetch or expansion: the error is recorded; the intervals of the last success stay (they are the best knowledge). */
+  async recordFailure(row: CalendarRow, at: Date, error: { code: string; message: string }): Promise<void> {
+    await this.systemPool.query('UPDATE busy_calendars SET last_fetched_at = $2, last_error_code = $3, last_error_message = $4 WHERE id = $1', [
+      row.id,
+      at,
+      error.code,
+      error.message.slice(0, 500),
+    ]);
+  }
+
+  /** Busy intervals of a schedule on local dates `from`..`to` (one indexed query), for slot listing and booking. */
+  async busyBetween(tenantId: string, scheduleId: string, from: string, to: string): Promise<{ start: string; end: string }[]> {
+    const { rows } = await this.pool.query<{ starts_at: Date; ends_at: Date }>(
+      'SELECT DISTINCT starts_at, ends_at FROM busy_intervals WHERE tenant_id = $1 AND schedule_id = $2 AND local_date BETWEEN $3 AND $4 ORDER BY starts_at',
+      [tenantId, scheduleId, from, to],
+    );
+    return rows.map((r) => ({ start: r.starts_at.toISOString(), end: r.ends_at.toISOString() }));
+  }
+
+  private sealer(): SecretBox {
+    if (!this.box) throw new Error('the busy-calendar secrets key is not loaded yet');
+    return this.box;
+  }
+
+  /** Generated by whichever instance starts first; the others (and every restart) read the same row. */
+  private async storedKey(): Promise<string> {
+    const inserted = await this.systemPool.query('INSERT INTO signing_secrets (id, secret) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [KEY_ID, generateSecretsKey()]);
+    if (inserted.rowCount) this.logger.log('Generated the key that encrypts busy-calendar addresses (stored in the database; set PUNCHCARD_SECRETS_KEY to use your own).');
+    const { rows } = await this.systemPool.query<{ secret: string }>('SELECT secret FROM signing_secrets WHERE id = $1', [KEY_ID]);
+    return rows[0].secret;
+  }
+}
+
+const context = (tenantId: string, id: string) => `${tenantId}/busy-calendar/${id}`;
+
+export function notFound(): ApiError {
+  return new ApiError(404, 'busy_calendar_not_found', 'No busy calendar with this id on this schedule.');
+}
+
+function toView(row: any): BusyCalendarView {
+  return {
+    id: row.id,
+    scheduleId: row.schedule_id,
+    name: row.name,
+    url: maskedUrl(row.url_host, row.url_last4),
+    host: row.url_host,
+    lastFetchedAt: row.last_fetched_at?.toISOString() ?? null,
+    lastSuccessAt: row.last_success_at?.toISOString() ?? null,
+    lastError: row.last_error_code ? { code: row.last_error_code, message: row.last_error_message ?? '' } : null,
+    eventCount: row.event_count,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+function toRow(row: any): CalendarRow {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    scheduleId: row.schedule_id,
+    sealedUrl: row.url_ciphertext,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    expandedAt: row.expanded_at,
+  };
+}

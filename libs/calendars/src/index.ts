@@ -1,0 +1,3 @@
+export * from './busy-times';
+export * from './local-days';
+export * from './fetch-calendar';
