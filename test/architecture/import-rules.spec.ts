@@ -20,11 +20,12 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   'accounting-policy': [],
   'api-keys': [],
   bookings: ['clients', 'tenants'],
+  'calendar-feeds': ['clients', 'tenants'],
   clients: [],
   exports: ['clients'],
   health: [],
   me: ['bookings', 'clients', 'offerings', 'packages', 'slots'],
-  messages: ['clients', 'packages', 'tenants'],
+  messages: ['calendar-feeds', 'clients', 'packages', 'tenants'],
   'offering-deletion': ['bookings', 'offerings'],
   offerings: ['session-types', 'slots', 'tenants'],
   'outbound-webhooks': [],
@@ -50,6 +51,7 @@ const LIBRARIES: Record<string, string> = {
   '@punchcard/platform': 'libs/platform/src',
   '@punchcard/payments': 'libs/payments/src',
   '@punchcard/messages': 'libs/messages/src',
+  '@punchcard/calendar-feed': 'libs/calendar-feed/src',
   '@punchcard/projections': 'projections',
 };
 

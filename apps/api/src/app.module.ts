@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AccountingPolicyModule } from './accounting-policy';
 import { ApiKeysModule } from './api-keys';
 import { BookingsModule } from './bookings';
+import { CalendarFeedsModule } from './calendar-feeds';
 import { ClientsModule } from './clients';
 import { CoreModule } from './core.module';
 import { ExportsModule } from './exports';
@@ -55,6 +56,7 @@ export class AppModule {
         PaymentsModule,
         OutboundWebhooksModule,
         MessagesModule,
+        CalendarFeedsModule,
       ],
     };
   }

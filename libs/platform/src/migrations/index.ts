@@ -3,6 +3,7 @@ import { Migration } from '@punchcard/postgres';
 import { readStoreMigrations } from '@punchcard/read-store';
 import { apiKeyMigrations } from './api-key-migrations';
 import { appMigrations } from './app-migrations';
+import { calendarFeedMigrations } from './calendar-feed-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
 import { outboundWebhookMigrations } from './outbound-webhook-migrations';
@@ -24,4 +25,5 @@ export const MIGRATIONS: Migration[] = [
   ...paymentMigrations,
   ...outboundWebhookMigrations,
   ...messageMigrations,
+  ...calendarFeedMigrations,
 ];
