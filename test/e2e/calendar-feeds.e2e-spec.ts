@@ -31,7 +31,7 @@ function nextTransition(zone: string, after: Date): DateTime {
 }
 
 const feedPath = (url: string) => new URL(url).pathname;
-const events = (ics: string) => Object.values(nodeIcal.sync.parseICS(ics)).filter((c): c is nodeIcal.VEvent => c.type === 'VEVENT');
+const events = (ics: string) => Object.values(nodeIcal.sync.parseICS(ics)).filter((c): c is nodeIcal.VEvent => c?.type === 'VEVENT');
 const byUid = (ics: string) => new Map(events(ics).map((e) => [e.uid, e]));
 const getFeed = (path: string) => t.http.get(path).buffer(true).parse((res, done) => {
   let text = '';
@@ -106,7 +106,7 @@ describe('a schedule feed', () => {
         expect(event).toBeDefined();
         expect(Number(event.sequence)).toBe(0);
         expect(event.start.toISOString()).toBe(booking.start);
-        expect(event.end.toISOString()).toBe(booking.end);
+        expect(event.end!.toISOString()).toBe(booking.end);
         expect((event.start as nodeIcal.DateWithTimeZone).tz).toBe(f.zone);
         expect(event.status).toBe('CONFIRMED');
         expect(event.summary).toBe('Yoga, slow');

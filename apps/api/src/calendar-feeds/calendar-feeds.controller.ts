@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -11,6 +11,7 @@ import { ClientPrincipal, TenantPrincipal } from '../auth/principal';
 import { ShownOnce } from '../http/idempotency.interceptor';
 import { ApiError } from '../http/problem';
 import { UuidParam } from '../http/uuid-param';
+import { NoBodyFields } from '../http/validation';
 import { ClientDirectory } from '../clients';
 import { APP_CONFIG, EVENT_STORE } from '../tokens';
 import { FeedOwner, FeedStatus, FeedTokens, IssuedFeed } from './feed-tokens';
@@ -46,7 +47,7 @@ export class CalendarFeedsController {
   @Roles('admin', 'staff')
   @ShownOnce('url', 'webcalUrl')
   @Post('schedules/:scheduleId/calendar-feed')
-  async createScheduleFeed(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('scheduleId', 'schedule_not_found') id: string) {
+  async createScheduleFeed(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('scheduleId', 'schedule_not_found') id: string, @Body(NoBodyFields) _: unknown) {
     return issued(this.config, await this.feeds.issue(tenant.tenantId, await this.schedule(id)));
   }
 
@@ -71,7 +72,7 @@ export class CalendarFeedsController {
   @Roles('admin', 'staff')
   @ShownOnce('url', 'webcalUrl')
   @Post('clients/:clientId/calendar-feed')
-  async createClientFeed(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('clientId', 'client_not_found') id: string) {
+  async createClientFeed(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('clientId', 'client_not_found') id: string, @Body(NoBodyFields) _: unknown) {
     return issued(this.config, await this.feeds.issue(tenant.tenantId, await this.client(tenant.tenantId, id)));
   }
 
@@ -96,7 +97,7 @@ export class CalendarFeedsController {
   @ClientOnly()
   @ShownOnce('url', 'webcalUrl')
   @Post('me/calendar-feed')
-  async createMyFeed(@CurrentClient() me: ClientPrincipal) {
+  async createMyFeed(@CurrentClient() me: ClientPrincipal, @Body(NoBodyFields) _: unknown) {
     return issued(this.config, await this.feeds.issue(me.tenantId, { kind: 'client', id: me.clientId }));
   }
 
