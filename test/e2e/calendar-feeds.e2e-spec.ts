@@ -217,6 +217,14 @@ describe('a client feed', () => {
     await t.http.delete('/v1/me/calendar-feed').set(me).expect(204);
   });
 
+  it('a client erased from the directory has no feed any more', async () => {
+    const gone = await a.createClient('Erased');
+    const { url } = (await t.http.post(`/v1/clients/${gone}/calendar-feed`).set(a.auth).expect(201)).body;
+    expect(events((await getFeed(feedPath(url)).expect(200)).body)).toEqual([]);
+    await t.db.pool.query('DELETE FROM clients WHERE id = $1', [gone]);
+    expectProblem(await t.http.get(feedPath(url)), 404, 'calendar_feed_not_found');
+  });
+
   it("another tenant's keys reach none of A's feeds, and B's feed holds none of A's bookings", async () => {
     const f = fixtures[0];
     expectProblem(await t.http.post(`/v1/schedules/${f.scheduleId}/calendar-feed`).set(b.auth).send({}), 404, 'schedule_not_found');

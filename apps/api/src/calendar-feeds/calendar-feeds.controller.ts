@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { scheduleStreamId } from '@punchcard/domain';
 import { EventStore } from '@punchcard/event-store';
@@ -125,12 +125,18 @@ export class CalendarFeedsController {
    */
   @Public()
   @ApiProduces('text/calendar')
+  @ApiParam({ name: 'file', description: 'The feed token and `.ics`: `pcf_….ics`', example: 'pcf_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics' })
   @Get('calendar-feeds/:file')
   async feed(@Param('file') file: string, @Req() req: Request, @Res() res: Response) {
     const token = file.endsWith('.ics') ? file.slice(0, -'.ics'.length) : file;
     const found = await this.feeds.resolve(token);
     if (!found) throw feedNotFound();
-    const body = await withTenant(found.tenantId, () => this.queries.execute(new BookingFeedQuery(found.tenantId, found.owner)));
+    const body = await withTenant(found.tenantId, async () => {
+      // A client erased from the directory has no feed any more, whatever tokens were handed out.
+      if (found.owner.kind === 'client' && !(await this.clients.get(found.tenantId, found.owner.id))) return null;
+      return this.queries.execute(new BookingFeedQuery(found.tenantId, found.owner));
+    });
+    if (!body) throw feedNotFound();
     res.setHeader('Cache-Control', `private, max-age=${Math.min(FEED_REFRESH_SECONDS, 300)}`);
     res.setHeader('ETag', body.etag);
     const ifNoneMatch = req.headers['if-none-match'];

@@ -83,15 +83,17 @@ class FeedReader {
     private readonly config: Config,
   ) {}
 
-  async context(tenantId: string, bookings: BookingDocument[]): Promise<Context> {
+  /** `scheduleIds`: schedules to read besides the bookings' own (a host's feed names its schedule even when empty). */
+  async context(tenantId: string, bookings: BookingDocument[], scheduleIds: string[] = []): Promise<Context> {
     const keys = (collection: string, ids: string[]): DocumentKey[] => [...new Set(ids)].map((id) => ({ collection, tenantId, id }));
-    const documents = bookings.length
-      ? await this.readStore.getMany([
-          ...keys(SCHEDULES, bookings.map((b) => b.scheduleId)),
-          ...keys(SESSION_TYPES, bookings.map((b) => b.sessionTypeId)),
-          ...keys(OFFERINGS, bookings.map((b) => b.offeringId)),
-        ])
-      : [];
+    const documents =
+      bookings.length || scheduleIds.length
+        ? await this.readStore.getMany([
+            ...keys(SCHEDULES, [...scheduleIds, ...bookings.map((b) => b.scheduleId)]),
+            ...keys(SESSION_TYPES, bookings.map((b) => b.sessionTypeId)),
+            ...keys(OFFERINGS, bookings.map((b) => b.offeringId)),
+          ])
+        : [];
     const of = <T>(collection: string) => new Map(documents.filter((d) => d.collection === collection).map((d) => [d.id, d.data as T]));
     return { schedules: of(SCHEDULES), sessionTypes: of(SESSION_TYPES), offerings: of(OFFERINGS), bookingUrl: await this.bookingUrl(tenantId) };
   }
@@ -160,9 +162,9 @@ export class BookingFeedHandler implements IQueryHandler<BookingFeedQuery> {
       .map((row) => row.data)
       .filter((booking) => shownInFeed(booking, now))
       .sort((a, b) => a.start.localeCompare(b.start) || a.id.localeCompare(b.id));
-    const context = await this.reader.context(tenantId, bookings);
+    const context = await this.reader.context(tenantId, bookings, owner.kind === 'schedule' ? [owner.id] : []);
     const tenant = await this.tenants.get(tenantId);
-    const schedule = owner.kind === 'schedule' ? (await this.readStore.get<ScheduleDoc>({ collection: SCHEDULES, tenantId, id: owner.id })) : null;
+    const schedule = owner.kind === 'schedule' ? (context.schedules.get(owner.id) ?? null) : null;
     const calendar = newCalendar({
       method: 'PUBLISH',
       name: schedule ? `${schedule.host} · ${tenant.name}` : `My sessions · ${tenant.name}`,
