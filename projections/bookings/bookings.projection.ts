@@ -25,10 +25,17 @@ export interface BookingDocument {
   updatedAt: string;
   /** Earlier times of a rescheduled booking, oldest first. */
   previousStarts: string[];
+  /**
+   * The iCalendar SEQUENCE of the booking's event: 0 when placed, one more per later event of the
+   * booking stream (its version - 1), the same number the booking emails carry (bookings-v2).
+   */
+  sequence: number;
+  /** When it was cancelled (null unless cancelled): calendar feeds keep a cancelled booking for a while after (bookings-v2). */
+  cancelledAt: string | null;
 }
 
 export const bookingsProjection: Projection = {
-  name: 'bookings-v1',
+  name: 'bookings-v2',
   collections: [BOOKINGS],
   indexes: ['clientId', 'packageId', 'offeringId', 'scheduleId', 'status', 'start'].map((field) => ({ collection: BOOKINGS, field })),
   keys: (event) => (isBookingEvent(event) ? [bookingKey(event)] : []),
@@ -49,11 +56,14 @@ export const bookingsProjection: Projection = {
         bookedAt: at,
         updatedAt: at,
         previousStarts: [],
+        sequence: event.streamVersion - 1,
+        cancelledAt: null,
       } satisfies BookingDocument);
       return;
     }
-    const current = documents.get<BookingDocument>(key);
-    if (!current) return;
+    const found = documents.get<BookingDocument>(key);
+    if (!found) return;
+    const current: BookingDocument = { ...found, sequence: event.streamVersion - 1 };
     switch (event.type) {
       case 'BookingRescheduled': {
         const { start, end, date, scheduleId } = event.data;
@@ -62,7 +72,7 @@ export const bookingsProjection: Projection = {
       }
       case 'BookingCancelled': {
         const { creditOutcome, rule, late, reason } = event.data;
-        documents.put(key, { ...current, status: 'cancelled', creditOutcome, rule, late, reason, updatedAt: at });
+        documents.put(key, { ...current, status: 'cancelled', creditOutcome, rule, late, reason, updatedAt: at, cancelledAt: at });
         return;
       }
       case 'AttendanceMarked': {

@@ -21,11 +21,12 @@ const FEATURE_DEPENDENCIES: Record<string, string[]> = {
   'api-keys': [],
   bookings: ['busy-calendars', 'clients', 'tenants'],
   'busy-calendars': ['outbound-webhooks'],
+  'calendar-feeds': ['clients', 'tenants'],
   clients: [],
   exports: ['clients'],
   health: [],
   me: ['bookings', 'clients', 'offerings', 'packages', 'slots'],
-  messages: ['clients', 'outbound-webhooks', 'packages', 'tenants'],
+  messages: ['calendar-feeds', 'clients', 'outbound-webhooks', 'packages', 'tenants'],
   'offering-deletion': ['bookings', 'offerings'],
   offerings: ['session-types', 'slots', 'tenants'],
   'outbound-webhooks': [],
@@ -52,6 +53,7 @@ const LIBRARIES: Record<string, string> = {
   '@punchcard/payments': 'libs/payments/src',
   '@punchcard/messages': 'libs/messages/src',
   '@punchcard/calendars': 'libs/calendars/src',
+  '@punchcard/calendar-feed': 'libs/calendar-feed/src',
   '@punchcard/projections': 'projections',
 };
 

@@ -86,6 +86,7 @@ const fx = {
     spareKeyId: '', // a staff key the denied revoke/rotate calls aim at
     storefrontSlug: '', // A's public storefront
     unsubscribeToken: '', // A2's signed unsubscribe token (the link in A2's nudges)
+    calendarFeedPath: '', // the spare client's calendar feed (no route of the table rotates it)
     webhookEndpointId: '', // A's outbound webhook endpoint
     busyCalendarId: '', // an external busy calendar of scheduleId (an address that does not resolve: its refresh fails fast)
     webhookDeliveryId: '', // a delivery planned for it
@@ -511,6 +512,18 @@ const ROUTES: Record<string, Entry> = {
   'GET /v1/unsubscribe': { access: PUBLIC, request: () => ({ path: `/v1/unsubscribe?token=${encodeURIComponent(fx.a.unsubscribeToken)}` }) },
   'POST /v1/unsubscribe': { access: PUBLIC, request: () => ({ path: `/v1/unsubscribe?token=${encodeURIComponent(fx.a.unsubscribeToken)}` }), success: 200 },
 
+  // Calendar feeds (issue 14, ADR 0025): a schedule's and a client's, managed by the front desk; the client's own; the feed itself is public (its token is the proof).
+  'POST /v1/schedules/:scheduleId/calendar-feed': { access: FRONT_DESK, request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}/calendar-feed` }) },
+  'GET /v1/schedules/:scheduleId/calendar-feed': { access: FRONT_DESK, request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}/calendar-feed` }) },
+  'DELETE /v1/schedules/:scheduleId/calendar-feed': { access: FRONT_DESK, request: () => ({ path: `/v1/schedules/${fx.a.scheduleId}/calendar-feed` }), success: 204 },
+  'POST /v1/clients/:clientId/calendar-feed': { access: FRONT_DESK, request: () => ({ path: `/v1/clients/${fx.a.client1Id}/calendar-feed` }) },
+  'GET /v1/clients/:clientId/calendar-feed': { access: FRONT_DESK, request: () => ({ path: `/v1/clients/${fx.a.client1Id}/calendar-feed` }) },
+  'DELETE /v1/clients/:clientId/calendar-feed': { access: FRONT_DESK, request: () => ({ path: `/v1/clients/${fx.a.client1Id}/calendar-feed` }), success: 204 },
+  'POST /v1/me/calendar-feed': { access: CLIENT, request: get('/v1/me/calendar-feed') },
+  'GET /v1/me/calendar-feed': { access: CLIENT, request: get('/v1/me/calendar-feed') },
+  'DELETE /v1/me/calendar-feed': { access: CLIENT, request: get('/v1/me/calendar-feed'), success: 204 },
+  'GET /v1/calendar-feeds/:file': { access: PUBLIC, request: () => ({ path: fx.a.calendarFeedPath }) },
+
   // The client's own records, with a client token (A1's: another client gets 404, as for an unknown id)
   'GET /v1/me': { access: CLIENT, request: get('/v1/me'), list: true },
   'GET /v1/me/packages': { access: CLIENT, request: get('/v1/me/packages'), list: true },
@@ -684,6 +697,7 @@ beforeAll(async () => {
   await t.app.get(MessageDispatcher).run();
   const link = new URL(t.app.get(MessageContent).unsubscribeUrl(fx.a.tenantId, fx.a.client2Id));
   fx.a.unsubscribeToken = link.searchParams.get('token')!;
+  fx.a.calendarFeedPath = new URL((await asAdminA('post', `/v1/clients/${fx.a.spareClientId}/calendar-feed`)).url).pathname;
 
   // Client tokens, and the bad ones made from A1's.
   const tokenA1 = await mintToken(a.key, fx.a.client1Id);

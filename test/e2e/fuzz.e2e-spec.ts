@@ -261,6 +261,9 @@ const SEEDS: Record<string, Seed> = {
   // Takes no body (like revoke): the message was recorded not_sent in beforeAll (no SMTP here), so it may be resent.
   'POST /v1/messages/:id/resend': { path: () => `/v1/messages/purchase_confirmation:${fx.refundPackageId}/resend`, body: () => ({}) },
   'PATCH /v1/clients/:id/message-preferences': { path: () => `/v1/clients/${fx.clientId}/message-preferences`, body: () => ({ nudgesUnsubscribed: true }) },
+  'POST /v1/schedules/:scheduleId/calendar-feed': { path: () => `/v1/schedules/${fx.scheduleId}/calendar-feed`, body: () => ({}) },
+  'POST /v1/clients/:clientId/calendar-feed': { path: () => `/v1/clients/${fx.clientId}/calendar-feed`, body: () => ({}) },
+  'POST /v1/me/calendar-feed': { as: 'client', path: () => '/v1/me/calendar-feed', body: () => ({}) },
   'POST /v1/unsubscribe': { path: () => `/v1/unsubscribe?token=${encodeURIComponent(fx.unsubscribeToken)}`, body: () => ({}) },
   'POST /v1/me/bookings': {
     as: 'client',

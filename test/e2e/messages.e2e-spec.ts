@@ -447,7 +447,8 @@ describe('Lifecycle messages over SMTP', () => {
       expect(first).toContain('METHOD:REQUEST');
       expect(first).toContain(`UID:${booking.id}@punchcard.bookings`);
       expect(first).toContain(`DTSTART:${start.replace(/[-:]/g, '').replace('.000', '')}`);
-      expect(first).toContain(`ATTENDEE;CN="Lea";ROLE=REQ-PARTICIPANT:mailto:${lea.email}`);
+      expect(first).toContain(`ATTENDEE;ROLE=REQ-PARTICIPANT;CN="Lea":MAILTO:${lea.email}`);
+      expect(first).toContain('SUMMARY:Personal training'); // the event the calendar feeds show (@punchcard/calendar-feed)
       expect(first).toContain('SEQUENCE:0');
 
       const later = new Date(Date.parse(start) + 2 * HOUR).toISOString();

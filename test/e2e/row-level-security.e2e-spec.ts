@@ -27,6 +27,7 @@ const TENANT_TABLES = [
   'webhook_endpoints',
   'webhook_deliveries',
   'webhook_delivery_attempts',
+  'calendar_feed_tokens',
 ] as const;
 const tenantColumn = (table: string) => (table === 'tenants' ? 'id::text' : 'tenant_id::text');
 
@@ -75,6 +76,7 @@ beforeAll(async () => {
     // Read models written (read-your-writes), so every table holds rows of both tenants.
     await t.http.get(`/v1/packages/${pkg.id}?after=${redeemed.headers['punchcard-position']}`).set(tenant.auth).expect(200);
     await t.http.patch('/v1/storefront-settings').set(tenant.auth).send({ slug: `studio-${tenant.tenantId}` }).expect(200);
+    await t.http.post(`/v1/clients/${pkg.clientId}/calendar-feed`).set(tenant.auth).expect(201);
   }
   // Outbound webhooks planned and sent (to a local receiver), so their tables hold rows of both tenants.
   await planEverything(t);

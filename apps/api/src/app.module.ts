@@ -6,6 +6,7 @@ import { AccountingPolicyModule } from './accounting-policy';
 import { ApiKeysModule } from './api-keys';
 import { BookingsModule } from './bookings';
 import { BusyCalendarsModule } from './busy-calendars';
+import { CalendarFeedsModule } from './calendar-feeds';
 import { ClientsModule } from './clients';
 import { CoreModule } from './core.module';
 import { ExportsModule } from './exports';
@@ -57,6 +58,7 @@ export class AppModule {
         PaymentsModule,
         OutboundWebhooksModule,
         MessagesModule,
+        CalendarFeedsModule,
       ],
     };
   }

@@ -21,6 +21,7 @@ import {
   TemplateValues,
   verifyUnsubscribeToken,
 } from '@punchcard/messages';
+import { BookingCalendarEventQuery } from '../calendar-feeds';
 import { ClientDirectory } from '../clients';
 import { GetPackageQuery } from '../packages';
 import { TenantDirectory } from '../tenants';
@@ -149,20 +150,24 @@ export class MessageContent implements OnModuleInit {
       return found.missing === 'package' ? { kind: 'not_ready', reason: 'the package is not in the read model yet' } : { kind: 'gone', reason: 'client_erased' };
     }
     const rendered = renderTemplate(await this.templateFor(tenantId, kind), found.values);
-    const ics =
-      context && BOOKING_KINDS.includes(kind)
-        ? bookingIcs({
-            bookingId: context.bookingId,
-            sequence: context.sequence,
-            start: context.start,
-            end: context.end,
-            method: kind === 'booking_cancelled' ? 'CANCEL' : 'REQUEST',
-            summary: `${found.values.package_name} (${found.values.business_name})`,
-            organizer: { name: String(found.values.business_name), email: this.fromAddress() },
-            attendee: { name: found.clientName, email: found.recipient },
-            stamp: dueAt.toISOString(),
-          })
-        : null;
+    let ics: string | null = null;
+    if (context && BOOKING_KINDS.includes(kind)) {
+      // The same event as the calendar feeds show (zone, summary, location, alarms): read from the bookings read model.
+      const event = await this.queries.execute(new BookingCalendarEventQuery(tenantId, context.bookingId));
+      if (!event) return { kind: 'not_ready', reason: 'the booking is not in the read model yet' };
+      const { bookingEnd, ...details } = event;
+      ics = bookingIcs({
+        ...details,
+        sequence: context.sequence,
+        start: context.start,
+        // A cancellation's context carries no end: the booking's own (a cancellation does not move it).
+        end: context.end > context.start ? context.end : bookingEnd,
+        method: kind === 'booking_cancelled' ? 'CANCEL' : 'REQUEST',
+        organizer: { name: String(found.values.business_name), email: this.fromAddress() },
+        attendee: { name: found.clientName, email: found.recipient },
+        stamp: dueAt.toISOString(),
+      });
+    }
     return { kind: 'rendered', recipient: found.recipient, rendered, unsubscribeUrl: (found.values.unsubscribe_url as string | undefined) ?? null, ics };
   }
 

@@ -4,6 +4,7 @@ import { readStoreMigrations } from '@punchcard/read-store';
 import { apiKeyMigrations } from './api-key-migrations';
 import { busyCalendarMigrations } from './busy-calendar-migrations';
 import { appMigrations } from './app-migrations';
+import { calendarFeedMigrations } from './calendar-feed-migrations';
 import { clientTokenMigrations } from './client-token-migrations';
 import { idempotencyMigrations } from './idempotency-migrations';
 import { outboundWebhookMigrations } from './outbound-webhook-migrations';
@@ -26,4 +27,5 @@ export const MIGRATIONS: Migration[] = [
   ...outboundWebhookMigrations,
   ...messageMigrations,
   ...busyCalendarMigrations,
+  ...calendarFeedMigrations,
 ];

@@ -1,0 +1,2 @@
+export { CalendarFeedsModule } from './calendar-feeds.module';
+export { BookingCalendarEventQuery } from './queries/calendar-feed.queries';
