@@ -36,8 +36,19 @@ describe('Lifecycle messages over SMTP', () => {
   };
   /** Plans and sends, after the read models caught up with every write (rendering reads the package read model). */
   const dispatch = async () => {
-    const { runner } = t.infrastructure;
-    expect((await runner.waitUntil(() => runner.isCaughtUp('packages-v2'), 10_000)).reached).toBe(true);
+    const { runner, system } = t.infrastructure;
+    // Every event committed so far, by position: "caught up" alone can be true while the log's visible end
+    // is held back by an older open transaction elsewhere on the cluster (gap-free reading), e.g. another
+    // test file's; then the planner would not see this test's last write yet either.
+    const head = (await t.db.pool.query<{ g: string | null }>('SELECT max(global_position)::text AS g FROM events')).rows[0].g ?? '0';
+    const reached = async (position: Promise<{ globalPosition: string }>) => BigInt((await position).globalPosition) >= BigInt(head);
+    const planned = async () => {
+      await t.app.get(MessagePlanner).catchUp();
+      const { rows } = await t.db.pool.query<{ g: string }>('SELECT global_position::text AS g FROM message_planner_checkpoints');
+      return rows.length > 0 && BigInt(rows[0].g) >= BigInt(head);
+    };
+    expect((await runner.waitUntil(() => reached(system.readStore.checkpoint('packages-v2')), 20_000)).reached).toBe(true);
+    expect((await runner.waitUntil(planned, 20_000)).reached).toBe(true);
     return dispatcher.run();
   };
 
@@ -387,6 +398,31 @@ describe('Lifecycle messages over SMTP', () => {
       await dispatch();
       expect((await messagesOf(pkg.id)).expiry_notice).toMatchObject({ status: 'sent' });
       expect(smtp.to(jo.email).find((m) => m.subject === 'Your Ten days has expired')!.text).toContain('Sessions that were not used can no longer be booked.');
+    });
+
+    it("a message the dispatcher cancels early by the planner's own rules (its look at the package stream) is planned again when the picture changes back", async () => {
+      const offer = await studio.createOffering({ name: 'Early look', sessionCount: 2, price: { amount: 6000, currency: 'EUR' }, validityDays: 10 });
+      const kim = await client('Kim');
+      const pkg = await studio.sellPackage(offer, kim.id);
+      await dispatch();
+      const reminder = (await messagesOf(pkg.id)).expiry_reminder;
+      t.clock.advance(reminder.due_at.getTime() - t.clock.now().getTime() + 1_000);
+      // The dispatcher's look at the stream says the credits are gone (a redemption the planner cannot read yet).
+      const look = (dispatcher as any).cancelledMeanwhile.bind(dispatcher);
+      const spy = jest.spyOn(dispatcher as any, 'cancelledMeanwhile').mockImplementation(async (row: any) => (row.id === reminder.id ? 'credits_used_up' : look(row)));
+      try {
+        await dispatch();
+      } finally {
+        spy.mockRestore();
+      }
+      expect((await messagesOf(pkg.id)).expiry_reminder).toMatchObject({ status: 'cancelled', reason: 'credits_used_up' });
+      expect((await t.db.pool.query('SELECT cancelled_by FROM due_messages WHERE id = $1', [reminder.id])).rows[0].cancelled_by).toBe('planner');
+
+      // The expiry moves (credits still there as far as the log says): the reminder is planned again.
+      const later = DateTime.fromISO(pkg.expiresAt).plus({ days: 5 }).toUTC().toISO();
+      await t.http.post(`/v1/packages/${pkg.id}/expiry-changes`).set(admin()).send({ expiresAt: later, reason: 'holiday' }).expect(201);
+      await dispatch();
+      expect((await messagesOf(pkg.id)).expiry_reminder).toMatchObject({ status: 'scheduled' });
     });
 
     it('the last credit used sends the renewal prompt and cancels the reminder; a refund cancels what is pending', async () => {

@@ -194,15 +194,16 @@ export class MessageAdmin {
    * Erases what the message log holds about a client (recipients, subjects, bodies, invitations, server
    * answers; addresses in reasons and attempt details) and cancels their messages still scheduled
    * (`erased`). Ids, kinds, statuses and times stay, so the log still says what happened. Idempotent.
-   * A message being sent at this moment goes out (its content is already in the dispatcher's hands);
-   * its record is erased by a repeat of this call.
+   * A message being sent at this moment (`sending`) is cancelled too: it may still go out (its content is
+   * already in the dispatcher's hands), but the dispatcher's outcome no longer applies to the row (its
+   * writes are fenced on `sending`), so it is never retried, rendered again or re-recorded.
    */
   async erasePersonalData(tenantId: string, clientId: string): Promise<void> {
     const known = (await this.clients.get(tenantId, clientId)) !== null;
     await inTransaction(this.pool, async (client) => {
       const cancelled = await client.query(
-        `UPDATE due_messages SET status = 'cancelled', reason = 'erased', cancelled_by = 'erasure', updated_at = now()
-         WHERE tenant_id = $1 AND client_id = $2 AND status = 'scheduled'`,
+        `UPDATE due_messages SET status = 'cancelled', reason = 'erased', cancelled_by = 'erasure', locked_until = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND client_id = $2 AND status IN ('scheduled', 'sending')`,
         [tenantId, clientId],
       );
       const erased = await client.query(

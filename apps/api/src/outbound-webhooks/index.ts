@@ -1,3 +1,3 @@
 export { OutboundWebhooksModule } from './outbound-webhooks.module';
-export { MessageFailure, planMessageFailedDeliveries } from './message-failed';
+export { MessageFailure, planMessageFailedDeliveries, redactAddresses } from './message-failed';
 export { isPrivateAddress } from './destination';

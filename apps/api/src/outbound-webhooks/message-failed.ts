@@ -59,23 +59,33 @@ interface Queryable {
 }
 
 /**
- * Inserts one delivery per enabled endpoint of the business subscribed to `message.failed`, keyed like
- * every delivery (endpoint, event id), with `ON CONFLICT DO NOTHING`. Call inside the transaction that
+ * Inserts one delivery per endpoint of the business subscribed to `message.failed` (enabled, or off for
+ * failing: then `held`, like every planned delivery), keyed like every delivery (endpoint, event id),
+ * with `ON CONFLICT DO NOTHING`. Call inside the transaction that
  * records the failure, as punchcard_system. Returns how many were planned.
  */
 export async function planMessageFailedDeliveries(client: Queryable, failure: MessageFailure): Promise<number> {
   const envelope = messageFailedEnvelope(failure);
   const { rows } = await client.query(
-    `SELECT id, tenant_id, enabled, event_types, plan_from FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND 'message.failed' = ANY(event_types)`,
+    `SELECT id, tenant_id, enabled, disabled_reason, event_types, plan_from FROM webhook_endpoints
+     WHERE tenant_id = $1 AND (enabled OR disabled_reason = 'failing') AND 'message.failed' = ANY(event_types)`,
     [failure.tenantId],
   );
-  const endpoints: EndpointSubscription[] = rows.map((row) => ({ id: row.id, tenantId: row.tenant_id, enabled: row.enabled, eventTypes: row.event_types, planFrom: row.plan_from.toISOString() }));
+  const endpoints: EndpointSubscription[] = rows.map((row) => ({
+    id: row.id,
+    tenantId: row.tenant_id,
+    enabled: row.enabled,
+    disabledReason: row.disabled_reason,
+    eventTypes: row.event_types,
+    planFrom: row.plan_from.toISOString(),
+  }));
   const wanting = endpoints.filter((endpoint) => wants(endpoint, envelope));
   if (wanting.length === 0) return 0;
   const body = JSON.stringify(envelope);
   const inserted = await client.query(
     `INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, body, status, next_attempt_at, planned_at)
-     SELECT id, $2, endpoint_id, $3, 'message.failed', $4, 'pending', $5, $5 FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, endpoint_id uuid)
+     SELECT r.id, $2, r.endpoint_id, $3, 'message.failed', $4, CASE WHEN e.enabled THEN 'pending' ELSE 'held' END, CASE WHEN e.enabled THEN $5::timestamptz END, $5
+     FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, endpoint_id uuid) JOIN webhook_endpoints e ON e.id = r.endpoint_id
      ON CONFLICT DO NOTHING`,
     [JSON.stringify(wanting.map((endpoint) => ({ id: deliveryIdOf(endpoint.id, envelope.id), endpoint_id: endpoint.id }))), failure.tenantId, envelope.id, body, failure.failedAt],
   );

@@ -5,7 +5,7 @@ import { EventStore } from '@punchcard/event-store';
 import { BookingContext, cancelledByPackageEvents, MailTransport, MessageKind, NUDGE_KINDS, PACKAGE_KINDS, SmtpTransport } from '@punchcard/messages';
 import { Config } from '@punchcard/platform';
 import { inTransaction, withTenant } from '@punchcard/postgres';
-import { planMessageFailedDeliveries } from '../../outbound-webhooks';
+import { planMessageFailedDeliveries, redactAddresses } from '../../outbound-webhooks';
 import { APP_CONFIG, Clock, CLOCK, SYSTEM_EVENT_STORE, SYSTEM_POOL } from '../../tokens';
 import { MessageContent } from '../message-content';
 import { MessagePlanner } from '../planner/message-planner';
@@ -145,7 +145,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
       } catch (again) {
         // Not even that could be written: the row stays `sending` and is taken again after its claim deadline
         // (as after a crash); the rest of the batch goes on.
-        this.logger.error(`Message ${row.id} of tenant ${row.tenant_id}: its outcome could not be recorded (${String((again as Error)?.message ?? again)}); it is taken again after its claim expires`);
+        this.logger.error(`Message ${row.id} of tenant ${row.tenant_id}: its outcome could not be recorded (${redactAddresses(String((again as Error)?.message ?? again))}); it is taken again after its claim expires`);
       }
     }
   }
@@ -164,8 +164,8 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
       const messageId = `<${row.id.replace(/:/g, '.')}.${row.resends}.${row.tenant_id}@punchcard.messages>`;
       const { rows } = await this.pool.query(
         `UPDATE due_messages SET recipient = $3, subject = $4, html = $5, body_text = $6, smtp_message_id = $7, ics = $8, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $9 RETURNING recipient, subject, html, body_text, smtp_message_id, ics`,
-        [row.tenant_id, row.id, outcome.recipient, outcome.rendered.subject, outcome.rendered.html, outcome.rendered.text, messageId, outcome.ics, row.attempts],
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $9 AND resends = $10 RETURNING recipient, subject, html, body_text, smtp_message_id, ics`,
+        [row.tenant_id, row.id, outcome.recipient, outcome.rendered.subject, outcome.rendered.html, outcome.rendered.text, messageId, outcome.ics, row.attempts, row.resends],
       );
       // Our claim expired and another dispatcher holds the row now: it sends, not this one.
       if (!rows[0]) return this.stale(row, 'render');
@@ -174,7 +174,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
 
     if (!this.transport) return void (await this.finish(row, 'not_sent', 'smtp_not_configured', 'not_sent', 'SMTP_URL is not configured'));
     const meanwhile = await this.cancelledMeanwhile(row);
-    if (meanwhile) return void (await this.cancel(row, meanwhile));
+    if (meanwhile) return void (await this.cancel(row, meanwhile, 'planner'));
     const unsubscribe = NUDGE_KINDS.includes(row.kind) ? this.content.unsubscribeUrl(row.tenant_id, row.client_id) : null;
     let response: string;
     try {
@@ -224,7 +224,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
       } catch (error) {
         if (attempt >= RECORD_RETRY_DELAYS_MS.length + 1) {
           this.logger.error(
-            `Message ${row.id} of tenant ${row.tenant_id} was accepted by the SMTP server but could not be recorded as sent (${String((error as Error)?.message ?? error)}); ` +
+            `Message ${row.id} of tenant ${row.tenant_id} was accepted by the SMTP server but could not be recorded as sent (${redactAddresses(String((error as Error)?.message ?? error))}); ` +
               'it stays sending and is sent again, with the same Message-ID, after its claim expires',
           );
           return;
@@ -252,8 +252,8 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
       const updated = await client.query(
         `UPDATE due_messages SET status = $3, reason = $4, locked_until = NULL, sent_at = CASE WHEN $3 = 'sent' THEN $5::timestamptz ELSE sent_at END,
            server_response = CASE WHEN $3 = 'sent' THEN $6 ELSE server_response END, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $7`,
-        [row.tenant_id, row.id, status, reason, at, detail, row.attempts],
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $7 AND resends = $8`,
+        [row.tenant_id, row.id, status, reason, at, detail, row.attempts, row.resends],
       );
       if (!updated.rowCount) return false;
       await this.endAttempt(client, row, outcome, detail, at);
@@ -278,13 +278,18 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
     return applied;
   }
 
-  private async cancel(row: ClaimedRow, reason: string): Promise<boolean> {
+  /**
+   * `by`: 'planner' when the cancellation applies the planner's own rules early (the pre-send look at the
+   * package stream): the planner may then plan the message again (credits come back), as it would have
+   * had it cancelled the row itself.
+   */
+  private async cancel(row: ClaimedRow, reason: string, by: 'dispatcher' | 'planner' = 'dispatcher'): Promise<boolean> {
     const now = this.clock.now();
     return this.fenced(row, 'cancelled', async (client) => {
       const updated = await client.query(
-        `UPDATE due_messages SET status = 'cancelled', reason = $3, cancelled_by = 'dispatcher', locked_until = NULL, attempts = attempts - 1, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $4`,
-        [row.tenant_id, row.id, reason, row.attempts],
+        `UPDATE due_messages SET status = 'cancelled', reason = $3, cancelled_by = $6, locked_until = NULL, attempts = attempts - 1, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $4 AND resends = $5`,
+        [row.tenant_id, row.id, reason, row.attempts, row.resends, by],
       );
       if (updated.rowCount) await this.endAttempt(client, row, 'cancelled', reason, now);
       return !!updated.rowCount;
@@ -298,8 +303,8 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
     return this.fenced(row, 'later', async (client) => {
       const updated = await client.query(
         `UPDATE due_messages SET status = 'scheduled', attempts = attempts - 1, next_attempt_at = $3, locked_until = NULL, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $4`,
-        [row.tenant_id, row.id, next, row.attempts],
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $4 AND resends = $5`,
+        [row.tenant_id, row.id, next, row.attempts, row.resends],
       );
       if (updated.rowCount) await this.endAttempt(client, row, 'retry', detail, this.clock.now());
       return !!updated.rowCount;
@@ -310,14 +315,14 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
     const now = this.clock.now();
     if (row.attempts >= MAX_ATTEMPTS) {
       const failed = await this.finish(row, 'failed', reason, 'failed', reason);
-      if (failed) this.logger.warn(`Message ${row.id} of tenant ${row.tenant_id} failed after ${row.attempts} attempts: ${reason}`);
+      if (failed) this.logger.warn(`Message ${row.id} of tenant ${row.tenant_id} failed after ${row.attempts} attempts: ${redactAddresses(reason)}`);
       return failed;
     }
     return this.fenced(row, 'retry', async (client) => {
       const updated = await client.query(
         `UPDATE due_messages SET status = 'scheduled', reason = $3, next_attempt_at = $4, locked_until = NULL, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $5`,
-        [row.tenant_id, row.id, `attempt ${row.attempts} failed: ${reason}`, new Date(now.getTime() + backoffMs(row.attempts)), row.attempts],
+         WHERE tenant_id = $1 AND id = $2 AND status = 'sending' AND attempts = $5 AND resends = $6`,
+        [row.tenant_id, row.id, `attempt ${row.attempts} failed: ${reason}`, new Date(now.getTime() + backoffMs(row.attempts)), row.attempts, row.resends],
       );
       if (updated.rowCount) await this.endAttempt(client, row, 'retry', reason, now);
       return !!updated.rowCount;
