@@ -49,7 +49,7 @@ export class CalendarRefresher {
       const from = new Date(now.getTime() - DAY);
       const to = new Date(now.getTime() + settings.horizonDays * DAY);
       // Clipped to the window, merged where events overlap; transparent, cancelled and Outlook "free" events do not block.
-      const { intervals } = expandBusyTimes(fetched.body, { from, to, floatingZone: zone });
+      const { intervals } = await expandBusyTimes(fetched.body, { from, to, floatingZone: zone });
       const rows: DayInterval[] = [];
       for (const [localDate, onDay] of intervalsByLocalDay(intervals, zone)) for (const i of onDay) rows.push({ localDate, start: i.start, end: i.end });
       const replaced = await this.store.replaceIntervals(row, rows, { etag: fetched.etag, lastModified: fetched.lastModified, eventCount: intervals.length, at: now });
