@@ -26,7 +26,7 @@ export interface BusyCalendarView {
   lastFetchedAt: string | null;
   lastSuccessAt: string | null;
   lastError: { code: string; message: string } | null;
-  /** Busy occurrences within the horizon at the last successful expansion. */
+  /** Busy intervals (overlapping or touching events merged; not calendar events) within the horizon at the last successful expansion. */
   eventCount: number;
   createdAt: string;
 }
