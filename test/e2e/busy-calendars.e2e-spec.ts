@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { Config } from '@punchcard/platform';
 import { BusyCalendarScheduler } from '../../apps/api/src/busy-calendars/busy-calendar-scheduler';
+import { BusyCalendarStore } from '../../apps/api/src/busy-calendars/busy-calendar-store';
+import { CalendarRefresher } from '../../apps/api/src/busy-calendars/calendar-refresher';
 import { APP_CONFIG } from '../../apps/api/src/tokens';
 import { ics, IcsServer } from '../support/ics-server';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -160,7 +162,7 @@ describe('Busy calendars', () => {
     expect(await slotStarts(s, monday)).not.toContain(at(monday, 10));
 
     // Not due again until the interval has passed.
-    expect(await t.app.get(BusyCalendarScheduler).runOnce()).toEqual({ replaced: 0, not_modified: 0, failed: 0, gone: 0 });
+    expect(await t.app.get(BusyCalendarScheduler).runOnce()).toEqual({ replaced: 0, not_modified: 0, failed: 0, gone: 0, superseded: 0 });
   });
 
   it('refuses at save: a private address when private networks are not allowed, http when not allowed (422, stable codes); unknown schedule or calendar 404', async () => {
@@ -225,11 +227,88 @@ describe('Busy calendars', () => {
     await refresh(s, id);
     const outcomes: number[] = [];
     for (let i = 0; i < 15; i++) {
+      t.clock.advance(61_000); // past the refresh cooldown
       const [, ...bookings] = await Promise.all([refresh(s, id), book(s, at(monday, 10)), book(s, at(monday, 10)), book(s, at(monday, 10))]);
       outcomes.push(...bookings.map((b) => b.status));
       for (const b of bookings) expect(b.body.code).toBe('slot_busy');
     }
     expect(outcomes.every((status) => status === 409)).toBe(true);
+  });
+
+  it('an on-demand refresh within a minute of the last fetch, or while one runs, answers 429 busy_calendar_refresh_cooldown with Retry-After and fetches nothing', async () => {
+    const s = await setup();
+    const monday = nextMonday();
+    const p = newPath('cooldown');
+    const { id } = await addCalendar(s, server.serve(p, { body: workCalendar(monday), etag: null }));
+    const post = () => t.http.post(`/v1/schedules/${s.scheduleId}/busy-calendars/${id}/refresh`).set(s.tenant.auth);
+    await post().expect(200);
+    const fetches = () => server.requests.filter((r) => r.path === p).length;
+    expect(fetches()).toBe(1);
+
+    const refused = await post();
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 429, code: 'busy_calendar_refresh_cooldown' });
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    t.clock.advance(30_000);
+    const later = await post();
+    expect(later.status).toBe(429);
+    expect(Number(later.headers['retry-after'])).toBeLessThanOrEqual(30);
+    expect(fetches()).toBe(1);
+
+    t.clock.advance(31_000);
+    await post().expect(200);
+    expect(fetches()).toBe(2);
+
+    // While a refresh of the calendar runs, a second one is refused at once (a never-fetched calendar).
+    const slow = newPath('cooldown-slow');
+    const other = await addCalendar(s, server.serve(slow, { body: workCalendar(monday), delayMs: 400 }), 'Slow');
+    const both = await Promise.all([0, 1].map(() => t.http.post(`/v1/schedules/${s.scheduleId}/busy-calendars/${other.id}/refresh`).set(s.tenant.auth)));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 429]);
+    expect(both.find((r) => r.status === 429)!.body.code).toBe('busy_calendar_refresh_cooldown');
+    expect(server.requests.filter((r) => r.path === slow)).toHaveLength(1);
+  });
+
+  it('a slower refresh that started earlier does not overwrite a later one (the job\'s slow fetch finishing after an admin\'s refresh)', async () => {
+    const s = await setup();
+    const monday = nextMonday();
+    const p = newPath('stale');
+    // The job's fetch gets the old calendar (busy 10:00) slowly; meanwhile the host moved it to 12:00.
+    const old = ics([{ uid: 'meeting', start: at(monday, 10), end: at(monday, 11) }]);
+    const moved = ics([{ uid: 'meeting', start: at(monday, 12), end: at(monday, 13) }]);
+    const { id } = await addCalendar(s, server.serve(p, { body: old, etag: null, delayMs: 1500 }));
+    const row = (await t.app.get(BusyCalendarStore).due(new Date(8.64e15), 10_000)).find((r) => r.id === id)!;
+    const timeout = settings.timeoutMs;
+    settings.timeoutMs = 10_000;
+    try {
+      const slowRefresh = t.app.get(CalendarRefresher).refresh(row);
+      for (let i = 0; i < 200 && !server.arrivals.includes(p); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(server.arrivals).toContain(p); // the slow request holds the old body
+      server.serve(p, { body: moved, etag: null });
+      t.clock.advance(1_000);
+      const admin = await refresh(s, id);
+      expect(admin.lastError).toBeNull();
+      expect(await slowRefresh).toBe('superseded');
+      const [calendar] = await list(s);
+      expect(calendar.lastFetchedAt).toBe(admin.lastFetchedAt);
+      const slots = await slotStarts(s, monday);
+      expect(slots).toContain(at(monday, 10));
+      expect(slots).not.toContain(at(monday, 12));
+    } finally {
+      settings.timeoutMs = timeout;
+    }
+  });
+
+  it('12 concurrent adds to one schedule create exactly 10 calendars; the others answer 409 busy_calendar_limit_reached', async () => {
+    const s = await setup();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.http.post(`/v1/schedules/${s.scheduleId}/busy-calendars`).set(s.tenant.auth).send({ name: `Cal ${i}`, url: `https://calendar.example.com/private-${i}/basic.ics` }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array(10).fill(201), 409, 409]);
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.code).toBe('busy_calendar_limit_reached');
+    expect(await list(s)).toHaveLength(10);
   });
 
   it('reads the Google, Outlook and iCloud shapes (fixtures of @punchcard/calendars): a Google weekly meeting blocks its Berlin Monday slot', async () => {

@@ -13,6 +13,8 @@ export interface IcsRoute {
 export class IcsServer {
   readonly routes = new Map<string, IcsRoute>();
   readonly requests: { path: string; ifNoneMatch: string | null; status: number }[] = [];
+  /** Paths in the order requests arrived (before any delay); `requests` records them when answered. */
+  readonly arrivals: string[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -39,6 +41,7 @@ export class IcsServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
     const route = this.routes.get(path);
+    this.arrivals.push(path);
     const ifNoneMatch = (req.headers['if-none-match'] as string | undefined) ?? null;
     if (route?.delayMs) await new Promise((r) => setTimeout(r, route.delayMs));
     let status = route ? (route.status ?? 200) : 404;

@@ -1,6 +1,5 @@
 import ical, { ICalAlarmType, ICalAttendeeRole, ICalCalendar, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
-import { getVtimezoneComponent } from '@touch4it/ical-timezones';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 /**
  * One booking as an iCalendar (RFC 5545) event, built the same way for the subscribable feeds
@@ -76,21 +75,106 @@ export function addBookingEvent(calendar: ICalCalendar, input: BookingEventInput
 }
 
 /**
- * A calendar whose VTIMEZONEs come from @touch4it/ical-timezones for every zone its events use. No
- * calendar-wide zone: ical-generator would then write DTSTAMP in that zone without a TZID, and DTSTAMP
- * must be UTC.
+ * A calendar with a VTIMEZONE for every zone its events use (RFC 5545 §3.6.5), built from luxon's zone
+ * data (the platform's ICU), the same data that turned the schedule's local times into the UTC instants:
+ * the VTIMEZONE and the instants cannot disagree. Over the years the calendar's events cover
+ * (vtimezoneFromZoneData). @touch4it/ical-timezones 1.9.0 is not used: it has no component for valid
+ * zones schedules accept (Europe/Kyiv, America/Nuuk, Pacific/Kanton, America/Ciudad_Juarez, and old
+ * names such as America/Buenos_Aires, Asia/Saigon), answers Asia/Calcutta with a VTIMEZONE named
+ * Asia/Kolkata, and has outdated rules for others (Africa/Cairo without its DST since 2023, Asia/Almaty
+ * at +06 after 2024, Europe/Volgograd, Pacific/Norfolk…). No calendar-wide zone: ical-generator would
+ * then write DTSTAMP in that zone without a TZID, and DTSTAMP must be UTC.
  */
 export function newCalendar(options: { method: 'PUBLISH' | 'REQUEST' | 'CANCEL'; name?: string; description?: string; ttlSeconds?: number; zone?: string }): ICalCalendar {
-  const calendar = ical({
+  const calendar: ICalCalendar = ical({
     prodId: { company: 'Punchcard', product: 'Bookings', language: 'EN' },
     method: ICalCalendarMethod[options.method],
-    timezone: { name: null, generator: getVtimezoneComponent },
+    timezone: { name: null, generator: (zone: string) => vtimezoneFromZoneData(zone, ...yearsOfEventsIn(calendar, zone)) },
     ...(options.name !== undefined && { name: options.name }),
     ...(options.description !== undefined && { description: options.description }),
     ...(options.ttlSeconds !== undefined && { ttl: options.ttlSeconds }),
   });
   if (options.zone) calendar.x([['X-WR-TIMEZONE', options.zone]]);
   return calendar;
+}
+
+/** The first and last year of the calendar's events written in `zone` (this year when there are none). */
+function yearsOfEventsIn(calendar: ICalCalendar, zone: string): [number, number] {
+  const millis = (value: unknown) => (DateTime.isDateTime(value) ? value.toMillis() : new Date(value as string).getTime());
+  const instants = calendar
+    .events()
+    .filter((event) => event.timezone() === zone)
+    .flatMap((event) => [millis(event.start()), millis(event.end() ?? event.start())])
+    .filter(Number.isFinite);
+  const year = (ms: number) => DateTime.fromMillis(ms, { zone: 'utc' }).year;
+  if (instants.length === 0) return [year(Date.now()), year(Date.now())];
+  return [year(Math.min(...instants)), year(Math.max(...instants))];
+}
+
+const vtimezoneCache = new Map<string, string | null>();
+const DAY_MS = 86_400_000;
+
+/**
+ * A VTIMEZONE for an IANA zone from luxon's (the platform's ICU) zone data: the offset in force from
+ * 1 January of `fromYear - 1`, and one STANDARD or DAYLIGHT sub-component per offset change until the
+ * end of `toYear + 1`, each with its onset (DTSTART, local time before the change), TZOFFSETFROM and
+ * TZOFFSETTO. Changes are found by comparing offsets a day apart, then bisected to the second. No RRULE:
+ * the listed onsets are the zone's rules over the years the calendar covers (a client extends the last
+ * offset beyond them). Null for a name that is not an IANA zone.
+ */
+export function vtimezoneFromZoneData(zone: string, fromYear: number, toYear: number): string | null {
+  const key = `${zone}|${fromYear}|${toYear}`;
+  if (!vtimezoneCache.has(key)) vtimezoneCache.set(key, buildVtimezone(zone, fromYear, toYear));
+  return vtimezoneCache.get(key)!;
+}
+
+function buildVtimezone(zone: string, fromYear: number, toYear: number): string | null {
+  if (!IANAZone.isValidZone(zone)) return null;
+  const tz = IANAZone.create(zone);
+  const start = Date.UTC(fromYear - 1, 0, 1);
+  const end = Date.UTC(toYear + 2, 0, 1);
+  const lines = ['BEGIN:VTIMEZONE', `TZID:${zone}`, `X-LIC-LOCATION:${zone}`];
+  const component = (at: number, from: number, to: number) => {
+    const kind = DateTime.fromMillis(at, { zone }).isInDST ? 'DAYLIGHT' : 'STANDARD';
+    const name = tz.offsetName(at, { format: 'short', locale: 'en-US' });
+    lines.push(`BEGIN:${kind}`, `DTSTART:${localStamp(at, from)}`, `TZOFFSETFROM:${offsetText(from)}`, `TZOFFSETTO:${offsetText(to)}`);
+    if (name) lines.push(`TZNAME:${name}`);
+    lines.push(`END:${kind}`);
+  };
+  let previous = tz.offset(start);
+  component(start, previous, previous);
+  for (let day = start; day < end; day += DAY_MS) {
+    const next = Math.min(day + DAY_MS, end);
+    const offset = tz.offset(next);
+    if (offset === previous) continue;
+    // The first second in (day, next] with the new offset.
+    let low = day;
+    let high = next;
+    while (high - low > 1000) {
+      const middle = low + Math.floor((high - low) / 2000) * 1000;
+      if (tz.offset(middle) === previous) low = middle;
+      else high = middle;
+    }
+    component(high, previous, tz.offset(high));
+    previous = tz.offset(high);
+    if (previous !== offset) day = high - DAY_MS; // another change within the day: look again from this one
+  }
+  lines.push('END:VTIMEZONE');
+  return lines.join('\n') + '\n';
+}
+
+/** `+0530`, `-0300` (and seconds when a historical offset has them). */
+function offsetText(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const total = Math.round(Math.abs(minutes) * 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const seconds = total % 60;
+  return `${sign}${pad(Math.floor(total / 3600))}${pad(Math.floor((total % 3600) / 60))}${seconds ? pad(seconds) : ''}`;
+}
+
+/** The wall clock of the UTC instant `at` under `offsetMinutes`, as an iCalendar local DATE-TIME. */
+function localStamp(at: number, offsetMinutes: number): string {
+  return DateTime.fromMillis(at + offsetMinutes * 60_000, { zone: 'utc' }).toFormat("yyyyMMdd'T'HHmmss");
 }
 
 /** A one-event calendar for a booking email: REQUEST for a booked or moved session, CANCEL for a cancelled one. */

@@ -47,17 +47,30 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Floating and all-day values are local to a zone up to 14 h away from the host's: expand with margin, clip later. */
 const MARGIN_MS = 2 * DAY_MS;
 
+/** UIDs of our own bookings' events (libs/calendar-feed bookingUid): a host who imports the feed must not block their own sessions. */
+export const OWN_BOOKING_UID_SUFFIX = '@punchcard.bookings';
+
+/** Events expanded between two yields to the event loop (a 5 MiB calendar holds ~23,000). */
+export const EVENTS_PER_YIELD = 100;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * The busy intervals of `icsText` that overlap `window`, clipped to it, sorted and merged.
- * Transparent, cancelled and Outlook "free" (X-MICROSOFT-CDO-BUSYSTATUS:FREE) events do not block.
+ * Transparent, cancelled and Outlook "free" (X-MICROSOFT-CDO-BUSYSTATUS:FREE) events do not block,
+ * nor do Punchcard's own bookings (UID ending in @punchcard.bookings, e.g. a feed imported into the
+ * calendar the host publishes).
  * Never throws for calendar content: what cannot be read becomes a warning.
+ *
+ * Asynchronous so that a large calendar does not hold the API's event loop: node-ical parses in
+ * batches of lines (setImmediate between them) and the expansion yields every EVENTS_PER_YIELD events.
  */
-export function expandBusyTimes(icsText: string, window: BusyWindow, limits: ExpansionLimits = DEFAULT_EXPANSION_LIMITS): BusyTimes {
+export async function expandBusyTimes(icsText: string, window: BusyWindow, limits: ExpansionLimits = DEFAULT_EXPANSION_LIMITS): Promise<BusyTimes> {
   if (!IANAZone.isValidZone(window.floatingZone)) throw new RangeError(`floatingZone ${window.floatingZone} is not an IANA time zone`);
   const warnings: string[] = [];
   let parsed: ical.CalendarResponse;
   try {
-    parsed = ical.sync.parseICS(pinFloatingTimes(icsText, window.floatingZone));
+    parsed = await parseAsync(pinFloatingTimes(icsText, window.floatingZone, warnings));
   } catch (error) {
     return { intervals: [], events: 0, warnings: [`the calendar could not be parsed: ${(error as Error).message}`] };
   }
@@ -70,8 +83,10 @@ export function expandBusyTimes(icsText: string, window: BusyWindow, limits: Exp
     if (!component || component.type !== 'VEVENT') continue;
     const event = component as ical.VEvent;
     events++;
+    if (events % EVENTS_PER_YIELD === 0) await yieldToEventLoop();
     if (budget <= 0) continue; // still counted, so `events` says how many were skipped
     const uid = String(event.uid ?? '');
+    if (uid.toLowerCase().endsWith(OWN_BOOKING_UID_SUFFIX)) continue; // our own booking: it must not block its own seats
     try {
       let until = to;
       if (event.rrule) {
@@ -101,14 +116,27 @@ export function expandBusyTimes(icsText: string, window: BusyWindow, limits: Exp
   return { intervals: mergeIntervals(clip(raw, window)), events, warnings: [...new Set(warnings)] };
 }
 
+/** node-ical's batched parser (2,000 lines per batch, setImmediate between batches), as a promise. */
+function parseAsync(text: string): Promise<ical.CalendarResponse> {
+  return new Promise((resolve, reject) => {
+    ical.async.parseICS(text, (error, data) => (error ? reject(error) : resolve(data as ical.CalendarResponse)));
+  });
+}
+
 /**
  * Floating date-times (no TZID, no Z) mean "local time" (RFC 5545 §3.3.5): for us the host's. node-ical
  * would read them in the server's zone, or in whatever VTIMEZONE precedes them, so they are given
  * the floating zone before parsing (expansion then follows that zone's DST). Only the value part of
  * DTSTART/DTEND/RECURRENCE-ID/EXDATE/RDATE lines without parameters is touched, and not inside
  * VTIMEZONE, where floating times are the definition itself.
+ *
+ * Outlook's "Customized Time Zone…" and "tzone://Microsoft/…" TZIDs are read by node-ical in the
+ * server's zone when the file has no VTIMEZONE for them: without one they are given the floating zone
+ * too (with a warning in `warnings`), like any other unknown zone.
  */
-export function pinFloatingTimes(icsText: string, zone: string): string {
+export function pinFloatingTimes(icsText: string, zone: string, warnings: string[] = []): string {
+  const defined = new Set<string>();
+  for (const match of icsText.matchAll(/^BEGIN:VTIMEZONE\r?\n(?:(?!END:VTIMEZONE)[^\n]*\n)*?TZID:([^\r\n]*)/gim)) defined.add(unquote(match[1].trim()));
   let inTimezone = false;
   return icsText
     .split(/(?<=\n)/)
@@ -116,10 +144,17 @@ export function pinFloatingTimes(icsText: string, zone: string): string {
       if (/^BEGIN:VTIMEZONE\r?\n?$/i.test(line)) inTimezone = true;
       else if (/^END:VTIMEZONE\r?\n?$/i.test(line)) inTimezone = false;
       if (inTimezone) return line;
+      const custom = /^(DTSTART|DTEND|RECURRENCE-ID|EXDATE|RDATE)((?:;[^:;]+)*);TZID=("?)((?:Customized Time Zone|tzone:\/\/Microsoft\/)[^";:]*)\3((?:;[^:]+)*):/i.exec(line);
+      if (custom && !defined.has(custom[4])) {
+        warnings.push(`unknown time zone "${custom[4]}" (no VTIMEZONE), read as ${zone}`);
+        return line.replace(`TZID=${custom[3]}${custom[4]}${custom[3]}`, `TZID=${zone}`);
+      }
       return line.replace(/^(DTSTART|DTEND|RECURRENCE-ID|EXDATE|RDATE)(;VALUE=DATE-TIME)?:(\d{8}T\d{6}(?:,\d{8}T\d{6})*)(\r?\n?)$/i, `$1$2;TZID=${zone}:$3$4`);
     })
     .join('');
 }
+
+const unquote = (value: string) => value.replace(/^"(.*)"$/, '$1');
 
 function blocks(event: ical.VEvent): boolean {
   if (event.transparency === 'TRANSPARENT') return false;

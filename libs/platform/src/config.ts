@@ -47,7 +47,7 @@ export interface CalendarSettings {
   allowPrivateNetworks: boolean;
   /** PUNCHCARD_CALENDARS_TIMEOUT_MS (default 10000): the most one fetch may take, connect to last byte. */
   timeoutMs: number;
-  /** PUNCHCARD_CALENDARS_MAX_BYTES (default 5 MiB): a larger calendar is refused (calendar_too_large). */
+  /** PUNCHCARD_CALENDARS_MAX_BYTES (default 2 MiB): a larger calendar is refused (calendar_too_large). Parsing is batched, but its total CPU time grows with the size. */
   maxBytes: number;
   /** PUNCHCARD_CALENDARS_INTERVAL_MS (default 15 min): how often each calendar is fetched again. */
   intervalMs: number;
@@ -100,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowHttp: env.PUNCHCARD_CALENDARS_ALLOW_HTTP === 'true',
       allowPrivateNetworks: env.PUNCHCARD_CALENDARS_ALLOW_PRIVATE_NETWORKS === 'true',
       timeoutMs: positiveFrom('PUNCHCARD_CALENDARS_TIMEOUT_MS', env.PUNCHCARD_CALENDARS_TIMEOUT_MS, 10_000),
-      maxBytes: positiveFrom('PUNCHCARD_CALENDARS_MAX_BYTES', env.PUNCHCARD_CALENDARS_MAX_BYTES, 5 * 1024 * 1024),
+      maxBytes: positiveFrom('PUNCHCARD_CALENDARS_MAX_BYTES', env.PUNCHCARD_CALENDARS_MAX_BYTES, 2 * 1024 * 1024),
       intervalMs: positiveFrom('PUNCHCARD_CALENDARS_INTERVAL_MS', env.PUNCHCARD_CALENDARS_INTERVAL_MS, 15 * 60_000),
       horizonDays: positiveFrom('PUNCHCARD_CALENDARS_HORIZON_DAYS', env.PUNCHCARD_CALENDARS_HORIZON_DAYS, 120),
     },

@@ -48,7 +48,7 @@ export class BusyCalendarScheduler implements OnApplicationBootstrap, OnApplicat
 
   /** One round: every due calendar, PARALLEL at a time. */
   async runOnce(): Promise<Record<RefreshOutcome, number>> {
-    const counts: Record<RefreshOutcome, number> = { replaced: 0, not_modified: 0, failed: 0, gone: 0 };
+    const counts: Record<RefreshOutcome, number> = { replaced: 0, not_modified: 0, failed: 0, gone: 0, superseded: 0 };
     const before = new Date(this.clock.now().getTime() - this.config.calendars.intervalMs);
     const seen = new Set<string>();
     for (;;) {

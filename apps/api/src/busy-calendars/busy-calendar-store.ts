@@ -2,12 +2,16 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Pool } from 'pg';
 import { generateSecretsKey, parseSecretsKey, SecretBox } from '@punchcard/payments';
 import { Config } from '@punchcard/platform';
+import { inTransaction } from '@punchcard/postgres';
 import { ApiError } from '../http/problem';
 import { APP_CONFIG, Clock, CLOCK, PG_POOL, SYSTEM_POOL } from '../tokens';
 import { maskedUrl } from './calendar-url';
 
 /** Calendars per schedule: a host's work, personal and family calendars and a few more. */
 export const MAX_CALENDARS_PER_SCHEDULE = 10;
+
+/** Key space of the per-schedule lock that serialises adds (the first of pg_advisory_xact_lock's two int keys; the event store's is 0x5043). */
+const ADD_LOCK_CLASS = 0x4243;
 
 /** The row of signing_secrets holding the generated key, when PUNCHCARD_SECRETS_KEY is not set. */
 const KEY_ID = 'busy-calendar-urls';
@@ -22,7 +26,7 @@ export interface BusyCalendarView {
   lastFetchedAt: string | null;
   lastSuccessAt: string | null;
   lastError: { code: string; message: string } | null;
-  /** Busy occurrences within the horizon at the last successful expansion. */
+  /** Busy intervals (overlapping or touching events merged; not calendar events) within the horizon at the last successful expansion. */
   eventCount: number;
   createdAt: string;
 }
@@ -36,6 +40,7 @@ export interface CalendarRow {
   etag: string | null;
   lastModified: string | null;
   expandedAt: Date | null;
+  lastFetchedAt: Date | null;
 }
 
 export interface DayInterval {
@@ -44,8 +49,10 @@ export interface DayInterval {
   end: Date;
 }
 
+/** The row was not written by a refresh that started after this one (whose start is $2). */
+const NOT_NEWER = '(last_fetched_at IS NULL OR last_fetched_at <= $2)';
 const COLUMNS = 'id, schedule_id, name, url_host, url_last4, last_fetched_at, last_success_at, last_error_code, last_error_message, event_count, created_at';
-const ROW = 'id, tenant_id, schedule_id, url_ciphertext, etag, last_modified, expanded_at';
+const ROW = 'id, tenant_id, schedule_id, url_ciphertext, etag, last_modified, expanded_at, last_fetched_at';
 
 /**
  * The busy_calendars and busy_intervals tables (ADR 0026). Admin routes act through the tenant pool
@@ -67,23 +74,32 @@ export class BusyCalendarStore implements OnModuleInit {
     this.box = new SecretBox(parseSecretsKey(this.config.secretsKey ?? (await this.storedKey())));
   }
 
-  /** Adds a calendar (a retry under the same id answers the calendar as it stands). */
+  /**
+   * Adds a calendar (a retry under the same id answers the calendar as it stands). The count and the
+   * insert run in one transaction holding an advisory lock on (tenant, schedule): concurrent adds to a
+   * schedule take turns, so they cannot together pass MAX_CALENDARS_PER_SCHEDULE.
+   */
   async create(tenantId: string, scheduleId: string, id: string, input: { name: string; url: URL }): Promise<BusyCalendarView> {
-    const { rows: counted } = await this.pool.query('SELECT count(*)::int AS n, bool_or(id = $3) AS retried FROM busy_calendars WHERE tenant_id = $1 AND schedule_id = $2', [
-      tenantId,
-      scheduleId,
-      id,
-    ]);
-    if (counted[0].retried) return this.get(tenantId, scheduleId, id);
-    if (counted[0].n >= MAX_CALENDARS_PER_SCHEDULE)
-      throw new ApiError(409, 'busy_calendar_limit_reached', `A schedule may have at most ${MAX_CALENDARS_PER_SCHEDULE} busy calendars; delete one first.`);
     const href = input.url.href;
-    const { rows } = await this.pool.query(
-      `INSERT INTO busy_calendars (id, tenant_id, schedule_id, name, url_ciphertext, url_host, url_last4, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
-      [id, tenantId, scheduleId, input.name, this.sealer().encrypt(href, context(tenantId, id)), input.url.host, href.slice(-4), this.clock.now()],
-    );
-    return rows[0] ? toView(rows[0]) : this.get(tenantId, scheduleId, id);
+    const sealed = this.sealer().encrypt(href, context(tenantId, id));
+    const created = await inTransaction(this.pool, async (db) => {
+      await db.query(`SELECT pg_advisory_xact_lock(${ADD_LOCK_CLASS}, hashtext(current_schema() || ':' || $1 || '/' || $2))`, [tenantId, scheduleId]);
+      const { rows: counted } = await db.query('SELECT count(*)::int AS n, bool_or(id = $3) AS retried FROM busy_calendars WHERE tenant_id = $1 AND schedule_id = $2', [
+        tenantId,
+        scheduleId,
+        id,
+      ]);
+      if (counted[0].retried) return null;
+      if (counted[0].n >= MAX_CALENDARS_PER_SCHEDULE)
+        throw new ApiError(409, 'busy_calendar_limit_reached', `A schedule may have at most ${MAX_CALENDARS_PER_SCHEDULE} busy calendars; delete one first.`);
+      const { rows } = await db.query(
+        `INSERT INTO busy_calendars (id, tenant_id, schedule_id, name, url_ciphertext, url_host, url_last4, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+        [id, tenantId, scheduleId, input.name, sealed, input.url.host, href.slice(-4), this.clock.now()],
+      );
+      return rows[0] ? toView(rows[0]) : null;
+    });
+    return created ?? this.get(tenantId, scheduleId, id);
   }
 
   async list(tenantId: string, scheduleId: string): Promise<BusyCalendarView[]> {
@@ -127,16 +143,26 @@ export class BusyCalendarStore implements OnModuleInit {
   /**
    * Replaces the calendar's busy intervals and records the success in ONE transaction: a reader sees
    * the old set or the new one, never none. The calendar row is locked first, so two refreshes of one
-   * calendar apply one after the other, and a calendar deleted meanwhile gets no rows back.
+   * calendar apply one after the other, and a calendar deleted meanwhile gets no rows back. A refresh
+   * that started (`fetched.at`) before the one that last wrote the row is stale (a slow fetch of the job
+   * finishing after an admin's faster refresh): it writes nothing and answers 'superseded'.
    */
-  async replaceIntervals(row: CalendarRow, intervals: DayInterval[], fetched: { etag: string | null; lastModified: string | null; eventCount: number; at: Date }): Promise<boolean> {
+  async replaceIntervals(
+    row: CalendarRow,
+    intervals: DayInterval[],
+    fetched: { etag: string | null; lastModified: string | null; eventCount: number; at: Date },
+  ): Promise<'replaced' | 'gone' | 'superseded'> {
     const client = await this.systemPool.connect();
     try {
       await client.query('BEGIN');
-      const { rowCount } = await client.query('SELECT 1 FROM busy_calendars WHERE id = $1 FOR UPDATE', [row.id]);
-      if (!rowCount) {
+      const { rows: locked } = await client.query<{ last_fetched_at: Date | null }>('SELECT last_fetched_at FROM busy_calendars WHERE id = $1 FOR UPDATE', [row.id]);
+      if (!locked[0]) {
         await client.query('ROLLBACK');
-        return false;
+        return 'gone';
+      }
+      if (locked[0].last_fetched_at && locked[0].last_fetched_at.getTime() > fetched.at.getTime()) {
+        await client.query('ROLLBACK');
+        return 'superseded';
       }
       await client.query('DELETE FROM busy_intervals WHERE calendar_id = $1', [row.id]);
       if (intervals.length > 0) {
@@ -152,7 +178,7 @@ export class BusyCalendarStore implements OnModuleInit {
         [row.id, fetched.etag, fetched.lastModified, fetched.eventCount, fetched.at],
       );
       await client.query('COMMIT');
-      return true;
+      return 'replaced';
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -161,14 +187,17 @@ export class BusyCalendarStore implements OnModuleInit {
     }
   }
 
-  /** 304 Not Modified: the stored intervals stay. */
+  /** 304 Not Modified: the stored intervals stay. Not recorded over a refresh that started later (as replaceIntervals). */
   async recordNotModified(row: CalendarRow, at: Date): Promise<void> {
-    await this.systemPool.query('UPDATE busy_calendars SET last_fetched_at = $2, last_success_at = $2, last_error_code = NULL, last_error_message = NULL WHERE id = $1', [row.id, at]);
+    await this.systemPool.query(
+      `UPDATE busy_calendars SET last_fetched_at = $2, last_success_at = $2, last_error_code = NULL, last_error_message = NULL WHERE id = $1 AND ${NOT_NEWER}`,
+      [row.id, at],
+    );
   }
 
   /** A failed fetch or expansion: the error is recorded; the intervals of the last success stay (they are the best knowledge). */
   async recordFailure(row: CalendarRow, at: Date, error: { code: string; message: string }): Promise<void> {
-    await this.systemPool.query('UPDATE busy_calendars SET last_fetched_at = $2, last_error_code = $3, last_error_message = $4 WHERE id = $1', [
+    await this.systemPool.query(`UPDATE busy_calendars SET last_fetched_at = $2, last_error_code = $3, last_error_message = $4 WHERE id = $1 AND ${NOT_NEWER}`, [
       row.id,
       at,
       error.code,
@@ -229,5 +258,6 @@ function toRow(row: any): CalendarRow {
     etag: row.etag,
     lastModified: row.last_modified,
     expandedAt: row.expanded_at,
+    lastFetchedAt: row.last_fetched_at,
   };
 }

@@ -12,7 +12,8 @@ const DAY = 86_400_000;
 /** A 304 keeps the stored intervals; the window moves daily, so at least once a day the body is fetched and expanded again. */
 export const FULL_FETCH_EVERY_MS = DAY;
 
-export type RefreshOutcome = 'replaced' | 'not_modified' | 'failed' | 'gone';
+/** `superseded`: a refresh that started later has already written the calendar; this one wrote nothing. */
+export type RefreshOutcome = 'replaced' | 'not_modified' | 'failed' | 'gone' | 'superseded';
 
 /**
  * Refreshes one calendar (ADR 0026): fetch (conditional on ETag / Last-Modified while the last
@@ -49,11 +50,10 @@ export class CalendarRefresher {
       const from = new Date(now.getTime() - DAY);
       const to = new Date(now.getTime() + settings.horizonDays * DAY);
       // Clipped to the window, merged where events overlap; transparent, cancelled and Outlook "free" events do not block.
-      const { intervals } = expandBusyTimes(fetched.body, { from, to, floatingZone: zone });
+      const { intervals } = await expandBusyTimes(fetched.body, { from, to, floatingZone: zone });
       const rows: DayInterval[] = [];
       for (const [localDate, onDay] of intervalsByLocalDay(intervals, zone)) for (const i of onDay) rows.push({ localDate, start: i.start, end: i.end });
-      const replaced = await this.store.replaceIntervals(row, rows, { etag: fetched.etag, lastModified: fetched.lastModified, eventCount: intervals.length, at: now });
-      return replaced ? 'replaced' : 'gone';
+      return await this.store.replaceIntervals(row, rows, { etag: fetched.etag, lastModified: fetched.lastModified, eventCount: intervals.length, at: now });
     } catch (error) {
       const failure = error instanceof CalendarFetchError ? { code: error.code, message: error.message } : { code: 'calendar_refresh_failed', message: String(error) };
       await this.store.recordFailure(row, now, failure);

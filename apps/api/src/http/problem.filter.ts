@@ -22,6 +22,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (problem.code === 'internal_error') this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (problem.code === 'database_unavailable') this.logger.warn(`Database unavailable: ${error instanceof Error ? error.message : String(error)}`);
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (error instanceof ApiError) for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
     // Every 503 is transient: it says when to come back.
     if (problem.status === 503 && !response.getHeader('Retry-After')) response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));

@@ -20,6 +20,8 @@ export class ApiError extends HttpException {
     readonly code: string,
     detail: string,
     readonly extra: Partial<Problem> = {},
+    /** Response headers that go with the problem (e.g. Retry-After of a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail, status);
   }
