@@ -83,11 +83,14 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** The API in its own process (projections on, scheduler off), ready once /health answers 200. */
-export async function startServer(databaseUrl: string, env: Record<string, string> = {}): Promise<Server> {
+/**
+ * The API in its own process (projections on, scheduler off), ready once /health answers 200.
+ * `nodeArgs`: options for that node process (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept).
+ */
+export async function startServer(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Server> {
   const port = 3900 + Math.floor(Math.random() * 90);
   const operatorKey = `pcop_${randomUUID().replace(/-/g, '')}bench`;
-  const child = spawn(process.execPath, [join(__dirname, '../../apps/api/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '../../apps/api/src/main.js')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), PUNCHCARD_OPERATOR_KEY: operatorKey, PUNCHCARD_SCHEDULER: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { EventStore } from '@punchcard/event-store';
-import { createInfrastructure, loadConfig } from '@punchcard/platform';
+import { createInfrastructure, loadConfig, tenantSettingFrom } from '@punchcard/platform';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { AppModule } from '../../apps/api/src/app.module';
 import { KeyStore } from '../../apps/api/src/auth/key-store';
@@ -13,7 +13,7 @@ import { NestFactory } from '@nestjs/core';
  */
 async function main(): Promise<void> {
   const connectionString = process.env.DATABASE_URL!;
-  const infrastructure = await createInfrastructure({ connectionString, schema: process.env.PUNCHCARD_TEST_SCHEMA!, poolSize: 20, projections: ALL_PROJECTIONS });
+  const infrastructure = await createInfrastructure({ connectionString, schema: process.env.PUNCHCARD_TEST_SCHEMA!, poolSize: 20, tenantSetting: tenantSettingFrom(process.env.PUNCHCARD_DB_TENANT_SETTING), projections: ALL_PROJECTIONS });
   const killAfter = process.env.PUNCHCARD_TEST_KILL_AFTER_APPEND_OF;
   if (killAfter) infrastructure.eventStore = killedAfterAppendOf(infrastructure.eventStore, killAfter);
   // The scheduler (expiry sweep, outbound webhooks) only when a test asks for it.

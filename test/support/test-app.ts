@@ -6,7 +6,7 @@ import { issueOperatorKey } from '../../apps/api/src/auth/api-keys';
 import { KeyStore } from '../../apps/api/src/auth/key-store';
 import { APP_OPTIONS, configureApp } from '../../apps/api/src/configure-app';
 import type { EventStore } from '@punchcard/event-store';
-import { Config, createInfrastructure, Infrastructure, loadConfig, MIGRATIONS } from '@punchcard/platform';
+import { Config, createInfrastructure, Infrastructure, loadConfig, MIGRATIONS, tenantSettingFrom } from '@punchcard/platform';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { Clock } from '../../apps/api/src/tokens';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -60,7 +60,9 @@ export async function createTestApp(
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(MIGRATIONS);
-  const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20, projections: ALL_PROJECTIONS });
+  // PUNCHCARD_DB_TENANT_SETTING=transaction runs the suite as behind a transaction-mode pooler (ADR 0027).
+  const tenantSetting = tenantSettingFrom(process.env.PUNCHCARD_DB_TENANT_SETTING);
+  const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20, tenantSetting, projections: ALL_PROJECTIONS });
   if (options.wrapEventStore) infrastructure.eventStore = options.wrapEventStore(infrastructure.eventStore);
   const clock = new TestClock();
   const config = { ...loadConfig({}), runScheduler: false, rateLimitPerMinute: options.rateLimitPerMinute ?? 0, ...options.config };

@@ -20,6 +20,7 @@ export async function bootstrap(config: Config, options: { withHttp: boolean }) 
     reportPoolSize: config.reportPoolSize,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
+    tenantSetting: config.dbTenantSetting,
     projections: ALL_PROJECTIONS,
   });
   const app = await NestFactory.create(AppModule.create(infrastructure, config), { ...APP_OPTIONS, logger: ['log', 'warn', 'error'] });

@@ -11,6 +11,8 @@ export interface Config {
   dbConnectTimeoutMs: number;
   /** The service roles' `statement_timeout`: a longer statement is cancelled and answers 503 (0 = none). */
   dbStatementTimeoutMs: number;
+  /** PUNCHCARD_DB_TENANT_SETTING: `session` (default) or `transaction` behind a transaction-mode pooler (ADR 0027). */
+  dbTenantSetting: 'session' | 'transaction';
   runProjections: boolean;
   runScheduler: boolean;
   expirySweepIntervalMs: number;
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reportPoolSize: Number(env.PUNCHCARD_DB_REPORT_POOL_SIZE ?? 4),
     dbConnectTimeoutMs: millisecondsFrom('PUNCHCARD_DB_CONNECT_TIMEOUT_MS', env.PUNCHCARD_DB_CONNECT_TIMEOUT_MS, 5_000),
     dbStatementTimeoutMs: millisecondsFrom('PUNCHCARD_DB_STATEMENT_TIMEOUT_MS', env.PUNCHCARD_DB_STATEMENT_TIMEOUT_MS, 30_000),
+    dbTenantSetting: tenantSettingFrom(env.PUNCHCARD_DB_TENANT_SETTING),
     runProjections: env.PUNCHCARD_PROJECTIONS !== 'off',
     runScheduler: env.PUNCHCARD_SCHEDULER !== 'off',
     expirySweepIntervalMs: Number(env.PUNCHCARD_EXPIRY_SWEEP_MS ?? 60_000),
@@ -145,4 +148,11 @@ function positiveFrom(name: string, value: string | undefined, fallback: number)
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number, at least 1`);
   return n;
+}
+
+/** How the tenant setting reaches a connection (ADR 0027); anything else is a configuration error, not a silent default. */
+export function tenantSettingFrom(value: string | undefined): 'session' | 'transaction' {
+  if (value === undefined || value === '' || value === 'session') return 'session';
+  if (value === 'transaction') return 'transaction';
+  throw new Error(`PUNCHCARD_DB_TENANT_SETTING must be "session" or "transaction", not ${JSON.stringify(value)}`);
 }

@@ -43,6 +43,8 @@ export interface InfrastructureOptions {
   connectTimeoutMs?: number;
   /** See Config.dbStatementTimeoutMs (absent: no limit; the CLI's rebuilds run long statements). */
   statementTimeoutMs?: number;
+  /** See Config.dbTenantSetting (absent: `session`). */
+  tenantSetting?: 'session' | 'transaction';
   /** The read models the runner keeps up to date (their declared indexes are created at start). */
   projections: Projection[];
 }
@@ -62,11 +64,12 @@ export async function createInfrastructure(options: InfrastructureOptions): Prom
     await owner.end();
   }
   const limits = { connectTimeoutMs: options.connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs };
-  const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, tenantScoped: true, ...limits });
+  const tenantScoped = { tenantScoped: true, tenantSetting: options.tenantSetting ?? 'session' } as const;
+  const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, ...tenantScoped, ...limits });
   // The background processes that hold a lease (projections, idempotency purge, messages, outbound
   // webhooks) each keep one of these connections for as long as they hold it: on top of the working share.
   const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)) + SYSTEM_LEASE_HOLDERS, ...limits });
-  const reportPool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.reportPoolSize ?? 4, tenantScoped: true, ...limits });
+  const reportPool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.reportPoolSize ?? 4, ...tenantScoped, ...limits });
   // Every reader (commands, projections, point-in-time replays) gets events in their current shape.
   const system: Stores = { pool: systemPool, eventStore: withUpcasting(new PostgresEventStore(systemPool), upcast), readStore: new PostgresReadStore(systemPool) };
   const runner = new ProjectionRunner(system.eventStore, system.readStore, options.projections, new PostgresAdvisoryLease(systemPool, 'projections'), {

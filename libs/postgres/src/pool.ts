@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { TenantScopedPool } from './scoped-pool';
+import { TenantScopedPool, TenantSettingScope } from './scoped-pool';
 
 // bigint (int8) columns come back as strings: positions stay strings (they can exceed 2^53).
 
@@ -17,7 +17,7 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
 }
 
-export function createPool(options: DatabaseOptions & { tenantScoped?: boolean }): Pool {
+export function createPool(options: DatabaseOptions & { tenantScoped?: boolean; tenantSetting?: TenantSettingScope }): Pool {
   const config = {
     connectionString: options.connectionString,
     max: options.maxConnections ?? 20,
@@ -27,7 +27,7 @@ export function createPool(options: DatabaseOptions & { tenantScoped?: boolean }
     // A server that vanished without closing the socket (power loss, partition) is noticed.
     keepAlive: true,
   };
-  const pool = options.tenantScoped ? new TenantScopedPool(config) : new Pool(config);
+  const pool = options.tenantScoped ? new TenantScopedPool(config, options.tenantSetting) : new Pool(config);
   // A client losing its connection (e.g. the server shutting down) must not crash the process: an idle
   // one is replaced by the pool, and a checked-out one's failure reaches its caller as a failed query.
   pool.on('error', () => undefined);
