@@ -1,14 +1,7 @@
 import { Migration } from '@punchcard/postgres';
+import { isolate, TENANT } from './row-level-security';
 
-const TENANT = `current_setting('punchcard.tenant_id', true)`;
 
-function isolate(table: string): string {
-  return `
-    ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
-    CREATE POLICY tenant_rows ON ${table} USING (tenant_id = ${TENANT}) WITH CHECK (tenant_id = ${TENANT});
-    CREATE POLICY system_rows ON ${table} TO punchcard_system USING (true) WITH CHECK (true);`;
-}
 
 /**
  * Outbound webhooks (issue 13, ADR 0024). Endpoints are a business's subscriptions (signing secret

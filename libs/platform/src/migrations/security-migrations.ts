@@ -1,17 +1,10 @@
 import { Migration } from '@punchcard/postgres';
+import { isolate, TENANT } from './row-level-security';
 
 // A row is visible to `punchcard_app` only when its tenant is the one set on the transaction
 // (libs/postgres/src/scoped-pool.ts). FORCE makes the policies bind the table owner too; only a
 // superuser (the migrating owner on a default install) passes them.
-const TENANT = `current_setting('punchcard.tenant_id', true)`;
 
-function isolate(table: string, tenantColumn: string): string {
-  return `
-    ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
-    CREATE POLICY tenant_rows ON ${table} USING (${tenantColumn} = ${TENANT}) WITH CHECK (${tenantColumn} = ${TENANT});
-    CREATE POLICY system_rows ON ${table} TO punchcard_system USING (true) WITH CHECK (true);`;
-}
 
 /** Row-level security and least-privilege grants for the service roles (see docs/security.md). */
 export const securityMigrations: Migration[] = [
