@@ -139,4 +139,24 @@ export const messageMigrations: Migration[] = [
     id: 'messages-003-language',
     sql: `ALTER TABLE message_settings ADD COLUMN language text NOT NULL DEFAULT 'en' CHECK (length(language) BETWEEN 2 AND 35);`,
   },
+  {
+    // Reschedule notices were keyed by the new start (`booking_rescheduled:{booking}:{ISO start}`), which a
+    // move back to an earlier start reused. They are keyed by the change now (`…:{stream version}`, the
+    // invitation's SEQUENCE + 1): rows planned under the old key take the new one, so a replay of the log
+    // finds them and never plans those notices again. FORCE is lifted for the update only: the owner
+    // running migrations is not a superuser everywhere, and row-level security would show it no rows.
+    id: 'messages-004-reschedule-notice-ids-by-change',
+    sql: `
+      ALTER TABLE due_messages NO FORCE ROW LEVEL SECURITY;
+      ALTER TABLE message_attempts NO FORCE ROW LEVEL SECURITY;
+      CREATE TEMP TABLE renamed_notices ON COMMIT DROP AS
+        SELECT tenant_id, id AS old_id, 'booking_rescheduled:' || (context->>'bookingId') || ':' || ((context->>'sequence')::int + 1) AS new_id
+        FROM due_messages
+        WHERE kind = 'booking_rescheduled' AND id !~ ':[0-9]+$' AND context ? 'bookingId' AND context->>'sequence' ~ '^[0-9]+$';
+      UPDATE message_attempts a SET message_id = r.new_id FROM renamed_notices r WHERE a.tenant_id = r.tenant_id AND a.message_id = r.old_id;
+      UPDATE due_messages m SET id = r.new_id FROM renamed_notices r WHERE m.tenant_id = r.tenant_id AND m.id = r.old_id;
+      ALTER TABLE due_messages FORCE ROW LEVEL SECURITY;
+      ALTER TABLE message_attempts FORCE ROW LEVEL SECURITY;
+    `,
+  },
 ];
