@@ -193,7 +193,8 @@ describe('Round trips per redemption and per booking (issue 15 regression guard,
   const report: string[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp({ runProjections: false, poolSize: 10 });
+    // The default mode's counts (ADR 0027), whatever mode the rest of the suite runs in.
+    t = await createTestApp({ runProjections: false, poolSize: 10, tenantSetting: 'session' });
     studio = await t.newTenant({ timezone: 'UTC' });
     const { infrastructure: infra } = t;
     counter = new RoundTripCounter([

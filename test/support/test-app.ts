@@ -52,6 +52,8 @@ export async function createTestApp(
   options: {
     runProjections?: boolean;
     poolSize?: number;
+    /** The tenant setting's mode (ADR 0027); default: PUNCHCARD_DB_TENANT_SETTING, else `session`. */
+    tenantSetting?: 'session' | 'transaction';
     rateLimitPerMinute?: number;
     /** Decorates the event store the API writes through (e.g. to run something between a decision and its append). */
     wrapEventStore?: (store: EventStore) => EventStore;
@@ -61,7 +63,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const db = await createTestDatabase(MIGRATIONS);
   // PUNCHCARD_DB_TENANT_SETTING=transaction runs the suite as behind a transaction-mode pooler (ADR 0027).
-  const tenantSetting = tenantSettingFrom(process.env.PUNCHCARD_DB_TENANT_SETTING);
+  const tenantSetting = options.tenantSetting ?? tenantSettingFrom(process.env.PUNCHCARD_DB_TENANT_SETTING);
   const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20, tenantSetting, projections: ALL_PROJECTIONS });
   if (options.wrapEventStore) infrastructure.eventStore = options.wrapEventStore(infrastructure.eventStore);
   const clock = new TestClock();
