@@ -6,8 +6,11 @@ import { PostgresAdvisoryLease, Projection, ProjectionRunner } from '@punchcard/
 import { PostgresReadStore, ReadStore } from '@punchcard/read-store';
 import { MIGRATIONS } from './migrations';
 
-/** Leases held on a connection of the system pool (the expiry sweep's is on the app pool). */
-const SYSTEM_LEASE_HOLDERS = 4;
+/**
+ * Leases held on a connection of the system pool, each for as long as its instance holds it: projections,
+ * expiry sweep, idempotency purge, messages, outbound webhooks, busy calendars.
+ */
+const SYSTEM_LEASE_HOLDERS = 6;
 
 /** Stores on one pool. */
 export interface Stores {
@@ -66,8 +69,8 @@ export async function createInfrastructure(options: InfrastructureOptions): Prom
   const limits = { connectTimeoutMs: options.connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs };
   const tenantScoped = { tenantScoped: true, tenantSetting: options.tenantSetting ?? 'session' } as const;
   const pool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.poolSize, ...tenantScoped, ...limits });
-  // The background processes that hold a lease (projections, idempotency purge, messages, outbound
-  // webhooks) each keep one of these connections for as long as they hold it: on top of the working share.
+  // The background processes that hold a lease (SYSTEM_LEASE_HOLDERS) each keep one of these connections
+  // for as long as they hold it: on top of the working share.
   const systemPool = createPool({ connectionString: connections.system, schema: options.schema, maxConnections: Math.max(4, Math.ceil(options.poolSize / 4)) + SYSTEM_LEASE_HOLDERS, ...limits });
   const reportPool = createPool({ connectionString: connections.app, schema: options.schema, maxConnections: options.reportPoolSize ?? 4, ...tenantScoped, ...limits });
   // Every reader (commands, projections, point-in-time replays) gets events in their current shape.

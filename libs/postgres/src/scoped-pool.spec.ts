@@ -68,7 +68,7 @@ describe.each<TenantSettingScope>(['session', 'transaction'])('TenantScopedPool 
     expect(sent).toHaveLength(scope === 'session' ? 2 : 3); // session: the setting once, then the statement
   });
 
-  it('a failed statement leaves the connection usable and acting for its tenant; a failed setting is never reused', async () => {
+  it('a failed statement leaves the connection usable and acting for its tenant', async () => {
     await withTenant('tenant-e', async () => {
       await expect(pool.query('SELECT 1/0')).rejects.toThrow(/division by zero/);
       expect(await tenantOf()).toBe('tenant-e');
@@ -103,6 +103,25 @@ it('a connection the server closed is replaced, and the new one acts for the ten
     const next = await withTenant('tenant-a', state);
     expect(next.pid).not.toBe(first.pid);
     expect(next.t).toBe('tenant-a'); // set again on the new connection, not assumed from the old one's tag
+  } finally {
+    await pool.end();
+    await db.drop();
+  }
+});
+
+it('a connection handed back inside a transaction is closed, never set for the next tenant inside it', async () => {
+  const db = await createTestDatabase([]);
+  const pool = new TenantScopedPool({ connectionString: db.connectionString, max: 1, options: `-c search_path=${db.schema}` }, 'session');
+  const state = () => pool.query<{ pid: number; t: string }>(`SELECT pg_backend_pid() AS pid, current_setting('punchcard.tenant_id', true) AS t`).then((r) => r.rows[0]);
+  try {
+    // A bug elsewhere: a connection released while its transaction is still open.
+    const leaked = await withTenant('tenant-a', () => pool.connect());
+    const leakedPid = (await leaked.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await leaked.query('BEGIN');
+    leaked.release();
+    const next = await withTenant('tenant-b', state);
+    expect(next.pid).not.toBe(leakedPid); // a new connection, not the one inside a transaction
+    expect(next.t).toBe('tenant-b');
   } finally {
     await pool.end();
     await db.drop();

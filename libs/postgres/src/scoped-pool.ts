@@ -49,11 +49,18 @@ export class TenantScopedPool extends Pool implements OpensOwnTransactions {
 
   private async checkout(): Promise<PoolClient> {
     const tenantId = requireTenant();
-    const client = (await super.connect()) as TaggedClient;
+    let client = (await super.connect()) as TaggedClient;
+    // A connection handed back inside a transaction would take the setting into it, and a rollback would
+    // undo the setting behind the tag: never reuse one ('I' is idle, outside any transaction).
+    for (let tries = 0; transactionStatus(client) !== 'I'; tries++) {
+      client.release(new Error('pooled connection not idle'));
+      if (tries === 2) throw new Error('The tenant pool kept handing out connections inside a transaction');
+      client = (await super.connect()) as TaggedClient;
+    }
     if (this.settingScope === 'session' && client[ACTING_FOR] !== tenantId) {
       try {
         // Not transaction-local: it stays on this connection until a checkout for another tenant replaces it.
-        await client.query(`SELECT set_config('punchcard.tenant_id', '${tenantId}', false)`);
+        await client.query(`SELECT set_config('punchcard.tenant_id', $1, false)`, [tenantId]);
         client[ACTING_FOR] = tenantId;
       } catch (error) {
         client[ACTING_FOR] = undefined;
@@ -83,6 +90,11 @@ export class TenantScopedPool extends Pool implements OpensOwnTransactions {
       client.release(failed);
     }
   }
+}
+
+/** The connection's transaction state as the server last reported it ('I' idle, 'T' in a transaction, 'E' failed one). */
+function transactionStatus(client: PoolClient): string {
+  return (client as PoolClient & { getTransactionStatus?: () => string | null }).getTransactionStatus?.() ?? 'I';
 }
 
 /** An error that leaves the connection unusable (closed, reset): it is destroyed, not pooled. */

@@ -34,15 +34,17 @@ function openingOf(pool: Pool, options: TransactionOptions): string {
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const opening = openingOf(pool, options);
   const client = await pool.connect();
+  let unusable: Error | undefined;
   try {
     await client.query(opening);
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // A connection whose rollback failed may still be inside the transaction: it is closed, not pooled.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (unusable = rollbackError));
     throw error;
   } finally {
-    client.release();
+    client.release(unusable);
   }
 }

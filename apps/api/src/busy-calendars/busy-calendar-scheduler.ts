@@ -1,13 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Pool } from 'pg';
 import { Config } from '@punchcard/platform';
-import { PostgresAdvisoryLease } from '@punchcard/projection-runner';
+import { LeasedInterval, PostgresAdvisoryLease } from '@punchcard/projection-runner';
 import { APP_CONFIG, Clock, CLOCK, SYSTEM_POOL } from '../tokens';
 import { BusyCalendarStore } from './busy-calendar-store';
 import { CalendarRefresher, RefreshOutcome } from './calendar-refresher';
 
-const INTERVAL = 'busy-calendars';
 /** Calendars fetched at once: enough to hide slow servers, few enough for a small machine. */
 const PARALLEL = 4;
 const BATCH = 100;
@@ -20,30 +18,30 @@ const BATCH = 100;
 @Injectable()
 export class BusyCalendarScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('BusyCalendarScheduler');
-  private readonly lease: PostgresAdvisoryLease;
-  private running = false;
+  private readonly loop: LeasedInterval;
 
   constructor(
     private readonly store: BusyCalendarStore,
     private readonly refresher: CalendarRefresher,
-    private readonly registry: SchedulerRegistry,
     @Inject(SYSTEM_POOL) pool: Pool,
     @Inject(APP_CONFIG) private readonly config: Config,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.lease = new PostgresAdvisoryLease(pool, 'busy-calendars');
+    // Checked every minute (at most the refresh interval): each calendar is due PUNCHCARD_CALENDARS_INTERVAL_MS after its last fetch.
+    this.loop = new LeasedInterval(new PostgresAdvisoryLease(pool, 'busy-calendars'), {
+      intervalMs: Math.min(60_000, config.calendars.intervalMs),
+      tick: () => this.runOnce(),
+      logger: this.logger,
+      failure: 'Busy calendars round failed',
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.runScheduler) return;
-    // Checked every minute (at most the refresh interval): each calendar is due PUNCHCARD_CALENDARS_INTERVAL_MS after its last fetch.
-    this.registry.addInterval(INTERVAL, setInterval(() => void this.tick(), Math.min(60_000, this.config.calendars.intervalMs)));
-    void this.tick();
+    if (this.config.runScheduler) this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.registry.doesExist('interval', INTERVAL)) this.registry.deleteInterval(INTERVAL);
-    await this.lease.release();
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One round: every due calendar, PARALLEL at a time. */
@@ -66,18 +64,6 @@ export class BusyCalendarScheduler implements OnApplicationBootstrap, OnApplicat
         );
         for (const outcome of outcomes) counts[outcome]++;
       }
-    }
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      if (await this.lease.tryAcquire()) await this.runOnce();
-    } catch (error) {
-      this.logger.error(`Busy calendars round failed: ${String(error)}`);
-    } finally {
-      this.running = false;
     }
   }
 }

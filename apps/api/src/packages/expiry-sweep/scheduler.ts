@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Pool } from 'pg';
 import { LeasedInterval, PostgresAdvisoryLease } from '@punchcard/projection-runner';
 import { Config } from '@punchcard/platform';
-import { APP_CONFIG, PG_POOL } from '../../tokens';
+import { APP_CONFIG, SYSTEM_POOL } from '../../tokens';
 import { ExpirySweep } from './expiry-sweep';
 
 /** Runs the expiry sweep on an interval, only on the instance holding the scheduler lease. */
@@ -13,10 +13,12 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
 
   constructor(
     private readonly sweep: ExpirySweep,
-    @Inject(PG_POOL) pool: Pool,
+    // The lease is the system pool's like every other job's: the tenant pool hands out connections only
+    // acting for a tenant (ADR 0027), and a lease acts for none.
+    @Inject(SYSTEM_POOL) systemPool: Pool,
     @Inject(APP_CONFIG) private readonly config: Config,
   ) {
-    this.loop = new LeasedInterval(new PostgresAdvisoryLease(pool, 'scheduler'), {
+    this.loop = new LeasedInterval(new PostgresAdvisoryLease(systemPool, 'scheduler'), {
       intervalMs: config.expirySweepIntervalMs,
       tick: () => this.sweep.run(),
       logger: this.logger,
