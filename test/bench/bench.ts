@@ -79,11 +79,11 @@ async function main() {
         store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }]),
       );
       report('event store append, 1 event (port)', connections, fmt(appends), pct(appends / raw[connections]), '', '');
-      // What the service does: as punchcard_app, BEGIN + the tenant setting, the append, COMMIT (row-level security).
+      // What the service does: as punchcard_app on a connection acting for the tenant (ADR 0027), the append (row-level security).
       const scoped = await withTenant('bench', () =>
         rate(connections, () => infrastructure.eventStore.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }])),
       );
-      report('event store append, 1 event (service role, RLS, tenant per transaction)', connections, fmt(scoped), pct(scoped / raw[connections]), '', '');
+      report('event store append, 1 event (service role, RLS, tenant setting)', connections, fmt(scoped), pct(scoped / raw[connections]), '', '');
     }
 
     if (!only || onlyHttp) await httpBench(benchUrl, raw[32]);
