@@ -74,12 +74,12 @@ export class TenantScopedPool extends Pool implements OpensOwnTransactions {
   /** One statement: alone on a connection acting for the tenant (`session`), or in its own transaction that sets it. */
   private async runOne(args: unknown[]): Promise<unknown> {
     const client = await this.checkout();
-    const run = (sql: unknown, values?: unknown) => (client.query as (...a: unknown[]) => Promise<unknown>)(sql, values);
+    const run = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
     let failed: Error | undefined;
     try {
-      if (this.settingScope === 'session') return await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      if (this.settingScope === 'session') return await run(...args);
       await run(beginActingFor(requireTenant()));
-      const result = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      const result = await run(...args);
       await run('COMMIT');
       return result;
     } catch (error) {

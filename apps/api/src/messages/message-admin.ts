@@ -98,12 +98,13 @@ export class MessageAdmin {
   }
 
   async templates(tenantId: string) {
-    return Promise.all(MESSAGE_KINDS.map((kind) => this.template(tenantId, kind)));
+    const { language } = await this.settings(tenantId); // once for every kind
+    return Promise.all(MESSAGE_KINDS.map((kind) => this.template(tenantId, kind, language)));
   }
 
-  async template(tenantId: string, kind: MessageKind) {
+  async template(tenantId: string, kind: MessageKind, businessLanguage?: string) {
     const custom = await this.content.customTemplate(tenantId, kind);
-    const language = templateLanguageFor((await this.settings(tenantId)).language);
+    const language = templateLanguageFor(businessLanguage ?? (await this.settings(tenantId)).language);
     const template = custom ?? DEFAULT_TEMPLATES[language][kind];
     return { kind, custom: custom !== null, defaultLanguage: language, subject: template.subject, html: template.html, text: template.text, placeholders: placeholdersFor(kind), updatedAt: custom?.updatedAt ?? null };
   }
@@ -126,12 +127,13 @@ export class MessageAdmin {
 
   /** Renders the saved template (or the parts given instead) with a package's real data, or sample data. */
   async preview(tenantId: string, kind: MessageKind, input: Partial<MessageTemplate> & { packageId?: string }) {
-    const saved = await this.content.templateFor(tenantId, kind);
+    const settings = await this.settings(tenantId);
+    const saved = await this.content.templateFor(tenantId, kind, settings);
     const template = { subject: input.subject ?? saved.subject, html: input.html ?? saved.html, text: input.text ?? saved.text };
     refuseInvalid(kind, template);
-    let values: TemplateValues = sampleValues((await this.settings(tenantId)).language);
+    let values: TemplateValues = sampleValues(settings.language);
     if (input.packageId) {
-      const found = await this.content.values(tenantId, kind, input.packageId);
+      const found = await this.content.values(tenantId, kind, input.packageId, null, settings);
       if ('missing' in found) throw new ApiError(422, found.missing === 'package' ? 'unknown_package' : 'unknown_client', `No ${found.missing} for package ${input.packageId}.`);
       values = found.values;
     }

@@ -97,9 +97,10 @@ export class MessageContent implements OnModuleInit {
     return rows[0] ?? null;
   }
 
-  async templateFor(tenantId: string, kind: MessageKind): Promise<MessageTemplate> {
+  /** `settings`: the business's, when the caller already read them (else read here if the default applies). */
+  async templateFor(tenantId: string, kind: MessageKind, settings?: MessageSettings): Promise<MessageTemplate> {
     const custom = await this.customTemplate(tenantId, kind);
-    return custom ? { subject: custom.subject, html: custom.html, text: custom.text } : defaultTemplate(kind, (await this.settings(tenantId)).language);
+    return custom ? { subject: custom.subject, html: custom.html, text: custom.text } : defaultTemplate(kind, (settings ?? (await this.settings(tenantId))).language);
   }
 
   async isUnsubscribed(tenantId: string, clientId: string): Promise<boolean> {
@@ -113,13 +114,14 @@ export class MessageContent implements OnModuleInit {
     kind: MessageKind,
     packageId: string,
     context: BookingContext | null = null,
+    businessSettings?: MessageSettings,
   ): Promise<{ values: TemplateValues; recipient: string; clientName: string; zone: string } | { missing: 'package' | 'client' }> {
     const pkg = await this.queries.execute(new GetPackageQuery(tenantId, packageId));
     if (!pkg) return { missing: 'package' };
     const client = await this.clients.get(tenantId, pkg.clientId);
     if (!client) return { missing: 'client' };
     const tenant = await this.tenants.get(tenantId);
-    const settings = await this.settings(tenantId);
+    const settings = businessSettings ?? (await this.settings(tenantId));
     // A zone the time-zone database does not know: times are shown in UTC and say so (never "Invalid DateTime").
     const known = isKnownZone(client.timezone ?? tenant.timezone);
     const zone = planningZone(client.timezone ?? tenant.timezone);
@@ -143,13 +145,16 @@ export class MessageContent implements OnModuleInit {
     };
   }
 
-  /** Renders a message for sending (with its calendar invitation for a booking notice). Call inside withTenant. */
-  async render(tenantId: string, kind: MessageKind, packageId: string, context: BookingContext | null, dueAt: Date): Promise<ContentOutcome> {
-    const found = await this.values(tenantId, kind, packageId, context);
+  /**
+   * Renders a message for sending (with its calendar invitation for a booking notice), with the
+   * business's settings the dispatcher already read. Call inside withTenant.
+   */
+  async render(tenantId: string, kind: MessageKind, packageId: string, context: BookingContext | null, dueAt: Date, settings: MessageSettings): Promise<ContentOutcome> {
+    const found = await this.values(tenantId, kind, packageId, context, settings);
     if ('missing' in found) {
       return found.missing === 'package' ? { kind: 'not_ready', reason: 'the package is not in the read model yet' } : { kind: 'gone', reason: 'client_erased' };
     }
-    const rendered = renderTemplate(await this.templateFor(tenantId, kind), found.values);
+    const rendered = renderTemplate(await this.templateFor(tenantId, kind, settings), found.values);
     let ics: string | null = null;
     if (context && BOOKING_KINDS.includes(kind)) {
       // The same event as the calendar feeds show (zone, summary, location, alarms): read from the bookings read model.

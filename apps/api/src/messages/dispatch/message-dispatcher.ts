@@ -158,7 +158,7 @@ export class MessageDispatcher implements OnModuleInit, OnApplicationShutdown {
 
     if (row.subject === null) {
       if (row.resends === 0 && now.getTime() - row.due_at.getTime() > TOO_LATE_MS) return void (await this.cancel(row, 'too_late'));
-      const outcome = await this.content.render(row.tenant_id, row.kind, row.package_id, row.context, row.due_at);
+      const outcome = await this.content.render(row.tenant_id, row.kind, row.package_id, row.context, row.due_at, settings);
       if (outcome.kind === 'gone') return void (await this.cancel(row, outcome.reason));
       if (outcome.kind === 'not_ready') return void (await this.later(row, outcome.reason));
       const messageId = `<${row.id.replace(/:/g, '.')}.${row.resends}.${row.tenant_id}@punchcard.messages>`;
