@@ -16,15 +16,19 @@ describe('Causation ids', () => {
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
   it('a request is one command: its events carry its id; another request has another; a retry under the same key the same', async () => {
-    const pkg = await studio.sellPackage(await studio.createOffering({ sessionCount: 5 }), await studio.createClient());
-    await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).send({}).expect(201);
-    await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).set('Idempotency-Key', 'crashy').send({}).expect(201);
-    // The first attempt crashed after appending: its record is still "running" and its lock expired.
+    const body = { offeringId: await studio.createOffering({ sessionCount: 5 }), clientId: await studio.createClient(), payment: { method: 'cash' } };
+    const sold = await t.http.post('/v1/packages').set(studio.auth).set('Idempotency-Key', 'crashy').send(body).expect(201);
+    await t.http.post(`/v1/packages/${sold.body.id}/redemptions`).set(studio.auth).send({}).expect(201);
+    // The sale (a route that claims its key first) crashed after appending: its record is still "running" and its lock expired.
     await t.db.pool.query(`UPDATE idempotency_keys SET status_code = NULL, response_body = NULL, locked_until = now() - interval '1 minute' WHERE key = 'crashy'`);
-    await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).set('Idempotency-Key', 'crashy').send({}).expect(201);
+    await t.http.post('/v1/packages').set(studio.auth).set('Idempotency-Key', 'crashy').send(body).expect(201);
+    // A redemption records its answer with its events (ADR 0028): its retry is a replay.
+    const redeem = () => t.http.post(`/v1/packages/${sold.body.id}/redemptions`).set(studio.auth).set('Idempotency-Key', 'keyed').send({}).expect(201);
+    await redeem();
+    expect((await redeem()).headers['idempotent-replayed']).toBe('true');
 
-    const [purchased, plain, keyed, ...rest] = await stream(`package-${pkg.id}`);
-    expect(rest).toEqual([]); // the retry was recognised by its command id: nothing appended twice
+    const [purchased, plain, keyed, ...rest] = await stream(`package-${sold.body.id}`);
+    expect(rest).toEqual([]); // the retries were recognised: nothing appended twice
     for (const event of [purchased, plain, keyed]) expect(event.metadata.causationId).toMatch(UUID);
     expect(new Set([purchased, plain, keyed].map((e) => e.metadata.causationId)).size).toBe(3);
   });

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EventStore, StreamWrite } from '@punchcard/event-store';
 import { IdempotencyPurge } from '../../apps/api/src/http/idempotency-purge';
+import { canonicalJson } from '../../apps/api/src/http/idempotency.interceptor';
 import { EVENT_STORE } from '../../apps/api/src/tokens';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
@@ -83,6 +84,85 @@ describe('Idempotency records', () => {
       expect(redeemed).toHaveLength(1);
       // Now the success is stored and replayed.
       expect((await send().expect(201)).headers['idempotent-replayed']).toBe('true');
+    });
+  });
+
+  describe('recorded with the append (ADR 0028: redemptions and the other package changes)', () => {
+    const redeemed = async (packageId: string) =>
+      (await t.infrastructure.system.eventStore.readStream(`package-${packageId}`)).filter((e) => e.type === 'SessionRedeemed').length;
+
+    it('replays the first answer byte for byte, with its position, after the package changed; nothing is appended again', async () => {
+      const pkg = await studio.sellPackage(await studio.createOffering({ sessionCount: 5 }), await studio.createClient());
+      const redeem = () => t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).set('Idempotency-Key', 'receipt-bytes').send({ note: 'first' }).expect(201);
+      const first = await redeem();
+      await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).send({}).expect(201); // the package moves on
+      const replay = await redeem();
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.text).toBe(first.text);
+      expect(first.body.creditsRemaining).toBe(4);
+      expect(replay.headers['punchcard-position']).toMatch(/^\d+-\d+$/);
+      expect(replay.headers['punchcard-position']).toBe(first.headers['punchcard-position']);
+      expect(await redeemed(pkg.id)).toBe(2);
+      const { rows } = await t.db.pool.query(`SELECT status_code, locked_until FROM idempotency_keys WHERE key = 'receipt-bytes'`);
+      expect(rows).toEqual([{ status_code: 201, locked_until: null }]);
+    });
+
+    it('refuses the same key with another body, or on another route, with 422 and appends nothing', async () => {
+      const pkg = await studio.sellPackage(await studio.createOffering({ sessionCount: 5 }), await studio.createClient());
+      const send = (path: string, body: object) => t.http.post(`/v1/packages/${pkg.id}/${path}`).set(studio.auth).set('Idempotency-Key', 'receipt-reused').send(body);
+      await send('redemptions', { note: 'a' }).expect(201);
+      expect((await send('redemptions', { note: 'b' }).expect(422)).body.code).toBe('idempotency_key_reused');
+      expect((await send('adjustments', { delta: 1, reason: 'goodwill' }).expect(422)).body.code).toBe('idempotency_key_reused');
+      expect(await redeemed(pkg.id)).toBe(1);
+      expect((await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`)).map((e) => e.type)).toEqual(['PackagePurchased', 'SessionRedeemed']);
+    });
+
+    it('answers 409 idempotency_key_in_use while a route that claims its key first holds the same key', async () => {
+      const pkg = await studio.sellPackage(await studio.createOffering({ sessionCount: 5 }), await studio.createClient());
+      const body = {};
+      const send = () => t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).set('Idempotency-Key', 'receipt-claimed').send(body);
+      const hash = createHash('sha256').update(`POST /v1/packages/${pkg.id}/redemptions\n${canonicalJson(body)}`).digest('hex');
+      await t.db.pool.query(`INSERT INTO idempotency_keys (scope, key, tenant_id, request_hash, locked_until) VALUES ($1, 'receipt-claimed', $1, $2, now() + interval '1 minute')`, [
+        studio.tenantId,
+        hash,
+      ]);
+      expect((await send().expect(409)).body.code).toBe('idempotency_key_in_use');
+      expect(await redeemed(pkg.id)).toBe(0);
+    });
+
+    it('writes the events and the answer together: when the answer cannot be recorded, the events are not appended either', async () => {
+      const pkg = await studio.sellPackage(await studio.createOffering({ sessionCount: 5 }), await studio.createClient());
+      const body = { note: 'raced' };
+      const hash = createHash('sha256').update(`POST /v1/packages/${pkg.id}/redemptions\n${canonicalJson(body)}`).digest('hex');
+      // Another request with this key records its answer between this one's read and its append.
+      const store = t.app.get<EventStore>(EVENT_STORE);
+      const append = store.append;
+      store.append = async (writes, receipt) => {
+        store.append = append;
+        await t.db.pool.query(
+          `INSERT INTO idempotency_keys (scope, key, tenant_id, request_hash, status_code, response_body, response_headers) VALUES ($1, 'receipt-raced', $1, $2, 201, '{"won":"elsewhere"}', '{}')`,
+          [studio.tenantId, hash],
+        );
+        return append.call(store, writes, receipt);
+      };
+      const answer = await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).set('Idempotency-Key', 'receipt-raced').send(body).expect(201);
+      expect(store.append).toBe(append);
+      expect(answer.headers['idempotent-replayed']).toBe('true');
+      expect(answer.text).toBe('{"won":"elsewhere"}');
+      expect(await redeemed(pkg.id)).toBe(0);
+    });
+
+    it('records a final refusal, and replays it', async () => {
+      const pkg = await studio.sellPackage(await studio.createOffering({ sessionCount: 1 }), await studio.createClient());
+      await t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).send({}).expect(201);
+      const send = () => t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).set('Idempotency-Key', 'receipt-refused').send({}).expect(409);
+      const first = await send();
+      expect(first.body.code).toBe('no_credits_left');
+      await t.http.post(`/v1/packages/${pkg.id}/adjustments`).set(studio.auth).send({ delta: 1, reason: 'goodwill' }).expect(201);
+      const replay = await send(); // still the refusal, though a credit is back
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.text).toBe(first.text);
+      expect(replay.headers['punchcard-position']).toBeUndefined();
     });
   });
 

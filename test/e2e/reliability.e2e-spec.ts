@@ -73,14 +73,26 @@ describe('Reliability: concurrency, idempotency, replay', () => {
       expect(patched.body.name).toBe('After');
     });
 
-    it('lets exactly one of many concurrent requests with the same key run', async () => {
+    it('lets exactly one of many concurrent requests with the same key run (a route that claims its key: the others get 409)', async () => {
+      const body = { offeringId: await studio.createOffering({ sessionCount: 10 }), clientId: await studio.createClient(), payment: { method: 'cash' } };
+      const responses = await Promise.all(Array.from({ length: 10 }, () => t.http.post('/v1/packages').set(studio.auth).set('Idempotency-Key', 'same-sale').send(body)));
+      for (const r of responses) expect([201, 409]).toContain(r.status);
+      for (const r of responses.filter((r) => r.status === 409)) expect(r.body.code).toBe('idempotency_key_in_use');
+      const ids = new Set(responses.filter((r) => r.status === 201).map((r) => r.body.id));
+      expect(ids.size).toBe(1);
+      expect(await t.infrastructure.system.eventStore.readStream(`package-${[...ids][0]}`)).toHaveLength(1);
+    });
+
+    it('lets exactly one of many concurrent redemptions with the same key run; the others wait and replay its answer (ADR 0028)', async () => {
       const offeringId = await studio.createOffering({ sessionCount: 10 });
       const pkg = await studio.sellPackage(offeringId, await studio.createClient());
       const responses = await Promise.all(
         Array.from({ length: 10 }, () => t.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).set('Idempotency-Key', 'same').send({})),
       );
-      for (const r of responses) expect([201, 409]).toContain(r.status);
-      for (const r of responses.filter((r) => r.status === 409)) expect(r.body.code).toBe('idempotency_key_in_use');
+      for (const r of responses) expect(r.status).toBe(201);
+      expect(new Set(responses.map((r) => r.text)).size).toBe(1);
+      expect(new Set(responses.map((r) => r.headers['punchcard-position'])).size).toBe(1);
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(9);
       const stream = await t.infrastructure.system.eventStore.readStream(`package-${pkg.id}`);
       expect(stream.filter((e) => e.type === 'SessionRedeemed')).toHaveLength(1);
     });

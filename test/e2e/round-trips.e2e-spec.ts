@@ -24,13 +24,11 @@ import { createTestApp, TenantSession, TestApp } from '../support/test-app';
  * round trips each, `BEGIN; set_config` + statement + `COMMIT`, before).
  */
 const REDEMPTION_ROUND_TRIPS: Record<string, number> = {
-  'idempotency claim': 1,
   'load streams': 1, // the package stream
-  append: 1,
-  'idempotency record': 1,
+  append: 1, // the events and the idempotency record in one statement (ADR 0028)
 };
-/** Transactions committed by one redemption (explicit COMMITs plus autocommitted statements). */
-const REDEMPTION_COMMITS = 4;
+/** Writing transactions committed by one redemption (explicit COMMITs plus autocommitted writes; a lone read commits nothing). */
+const REDEMPTION_COMMITS = 1;
 
 /**
  * One booking (POST /v1/bookings with an Idempotency-Key, automatic package choice, the client has one
@@ -46,7 +44,7 @@ const BOOKING_ROUND_TRIPS: Record<string, number> = {
   append: 4, // BEGIN, lock the streams, insert, COMMIT
   'idempotency record': 1,
 };
-const BOOKING_COMMITS = 13;
+const BOOKING_COMMITS = 3;
 
 const total = (phases: Record<string, number>) => Object.values(phases).reduce((a, b) => a + b, 0);
 
@@ -69,12 +67,18 @@ interface Sent {
   control: 'begin' | 'commit' | 'rollback' | null;
   /** Sent between a BEGIN and its COMMIT/ROLLBACK on the same connection. */
   inTransaction: boolean;
+  /** Changes data: an INSERT/UPDATE/DELETE (or a WITH that does), or the store's append; a COMMIT, if its transaction did. */
+  writes: boolean;
+}
+
+function writesData(sql: string, name: string | undefined): boolean {
+  return /^punchcard-(append|append-receipt|lock-streams)$/.test(name ?? '') || /\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/i.test(sql);
 }
 
 /** What a statement is for, by its text or prepared-statement name. */
 function phaseOf(sql: string, name: string | undefined): string {
   if (name === 'punchcard-read-stream') return 'load streams';
-  if (name === 'punchcard-append' || name === 'punchcard-lock-streams') return 'append';
+  if (name === 'punchcard-append' || name === 'punchcard-append-receipt' || name === 'punchcard-lock-streams') return 'append';
   if (/idempotency_keys/.test(sql)) {
     if (/^\s*INSERT/i.test(sql)) return 'idempotency claim';
     if (/^\s*UPDATE idempotency_keys SET status_code/i.test(sql)) return 'idempotency record';
@@ -145,7 +149,7 @@ class RoundTripCounter {
     const sql = typeof config === 'string' ? config : String((config as { text?: string })?.text ?? '');
     const name = typeof config === 'object' && config !== null ? (config as { name?: string }).name : undefined;
     const pool = this.pools.find(([, p]) => (p as unknown as { _clients: Client[] })._clients.includes(client))?.[0] ?? 'unknown';
-    const entry: Sent = { pool, sql: sql.replace(/\s+/g, ' ').trim(), phase: phaseOf(sql, name), control: controlOf(sql), inTransaction: false };
+    const entry: Sent = { pool, sql: sql.replace(/\s+/g, ' ').trim(), phase: phaseOf(sql, name), control: controlOf(sql), inTransaction: false, writes: writesData(sql, name) };
     this.sent.push(entry);
     if (entry.control === 'begin') {
       entry.inTransaction = true;
@@ -159,6 +163,7 @@ class RoundTripCounter {
     if (entry.control) {
       const phase = transaction.find((e) => !e.control)?.phase ?? 'other';
       for (const e of transaction) if (e.control) e.phase = phase;
+      entry.writes = entry.control === 'commit' && transaction.some((e) => e.writes);
       this.open.delete(client);
     }
   }
@@ -173,11 +178,14 @@ class RoundTripCounter {
     const explicitCommits = this.sent.filter((s) => s.control === 'commit').length;
     // A statement outside BEGIN…COMMIT commits on its own (pg autocommit).
     const autocommits = this.sent.filter((s) => !s.control && !s.inTransaction).length;
+    // What costs a commit record (and, with synchronous_commit, a WAL flush): a transaction that wrote.
+    const writeCommits = this.sent.filter((s) => s.writes && (s.control === 'commit' || (!s.control && !s.inTransaction))).length;
     return {
       roundTrips: this.sent.length,
-      commits: explicitCommits + autocommits,
+      commits: writeCommits,
       explicitCommits,
       autocommits,
+      readOnlyCommits: explicitCommits + autocommits - writeCommits,
       newConnections: this.connects,
       byPool,
       byPhase,

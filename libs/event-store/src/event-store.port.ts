@@ -59,15 +59,33 @@ export interface AppendResult {
   streamVersions: Record<string, number>;
 }
 
+/**
+ * The answer to a request made under an idempotency key, recorded in the same atomic write as the
+ * events it reports (ADR 0028): the events and the answer are both stored, or neither. Its scope and
+ * key are unique: if they are already recorded, nothing is appended and the append throws
+ * ReceiptTakenError (the caller replays the stored answer).
+ */
+export interface CommandReceipt {
+  scope: string;
+  key: string;
+  requestHash: string;
+  status: number;
+  /** The body's exact text (null: no body). */
+  body: string | null;
+  headers: Record<string, string>;
+  /** A header (lower case) to which the store adds the append's last position (`formatPosition`). */
+  positionHeader: string;
+}
+
 export interface EventStore {
   /**
    * Appends to one or more streams atomically: all events are written, or none. Every write's
    * stream (asserted ones too) must be at its expected version, else WrongExpectedVersionError.
    * An assertion is serialised against concurrent writes to its stream: an append that asserts a
    * stream another append is writing either sees that write (and conflicts) or commits before it.
-   * At least one write must carry events.
+   * At least one write must carry events. With a receipt, the receipt is recorded in the same write.
    */
-  append(writes: StreamWrite[]): Promise<AppendResult>;
+  append(writes: StreamWrite[], receipt?: CommandReceipt): Promise<AppendResult>;
   readStream(streamId: string): Promise<StoredEvent[]>;
   /**
    * Events after `after` in global order, at most `limit`. Gap-free: an event that becomes
@@ -84,6 +102,17 @@ export class WrongExpectedVersionError extends Error {
   ) {
     super(`Stream ${streamId} is not at version ${expectedVersion}`);
     this.name = 'WrongExpectedVersionError';
+  }
+}
+
+/** An append's receipt was already recorded (its scope and key): nothing was appended. */
+export class ReceiptTakenError extends Error {
+  constructor(
+    readonly scope: string,
+    readonly key: string,
+  ) {
+    super(`A receipt for ${scope} / ${key} is already recorded`);
+    this.name = 'ReceiptTakenError';
   }
 }
 

@@ -1,4 +1,4 @@
-import { AppendResult, EventStore, Position, StoredEvent, StreamWrite } from './event-store.port';
+import { AppendResult, CommandReceipt, EventStore, Position, StoredEvent, StreamWrite } from './event-store.port';
 
 /**
  * Lifts an event's data from the schema version it was stored at to the current shape of its type
@@ -18,8 +18,8 @@ export class UpcastingEventStore implements EventStore {
     private readonly upcast: Upcaster,
   ) {}
 
-  append(writes: StreamWrite[]): Promise<AppendResult> {
-    return this.inner.append(writes);
+  append(writes: StreamWrite[], receipt?: CommandReceipt): Promise<AppendResult> {
+    return this.inner.append(writes, receipt);
   }
 
   async readStream(streamId: string): Promise<StoredEvent[]> {

@@ -5,8 +5,25 @@ import { v7 as uuidv7 } from 'uuid';
 export interface IdempotencyInfo {
   scope: string;
   key: string;
-  /** When the key was first seen; the same on every retry. */
+  /** When the key was first seen; the same on every retry (with a receipt: when this attempt began). */
   firstSeenAt: Date;
+  /** Set on a route that records its answer with its append (ADR 0028). */
+  receipt?: PendingReceipt;
+}
+
+/**
+ * An answer the write side records in the same statement as the request's append (ADR 0028): the
+ * IdempotencyInterceptor fills in everything but the body, which the command renders from its decision.
+ */
+export interface PendingReceipt {
+  scope: string;
+  key: string;
+  requestHash: string;
+  status: number;
+  /** The replayed headers the route has set so far (the position is added by the store). */
+  headers(): Record<string, string>;
+  /** Set by the write side once the append carrying it has committed. */
+  recorded: boolean;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { StoredResponse } from './idempotency.interceptor';
+import { REPLAYED_HEADERS, StoredResponse } from './idempotency.interceptor';
 import { ApiError, RETRY_AFTER_SECONDS, toProblem } from './problem';
 
 @Catch()
@@ -11,6 +11,8 @@ export class ProblemFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof StoredResponse) {
+      // A replay found after the route ran (ADR 0028) must not carry that run's headers.
+      for (const name of REPLAYED_HEADERS) response.removeHeader(name);
       response.status(error.status).set(error.headers).setHeader('Idempotent-Replayed', 'true');
       if (error.body === null) response.end();
       else response.type(error.status >= 400 ? 'application/problem+json' : 'application/json').send(error.body);

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { PackageState } from '@punchcard/domain';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal } from '../auth/principal';
+import { RecordedWithAppend } from '../http/idempotency.interceptor';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { sendPosition } from '../http/read-your-writes';
@@ -94,6 +95,7 @@ export class PackagesController {
 
   /** Deducts one credit (a booking or a manual deduction). 409 no_credits_left / package_expired / package_refunded. */
   @Roles('admin', 'staff')
+  @RecordedWithAppend()
   @Post(':id/redemptions')
   async redeem(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: RedeemSessionDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const redemptionId = newId(req, 'redemption');
@@ -105,11 +107,12 @@ export class PackagesController {
       note: body.note ?? null,
       sessionAt: body.sessionAt ?? null,
     };
-    return { ...this.respond(res, await this.change(tenant, id, change, req)), redemptionId };
+    return this.change(tenant, id, change, req, res, { redemptionId });
   }
 
   /** Gives back the credit of a redemption (e.g. deducted by mistake). */
   @Roles('admin', 'staff')
+  @RecordedWithAppend()
   @Post(':id/redemptions/:redemptionId/reversals')
   async reverse(
     @CurrentTenant() tenant: TenantPrincipal,
@@ -119,29 +122,32 @@ export class PackagesController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.respond(res, await this.change(tenant, id, { type: 'ReverseRedemption', redemptionId, reason: body.reason }, req));
+    return this.change(tenant, id, { type: 'ReverseRedemption', redemptionId, reason: body.reason }, req, res);
   }
 
   /** Adds goodwill credits (positive delta) or removes credits (negative), with a reason. */
   @Roles('admin')
+  @RecordedWithAppend()
   @Post(':id/adjustments')
   async adjust(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: AdjustCreditsDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.respond(res, await this.change(tenant, id, { type: 'AdjustCredits', delta: body.delta, reason: body.reason }, req));
+    return this.change(tenant, id, { type: 'AdjustCredits', delta: body.delta, reason: body.reason }, req, res);
   }
 
   /** Extends or shortens the expiry (null: never expires). */
   @Roles('admin')
+  @RecordedWithAppend()
   @Post(':id/expiry-changes')
   async changeExpiry(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: ChangeExpiryDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.respond(res, await this.change(tenant, id, { type: 'ChangeExpiry', expiresAt: body.expiresAt, reason: body.reason }, req));
+    return this.change(tenant, id, { type: 'ChangeExpiry', expiresAt: body.expiresAt, reason: body.reason }, req, res);
   }
 
   /** Refunds unused credits (default: all); the amount defaults to what those credits are worth. */
   @Roles('admin')
+  @RecordedWithAppend()
   @Post(':id/refunds')
   async refund(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'package_not_found') id: string, @Body() body: RefundDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const change: PackageChange = { type: 'RefundPackage', credits: body.credits ?? null, amount: body.amount ?? null, reason: body.reason };
-    return this.respond(res, await this.change(tenant, id, change, req));
+    return this.change(tenant, id, change, req, res);
   }
 
   private respond(res: Response, result: Decided<PackageState>) {
@@ -150,7 +156,16 @@ export class PackagesController {
     return packageResponse(result.state, this.clock.now().toISOString());
   }
 
-  private change(tenant: TenantPrincipal, id: string, change: PackageChange, req: Request): Promise<Decided<PackageState>> {
-    return this.commands.execute(new ChangePackageCommand(id, change, commandContext(tenant, req)));
+  /**
+   * Runs a change and answers with the package (plus `extra`). The same answer is rendered for the
+   * write side, which records it with the append under an Idempotency-Key (ADR 0028): one `now` for both.
+   */
+  private async change(tenant: TenantPrincipal, id: string, change: PackageChange, req: Request, res: Response, extra: object = {}) {
+    const now = this.clock.now().toISOString();
+    const answer = (state: PackageState) => (state.exists ? { ...packageResponse(state, now), ...extra } : undefined);
+    const result = await this.commands.execute(new ChangePackageCommand(id, change, commandContext(tenant, req), answer));
+    if (!result.state.exists) throw notFound();
+    if (result.position) sendPosition(res, result.position);
+    return answer(result.state);
   }
 }

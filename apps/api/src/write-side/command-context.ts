@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ClientPrincipal, TenantPrincipal } from '../auth/principal';
-import { IdempotencyInfo, newId } from '../http/new-id';
+import { IdempotencyInfo, newId, PendingReceipt } from '../http/new-id';
 
 /** Who asked, under which key, correlation and cause: becomes every resulting event's metadata. */
 export interface CommandContext {
@@ -15,18 +15,21 @@ export interface CommandContext {
    */
   causationId: string;
   idempotencyKey: string | null;
+  /** The request's answer, to be recorded with its append (ADR 0028); absent for most routes and every process. */
+  receipt?: PendingReceipt | null;
 }
 
 /** The idempotency key comes from the IdempotencyInterceptor (POST only), never straight from the header. */
 export function commandContext(principal: TenantPrincipal | ClientPrincipal, request: { headers: Record<string, unknown> }): CommandContext {
-  const key = (request as { idempotency?: IdempotencyInfo }).idempotency?.key;
+  const idempotency = (request as { idempotency?: IdempotencyInfo }).idempotency;
   const correlation = request.headers['x-correlation-id'];
   return {
     tenantId: principal.tenantId,
     actor: principal.kind === 'client' ? { id: `client:${principal.clientId}`, role: 'client' } : { id: `api-key:${principal.keyId}`, role: principal.role },
     correlationId: typeof correlation === 'string' && /^[\w.:-]{1,100}$/.test(correlation) ? correlation : randomUUID(),
     causationId: newId(request, 'command'),
-    idempotencyKey: key ?? null,
+    idempotencyKey: idempotency?.key ?? null,
+    receipt: idempotency?.receipt ?? null,
   };
 }
 

@@ -39,6 +39,8 @@ export class StreamExecutor {
     decider: Evolver<S, E>,
     context: CommandContext,
     decide: (state: S, now: string) => E[],
+    /** The request's answer from the new state, for a route that records it with its append (ADR 0028). */
+    answer?: (state: S) => unknown,
   ): Promise<Decided<S>> {
     const { result, position } = await this.units.run(context, async (unit) => {
       const loaded = await unit.load(streamId, decider);
@@ -46,7 +48,9 @@ export class StreamExecutor {
       // unit.now: business time never runs backwards within a stream, so as-of reads follow stream order.
       const events = decide(loaded.state, unit.now);
       unit.stage(streamId, events);
-      return { state: events.reduce(decider.evolve, loaded.state), events, position: loaded.position };
+      const state = events.reduce(decider.evolve, loaded.state);
+      if (answer) unit.answerWith(() => answer(state));
+      return { state, events, position: loaded.position };
     }, [streamId]);
     // Nothing appended: the position of the stream's last event.
     return { state: result.state, events: result.events, position: position ?? result.position };

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { CURRENT_SCHEMA_VERSION, DomainError, DomainEvent, Evolver } from '@punchcard/domain';
-import { EventStore, Position, StoredEvent, WrongExpectedVersionError } from '@punchcard/event-store';
+import { CommandReceipt, EventStore, Position, StoredEvent, WrongExpectedVersionError } from '@punchcard/event-store';
 import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ApiError } from '../http/problem';
+import { POSITION_HEADER } from '../http/read-your-writes';
 import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';
 import { CommandContext } from './command-context';
 import { StreamLocks } from './stream-locks';
@@ -50,6 +51,7 @@ export class UnitOfWork {
   private readonly foreign = new Set<string>();
   private readonly reads = new Map<string, Promise<StoredEvent[]>>();
   private latestOccurredAt = '';
+  private answer: (() => unknown) | null = null;
 
   constructor(
     private readonly eventStore: EventStore,
@@ -112,6 +114,33 @@ export class UnitOfWork {
     if (this.versions.size < 2) return false;
     const current = await Promise.all([...this.versions].map(async ([streamId, version]) => (await this.eventStore.readStream(streamId)).length !== version));
     return current.some(Boolean);
+  }
+
+  /**
+   * The request's answer if what was staged is appended: rendered just before the append, so a route
+   * that records its answer with its append (ADR 0028) stores exactly what it will send.
+   */
+  answerWith(render: () => unknown): void {
+    this.answer = render;
+  }
+
+  /** The receipt to append with the staged events (ADR 0028), or none if the request has none. */
+  receipt(): CommandReceipt | undefined {
+    const pending = this.context.receipt;
+    if (!pending) return undefined;
+    // Programming errors: the route promised one append carrying its answer.
+    if (pending.recorded) throw new Error('A request recorded with its append must append once');
+    if (!this.answer) throw new Error('A request recorded with its append must render its answer before appending');
+    const body = this.answer();
+    return {
+      scope: pending.scope,
+      key: pending.key,
+      requestHash: pending.requestHash,
+      status: pending.status,
+      body: body === undefined ? null : JSON.stringify(body),
+      headers: pending.headers(),
+      positionHeader: POSITION_HEADER.toLowerCase(),
+    };
   }
 
   /**
@@ -180,7 +209,8 @@ export class UnitOfWorkExecutor {
         const writes = unit.writes();
         if (writes.length === 0) return { result, position: null };
         try {
-          const appended = await this.eventStore.append(writes);
+          const appended = await this.eventStore.append(writes, unit.receipt());
+          if (context.receipt) context.receipt.recorded = true;
           this.runner.nudge();
           return { result, position: appended.lastPosition };
         } catch (error) {

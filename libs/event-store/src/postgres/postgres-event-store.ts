@@ -1,6 +1,6 @@
 import { DatabaseError, Pool } from 'pg';
 import { inTransaction, Migration } from '@punchcard/postgres';
-import { AppendResult, EventStore, NewEvent, Position, StoredEvent, StreamWrite, WrongExpectedVersionError } from '../event-store.port';
+import { AppendResult, CommandReceipt, EventStore, NewEvent, Position, StoredEvent, ReceiptTakenError, StreamWrite, WrongExpectedVersionError } from '../event-store.port';
 
 export const eventStoreMigrations: Migration[] = [
   {
@@ -65,13 +65,30 @@ const APPEND_SQL = `
   AND (SELECT count(pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(w))) FROM unnest($3::text[]) AS w) >= 0
   RETURNING transaction_id::text, global_position::text, stream_id, stream_version`;
 
+/**
+ * The append with a receipt (ADR 0028): the same insert, and the request's answer recorded in
+ * idempotency_keys by the same statement, only if the events were inserted. Its position header is
+ * built from the rows just inserted (the last one's), as formatPosition writes it.
+ */
+const APPEND_WITH_RECEIPT_SQL = `
+  WITH appended AS (${APPEND_SQL}),
+  receipt AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, response_headers)
+    SELECT $4, $5, $6, $7, $8, $9::jsonb || jsonb_build_object($10::text,
+             (SELECT a.transaction_id || '-' || a.global_position FROM appended a ORDER BY a.global_position::bigint DESC LIMIT 1))
+    WHERE EXISTS (SELECT 1 FROM appended)
+  )
+  SELECT * FROM appended`;
+
+const RECEIPT_CONSTRAINT = 'idempotency_keys_pkey';
+
 const COLUMNS = `global_position::text, transaction_id::text, stream_id, stream_version, event_id::text, type,
                  schema_version, data, metadata, recorded_at`;
 
 export class PostgresEventStore implements EventStore {
   constructor(private readonly pool: Pool) {}
 
-  async append(writes: StreamWrite[]): Promise<AppendResult> {
+  async append(writes: StreamWrite[], receipt?: CommandReceipt): Promise<AppendResult> {
     const rows = writes.flatMap((write) =>
       write.events.map((event, index) => ({
         tenant_id: event.metadata.tenantId,
@@ -88,11 +105,21 @@ export class PostgresEventStore implements EventStore {
     const expectations = writes.map((w) => ({ stream_id: w.streamId, expected: w.expectedVersion }));
     const written = [...new Set(writes.filter((w) => w.events.length > 0).map((w) => w.streamId))].sort();
     // Named: each connection plans this statement once; planning it per call halved the append rate.
-    const statement = { name: 'punchcard-append', text: APPEND_SQL, values: [JSON.stringify(rows), JSON.stringify(expectations), written] };
+    const values: unknown[] = [JSON.stringify(rows), JSON.stringify(expectations), written];
+    const statement = receipt
+      ? {
+          name: 'punchcard-append-receipt',
+          text: APPEND_WITH_RECEIPT_SQL,
+          values: [...values, receipt.scope, receipt.key, receipt.requestHash, receipt.status, receipt.body, JSON.stringify(receipt.headers), receipt.positionHeader],
+        }
+      : { name: 'punchcard-append', text: APPEND_SQL, values };
     let result;
     try {
       result = writes.some((w) => w.events.length === 0) ? await this.appendAsserting(writes, statement) : await this.pool.query(statement);
     } catch (error) {
+      if (receipt && error instanceof DatabaseError && error.code === '23505' && error.constraint === RECEIPT_CONSTRAINT) {
+        throw new ReceiptTakenError(receipt.scope, receipt.key);
+      }
       // 40P01 cannot arise from the ordered stream locks; it is a conflict if anything else ever causes it.
       if (error instanceof DatabaseError && (error.code === '23505' || error.code === '40P01')) return this.replayOrConflict(writes);
       throw error;

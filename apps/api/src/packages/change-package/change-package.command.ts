@@ -16,6 +16,8 @@ export class ChangePackageCommand extends Command<Decided<PackageState>> {
     readonly packageId: string,
     readonly change: PackageChange,
     readonly context: CommandContext,
+    /** The request's answer from the new state, recorded with the append under an Idempotency-Key (ADR 0028). */
+    readonly answer?: (state: PackageState) => unknown,
   ) {
     super();
   }
@@ -28,10 +30,14 @@ export class ChangePackageHandler implements ICommandHandler<ChangePackageComman
     private readonly tenants: TenantDirectory,
   ) {}
 
-  async execute({ packageId, change, context }: ChangePackageCommand) {
+  async execute({ packageId, change, context, answer }: ChangePackageCommand) {
     const tenant = await this.tenants.get(context.tenantId);
-    return this.streams.execute(packageStreamId(packageId), packageDecider, context, (state, now) =>
-      decidePackage(change, state, { now, timezone: tenant.timezone }),
+    return this.streams.execute(
+      packageStreamId(packageId),
+      packageDecider,
+      context,
+      (state, now) => decidePackage(change, state, { now, timezone: tenant.timezone }),
+      answer,
     );
   }
 }
