@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { Position } from '@punchcard/event-store';
 import { CurrentTenant, Roles } from '../auth/auth.decorators';
 import { TenantPrincipal, TenantRole } from '../auth/principal';
+import { RecordedWithAppend } from '../http/idempotency.interceptor';
 import { newId } from '../http/new-id';
 import { ApiError } from '../http/problem';
 import { ReadYourWritesParams, sendPosition } from '../http/read-your-writes';
@@ -36,13 +37,14 @@ export class BookingsController {
    * client's usable package that expires first is used (409 no_usable_package if none).
    */
   @Roles('admin', 'staff')
+  @RecordedWithAppend()
   @Post()
   async place(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PlaceBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'booking');
     const request = { clientId: body.clientId, scheduleId: body.scheduleId, sessionTypeId: body.sessionTypeId, start: body.start, packageId: body.packageId ?? null };
-    const outcome = await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(tenant, req)));
+    // Before the command: the answer recorded with its append (ADR 0028) carries it.
     res.setHeader('Location', `/v1/bookings/${id}`);
-    return respond(res, outcome);
+    return respond(res, await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(tenant, req), bookingAnswer)));
   }
 
   /**
@@ -50,13 +52,14 @@ export class BookingsController {
    * booked and marked attended at once, takes a credit, and records who recorded it and when.
    */
   @Roles('admin', 'staff')
+  @RecordedWithAppend()
   @Post('past-sessions')
   async recordPast(@CurrentTenant() tenant: TenantPrincipal, @Body() body: PlaceBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const id = newId(req, 'booking');
     const request = { clientId: body.clientId, scheduleId: body.scheduleId, sessionTypeId: body.sessionTypeId, start: body.start, packageId: body.packageId ?? null, pastSession: true };
-    const outcome = await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(tenant, req)));
+    // Before the command: the answer recorded with its append (ADR 0028) carries it.
     res.setHeader('Location', `/v1/bookings/${id}`);
-    return respond(res, outcome);
+    return respond(res, await this.commands.execute(new PlaceBookingCommand(id, request, commandContext(tenant, req), bookingAnswer)));
   }
 
   @Roles('admin', 'staff')
@@ -80,6 +83,7 @@ export class BookingsController {
    * cancel through /v1/me and never by business.
    */
   @Roles('admin', 'staff')
+  @RecordedWithAppend()
   @Post(':id/cancellations')
   cancel(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: CancelBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     if (body.byBusiness && !MAY_CANCEL_BY_BUSINESS.includes(tenant.role)) {
@@ -90,6 +94,7 @@ export class BookingsController {
 
   /** Moves the booking to another offered slot, until the notice window; the credit stays redeemed. */
   @Roles('admin', 'staff')
+  @RecordedWithAppend()
   @Post(':id/reschedules')
   reschedule(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: RescheduleBookingDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.change(tenant, id, { type: 'reschedule', start: body.start, scheduleId: body.scheduleId ?? null }, req, res);
@@ -97,20 +102,24 @@ export class BookingsController {
 
   /** Staff marks attended or no-show once the session has started; a no-show follows the offering's policy. */
   @Roles('admin', 'staff')
+  @RecordedWithAppend()
   @Post(':id/attendance')
   attendance(@CurrentTenant() tenant: TenantPrincipal, @UuidParam('id', 'booking_not_found') id: string, @Body() body: AttendanceDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     return this.change(tenant, id, { type: 'attendance', attendance: body.attendance }, req, res);
   }
 
   private async change(tenant: TenantPrincipal, id: string, change: BookingChange, req: Request, res: Response) {
-    return respond(res, await this.commands.execute(new ChangeBookingCommand(id, change, commandContext(tenant, req))));
+    return respond(res, await this.commands.execute(new ChangeBookingCommand(id, change, commandContext(tenant, req), bookingAnswer)));
   }
 }
 
-/** The booking with the package's balance after it ("session 2 of 6"). */
 function respond(res: Response, outcome: { result: BookingResult; position: Position | null }) {
   if (outcome.position) sendPosition(res, outcome.position);
-  const { booking, pkg } = outcome.result;
+  return bookingAnswer(outcome.result);
+}
+
+/** The booking with the package's balance after it ("session 2 of 6"). */
+function bookingAnswer({ booking, pkg }: BookingResult) {
   const credits = pkg.exists
     ? { creditsTotal: pkg.creditsTotal, creditsUsed: pkg.creditsUsed, creditsRemaining: pkg.paidRemaining + pkg.goodwillRemaining, expiresAt: pkg.expiresAt }
     : null;

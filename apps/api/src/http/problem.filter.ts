@@ -23,6 +23,8 @@ export class ProblemFilter implements ExceptionFilter {
     const problem = toProblem(error);
     if (problem.code === 'internal_error') this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (problem.code === 'database_unavailable') this.logger.warn(`Database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    // A route may have set these before its command failed (ADR 0028); a problem answer never carries them.
+    for (const name of REPLAYED_HEADERS) response.removeHeader(name);
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     if (error instanceof ApiError) for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
     // Every 503 is transient: it says when to come back.

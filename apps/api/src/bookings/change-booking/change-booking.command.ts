@@ -6,7 +6,7 @@ import { TenantDirectory } from '../../tenants';
 import { CommandContext } from '../../write-side/command-context';
 import { UnitOfWorkExecutor } from '../../write-side/unit-of-work';
 import { BookingStreams } from '../booking-streams';
-import { BookingResult, daysAround } from '../place-booking/place-booking.command';
+import { BookingAnswer, BookingResult, daysAround } from '../place-booking/place-booking.command';
 
 export type BookingChange =
   | { type: 'cancel'; reason: string | null; by: 'client' | 'business' | 'offering_deleted' }
@@ -19,6 +19,7 @@ export class ChangeBookingCommand extends Command<{ result: BookingResult; posit
     readonly bookingId: string,
     readonly change: BookingChange,
     readonly context: CommandContext,
+    readonly answer?: BookingAnswer,
   ) {
     super();
   }
@@ -33,7 +34,7 @@ export class ChangeBookingHandler implements ICommandHandler<ChangeBookingComman
     private readonly queries: QueryBus,
   ) {}
 
-  async execute({ bookingId, change, context }: ChangeBookingCommand) {
+  async execute({ bookingId, change, context, answer }: ChangeBookingCommand) {
     const { timezone } = await this.tenants.get(context.tenantId);
     return this.units.run(context, async (unit): Promise<BookingResult> => {
       const loaded = await unit.load(bookingStreamId(bookingId), bookingDecider);
@@ -70,10 +71,12 @@ export class ChangeBookingHandler implements ICommandHandler<ChangeBookingComman
         }
       }
       this.streams.stage(unit, bookingId, booking.packageId, decision);
-      return {
+      const result = {
         booking: decision.booking.reduce(bookingDecider.evolve, booking as BookingState) as BookingResult['booking'],
         pkg: decision.package.reduce(packageDecider.evolve, pkg),
       };
+      if (answer) unit.answerWith(() => answer(result));
+      return result;
     });
   }
 }

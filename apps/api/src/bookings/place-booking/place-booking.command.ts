@@ -21,12 +21,16 @@ export interface PlaceBookingRequest {
 
 export type BookingResult = { booking: Extract<BookingState, { exists: true }>; pkg: PackageState };
 
+/** The request's answer from a booking command's result, recorded with its append under an Idempotency-Key (ADR 0028). */
+export type BookingAnswer = (result: BookingResult) => unknown;
+
 /** Reserves a seat and redeems a credit in one atomic append over the booking, schedule-day and package streams. */
 export class PlaceBookingCommand extends Command<{ result: BookingResult; position: Position | null }> {
   constructor(
     readonly bookingId: string,
     readonly request: PlaceBookingRequest,
     readonly context: CommandContext,
+    readonly answer?: BookingAnswer,
   ) {
     super();
   }
@@ -41,7 +45,7 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
     private readonly queries: QueryBus,
   ) {}
 
-  async execute({ bookingId, request, context }: PlaceBookingCommand) {
+  async execute({ bookingId, request, context, answer }: PlaceBookingCommand) {
     const client = await this.streams.loadClient(context.tenantId, request.clientId);
     const { timezone } = await this.tenants.get(context.tenantId);
     return this.units.run(context, async (unit): Promise<BookingResult> => {
@@ -68,7 +72,9 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
         : placeBooking(input, { bookingId, start }, ctx);
       this.streams.stage(unit, bookingId, chosen.packageId, decision);
       const placed = decision.booking.reduce(bookingDecider.evolve, booking.state);
-      return { booking: placed as BookingResult['booking'], pkg: decision.package.reduce(packageDecider.evolve, chosen.pkg) };
+      const result = { booking: placed as BookingResult['booking'], pkg: decision.package.reduce(packageDecider.evolve, chosen.pkg) };
+      if (answer) unit.answerWith(() => answer(result));
+      return result;
     });
   }
 
