@@ -611,17 +611,20 @@ describe('Bookings over HTTP', () => {
       expectProblem(reused, 422, 'idempotency_key_reused');
     });
 
-    it('recognises a retry whose first attempt appended but crashed before storing its response: the same booking, nothing more', async () => {
+    it('stores the answer in the same write as the events (ADR 0028), so a retry after a crash replays it: the same booking, nothing more', async () => {
       const tenant = await t.newTenant();
       const { sessionTypeId, scheduleId, offeringId } = await setupStudio(tenant);
       const clientId = await tenant.createClient();
       await sell(tenant, offeringId, clientId);
       const body = { clientId, scheduleId, sessionTypeId, start: at(nextMonday(), 9) };
       const first = await t.http.post('/v1/bookings').set(tenant.auth).set('Idempotency-Key', 'crash-1').send(body).expect(201);
-      await t.db.pool.query(
-        `UPDATE idempotency_keys SET status_code = NULL, response_body = NULL, locked_until = now() - interval '1 minute' WHERE key = 'crash-1'`,
-      );
+      // No "appended but not recorded" state exists to crash in: the record is already final.
+      const { rows } = await t.db.pool.query(`SELECT status_code, locked_until, response_body FROM idempotency_keys WHERE key = 'crash-1'`);
+      expect(rows).toEqual([{ status_code: 201, locked_until: null, response_body: first.text }]);
       const retry = await t.http.post('/v1/bookings').set(tenant.auth).set('Idempotency-Key', 'crash-1').send(body).expect(201);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.text).toBe(first.text);
+      expect(retry.headers.location).toBe(`/v1/bookings/${first.body.id}`);
       expect(retry.body).toMatchObject({ id: first.body.id, status: 'booked', package: { creditsUsed: 1, creditsRemaining: 2 } });
       expect(await eventCounts(tenant.tenantId, ['BookingPlaced', 'SlotReserved', 'SessionRedeemed'])).toEqual({ BookingPlaced: 1, SlotReserved: 1, SessionRedeemed: 1 });
     });
