@@ -374,15 +374,16 @@ describe('A booking decided just before the deletion, appended just after it (is
     app = await createTestApp({
       wrapEventStore: (store): EventStore => ({
         readStream: (streamId) => store.readStream(streamId),
+        readStreams: (streamIds) => store.readStreams(streamIds),
         readAll: (after, limit) => store.readAll(after, limit),
         close: () => store.close(),
-        async append(writes) {
+        async append(writes, receipt) {
           const run = between;
           if (run && writes.some((w) => w.streamId.startsWith('booking-') && w.events.length > 0)) {
             between = null;
             await run();
           }
-          return store.append(writes);
+          return store.append(writes, receipt);
         },
       }),
     });

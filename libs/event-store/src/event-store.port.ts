@@ -87,6 +87,8 @@ export interface EventStore {
    */
   append(writes: StreamWrite[], receipt?: CommandReceipt): Promise<AppendResult>;
   readStream(streamId: string): Promise<StoredEvent[]>;
+  /** Several streams in one read (one snapshot): each id maps to its events, empty for an unknown stream. */
+  readStreams(streamIds: string[]): Promise<Map<string, StoredEvent[]>>;
   /**
    * Events after `after` in global order, at most `limit`. Gap-free: an event that becomes
    * visible later never sorts before an event already returned.

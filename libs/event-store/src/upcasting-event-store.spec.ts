@@ -27,6 +27,7 @@ describe('withUpcasting: readers see current shapes', () => {
   const inner: EventStore = {
     append: async (writes) => (appended.push(writes), result),
     readStream: async () => events,
+    readStreams: async (ids) => new Map(ids.map((id) => [id, events])),
     readAll: async () => events,
     close: async () => void closed++,
   };
@@ -41,6 +42,10 @@ describe('withUpcasting: readers see current shapes', () => {
     expect(await store.readStream('s-1')).toEqual(expected);
     expect((await store.readStream('s-1'))[0].schemaVersion).toBe(1);
     expect(events[0].data).toEqual({ old: 'a' });
+  });
+
+  it('upcasts every event readStreams returns, per stream', async () => {
+    expect(await store.readStreams(['s-1', 's-2'])).toEqual(new Map([['s-1', expected], ['s-2', expected]]));
   });
 
   it('upcasts every event readAll returns', async () => {

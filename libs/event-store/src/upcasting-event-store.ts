@@ -26,6 +26,11 @@ export class UpcastingEventStore implements EventStore {
     return (await this.inner.readStream(streamId)).map((event) => this.lift(event));
   }
 
+  async readStreams(streamIds: string[]): Promise<Map<string, StoredEvent[]>> {
+    const read = await this.inner.readStreams(streamIds);
+    return new Map([...read].map(([streamId, events]) => [streamId, events.map((event) => this.lift(event))]));
+  }
+
   async readAll(after: Position, limit: number): Promise<StoredEvent[]> {
     return (await this.inner.readAll(after, limit)).map((event) => this.lift(event));
   }

@@ -65,12 +65,16 @@ export class BookingStreams {
    * them (and the index) in the booking's append, so two bookings of one client and offering on
    * different packages cannot both pass the weekly cap, and a package sold meanwhile is seen.
    */
-  async loadClientPackages(unit: UnitOfWork, clientId: string): Promise<BookingPackage[]> {
+  async loadClientPackages(unit: UnitOfWork, clientId: string, alsoRead: string[] = []): Promise<BookingPackage[]> {
     const [{ state: index }, legacy] = await Promise.all([
       unit.load(clientPackagesStreamId(clientId), clientPackagesDecider),
       this.readStore.find(PACKAGES, unit.context.tenantId, { where: { clientId }, limit: LEGACY_PACKAGE_LIMIT }),
     ]);
     const ids = [...new Set([...index.packageIds, ...legacy.map((d) => d.id)])];
+    // Round trips: the packages (with what the caller will read next) in one read, then their offerings in one.
+    unit.prefetch([...alsoRead, ...ids.map(packageStreamId)]);
+    const states = await Promise.all(ids.map((id) => unit.load(packageStreamId(id), packageDecider)));
+    unit.prefetch(states.flatMap(({ state }) => (state.exists ? [offeringStreamId(state.offeringId)] : [])));
     const packages = await Promise.all(ids.map((id) => this.loadPackage(unit, id)));
     return packages.filter((p) => p.pkg.exists && p.pkg.clientId === clientId);
   }

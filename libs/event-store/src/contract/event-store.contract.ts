@@ -66,6 +66,19 @@ export function eventStoreContract(createSubject: () => Promise<ContractSubject>
     expect(await subject.store.readStream(stream())).toEqual([]);
   });
 
+  it('reads several streams in one call, each as readStream reads it, unknown ones empty', async () => {
+    const [a, b, unknown] = [stream(), stream(), stream()];
+    await subject.store.append([{ streamId: a, expectedVersion: 0, events: [newEvent('A', { i: 1 }), newEvent('A', { i: 2 })] }]);
+    await subject.store.append([{ streamId: b, expectedVersion: 0, events: [newEvent('B', { i: 3 })] }]);
+    await subject.store.append([{ streamId: a, expectedVersion: 2, events: [newEvent('A', { i: 4 })] }]);
+    const read = await subject.store.readStreams([b, unknown, a]);
+    expect([...read.keys()]).toEqual([b, unknown, a]);
+    expect(read.get(a)).toEqual(await subject.store.readStream(a));
+    expect(read.get(a)!.map((e) => e.data)).toEqual([{ i: 1 }, { i: 2 }, { i: 4 }]);
+    expect(read.get(b)).toEqual(await subject.store.readStream(b));
+    expect(read.get(unknown)).toEqual([]);
+  });
+
   it('refuses an append whose expected version is stale, too far ahead, or claims a new stream that exists', async () => {
     const id = stream();
     await subject.store.append([{ streamId: id, expectedVersion: 0, events: [newEvent(), newEvent()] }]);

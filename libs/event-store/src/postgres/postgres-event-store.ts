@@ -161,6 +161,17 @@ export class PostgresEventStore implements EventStore {
     return result.rows.map(toStoredEvent);
   }
 
+  async readStreams(streamIds: string[]): Promise<Map<string, StoredEvent[]>> {
+    const read = new Map(streamIds.map((id) => [id, [] as StoredEvent[]]));
+    const result = await this.pool.query({
+      name: 'punchcard-read-streams',
+      text: `SELECT ${COLUMNS} FROM events WHERE stream_id = ANY($1::text[]) ORDER BY events.stream_id, events.stream_version`,
+      values: [[...read.keys()]],
+    });
+    for (const row of result.rows) read.get(row.stream_id)!.push(toStoredEvent(row));
+    return read;
+  }
+
   async readAll(after: Position, limit: number): Promise<StoredEvent[]> {
     // Only transactions older than every still-running one are visible: an event whose
     // transaction commits later can then never sort before one already read.

@@ -1,5 +1,22 @@
 import { Command, CommandHandler, ICommandHandler, QueryBus } from '@nestjs/cqrs';
-import { bookingDecider, BookingState, bookingStreamId, choosePackage, localDateOf, normaliseInstant, packageDecider, PackageState, packageStreamId, placeBooking, recordPastSession, scheduleDayDecider, scheduleDayStreamId } from '@punchcard/domain';
+import {
+  bookingDecider,
+  BookingState,
+  bookingStreamId,
+  choosePackage,
+  clientPackagesStreamId,
+  localDateOf,
+  normaliseInstant,
+  packageDecider,
+  PackageState,
+  packageStreamId,
+  placeBooking,
+  recordPastSession,
+  scheduleDayDecider,
+  scheduleDayStreamId,
+  scheduleStreamId,
+  sessionTypeStreamId,
+} from '@punchcard/domain';
 import { Position } from '@punchcard/event-store';
 import { BusyIntervalsQuery } from '../../busy-calendars';
 import { ApiError } from '../../http/problem';
@@ -49,23 +66,28 @@ export class PlaceBookingHandler implements ICommandHandler<PlaceBookingCommand>
     const client = await this.streams.loadClient(context.tenantId, request.clientId);
     const { timezone } = await this.tenants.get(context.tenantId);
     return this.units.run(context, async (unit): Promise<BookingResult> => {
+      // One round trip for the streams every booking reads first (the client's package index is read in loadClientPackages).
+      unit.prefetch([bookingStreamId(bookingId), scheduleStreamId(request.scheduleId), sessionTypeStreamId(request.sessionTypeId), clientPackagesStreamId(request.clientId)]);
       const booking = await unit.load(bookingStreamId(bookingId), bookingDecider);
       if (booking.seenKey && booking.state.exists) return this.replay(unit, booking.state);
 
       const target = await this.streams.loadTarget(unit, request.scheduleId, request.sessionTypeId);
       const start = normaliseInstant(request.start, 'start');
       const date = localDateOf(start, target.schedule.timezone);
-      const { state: day } = await unit.load(scheduleDayStreamId(request.scheduleId, date), scheduleDayDecider);
-      const ctx = { now: unit.now, timezone };
+      const dayStream = scheduleDayStreamId(request.scheduleId, date);
 
-      // Every package of the client, from streams: the weekly cap counts the offering's sessions across them.
-      const packages = await this.streams.loadClientPackages(unit, request.clientId);
+      // Every package of the client, from streams: the weekly cap counts the offering's sessions across them (the day is read with them).
+      // Beside them, the host's busy times around the start (external calendars): the decision refuses an overlap (slot_busy), whatever a listing showed.
+      const [packages, busy] = await Promise.all([
+        this.streams.loadClientPackages(unit, request.clientId, [dayStream]),
+        request.pastSession ? [] : this.queries.execute(new BusyIntervalsQuery(context.tenantId, request.scheduleId, ...daysAround(date))),
+      ]);
+      const { state: day } = await unit.load(dayStream, scheduleDayDecider);
+      const ctx = { now: unit.now, timezone };
       const chosen = request.packageId
         ? (packages.find((p) => p.packageId === request.packageId) ?? (await this.namedPackage(unit, request.packageId)))
         : packages[choosePackage(packages, { target, client }, start, bookingId, ctx)];
 
-      // The host's busy times around the start (external calendars): the decision refuses an overlap (slot_busy), whatever a listing showed.
-      const busy = request.pastSession ? [] : await this.queries.execute(new BusyIntervalsQuery(context.tenantId, request.scheduleId, ...daysAround(date)));
       const input = { booking: booking.state, day, pkg: chosen.pkg, offering: chosen.offering, target, client, otherPackages: packages.map((p) => p.pkg), busy };
       const decision = request.pastSession
         ? recordPastSession(input, { bookingId, start, recordedBy: context.actor.id }, ctx)
