@@ -59,9 +59,11 @@ export async function createTestApp(
     wrapEventStore?: (store: EventStore) => EventStore;
     /** Settings on top of the defaults (e.g. `stripeApiUrl`: the stand-in for Stripe's servers). */
     config?: Partial<Config>;
+    /** Another app's database: this app is a second process on the same data (its own pools, caches and locks); the first one drops it. */
+    sharedWith?: TestApp;
   } = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase(MIGRATIONS);
+  const db = options.sharedWith?.db ?? (await createTestDatabase(MIGRATIONS));
   // PUNCHCARD_DB_TENANT_SETTING=transaction runs the suite as behind a transaction-mode pooler (ADR 0027).
   const tenantSetting = options.tenantSetting ?? tenantSettingFrom(process.env.PUNCHCARD_DB_TENANT_SETTING);
   const infrastructure = await createInfrastructure({ connectionString: db.connectionString, schema: db.schema, poolSize: options.poolSize ?? 20, tenantSetting, projections: ALL_PROJECTIONS });
@@ -123,7 +125,7 @@ export async function createTestApp(
     async close() {
       await app.close();
       await infrastructure.close();
-      await db.drop();
+      if (!options.sharedWith) await db.drop();
     },
   };
 }

@@ -57,6 +57,8 @@ export interface AppendResult {
   lastPosition: Position;
   /** New version of each written stream. */
   streamVersions: Record<string, number>;
+  /** The events as stored (positions, versions, recording time), in stream and version order. */
+  stored: StoredEvent[];
 }
 
 /**

@@ -15,6 +15,8 @@ export interface Config {
   dbTenantSetting: 'session' | 'transaction';
   runProjections: boolean;
   runScheduler: boolean;
+  /** PUNCHCARD_STREAM_CACHE=off: every command reads its streams from the store (the cache is version-checked either way; issue 15). */
+  streamCache: boolean;
   expirySweepIntervalMs: number;
   /** Requests per minute per credential (API key or client); 0 = no limit. See rateLimitFrom. */
   rateLimitPerMinute: number;
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbTenantSetting: tenantSettingFrom(env.PUNCHCARD_DB_TENANT_SETTING),
     runProjections: env.PUNCHCARD_PROJECTIONS !== 'off',
     runScheduler: env.PUNCHCARD_SCHEDULER !== 'off',
+    streamCache: env.PUNCHCARD_STREAM_CACHE !== 'off',
     expirySweepIntervalMs: Number(env.PUNCHCARD_EXPIRY_SWEEP_MS ?? 60_000),
     tokenSecret: env.PUNCHCARD_TOKEN_SECRET || null,
     secretsKey: env.PUNCHCARD_SECRETS_KEY || null,

@@ -5,8 +5,10 @@ import { CommandReceipt, EventStore, Position, StoredEvent, WrongExpectedVersion
 import { ProjectionRunner } from '@punchcard/projection-runner';
 import { ApiError } from '../http/problem';
 import { POSITION_HEADER } from '../http/read-your-writes';
-import { Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';
+import { APP_CONFIG, Clock, CLOCK, EVENT_STORE, PROJECTION_RUNNER } from '../tokens';
+import type { Config } from '@punchcard/platform';
 import { CommandContext } from './command-context';
+import { StreamCache } from './stream-cache';
 import { StreamLocks } from './stream-locks';
 
 const EVENT_ID_NAMESPACE = '6f1c2b9e-3f57-4c8e-9a0e-2d7f1b5a8c31';
@@ -53,13 +55,19 @@ export class UnitOfWork {
   private readonly staged = new Map<string, DomainEvent[]>();
   private readonly foreign = new Set<string>();
   private readonly reads = new Map<string, Promise<StoredEvent[]>>();
+  /** Each stream as read (every tenant's events), to extend the cache after the append. */
+  private readonly stored = new Map<string, StoredEvent[]>();
   private latestOccurredAt = '';
   private answer: (() => unknown) | null = null;
+  /** Whether a stream came from the cache, so this unit's outcome must be checked against the store. */
+  readFromCache = false;
 
   constructor(
     private readonly eventStore: EventStore,
     readonly context: CommandContext,
     private readonly clockNow: string,
+    /** null: read every stream from the store. */
+    private readonly cache: StreamCache | null = null,
   ) {}
 
   /** Business time of the decision: the clock, but never before an event of a stream it read. */
@@ -98,22 +106,27 @@ export class UnitOfWork {
    * of them waits for this read). Only for streams it will load: every stream read is asserted by the append.
    */
   prefetch(streamIds: string[]): void {
-    const missing = [...new Set(streamIds)].filter((id) => !this.reads.has(id));
-    if (missing.length < 2) return missing.forEach((id) => this.reads.set(id, this.read(id)));
+    const missing = [...new Set(streamIds)].filter((id) => !this.reads.has(id) && !this.cache?.get(id));
+    if (missing.length < 2) return;
     const batch = this.eventStore.readStreams(missing);
     for (const id of missing) {
-      const read = batch.then((streams) => this.track(id, streams.get(id) ?? []));
+      const read = batch.then((streams) => this.track(id, streams.get(id) ?? [], false));
       read.catch(() => undefined); // a load awaits it and sees the error; one never loaded must not be an unhandled rejection
       this.reads.set(id, read);
     }
   }
 
   private async read(streamId: string): Promise<StoredEvent[]> {
-    return this.track(streamId, await this.eventStore.readStream(streamId));
+    const cached = this.cache?.get(streamId);
+    if (cached) return this.track(streamId, cached, true);
+    return this.track(streamId, await this.eventStore.readStream(streamId), false);
   }
 
   /** Notes the version read (the append's expectation) and whether the stream is another tenant's. */
-  private track(streamId: string, stored: StoredEvent[]): StoredEvent[] {
+  private track(streamId: string, stored: StoredEvent[], cached: boolean): StoredEvent[] {
+    if (cached) this.readFromCache = true;
+    else this.cache?.put(streamId, stored);
+    this.stored.set(streamId, stored);
     const { visible, version } = tenantView(stored, this.context.tenantId);
     this.versions.set(streamId, version);
     if (version > visible.length) this.foreign.add(streamId);
@@ -166,6 +179,20 @@ export class UnitOfWork {
     };
   }
 
+  /** After the append: the cache holds the written streams as they now stand. */
+  remember(appended: StoredEvent[]): void {
+    if (!this.cache) return;
+    for (const [streamId, read] of this.stored) {
+      const mine = appended.filter((e) => e.streamId === streamId);
+      if (mine.length) this.cache.extend(streamId, read, this.versions.get(streamId)!, mine);
+    }
+  }
+
+  /** Drops what this unit read from the cache (after a conflict, or before checking an outcome against the store). */
+  forgetReads(): void {
+    for (const streamId of this.stored.keys()) this.cache?.forget(streamId);
+  }
+
   /**
    * The staged streams with their new events, plus every stream loaded but not staged as an
    * assertion (no events: it must still be at the version read). Nothing staged: no writes.
@@ -202,12 +229,16 @@ const BACKOFF_CAP_MS = 250;
 @Injectable()
 export class UnitOfWorkExecutor {
   private readonly locks = new StreamLocks();
+  private readonly cache: StreamCache | null;
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(APP_CONFIG) config: Config,
+  ) {
+    this.cache = config.streamCache ? new StreamCache() : null;
+  }
 
   async run<R>(context: CommandContext, work: (unit: UnitOfWork) => Promise<R>, lockStreams: string[] = []): Promise<{ result: R; position: Position | null }> {
     // Bounded: behind a holder stuck on a slow database, go on unlocked and meet the database's own timeouts.
@@ -216,12 +247,20 @@ export class UnitOfWorkExecutor {
     const mayRetry = (attempt: number) => attempt < MAX_ATTEMPTS && performance.now() < deadline;
     let retries = 0;
     try {
+      // The stream cache is version-checked by every append; an outcome with nothing appended is checked by running once more without it.
+      let cache = this.cache;
       for (let attempt = 1; ; attempt++) {
-        const unit = new UnitOfWork(this.eventStore, context, this.clock.now().toISOString());
+        const unit = new UnitOfWork(this.eventStore, context, this.clock.now().toISOString(), cache);
         let result: R;
         try {
           result = await work(unit);
         } catch (error) {
+          // A refusal (or any error) decided on cached streams is only final once decided on the store's.
+          if (unit.readFromCache) {
+            unit.forgetReads();
+            cache = null;
+            continue;
+          }
           // A refusal may rest on streams read on either side of a concurrent append: decide again from fresh reads.
           if (error instanceof DomainError && mayRetry(attempt) && (await unit.anyStreamMoved())) {
             await backoff(++retries, deadline);
@@ -230,14 +269,21 @@ export class UnitOfWorkExecutor {
           throw error;
         }
         const writes = unit.writes();
-        if (writes.length === 0) return { result, position: null };
+        if (writes.length === 0) {
+          if (!unit.readFromCache) return { result, position: null };
+          unit.forgetReads();
+          cache = null;
+          continue;
+        }
         try {
           const appended = await this.eventStore.append(writes, unit.receipt());
           if (context.receipt) context.receipt.recorded = true;
+          unit.remember(appended.stored);
           this.runner.nudge();
           return { result, position: appended.lastPosition };
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError)) throw error;
+          unit.forgetReads(); // one of them was stale (or moved since): read them from the store next time
           if (!mayRetry(attempt)) throw new ApiError(409, 'concurrency_conflict', 'The resource kept changing while this command ran; retry it.');
           if (release) {
             await backoff(++retries, deadline);

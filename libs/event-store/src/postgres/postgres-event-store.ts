@@ -63,7 +63,7 @@ const APPEND_SQL = `
     WHERE COALESCE((SELECT max(s.stream_version) FROM events s WHERE s.stream_id = x.stream_id), 0) <> x.expected
   )
   AND (SELECT count(pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(w))) FROM unnest($3::text[]) AS w) >= 0
-  RETURNING transaction_id::text, global_position::text, stream_id, stream_version`;
+  RETURNING transaction_id::text, global_position::text, stream_id, stream_version, recorded_at`;
 
 /**
  * The append with a receipt (ADR 0028): the same insert, and the request's answer recorded in
@@ -126,7 +126,7 @@ export class PostgresEventStore implements EventStore {
     }
     // No rows: a stream was not at its expected version (or this very append already committed).
     if (result.rowCount === 0) return this.replayOrConflict(writes);
-    return toAppendResult(result.rows);
+    return toAppendResult(writes, result.rows);
   }
 
   private async appendAsserting(writes: StreamWrite[], statement: { name: string; text: string; values: unknown[] }) {
@@ -144,10 +144,10 @@ export class PostgresEventStore implements EventStore {
   private async replayOrConflict(writes: StreamWrite[]): Promise<AppendResult> {
     const eventIds = writes.flatMap((w) => w.events.map((e: NewEvent) => e.eventId));
     const stored = await this.pool.query(
-      `SELECT transaction_id::text, global_position::text, stream_id, stream_version FROM events WHERE event_id = ANY($1::uuid[])`,
+      `SELECT transaction_id::text, global_position::text, stream_id, stream_version, recorded_at FROM events WHERE event_id = ANY($1::uuid[])`,
       [eventIds],
     );
-    if (stored.rowCount === eventIds.length) return toAppendResult(stored.rows);
+    if (stored.rowCount === eventIds.length) return toAppendResult(writes, stored.rows);
     const first = writes[0];
     throw new WrongExpectedVersionError(first.streamId, first.expectedVersion);
   }
@@ -191,14 +191,24 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-function toAppendResult(rows: { transaction_id: string; global_position: string; stream_id: string; stream_version: number }[]): AppendResult {
+type AppendedRow = { transaction_id: string; global_position: string; stream_id: string; stream_version: number; recorded_at: Date };
+
+function toAppendResult(writes: StreamWrite[], rows: AppendedRow[]): AppendResult {
   const streamVersions: Record<string, number> = {};
+  const byVersion = new Map(rows.map((row) => [`${row.stream_id}\n${row.stream_version}`, row]));
   let last = rows[0];
   for (const row of rows) {
     streamVersions[row.stream_id] = Math.max(streamVersions[row.stream_id] ?? 0, row.stream_version);
     if (BigInt(row.global_position) > BigInt(last.global_position)) last = row;
   }
-  return { lastPosition: { transactionId: last.transaction_id, globalPosition: last.global_position }, streamVersions };
+  const stored = writes.flatMap((write) =>
+    write.events.map((event, index): StoredEvent => {
+      const row = byVersion.get(`${write.streamId}\n${write.expectedVersion + index + 1}`)!;
+      const position = { transactionId: row.transaction_id, globalPosition: row.global_position };
+      return { ...event, streamId: write.streamId, streamVersion: row.stream_version, position, recordedAt: row.recorded_at.toISOString() };
+    }),
+  );
+  return { lastPosition: { transactionId: last.transaction_id, globalPosition: last.global_position }, streamVersions, stored };
 }
 
 function toStoredEvent(row: any): StoredEvent {
