@@ -36,14 +36,14 @@ const REDEMPTION_COMMITS = 1;
  * One booking (POST /v1/bookings with an Idempotency-Key, automatic package choice, the client has one
  * package): seven streams read in three batches (booking, schedule, session type, client package index;
  * then schedule day and packages; then offerings), the client and the legacy packages read model, the
- * host's busy times, and one asserting append (lock + insert, with the idempotency record: ADR 0028).
+ * host's busy times, and one asserting append (locks, insert and the idempotency record in one call: ADR 0028).
  */
 const BOOKING_ROUND_TRIPS: Record<string, number> = {
   'client directory': 1,
   'load streams': 3,
   'read model': 1,
   'busy times': 1, // the host's external calendars around the start (issue 14)
-  append: 4, // BEGIN, lock the streams, insert (with the idempotency record), COMMIT
+  append: 1, // punchcard_append_asserting: the locks, the checked insert and the idempotency record in one call
 };
 const BOOKING_COMMITS = 1;
 /** With the stream cache: every stream but the new booking's was read or written by the warm-up booking. */
@@ -75,13 +75,13 @@ interface Sent {
 }
 
 function writesData(sql: string, name: string | undefined): boolean {
-  return /^punchcard-(append|append-receipt|lock-streams)$/.test(name ?? '') || /\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/i.test(sql);
+  return /^punchcard-append/.test(name ?? '') || /\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/i.test(sql);
 }
 
 /** What a statement is for, by its text or prepared-statement name. */
 function phaseOf(sql: string, name: string | undefined): string {
   if (name === 'punchcard-read-stream' || name === 'punchcard-read-streams') return 'load streams';
-  if (name === 'punchcard-append' || name === 'punchcard-append-receipt' || name === 'punchcard-lock-streams') return 'append';
+  if (name?.startsWith('punchcard-append')) return 'append';
   if (/idempotency_keys/.test(sql)) {
     if (/^\s*INSERT/i.test(sql)) return 'idempotency claim';
     if (/^\s*UPDATE idempotency_keys SET status_code/i.test(sql)) return 'idempotency record';

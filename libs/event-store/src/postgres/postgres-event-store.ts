@@ -1,6 +1,26 @@
 import { DatabaseError, Pool } from 'pg';
-import { inTransaction, Migration } from '@punchcard/postgres';
+import { Migration } from '@punchcard/postgres';
 import { AppendResult, CommandReceipt, EventStore, NewEvent, Position, StoredEvent, ReceiptTakenError, StreamWrite, WrongExpectedVersionError } from '../event-store.port';
+
+/** Key space of the stream locks (the first of pg_advisory_xact_lock's two int keys). */
+const LOCK_CLASS = 0x5043;
+
+/**
+ * Inserts the events (jsonb rows) only if every stream is at its expected version (max version, 0 if
+ * none). Shared by the plain append and the function of migration event-store-002: a change here only
+ * reaches the function through a new migration that replaces it.
+ */
+const CHECKED_INSERT_SQL = (events: string, expectations: string) => `
+  INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata)
+  SELECT e.tenant_id, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata
+  FROM jsonb_to_recordset(${events}) AS e(tenant_id text, stream_id text, stream_version integer, event_id uuid,
+                                          type text, schema_version integer, data jsonb, metadata jsonb)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM jsonb_to_recordset(${expectations}) AS x(stream_id text, expected integer)
+    WHERE COALESCE((SELECT max(s.stream_version) FROM events s WHERE s.stream_id = x.stream_id), 0) <> x.expected
+  )`;
+
+const RETURNING = 'RETURNING transaction_id::text, global_position::text, stream_id, stream_version, recorded_at';
 
 export const eventStoreMigrations: Migration[] = [
   {
@@ -24,7 +44,49 @@ export const eventStoreMigrations: Migration[] = [
       CREATE INDEX events_transaction_position ON events (transaction_id, global_position);
     `,
   },
+  {
+    // An asserting append in one round trip (issue 15): see punchcard_append_asserting below.
+    id: 'event-store-002-append-asserting-function',
+    sql: `
+      CREATE FUNCTION punchcard_append_asserting(locks jsonb, new_events jsonb, expectations jsonb, receipt jsonb)
+      RETURNS TABLE (transaction_id text, global_position text, stream_id text, stream_version integer, recorded_at timestamptz)
+      LANGUAGE plpgsql AS $fn$
+      #variable_conflict use_column
+      BEGIN
+        -- The locks in a statement of their own: each statement of a plpgsql function takes a new snapshot,
+        -- so the version check below sees every append that held one of these locks before us.
+        PERFORM count(CASE WHEN l.shared THEN pg_advisory_xact_lock_shared(${LOCK_CLASS}, hashtext(l.stream_id))
+                           ELSE pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(l.stream_id)) END)
+        FROM jsonb_to_recordset(locks) AS l(stream_id text, shared boolean);
+        IF receipt IS NULL THEN
+          RETURN QUERY ${CHECKED_INSERT_SQL('new_events', 'expectations')} ${RETURNING};
+        ELSE
+          -- Planned only when first run with a receipt (idempotency_keys is the service's table, not the store's).
+          RETURN QUERY WITH appended AS (${CHECKED_INSERT_SQL('new_events', 'expectations')} ${RETURNING}),
+          recorded AS (
+            INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, response_headers)
+            SELECT receipt->>'scope', receipt->>'key', receipt->>'requestHash', (receipt->>'status')::integer, receipt->>'body',
+                   (receipt->'headers') || jsonb_build_object(receipt->>'positionHeader',
+                     (SELECT a.transaction_id || '-' || a.global_position FROM appended a ORDER BY a.global_position::bigint DESC LIMIT 1))
+            WHERE EXISTS (SELECT 1 FROM appended)
+          )
+          SELECT * FROM appended;
+        END IF;
+      END $fn$;
+    `,
+  },
 ];
+
+
+/*
+ * An append that also asserts streams (writes without events) runs punchcard_append_asserting
+ * (migration event-store-002), one statement: it first takes every lock in stream-id order (shared
+ * for asserted streams, exclusive for written ones), so a concurrent writer of an asserted stream has
+ * either committed (and the check, a new statement inside the function with a new snapshot, sees its
+ * events and fails) or waits until this append commits. Without that lock, two appends that each
+ * assert a stream the other writes could both pass their checks before either commits (write skew).
+ */
+const APPEND_ASSERTING_SQL = 'SELECT * FROM punchcard_append_asserting($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb)';
 
 /*
  * One statement per append (so one round trip, and one commit in autocommit mode):
@@ -37,33 +99,9 @@ export const eventStoreMigrations: Migration[] = [
  * - a retry of an append that already committed collides on event_id and is answered from the
  *   stored rows (idempotent).
  */
-/** Key space of the stream locks (the first of pg_advisory_xact_lock's two int keys). */
-const LOCK_CLASS = 0x5043;
-
-/*
- * An append that also asserts streams (writes without events) runs in a transaction: it first
- * takes every lock in stream-id order (shared for asserted streams, exclusive for written ones),
- * so a concurrent writer of an asserted stream has either committed (and the check below, a new
- * statement with a new snapshot, sees its events and fails) or waits until this append commits.
- * Without that lock, two appends that each assert a stream the other writes could both pass
- * their checks before either commits (write skew).
- */
-const LOCK_STREAMS_SQL = `
-  SELECT count(CASE WHEN l.shared THEN pg_advisory_xact_lock_shared(${LOCK_CLASS}, hashtext(l.stream_id))
-                    ELSE pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(l.stream_id)) END)
-  FROM jsonb_to_recordset($1::jsonb) AS l(stream_id text, shared boolean)`;
-
-const APPEND_SQL = `
-  INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata)
-  SELECT e.tenant_id, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata
-  FROM jsonb_to_recordset($1::jsonb) AS e(tenant_id text, stream_id text, stream_version integer, event_id uuid,
-                                          type text, schema_version integer, data jsonb, metadata jsonb)
-  WHERE NOT EXISTS (
-    SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS x(stream_id text, expected integer)
-    WHERE COALESCE((SELECT max(s.stream_version) FROM events s WHERE s.stream_id = x.stream_id), 0) <> x.expected
-  )
+const APPEND_SQL = `${CHECKED_INSERT_SQL('$1::jsonb', '$2::jsonb')}
   AND (SELECT count(pg_advisory_xact_lock(${LOCK_CLASS}, hashtext(w))) FROM unnest($3::text[]) AS w) >= 0
-  RETURNING transaction_id::text, global_position::text, stream_id, stream_version, recorded_at`;
+  ${RETURNING}`;
 
 /**
  * The append with a receipt (ADR 0028): the same insert, and the request's answer recorded in
@@ -104,18 +142,20 @@ export class PostgresEventStore implements EventStore {
     if (rows.length === 0) throw new Error('append needs at least one event');
     const expectations = writes.map((w) => ({ stream_id: w.streamId, expected: w.expectedVersion }));
     const written = [...new Set(writes.filter((w) => w.events.length > 0).map((w) => w.streamId))].sort();
-    // Named: each connection plans this statement once; planning it per call halved the append rate.
-    const values: unknown[] = [JSON.stringify(rows), JSON.stringify(expectations), written];
-    const statement = receipt
-      ? {
-          name: 'punchcard-append-receipt',
-          text: APPEND_WITH_RECEIPT_SQL,
-          values: [...values, receipt.scope, receipt.key, receipt.requestHash, receipt.status, receipt.body, JSON.stringify(receipt.headers), receipt.positionHeader],
-        }
-      : { name: 'punchcard-append', text: APPEND_SQL, values };
+    const asserting = writes.some((w) => w.events.length === 0);
+    // Named: each connection plans these statements once; planning them per call halved the append rate.
+    const statement = asserting
+      ? { name: 'punchcard-append-asserting', text: APPEND_ASSERTING_SQL, values: [JSON.stringify(lockOrder(writes)), JSON.stringify(rows), JSON.stringify(expectations), receipt ? JSON.stringify(receipt) : null] }
+      : receipt
+        ? {
+            name: 'punchcard-append-receipt',
+            text: APPEND_WITH_RECEIPT_SQL,
+            values: [JSON.stringify(rows), JSON.stringify(expectations), written, receipt.scope, receipt.key, receipt.requestHash, receipt.status, receipt.body, JSON.stringify(receipt.headers), receipt.positionHeader],
+          }
+        : { name: 'punchcard-append', text: APPEND_SQL, values: [JSON.stringify(rows), JSON.stringify(expectations), written] };
     let result;
     try {
-      result = writes.some((w) => w.events.length === 0) ? await this.appendAsserting(writes, statement) : await this.pool.query(statement);
+      result = await this.pool.query(statement);
     } catch (error) {
       if (receipt && error instanceof DatabaseError && error.code === '23505' && error.constraint === RECEIPT_CONSTRAINT) {
         throw new ReceiptTakenError(receipt.scope, receipt.key);
@@ -127,17 +167,6 @@ export class PostgresEventStore implements EventStore {
     // No rows: a stream was not at its expected version (or this very append already committed).
     if (result.rowCount === 0) return this.replayOrConflict(writes);
     return toAppendResult(writes, result.rows);
-  }
-
-  private async appendAsserting(writes: StreamWrite[], statement: { name: string; text: string; values: unknown[] }) {
-    const locks = [...new Map(writes.map((w) => [w.streamId, w.events.length === 0])).entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([stream_id, shared]) => ({ stream_id, shared }));
-    // inTransaction: on a tenant-scoped pool the transaction acts for the tenant (row-level security).
-    return inTransaction(this.pool, async (client) => {
-      await client.query({ name: 'punchcard-lock-streams', text: LOCK_STREAMS_SQL, values: [JSON.stringify(locks)] });
-      return client.query(statement);
-    });
   }
 
   /** Answers a retried append from the stored rows if all its events are there; otherwise it is a conflict. */
@@ -209,6 +238,13 @@ function toAppendResult(writes: StreamWrite[], rows: AppendedRow[]): AppendResul
     }),
   );
   return { lastPosition: { transactionId: last.transaction_id, globalPosition: last.global_position }, streamVersions, stored };
+}
+
+/** Each stream once, in stream-id order: shared for asserted streams, exclusive for written ones. */
+function lockOrder(writes: StreamWrite[]) {
+  return [...new Map(writes.map((w) => [w.streamId, w.events.length === 0])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([stream_id, shared]) => ({ stream_id, shared }));
 }
 
 function toStoredEvent(row: any): StoredEvent {
