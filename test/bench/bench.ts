@@ -40,6 +40,9 @@ async function main() {
   const baseUrl = database.connectionString;
   const dbName = `punchcard_bench_${Date.now()}`;
   const admin = new Pool({ connectionString: baseUrl, max: 1 });
+  // pool.end() resolves before its idle connection has closed: the embedded PostgreSQL's fast shutdown right
+  // after may still reach it (57P01), which would crash the run after it had finished.
+  admin.on('error', () => undefined);
   await admin.query(`CREATE DATABASE ${dbName}`);
   const url = new URL(baseUrl);
   url.pathname = `/${dbName}`;

@@ -26,6 +26,9 @@ const DIR = process.env.PROFILE_DIR ?? '/tmp/prof';
 async function main() {
   const database = await openDatabase(process.env.DATABASE_URL || null, join(process.cwd(), '.tmp/bench-postgres'));
   const admin = new Pool({ connectionString: database.connectionString, max: 1 });
+  // pool.end() resolves before its idle connection has closed: the embedded PostgreSQL's fast shutdown right
+  // after may still reach it (57P01), which would crash the run after it had finished.
+  admin.on('error', () => undefined);
   const dbName = `punchcard_profile_${Date.now()}`;
   await admin.query(`CREATE DATABASE ${dbName}`);
   const url = new URL(database.connectionString);
