@@ -3,6 +3,7 @@
  *  1. raw single-row INSERT transactions/s at 1, 8, 32 connections
  *  2. event store appends/s through the port at 1, 8, 32 connections (one event per append)
  *  3. HTTP redemptions/s with p50/p99 latency at 32 concurrent clients (server in its own process)
+ *     (every HTTP load is autocannon's, from this process; the server's per-key rate limit stays on: see keyRing)
  *  4. HTTP bookings/s at 32 concurrent clients over 64 schedules, and slot listing p50/p99 for 4 weeks of a busy schedule
  *  4a. slot listing for 4 weeks with 3 external busy calendars of 500 events each (test/bench/busy-calendars.ts; BENCH_ONLY=busy-calendars)
  *  4b. verified Stripe webhook deliveries/s at 32 concurrent senders (test/bench/webhooks.ts)
@@ -22,7 +23,7 @@ import { createInfrastructure, Infrastructure, openDatabase } from '@punchcard/p
 import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { Call, fmt, keyRing, pct, peakRss, quantiles, rate, SECONDS, startServer } from './bench-kit';
+import { fmt, KeyRing, keyRing, load, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer } from './bench-kit';
 import { busyCalendarBench } from './busy-calendars';
 import { largeTenantBench } from './large-tenant';
 import { messageBench } from './messages';
@@ -39,6 +40,9 @@ async function main() {
   const baseUrl = database.connectionString;
   const dbName = `punchcard_bench_${Date.now()}`;
   const admin = new Pool({ connectionString: baseUrl, max: 1 });
+  // pool.end() resolves before its idle connection has closed: the embedded PostgreSQL's fast shutdown right
+  // after may still reach it (57P01), which would crash the run after it had finished.
+  admin.on('error', () => undefined);
   await admin.query(`CREATE DATABASE ${dbName}`);
   const url = new URL(baseUrl);
   url.pathname = `/${dbName}`;
@@ -116,10 +120,12 @@ function benchEvent(type: string, data: unknown, tenantId = 'bench'): NewEvent {
 
 async function httpBench(databaseUrl: string, raw32: number) {
   const server = await startServer(databaseUrl);
-  const { call, operatorKey } = server;
+  const { call, operatorKey, port } = server;
   try {
     const tenant = (await call('POST', '/v1/tenants', operatorKey, { name: 'Bench', timezone: 'UTC', currency: 'USD' })).body;
+    // The rate limit stays on: the load is spread over a ring of admin keys sized to stay under it (keyRing).
     const key = await keyRing(call, tenant.adminApiKey);
+    console.log(`HTTP section: ${key.describe()}`);
     const offering = (await call('POST', '/v1/offerings', key(), { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
     const packages: string[] = [];
     const clients: string[] = [];
@@ -132,16 +138,24 @@ async function httpBench(databaseUrl: string, raw32: number) {
         }
       }),
     );
-    const redeem = async () => {
-      const id = packages[Math.floor(Math.random() * packages.length)];
-      const res = await call('POST', `/v1/packages/${id}/redemptions`, key(), { note: 'bench' });
-      if (res.status !== 201) throw new Error(`redemption answered ${res.status}: ${JSON.stringify(res.body)}`);
+    // A front desk's redemption: a random package, the next ring key, a fresh Idempotency-Key; only 201 is expected.
+    const redemptions: LoadSpec = {
+      name: 'HTTP POST /redemptions',
+      connections: 32,
+      ring: key,
+      next: () => ({
+        method: 'POST',
+        path: `/v1/packages/${packages[Math.floor(Math.random() * packages.length)]}/redemptions`,
+        key: key(),
+        headers: { 'idempotency-key': randomUUID() },
+        body: { note: 'bench' },
+      }),
+      expect: (status) => status === 201,
     };
-    await rate(32, redeem); // warm-up
-    const latencies: number[] = [];
-    const perSecond = await rate(32, redeem, latencies);
-    report(`HTTP POST /redemptions (${packages.length} packages, separate server process)`, 32, fmt(perSecond), pct(perSecond / raw32), ...quantiles(latencies));
-    await bookingBench(call, key, clients, raw32);
+    await load(port, redemptions); // warm-up
+    const measured = await load(port, redemptions);
+    report(`HTTP POST /redemptions (${packages.length} packages, Idempotency-Key, separate server process)`, 32, fmt(measured.perSecond), pct(measured.perSecond / raw32), measured.p50, measured.p99);
+    await bookingBench(server, key, clients, raw32);
     report('server process peak RSS', '', `${peakRss(server.child)} MiB`, '', '', '');
   } finally {
     await server.stop();
@@ -153,7 +167,8 @@ async function httpBench(databaseUrl: string, raw32: number) {
  * sessions), each booking the next free slot of a random schedule with automatic package choice.
  * Then slot listing for a 4-week range on the busiest schedule.
  */
-async function bookingBench(call: Call, key: () => string, clients: string[], raw32: number) {
+async function bookingBench(server: Server, key: KeyRing, clients: string[], raw32: number) {
+  const { call, port } = server;
   const sessionType = (await call('POST', '/v1/session-types', key(), { name: 'Bench session', durationMinutes: 30, price: { amount: 5000, currency: 'USD' } })).body;
   const allDay = [{ start: '00:00', end: '24:00' }];
   const weeklyHours = { monday: allDay, tuesday: allDay, wednesday: allDay, thursday: allDay, friday: allDay, saturday: allDay, sunday: allDay };
@@ -164,39 +179,46 @@ async function bookingBench(call: Call, key: () => string, clients: string[], ra
   // Slot n of a schedule: day n / 48 after tomorrow, at (n % 48) × 30 min.
   const tomorrow = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
   const nextSlot = schedules.map(() => 0);
-  let conflicts = 0;
-  const book = async (scheduleIndex: number) => {
+  const booking = (scheduleIndex: number) => {
     const n = nextSlot[scheduleIndex]++;
     const start = new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
     const clientId = clients[Math.floor(Math.random() * clients.length)];
-    const res = await call('POST', '/v1/bookings', key(), { clientId, scheduleId: schedules[scheduleIndex], sessionTypeId: sessionType.id, start });
-    if (res.status === 409) conflicts++;
-    else if (res.status !== 201) throw new Error(`booking answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return { clientId, scheduleId: schedules[scheduleIndex], sessionTypeId: sessionType.id, start };
   };
-  const randomSchedule = () => book(Math.floor(Math.random() * schedules.length));
-  await rate(32, randomSchedule); // warm-up
-  const latencies: number[] = [];
+  // 201, or 409 when the slot was taken meanwhile (counted in the row); anything else fails the bench.
+  let conflicts = 0;
+  const bookings: LoadSpec = {
+    name: 'HTTP POST /bookings',
+    connections: 32,
+    ring: key,
+    next: () => ({ method: 'POST', path: '/v1/bookings', key: key(), headers: { 'idempotency-key': randomUUID() }, body: booking(Math.floor(Math.random() * schedules.length)) }),
+    expect: (status) => {
+      if (status === 409) conflicts++;
+      return status === 201 || status === 409;
+    },
+  };
+  await load(port, bookings); // warm-up
   conflicts = 0;
-  const perSecond = await rate(32, randomSchedule, latencies);
-  report(`HTTP POST /bookings (64 schedules, auto package; ${conflicts} answered 409)`, 32, fmt(perSecond), pct(perSecond / raw32), ...quantiles(latencies));
+  const measured = await load(port, bookings);
+  report(`HTTP POST /bookings (64 schedules, auto package, Idempotency-Key; ${conflicts} answered 409)`, 32, fmt(measured.perSecond), pct(measured.perSecond / raw32), measured.p50, measured.p99);
 
   // A busy schedule: ~20 bookings a day for 4 weeks on schedule 0.
   const busy = 0;
+  const book = async () => {
+    const res = await call('POST', '/v1/bookings', key(), booking(busy));
+    if (res.status !== 201 && res.status !== 409) throw new Error(`booking answered ${res.status}: ${JSON.stringify(res.body)}`);
+  };
   while (nextSlot[busy] < 48 * 28) {
-    await Promise.all(Array.from({ length: 16 }, () => book(busy)));
+    await Promise.all(Array.from({ length: 16 }, book));
     nextSlot[busy] += 24; // leave some slots free between runs of bookings
   }
   const from = new Date(tomorrow).toISOString().slice(0, 10);
   const to = new Date(tomorrow + 27 * 86_400_000).toISOString().slice(0, 10);
-  const list = async () => {
-    const res = await call('GET', `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`, key());
-    if (res.status !== 200) throw new Error(`slot listing answered ${res.status}: ${JSON.stringify(res.body)}`);
-  };
-  const freeSlots = (await call('GET', `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`, key())).body.slots.length;
+  const path = `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`;
+  const freeSlots = (await call('GET', path, key())).body.slots.length;
   for (const connections of [1, 8]) {
-    const listLatencies: number[] = [];
-    const listRate = await rate(connections, list, listLatencies);
-    report(`HTTP GET /schedules/{id}/slots, 4 weeks (${freeSlots} free slots listed)`, connections, fmt(listRate), '', ...quantiles(listLatencies));
+    const listed = await load(port, { name: 'HTTP GET /schedules/{id}/slots', connections, ring: key, next: () => ({ path, key: key() }), expect: (status) => status === 200 });
+    report(`HTTP GET /schedules/{id}/slots, 4 weeks (${freeSlots} free slots listed)`, connections, fmt(listed.perSecond), '', listed.p50, listed.p99);
   }
 }
 

@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { comparePositions, Position, PostgresEventStore } from '@punchcard/event-store';
 import { createPool } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { currentRss, download, fmt, keyRing, pct, peakRss, quantiles, rate, Report, resetPeakRss, Server, startServer } from './bench-kit';
+import { currentRss, download, fmt, KeyRing, keyRing, load, pct, peakRss, Report, resetPeakRss, Server, startServer } from './bench-kit';
 import { seedSize, seedTenant, SeededTenant } from './large-tenant-seed';
 
 const CATCH_UP_TIMEOUT_MS = 60 * 60_000;
@@ -44,7 +44,9 @@ export async function largeTenantBench(databaseUrl: string, raw32: number, repor
     const catchUpSeconds = (Date.now() - started) / 1000;
     report(`large tenant: projections catch up over ${fmt(total)} new events (${ALL_PROJECTIONS.length} projections, server process)`, 1, fmt(total / catchUpSeconds), '', '', '');
 
-    await measureReads(server, await keyRing(server.call, large.adminApiKey), seeded);
+    const ring = await keyRing(server.call, large.adminApiKey);
+    console.log(`Large tenant reads: ${ring.describe()}`);
+    await measureReads(server, ring, seeded);
     await measureExports(server, large.adminApiKey, small.adminApiKey, report);
     report('server process peak RSS (large tenant section)', '', `${peakRss(server.child)} MiB`, '', '', '');
   } finally {
@@ -52,7 +54,7 @@ export async function largeTenantBench(databaseUrl: string, raw32: number, repor
     await pool.end();
   }
 
-  async function measureReads(srv: Server, key: () => string, tenant: SeededTenant) {
+  async function measureReads(srv: Server, key: KeyRing, tenant: SeededTenant) {
     const pick = <T>(items: readonly T[]) => items[Math.floor(Math.random() * items.length)];
     // A past instant after `from` (package ids are UUIDv7 stamped with their purchase time).
     const instant = (from = tenant.from) => new Date(from + Math.random() * (Date.now() - 120_000 - from)).toISOString();
@@ -62,11 +64,11 @@ export async function largeTenantBench(databaseUrl: string, raw32: number, repor
       if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     };
+    // One reader (autocannon, 1 connection) for the run's seconds, keys from the ring (the rate limit stays on).
     const latency = async (measure: string, path: () => string) => {
       for (let i = 0; i < 20; i++) await get(path()); // warm-up
-      const latencies: number[] = [];
-      const perSecond = await rate(1, () => get(path()), latencies);
-      report(measure, 1, fmt(perSecond), '', ...quantiles(latencies));
+      const measured = await load(srv.port, { name: measure, connections: 1, ring: key, next: () => ({ path: path(), key: key() }), expect: (status) => status === 200 });
+      report(measure, 1, fmt(measured.perSecond), '', measured.p50, measured.p99);
     };
     const big = (await get(`/v1/packages/${tenant.bigPackageId}`)) as { version: number };
 

@@ -5,9 +5,8 @@
  * first deliveries of paid checkouts (each sells a package in one four-stream append), then the same
  * deliveries again (each verified, found already paid, logged, nothing appended).
  */
-import http from 'node:http';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
-import { fmt, keyRing, pct, quantiles, rate, Report, SECONDS, startServer } from './bench-kit';
+import { fmt, keyRing, load, LoadSpec, pct, Report, SECONDS, startServer } from './bench-kit';
 
 /** Enough paid checkouts for the measured seconds at a few hundred deliveries a second, plus the warm-up. */
 const CHECKOUTS = Number(process.env.BENCH_WEBHOOK_CHECKOUTS ?? 600 * SECONDS);
@@ -15,7 +14,6 @@ const CHECKOUTS = Number(process.env.BENCH_WEBHOOK_CHECKOUTS ?? 600 * SECONDS);
 export async function webhookBench(databaseUrl: string, raw32: number, report: Report): Promise<void> {
   const stripe = await StripeStandIn.start();
   const server = await startServer(databaseUrl, { PUNCHCARD_STRIPE_API_URL: stripe.url });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   try {
     const { call, operatorKey } = server;
     const tenant = (await call('POST', '/v1/tenants', operatorKey, { name: 'Webhook bench', timezone: 'UTC', currency: 'EUR' })).body;
@@ -41,29 +39,48 @@ export async function webhookBench(databaseUrl: string, raw32: number, report: R
       }),
     );
 
-    const deliver = (payload: string) => postRaw(agent, server.port, `/v1/webhooks/stripe/${tenant.id}`, payload, signatureFor(payload, keys.webhookSecret));
+    // Deliveries are signed, not keyed: the webhook route is public, so the per-key rate limit does not apply to them.
+    const path = `/v1/webhooks/stripe/${tenant.id}`;
+    const delivery = (payload: string) => ({ method: 'POST' as const, path, body: payload, headers: { 'stripe-signature': signatureFor(payload, keys.webhookSecret) } });
+    const outcome = (body: string) => {
+      try {
+        return JSON.parse(body)?.outcome;
+      } catch {
+        return undefined;
+      }
+    };
+    // First deliveries: each payload once, in order; a run may not use up the prepared checkouts before its time is up.
     let first = 0;
-    const firstDelivery = async () => {
-      if (first >= payloads.length) throw new Error(`webhook bench: only ${payloads.length} checkouts for ${SECONDS} s; raise BENCH_WEBHOOK_CHECKOUTS`);
-      const res = await deliver(payloads[first++]);
-      if (res.status !== 200 || res.body.outcome !== 'completed') throw new Error(`webhook bench: ${res.status} ${JSON.stringify(res.body)}`);
-    };
-    await rate(32, firstDelivery, undefined, 1); // warm-up
-    const latencies: number[] = [];
-    const perSecond = await rate(32, firstDelivery, latencies);
-    report(`HTTP POST /webhooks/stripe: paid checkouts, first delivery (verify, sell in one append, log)`, 32, fmt(perSecond), pct(perSecond / raw32), ...quantiles(latencies));
+    const delivered: string[] = [];
+    const firstDeliveries = (seconds?: number): LoadSpec => ({
+      name: `HTTP POST /webhooks/stripe, first delivery (${payloads.length} checkouts prepared: BENCH_WEBHOOK_CHECKOUTS)`,
+      connections: 32,
+      seconds,
+      max: payloads.length - first,
+      next: () => {
+        const payload = payloads[first++];
+        return { ...delivery(payload), tag: payload };
+      },
+      expect: (status, body, payload) => {
+        const ok = status === 200 && outcome(body) === 'completed';
+        if (ok) delivered.push(payload as string);
+        return ok;
+      },
+    });
+    await load(server.port, firstDeliveries(1)); // warm-up
+    const measured = await load(server.port, firstDeliveries(undefined));
+    report(`HTTP POST /webhooks/stripe: paid checkouts, first delivery (verify, sell in one append, log)`, 32, fmt(measured.perSecond), pct(measured.perSecond / raw32), measured.p50, measured.p99);
 
-    const delivered = payloads.slice(0, first);
+    // The same deliveries again: only those whose first delivery was answered (one cut off at a run's end may still be running).
     let again = 0;
-    const duplicate = async () => {
-      const res = await deliver(delivered[again++ % delivered.length]);
-      if (res.status !== 200 || res.body.outcome !== 'already_paid') throw new Error(`webhook bench: ${res.status} ${JSON.stringify(res.body)}`);
-    };
-    const duplicateLatencies: number[] = [];
-    const duplicates = await rate(32, duplicate, duplicateLatencies);
-    report(`HTTP POST /webhooks/stripe: the same deliveries again (verify, already paid, log)`, 32, fmt(duplicates), pct(duplicates / raw32), ...quantiles(duplicateLatencies));
+    const duplicates = await load(server.port, {
+      name: 'HTTP POST /webhooks/stripe (the same deliveries again)',
+      connections: 32,
+      next: () => delivery(delivered[again++ % delivered.length]),
+      expect: (status, body) => status === 200 && outcome(body) === 'already_paid',
+    });
+    report(`HTTP POST /webhooks/stripe: the same deliveries again (verify, already paid, log)`, 32, fmt(duplicates.perSecond), pct(duplicates.perSecond / raw32), duplicates.p50, duplicates.p99);
   } finally {
-    agent.destroy();
     await server.stop();
     await stripe.close();
   }
@@ -72,20 +89,4 @@ export async function webhookBench(databaseUrl: string, raw32: number, report: R
 function expectOk<T extends { status: number; body: any }>(res: T, what: string): T {
   if (res.status >= 300) throw new Error(`webhook bench: ${what} answered ${res.status} ${JSON.stringify(res.body)}`);
   return res;
-}
-
-/** A webhook delivery: the raw JSON body and Stripe's signature header, no API key. */
-function postRaw(agent: http.Agent, port: number, path: string, payload: string, signature: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'stripe-signature': signature } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
