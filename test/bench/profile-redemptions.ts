@@ -1,7 +1,8 @@
 /**
  * A CPU profile of the API server under redemption load (issue 15): the server process runs as the
  * bench runs it (dist/apps/api/src/main.js, projections on, scheduler off) with `--cpu-prof`, while 32
- * concurrent connections (autocannon) redeem credits with an Idempotency-Key for PROFILE_SECONDS (default 20). The data is
+ * concurrent connections (autocannon) redeem credits with an Idempotency-Key for PROFILE_SECONDS (default 20);
+ * PROFILE_WORKLOAD=bookings books instead, as the bench does (64 schedules, a random client, auto package). The data is
  * seeded first by an unprofiled server process in a scratch database, so the profile holds start-up and
  * the load only; the summary counts the load window.
  *
@@ -22,6 +23,7 @@ import { CpuProfile, formatSummary, summarise } from './cpu-profile-summary';
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 20);
 const PACKAGES = Number(process.env.PROFILE_PACKAGES ?? 2000);
 const DIR = process.env.PROFILE_DIR ?? '/tmp/prof';
+const BOOKINGS = process.env.PROFILE_WORKLOAD === 'bookings';
 
 async function main() {
   const database = await openDatabase(process.env.DATABASE_URL || null, join(process.cwd(), '.tmp/bench-postgres'));
@@ -38,6 +40,9 @@ async function main() {
   try {
     // Seed with an unprofiled server.
     const packages: string[] = [];
+    const clients: string[] = [];
+    const schedules: string[] = [];
+    let sessionTypeId = '';
     let tenant: { adminApiKey: string };
     const seeder = await startServer(url.toString());
     try {
@@ -53,9 +58,16 @@ async function main() {
             const sold = await seeder.call('POST', '/v1/packages', key(), { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } });
             if (sold.status !== 201) throw new Error(`sale answered ${sold.status}: ${JSON.stringify(sold.body)}`);
             packages.push(sold.body.id);
+            clients.push(client.id);
           }
         }),
       );
+      if (BOOKINGS) {
+        const allDay = [{ start: '00:00', end: '24:00' }];
+        const weeklyHours = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => [day, allDay]));
+        sessionTypeId = (await seeder.call('POST', '/v1/session-types', key(), { name: 'Profile session', durationMinutes: 30, price: { amount: 5000, currency: 'USD' } })).body.id;
+        for (let i = 0; i < 64; i++) schedules.push((await seeder.call('POST', '/v1/schedules', key(), { host: `Host ${i}`, timezone: 'UTC', weeklyHours, sessionTypeIds: [sessionTypeId] })).body.id);
+      }
     } finally {
       await seeder.stop();
     }
@@ -70,19 +82,32 @@ async function main() {
     let measured: LoadResult | undefined;
     try {
       const key = await keyRing(server.call, tenant.adminApiKey);
+      // Slot n of a schedule: day n / 48 after tomorrow, at (n % 48) × 30 min (as the bench books).
+      const tomorrow = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
+      const nextSlot = schedules.map(() => 0);
+      const booking = () => {
+        const s = Math.floor(Math.random() * schedules.length);
+        const n = nextSlot[s]++;
+        const start = new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
+        return { clientId: clients[Math.floor(Math.random() * clients.length)], scheduleId: schedules[s], sessionTypeId, start };
+      };
       const redemptions = (seconds: number): LoadSpec => ({
-        name: 'HTTP POST /redemptions (profile)',
+        name: BOOKINGS ? 'HTTP POST /bookings (profile)' : 'HTTP POST /redemptions (profile)',
         connections: 32,
         seconds,
         ring: key,
-        next: () => ({
-          method: 'POST',
-          path: `/v1/packages/${packages[Math.floor(Math.random() * packages.length)]}/redemptions`,
-          key: key(),
-          headers: { 'idempotency-key': randomUUID() },
-          body: { note: 'profile' },
-        }),
-        expect: (status) => status === 201,
+        next: () =>
+          BOOKINGS
+            ? { method: 'POST', path: '/v1/bookings', key: key(), headers: { 'idempotency-key': randomUUID() }, body: booking() }
+            : {
+                method: 'POST',
+                path: `/v1/packages/${packages[Math.floor(Math.random() * packages.length)]}/redemptions`,
+                key: key(),
+                headers: { 'idempotency-key': randomUUID() },
+                body: { note: 'profile' },
+              },
+        // A booking may meet a slot taken meanwhile (409), as in the bench.
+        expect: (status) => status === 201 || (BOOKINGS && status === 409),
       });
       await load(server.port, redemptions(3)); // warm-up (JIT, caches, connections)
       from = (Date.now() - spawnedAt) / 1000;
@@ -91,7 +116,7 @@ async function main() {
     } finally {
       await server.stop();
     }
-    console.log(`HTTP POST /redemptions with Idempotency-Key, 32 concurrent, ${SECONDS} s: ${fmt(measured!.perSecond)}/s, p50/p99 ${measured!.p50} / ${measured!.p99} ms`);
+    console.log(`HTTP POST ${BOOKINGS ? '/bookings' : '/redemptions'} with Idempotency-Key, 32 concurrent, ${SECONDS} s: ${fmt(measured!.perSecond)}/s, p50/p99 ${measured!.p50} / ${measured!.p99} ms`);
 
     const newest = readdirSync(DIR)
       .filter((f) => f.endsWith('.cpuprofile'))
