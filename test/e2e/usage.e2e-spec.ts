@@ -377,6 +377,9 @@ describe('bad input answers 4xx problem+json', () => {
     offeringId = await studio.createOffering();
     otherOfferingId = await other.createOffering();
     for (let i = 0; i < 3; i++) await studio.sellPackage(offeringId, await studio.createClient());
+    // The paging cases need all three clients in the table: wait for the read models to pass the last sale.
+    const last = await t.http.post('/v1/packages').set(studio.auth).send({ offeringId, clientId: await studio.createClient(), payment: { method: 'cash' } }).expect(201);
+    await t.http.get(`/v1/offerings/${offeringId}/usage`).query({ after: positionOf(last) }).set(studio.auth).expect(200);
   });
 
   const send = (path: string, query: Record<string, unknown> = {}) => t.http.get(path).query(query).set(studio.auth);
