@@ -50,6 +50,14 @@ export function ledgerEntryId(packageId: string, sequence: number): string {
   return `${packageId}:${String(sequence).padStart(8, '0')}`;
 }
 
+/**
+ * The ids of every entry of a package, first to last (inclusive). Package ids are UUIDs of one
+ * length, so no other package's entry id sorts between these in any collation.
+ */
+export function ledgerEntryIds(packageId: string): { from: string; to: string } {
+  return { from: ledgerEntryId(packageId, 0), to: ledgerEntryId(packageId, 99_999_999) };
+}
+
 export const packageLedgerProjection: Projection = {
   // v2: entries carry the booking `rule` (and the booking of a rule-based reversal); rebuilt from the start.
   name: 'package-ledger-v2',

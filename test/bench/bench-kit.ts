@@ -233,6 +233,24 @@ export function download(port: number, path: string, key: string): Promise<{ sta
   });
 }
 
+/**
+ * The worker process (projections and scheduler, no HTTP: `npm run start:worker`), for an API started with
+ * PUNCHCARD_PROJECTIONS=off. Its leases keep one runner active. Returns how to stop it.
+ */
+export function startWorker(databaseUrl: string, env: Record<string, string> = {}): { child: ChildProcess; stop(): Promise<void> } {
+  const child = spawn(process.execPath, [join(__dirname, '../../apps/worker/src/main.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PUNCHCARD_SCHEDULER: 'off', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  };
+  return { child, stop };
+}
+
 export interface Server {
   port: number;
   operatorKey: string;

@@ -23,7 +23,7 @@ import { createInfrastructure, Infrastructure, openDatabase } from '@punchcard/p
 import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { fmt, KeyRing, keyRing, load, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer } from './bench-kit';
+import { fmt, KeyRing, keyRing, load, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer, startWorker } from './bench-kit';
 import { busyCalendarBench } from './busy-calendars';
 import { largeTenantBench } from './large-tenant';
 import { messageBench } from './messages';
@@ -76,7 +76,9 @@ async function main() {
     const onlyMessages = process.env.BENCH_ONLY === 'messages';
     // BENCH_ONLY=busy-calendars: the raw rate and slot listing with 3 external busy calendars only.
     const onlyBusyCalendars = process.env.BENCH_ONLY === 'busy-calendars';
-    const only = onlyLargeTenant || onlyAppends || onlyHttp || onlyWebhooks || onlyMessages || onlyBusyCalendars;
+    // BENCH_ONLY=worker: the raw rate and the redemptions with the projections in the worker process only.
+    const onlyWorker = process.env.BENCH_ONLY === 'worker';
+    const only = onlyLargeTenant || onlyAppends || onlyHttp || onlyWebhooks || onlyMessages || onlyBusyCalendars || onlyWorker;
     for (const connections of only && !onlyAppends ? [] : [1, 8, 32]) {
       const appends = await rate(connections, () =>
         // A type no projection reads: a redemption without its purchase would stop projections that check it (accounting).
@@ -91,6 +93,7 @@ async function main() {
     }
 
     if (!only || onlyHttp) await httpBench(benchUrl, raw[32]);
+    if (!only || onlyHttp || onlyWorker) await workerTopologyBench(benchUrl, raw[32]);
     if (!only || onlyHttp || onlyBusyCalendars) await busyCalendarBench(benchUrl, report);
     if (!only || onlyHttp || onlyWebhooks) await webhookBench(benchUrl, raw[32], report);
     if (!only) await rebuildBench(infrastructure, store);
@@ -155,10 +158,58 @@ async function httpBench(databaseUrl: string, raw32: number) {
     await load(port, redemptions); // warm-up
     const measured = await load(port, redemptions);
     report(`HTTP POST /redemptions (${packages.length} packages, Idempotency-Key, separate server process)`, 32, fmt(measured.perSecond), pct(measured.perSecond / raw32), measured.p50, measured.p99);
+    // The floor under any request: no key, one `SELECT 1`, the whole HTTP and framework pipeline.
+    const health = await load(port, { name: 'HTTP GET /health', connections: 32, ring: key, next: () => ({ path: '/health' }), expect: (status) => status === 200 });
+    report('HTTP GET /health (no key; one SELECT 1: the floor under any request)', 32, fmt(health.perSecond), pct(health.perSecond / raw32), health.p50, health.p99);
     await bookingBench(server, key, clients, raw32);
     report('server process peak RSS', '', `${peakRss(server.child)} MiB`, '', '', '');
   } finally {
     await server.stop();
+  }
+}
+
+/**
+ * The scaled-out topology on the same machine: the API with PUNCHCARD_PROJECTIONS=off and the projections
+ * in the worker process, on a fresh tenant of the same database. Shows what the in-process runner costs the API.
+ */
+async function workerTopologyBench(databaseUrl: string, raw32: number) {
+  const worker = startWorker(databaseUrl);
+  const server = await startServer(databaseUrl, { PUNCHCARD_PROJECTIONS: 'off' });
+  try {
+    const { call, operatorKey, port } = server;
+    const created = await call('POST', '/v1/tenants', operatorKey, { name: 'Bench (worker)', timezone: 'UTC', currency: 'USD' });
+    if (created.status !== 201) throw new Error(`creating the worker bench's tenant answered ${created.status}: ${JSON.stringify(created.body)}`);
+    const tenant = created.body;
+    const key = await keyRing(call, tenant.adminApiKey);
+    const offering = (await call('POST', '/v1/offerings', key(), { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
+    const packages: string[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, worker) => {
+        for (let i = 0; i < 125; i++) {
+          const client = (await call('POST', '/v1/clients', key(), { name: `Client ${worker}-${i}`, email: `w${worker}-${i}@bench.test` })).body;
+          packages.push((await call('POST', '/v1/packages', key(), { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } })).body.id);
+        }
+      }),
+    );
+    const redemptions: LoadSpec = {
+      name: 'HTTP POST /redemptions (worker topology)',
+      connections: 32,
+      ring: key,
+      next: () => ({
+        method: 'POST',
+        path: `/v1/packages/${packages[Math.floor(Math.random() * packages.length)]}/redemptions`,
+        key: key(),
+        headers: { 'idempotency-key': randomUUID() },
+        body: { note: 'bench' },
+      }),
+      expect: (status) => status === 201,
+    };
+    await load(port, redemptions); // warm-up
+    const measured = await load(port, redemptions);
+    report('HTTP POST /redemptions, API with PUNCHCARD_PROJECTIONS=off and the projections in the worker process', 32, fmt(measured.perSecond), pct(measured.perSecond / raw32), measured.p50, measured.p99);
+  } finally {
+    await server.stop();
+    await worker.stop();
   }
 }
 

@@ -131,6 +131,8 @@ describe('Accounting over HTTP: contract liability, rollforward and the general 
     // 12: the packages expire; the sweep records it later.
     const lastExpiry = Math.max(...Object.values(expiries).map(Date.parse));
     t.clock.advance(lastExpiry + 6 * HOUR - t.clock.now().getTime());
+    // The sweep finds its candidates in the packages read model: wait until it has applied the last write.
+    await t.http.get('/v1/packages').query({ after, limit: 1 }).set(studio.auth).expect(200);
     await step(async () => expect(await t.app.get(ExpirySweep).run()).toBe(3));
     // The sweep answers no position: a later write's position covers its events (reads wait for it with ?after=).
     await post('/v1/offerings', { name: 'Later', sessionCount: 1, price: { amount: 100, currency: 'USD' }, validityDays: 1 });

@@ -43,6 +43,12 @@ export interface FindQuery {
   /** Only documents after this id in the chosen order (cursor pagination). */
   after?: string;
   /**
+   * Only documents whose id lies between these (inclusive). For collections whose ids embed the key
+   * they are read by (e.g. `{packageId}:{sequence}`): a range on the id is served by the primary key,
+   * where a filter on a document field under row-level security is not (`->>` is not leakproof).
+   */
+  idBetween?: { from: string; to: string };
+  /**
    * Order by a field, then by id (so equal values page stably), instead of by id alone. A missing
    * or null field sorts as '' (text) or 0 (numeric). Page with `afterSorted`, the last row's value and id.
    */

@@ -8,12 +8,12 @@ export async function* scan<T>(
   store: ReadStore,
   collection: string,
   tenantId: string,
-  options: Pick<FindQuery, 'where' | 'anyOf'> & { after?: string; pageSize?: number } = {},
+  options: Pick<FindQuery, 'where' | 'anyOf' | 'idBetween'> & { after?: string; pageSize?: number } = {},
 ): AsyncGenerator<StoredDocument<T>> {
   const pageSize = options.pageSize ?? 500;
   let after = options.after;
   for (;;) {
-    const page = await store.find<T>(collection, tenantId, { where: options.where, anyOf: options.anyOf, after, limit: pageSize });
+    const page = await store.find<T>(collection, tenantId, { where: options.where, anyOf: options.anyOf, idBetween: options.idBetween, after, limit: pageSize });
     yield* page;
     if (page.length < pageSize) return;
     after = page[page.length - 1].id;

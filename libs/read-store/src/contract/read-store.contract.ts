@@ -87,6 +87,13 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(ids(await store.find('things', 'tenant-a', { after: 'a2', limit: 10 }))).toEqual(['a3', 'a4']);
   });
 
+  it('keeps to an id range, inclusive, with a cursor inside it and in either direction', async () => {
+    const idBetween = { from: 'a2', to: 'a3' };
+    expect(ids(await store.find('things', 'tenant-a', { idBetween, limit: 10 }))).toEqual(['a2', 'a3']);
+    expect(ids(await store.find('things', 'tenant-a', { idBetween, order: 'desc', limit: 1 }))).toEqual(['a3']);
+    expect(ids(await store.find('things', 'tenant-a', { idBetween, after: 'a2', limit: 10 }))).toEqual(['a3']);
+  });
+
   it('commits changes and the checkpoint together, and refuses a stale checkpoint without writing', async () => {
     expect(comparePositions(await store.checkpoint('setup'), at(1))).toBe(0);
     await store.commit('setup', at(1), at(2), [

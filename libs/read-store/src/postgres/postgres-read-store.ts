@@ -103,6 +103,7 @@ export class PostgresReadStore implements ReadStore {
     const param = (value: unknown) => `$${params.push(value)}`;
     const clauses = ['collection = $1', 'tenant_id = $2'];
 
+    if (query.idBetween) clauses.push(`id >= ${param(query.idBetween.from)}`, `id <= ${param(query.idBetween.to)}`);
     clauses.push(...conditionsSql(query.where ?? {}, param));
     if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${conditionsSql(set, param).join(' AND ') || 'true'})`).join(' OR ') || 'false'})`);
     if (query.search && query.search.text) {

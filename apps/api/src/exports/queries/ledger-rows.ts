@@ -1,5 +1,5 @@
 import { FindQuery, ReadStore, scan } from '@punchcard/read-store';
-import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES } from '@punchcard/projections';
+import { LEDGER_ENTRIES, LedgerEntry, ledgerEntryIds, PackageDocument, PACKAGES } from '@punchcard/projections';
 import { batches } from './batches';
 
 /** Packages whose entries one ledger query asks for (by the indexed packageId). */
@@ -82,7 +82,10 @@ export async function* ledgerEntries(store: ReadStore, tenantId: string, package
   // Packages come in id order and entry ids start with their package id, so the output stays in id order.
   for await (const page of batches(scan<PackageDocument>(store, PACKAGES, tenantId, packages), PACKAGES_PER_QUERY)) {
     const packageId = { in: page.map((p) => p.id) };
-    for await (const { data } of scan<LedgerEntry>(store, LEDGER_ENTRIES, tenantId, { where: { packageId } })) yield data;
+    // The id range from the page's first package to its last keeps the scan on the primary key (the
+    // packageId index cannot serve a filter under row-level security).
+    const idBetween = { from: ledgerEntryIds(page[0].id).from, to: ledgerEntryIds(page[page.length - 1].id).to };
+    for await (const { data } of scan<LedgerEntry>(store, LEDGER_ENTRIES, tenantId, { where: { packageId }, idBetween })) yield data;
   }
 }
 

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { effectiveStatus, PackageStatus, withCreditsExpired } from '@punchcard/domain';
 import { FieldCondition, ReadStore } from '@punchcard/read-store';
-import { LEDGER_ENTRIES, LedgerEntry, PackageDocument, PACKAGES, packagesWithStatus } from '@punchcard/projections';
+import { LEDGER_ENTRIES, LedgerEntry, ledgerEntryIds, PackageDocument, PACKAGES, packagesWithStatus } from '@punchcard/projections';
 import { ClientContact, ClientDirectory } from '../../clients';
 import { toUtcInstant } from '../../http/validators';
 import { Clock, CLOCK, READ_STORE } from '../../tokens';
@@ -147,9 +147,12 @@ export class GetLedgerHandler implements IQueryHandler<GetLedgerQuery> {
 
   async execute({ tenantId, packageId, asOf, cursor, limit }: GetLedgerQuery): Promise<LedgerPage | null> {
     const where = { packageId, ...(asOf ? { occurredAt: { lte: asOf } } : {}) };
+    // The package's entries by their ids' range (the primary key): under row-level security the
+    // packageId index cannot serve the filter, which then scans every entry of the tenant.
+    const idBetween = ledgerEntryIds(packageId);
     const [page, last] = await Promise.all([
-      this.readStore.find<LedgerEntry>(LEDGER_ENTRIES, tenantId, { where, order: 'asc', after: cursor, limit: limit + 1 }),
-      this.readStore.find<LedgerEntry>(LEDGER_ENTRIES, tenantId, { where, order: 'desc', limit: 1 }),
+      this.readStore.find<LedgerEntry>(LEDGER_ENTRIES, tenantId, { where, idBetween, order: 'asc', after: cursor, limit: limit + 1 }),
+      this.readStore.find<LedgerEntry>(LEDGER_ENTRIES, tenantId, { where, idBetween, order: 'desc', limit: 1 }),
     ]);
     if (!last.length) {
       // No movement by then: either the package did not exist yet, or it does not exist at all.
