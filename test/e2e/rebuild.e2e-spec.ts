@@ -1,5 +1,5 @@
-import { PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
-import { ALL_PROJECTIONS, packagesProjection } from '@punchcard/projections';
+import { generationOf, PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
+import { ALL_PROJECTIONS, packageLedgerProjection, packagesProjection } from '@punchcard/projections';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**
@@ -94,6 +94,35 @@ describe('Rebuild and check of read models while the service runs', () => {
     const packages = await listAll();
     expect(packages.every((p) => p.creditsRemaining === p.creditsTotal - p.creditsUsed)).toBe(true);
     await t.db.pool.query(`DELETE FROM projection_checkpoints WHERE projection = $1`, [bumped.name]);
+  });
+
+  it('a running runner reads each batch of events once for the projections at one checkpoint (they move in step)', async () => {
+    const store = t.infrastructure.system.eventStore;
+    const nonEmptyReadsFrom: string[] = [];
+    const counting = new Proxy(store, {
+      get: (target, name) =>
+        name === 'readAll'
+          ? async (...args: Parameters<typeof store.readAll>) => {
+              const events = await target.readAll(...args);
+              // Batch reads only (isCaughtUp, polled below, reads 1 event).
+              if (events.length && args[1] === 5) nonEmptyReadsFrom.push(`${args[0].transactionId}-${args[0].globalPosition}`);
+              return events;
+            }
+          : Reflect.get(target, name),
+    });
+    const scratch = [generationOf(packagesProjection, '@shared-read'), generationOf(packageLedgerProjection, '@shared-read')];
+    const runner = new ProjectionRunner(counting, t.infrastructure.system.readStore, scratch, new PostgresAdvisoryLease(t.db.pool, 'shared-read-test'), { batchSize: 5 });
+    runner.start();
+    try {
+      const caughtUp = async () => (await Promise.all(scratch.map((p) => runner.isCaughtUp(p.name)))).every(Boolean);
+      expect((await runner.waitUntil(caughtUp, 30_000)).reached).toBe(true);
+    } finally {
+      await runner.stop();
+      for (const p of scratch) await t.infrastructure.system.readStore.reset(p.name, p.collections);
+    }
+    // Many batches of 5, each read from the store once although two projections applied it.
+    expect(nonEmptyReadsFrom.length).toBeGreaterThan(10);
+    expect(new Set(nonEmptyReadsFrom).size).toBe(nonEmptyReadsFrom.length);
   });
 
   it('every read model equals a replay of the events', async () => {

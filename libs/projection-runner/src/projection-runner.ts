@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { comparePositions, EventStore, Position, START } from '@punchcard/event-store';
+import { comparePositions, EventStore, Position, START, StoredEvent } from '@punchcard/event-store';
 import { DocumentChange, DocumentDifference, DocumentKey, ProjectionStorage, ReadStore } from '@punchcard/read-store';
 import { Lease } from './lease';
 import { DocumentSet, Projection } from './projection';
@@ -47,10 +47,14 @@ export class ProjectionRunner {
     this.minBatchIntervalMs = options.minBatchIntervalMs ?? 25;
   }
 
-  /** Applies one batch (no event past `until`, when given); returns how many events it applied (0 = caught up). */
-  async runBatch(projection: Projection, until?: Position): Promise<number> {
+  /**
+   * Applies one batch (no event past `until`, when given); returns how many events it applied (0 = caught up).
+   * `reads`: events already read in this round, by the position they were read from; projections
+   * at the same checkpoint (they move in step while catching up) then share one read.
+   */
+  async runBatch(projection: Projection, until?: Position, reads?: Map<string, Promise<StoredEvent[]>>): Promise<number> {
     const from = await this.readStore.checkpoint(projection.name);
-    const read = await this.events.readAll(from, this.batchSize);
+    const read = await this.readAllOnce(from, reads);
     // Events come in their current shape: the store upcasts them (withUpcasting, libs/event-store).
     const batch = until ? read.filter((event) => comparePositions(event.position, until) <= 0) : read;
     if (batch.length === 0) return 0;
@@ -84,6 +88,18 @@ export class ProjectionRunner {
     });
     await this.readStore.commit(projection.name, from, batch[batch.length - 1].position, [...changes.values()]);
     return batch.length;
+  }
+
+  private readAllOnce(from: Position, reads?: Map<string, Promise<StoredEvent[]>>): Promise<StoredEvent[]> {
+    if (!reads) return this.events.readAll(from, this.batchSize);
+    const at = `${from.transactionId}-${from.globalPosition}`;
+    let read = reads.get(at);
+    if (!read) {
+      read = this.events.readAll(from, this.batchSize);
+      reads.set(at, read);
+      read.catch(() => reads.delete(at)); // a failed read is not shared: the next projection reads again
+    }
+    return read;
   }
 
   /** Applies batches until no event is left (or `until` is reached); returns the number of events applied. */
@@ -191,10 +207,11 @@ export class ProjectionRunner {
       const started = Date.now();
       let worked = 0;
       let full = false;
+      const reads = new Map<string, Promise<StoredEvent[]>>();
       for (const projection of this.projections) {
         if (!this.running || !this.lease.held) break;
         try {
-          const applied = await this.runBatch(projection);
+          const applied = await this.runBatch(projection, undefined, reads);
           worked += applied;
           full ||= applied === this.batchSize;
         } catch (error) {
