@@ -68,11 +68,12 @@ export class SlotFinder {
     const windowEnd = DateTime.fromISO(range.to, { zone: range.viewerZone }).plus({ days: 1 }).startOf('day');
     // The schedule's local dates that overlap the viewer's window (zones can differ by a day either way).
     const dates = datesBetween(windowStart.setZone(schedule.timezone).toISODate()!, windowEnd.setZone(schedule.timezone).toISODate()!);
-    // Day documents' ids sort by date within a schedule: start after the day before the range.
+    // Day documents' ids sort by date within a schedule: the range of ids is served by the primary key
+    // (a filter on a document field is not, under row-level security), and ends at the last date.
     const dayBefore = DateTime.fromISO(dates[0], { zone: 'utc' }).minus({ days: 1 }).toISODate()!;
     const days = await this.readStore.find<ScheduleDayDocument>(SCHEDULE_DAYS, tenantId, {
-      where: { scheduleId: schedule.scheduleId, date: { lte: dates.at(-1)! } },
-      after: scheduleDayDocumentId(schedule.scheduleId, dayBefore),
+      where: { scheduleId: schedule.scheduleId },
+      idBetween: { from: scheduleDayDocumentId(schedule.scheduleId, dates[0]), to: scheduleDayDocumentId(schedule.scheduleId, dates.at(-1)!) },
       limit: dates.length,
     });
     const reservationsOn = new Map(days.map((d) => [d.data.date, d.data]));
