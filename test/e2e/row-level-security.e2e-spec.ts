@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Client, DatabaseError } from 'pg';
+import { FindQuery, PostgresReadStore } from '@punchcard/read-store';
+import { LEDGER_ENTRIES, ledgerEntryIds, PACKAGES } from '@punchcard/projections';
 import { ensureServiceRoles, quoteIdent, SERVICE_ROLES, withTenant } from '@punchcard/postgres';
 import { WebhookDispatcher } from '../../apps/api/src/outbound-webhooks/webhook-dispatcher';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
@@ -193,5 +196,36 @@ describe('the ledger cannot be rewritten by the service', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('read models stay indexed under row-level security (ADR 0032)', () => {
+  /** The plan of the statement `find` sends, as the application role acting for tenant a. */
+  async function planAsTenant(query: FindQuery, collection: string): Promise<string> {
+    const client = await connectAs(urls.app);
+    try {
+      const sent: [string, unknown[]][] = [];
+      const reader = { query: (text: string, values?: unknown[]) => (sent.push([text, values ?? []]), client.query(text, values)) };
+      await client.query(`BEGIN; SELECT set_config('punchcard.tenant_id', '${a.tenantId}', true); SET LOCAL enable_seqscan = off`);
+      try {
+        await new PostgresReadStore(t.db.pool, reader as never).find(collection, a.tenantId, query);
+        const [text, values] = sent.at(-1)!;
+        return (await client.query(`EXPLAIN ${text}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('a filter on a declared field is an index condition on its key column, not a filter after the policy', async () => {
+    const plan = await planAsTenant({ where: { clientId: randomUUID() }, limit: 20 }, PACKAGES);
+    expect(plan).toMatch(/Index Cond: .*f_clientId/);
+  });
+
+  it("a package's ledger is an id range on the primary key", async () => {
+    const plan = await planAsTenant({ where: { packageId: randomUUID() }, idBetween: ledgerEntryIds(randomUUID()), limit: 20 }, LEDGER_ENTRIES);
+    expect(plan).toMatch(/Index Cond: .*id >=/);
   });
 });

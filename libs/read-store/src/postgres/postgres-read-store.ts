@@ -63,19 +63,27 @@ export class PostgresReadStore implements ReadStore {
   async ensureIndexes(indexes: FieldIndex[]): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':read-indexes'))`);
+      const existing = await keyColumnsIn(client);
       for (const { collection, field, numeric, within } of indexes) {
         assertField(field);
         if (within) assertField(within);
-        const name = ['rd', collection, within, field, numeric ? 'n' : ''].filter(Boolean).join('_');
-        // A plain index serves filters, which compare the bare `data->>'f'`; a sort index (within or
-        // numeric) must spell the sort expression exactly, or the planner cannot use it for ORDER BY.
+        // A plain index serves filters, which compare the field's key column (ADR 0032); a sort index
+        // (within or numeric) must spell the sort expression exactly, or the planner cannot use it for ORDER BY.
         const sorted = Boolean(within || numeric);
-        const columns = ['tenant_id', ...(within ? [`(data->>'${within}')`] : []), sorted ? `(${sortExpression({ field, numeric })})` : `(data->>'${field}')`, 'id'];
-        await client.query(
-          `CREATE INDEX IF NOT EXISTS ${indexName(name)} ON read_documents (${columns.join(', ')}) WHERE collection = ${literal(collection)}`,
-        );
+        const filtered = [...(within ? [within] : []), ...(sorted ? [] : [field])];
+        for (const f of filtered.filter((f) => !existing.has(f))) {
+          // Only when missing: ALTER TABLE locks the table even when the column exists.
+          await client.query(`ALTER TABLE read_documents ADD COLUMN IF NOT EXISTS ${keyColumn(f)} text GENERATED ALWAYS AS (data->>${literal(f)}) STORED`);
+          existing.add(f);
+        }
+        const columns = ['tenant_id', ...(within ? [keyColumn(within)] : []), sorted ? `(${sortExpression({ field, numeric })})` : keyColumn(field), 'id'];
+        const name = (prefix: string) => indexName([prefix, collection, within, field, numeric ? 'n' : ''].filter(Boolean).join('_'));
+        // Before ADR 0032 the index spelled `data->>'f'` (named rd_…): drop it, it only cost writes.
+        await client.query(`DROP INDEX IF EXISTS ${name('rd')}`);
+        await client.query(`CREATE INDEX IF NOT EXISTS ${name('rdk')} ON read_documents (${columns.join(', ')}) WHERE collection = ${literal(collection)}`);
       }
     });
+    keyColumnsByPool.delete(this.pool);
   }
 
   async get<T>(key: DocumentKey): Promise<T | null> {
@@ -98,19 +106,35 @@ export class PostgresReadStore implements ReadStore {
     return result.rows;
   }
 
+  /**
+   * The fields that have a key column (ADR 0032), looked up once per pool: columns are only ever
+   * added, and a field whose column is not known yet is compared on the document (correct, slower).
+   */
+  private keyColumns(): Promise<Set<string>> {
+    let known = keyColumnsByPool.get(this.pool);
+    if (!known) {
+      known = keyColumnsIn(this.reader);
+      keyColumnsByPool.set(this.pool, known);
+      known.catch(() => keyColumnsByPool.delete(this.pool));
+    }
+    return known;
+  }
+
   async find<T>(collection: string, tenantId: string, query: FindQuery): Promise<StoredDocument<T>[]> {
     const params: unknown[] = [collection, tenantId];
     const param = (value: unknown) => `$${params.push(value)}`;
     const clauses = ['collection = $1', 'tenant_id = $2'];
+    const columns = await this.keyColumns();
+    const conditions = (where: Record<string, FieldCondition>) => conditionsSql(where, param, columns);
 
     if (query.idBetween) clauses.push(`id >= ${param(query.idBetween.from)}`, `id <= ${param(query.idBetween.to)}`);
-    clauses.push(...conditionsSql(query.where ?? {}, param));
-    if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${conditionsSql(set, param).join(' AND ') || 'true'})`).join(' OR ') || 'false'})`);
+    clauses.push(...conditions(query.where ?? {}));
+    if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${conditions(set).join(' AND ') || 'true'})`).join(' OR ') || 'false'})`);
     if (query.search && query.search.text) {
       query.search.fields.forEach(assertField);
       const pattern = param(`%${query.search.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
       const alternatives = query.search.fields.map((f) => `data->>'${f}' ILIKE ${pattern}`);
-      if (query.search.orWhere) alternatives.push(`(${conditionsSql(query.search.orWhere, param).join(' AND ') || 'true'})`);
+      if (query.search.orWhere) alternatives.push(`(${conditions(query.search.orWhere).join(' AND ') || 'true'})`);
       clauses.push(`(${alternatives.join(' OR ')})`);
     }
     let orderBy: string;
@@ -140,7 +164,7 @@ export class PostgresReadStore implements ReadStore {
   async sum(collection: string, tenantId: string, query: SumQuery): Promise<SumRow[]> {
     const params: unknown[] = [collection, tenantId];
     const param = (value: unknown) => `$${params.push(value)}`;
-    const clauses = ['collection = $1', 'tenant_id = $2', ...conditionsSql(query.where ?? {}, param)];
+    const clauses = ['collection = $1', 'tenant_id = $2', ...conditionsSql(query.where ?? {}, param, await this.keyColumns())];
     [...query.groupBy, ...query.fields].forEach(assertField);
     const groups = query.groupBy.map((f, i) => `data->>'${f}' AS g${i}`);
     const sums = query.fields.map((f, i) => `COALESCE(SUM((data->>'${f}')::numeric), 0)::text AS s${i}`);
@@ -307,36 +331,53 @@ function indexName(name: string): string {
   return clean.length <= 63 ? clean : `${clean.slice(0, 54)}_${createHash('sha1').update(clean).digest('hex').slice(0, 8)}`;
 }
 
-/** SQL for field conditions (ANDed); values go through `param`. Strings compare as text, so field indexes apply. */
-function conditionsSql(where: Record<string, FieldCondition>, param: (value: unknown) => string): string[] {
+/**
+ * A filter field's text as a stored column (ADR 0032). Under row-level security a condition on
+ * `data->>'f'` cannot be an index condition (`->>` is not leakproof, so it may only run after the
+ * policy's check); `f_field = $1` compares a column with a leakproof operator, so its index serves it.
+ */
+const keyColumn = (field: string) => `"f_${field}"`;
+
+const keyColumnsByPool = new WeakMap<Pool, Promise<Set<string>>>();
+
+async function keyColumnsIn(reader: Pick<PoolClient, 'query'>): Promise<Set<string>> {
+  const { rows } = await reader.query(
+    `SELECT attname FROM pg_attribute WHERE attrelid = 'read_documents'::regclass AND attnum > 0 AND NOT attisdropped AND attname LIKE 'f\\_%'`,
+  );
+  return new Set(rows.map((row: { attname: string }) => row.attname.slice(2)));
+}
+
+/** SQL for field conditions (ANDed); values go through `param`. Strings compare as text, on the field's key column when it has one. */
+function conditionsSql(where: Record<string, FieldCondition>, param: (value: unknown) => string, columns: Set<string>): string[] {
   const clauses: string[] = [];
   for (const [field, condition] of Object.entries(where)) {
     assertField(field);
+    const text = columns.has(field) ? keyColumn(field) : `(data->>'${field}')`;
     if (!isOperatorCondition(condition)) {
-      clauses.push(equalitySql(field, condition, param));
+      clauses.push(equalitySql(field, text, condition, param));
       continue;
     }
     if (condition.in) {
       const values = condition.in;
       clauses.push(
         values.every((v) => typeof v === 'string')
-          ? `data->>'${field}' = ANY(${param(values)}::text[])`
-          : `(${values.map((v) => equalitySql(field, v, param)).join(' OR ') || 'false'})`,
+          ? `${text} = ANY(${param(values)}::text[])`
+          : `(${values.map((v) => equalitySql(field, text, v, param)).join(' OR ') || 'false'})`,
       );
     }
     for (const [op, sql] of Object.entries(RANGE_OPERATORS)) {
       const value = condition[op as keyof typeof RANGE_OPERATORS];
       if (value === undefined) continue;
-      const lhs = typeof value === 'number' ? `(data->>'${field}')::numeric` : `(data->>'${field}')`;
+      const lhs = typeof value === 'number' ? `(data->>'${field}')::numeric` : text;
       clauses.push(`${lhs} ${sql} ${param(value)}`);
     }
   }
   return clauses;
 }
 
-function equalitySql(field: string, value: Scalar, param: (value: unknown) => string): string {
-  if (value === null) return `data->>'${field}' IS NULL`;
-  if (typeof value === 'string') return `data->>'${field}' = ${param(value)}`;
+function equalitySql(field: string, text: string, value: Scalar, param: (value: unknown) => string): string {
+  if (value === null) return `${text} IS NULL`;
+  if (typeof value === 'string') return `${text} = ${param(value)}`;
   return `data->'${field}' = ${param(JSON.stringify(value))}::jsonb`;
 }
 
