@@ -3,7 +3,9 @@
  *  1. raw single-row INSERT transactions/s at 1, 8, 32 connections
  *  2. event store appends/s through the port at 1, 8, 32 connections (one event per append)
  *  3. HTTP redemptions/s with p50/p99 latency at 32 concurrent clients (server in its own process)
- *     (every HTTP load is autocannon's, from this process; the server's per-key rate limit stays on: see keyRing)
+ *     (every HTTP load is autocannon's, from this process; the server's per-key rate limit stays on: see keyRing),
+ *     then GET /health, the floor under any request on this machine
+ *  3a. the same redemptions with the API's projections off and the worker process running them (BENCH_ONLY=worker)
  *  4. HTTP bookings/s at 32 concurrent clients over 64 schedules, and slot listing p50/p99 for 4 weeks of a busy schedule
  *  4a. slot listing for 4 weeks with 3 external busy calendars of 500 events each (test/bench/busy-calendars.ts; BENCH_ONLY=busy-calendars)
  *  4b. verified Stripe webhook deliveries/s at 32 concurrent senders (test/bench/webhooks.ts)
