@@ -93,6 +93,20 @@ describe('Stream cache: version-checked, never trusted alone', () => {
       expect(second.body.status).toBe('booked');
     });
 
+    it('a retry with the same key on the other process, decided on its stale entry, replays the first answer: not an answer of its own', async () => {
+      const pkg = await studio.sellPackage(await studio.createOffering({ sessionCount: 5 }), await studio.createClient());
+      const redeemOn = (app: TestApp, key: string) => app.http.post(`/v1/packages/${pkg.id}/redemptions`).set(studio.auth).set('Idempotency-Key', key).send({});
+      await redeemOn(other, randomUUID()).expect(201); // the other process caches the stream at this version
+      const key = randomUUID();
+      const first = await redeemOn(t, key).expect(201); // here: the stream moves on, the answer is recorded with it
+      // The client never saw that answer and retries on the other process: same key, same version in its cache,
+      // so the same event ids. They are stored already, with the first attempt's answer.
+      const retried = await redeemOn(other, key).expect(201);
+      expect(retried.headers['idempotent-replayed']).toBe('true');
+      expect(retried.body).toEqual(first.body);
+      expect((await store().readStream(`package-${pkg.id}`)).filter((e) => e.type === 'SessionRedeemed')).toHaveLength(2);
+    });
+
     it('a booking decided on a day the other process changed conflicts and is decided again: both bookings stand, the full slot is refused', async () => {
       const { client, book } = await studioSchedule();
       await book(t, await client(), 9).expect(201); // cached here

@@ -136,7 +136,8 @@ export function checkSlot(
   const clashes = day.reservations.some((r) => {
     if (sameSession(r)) return false;
     const gap = Math.max(r.bufferMinutes, sessionType.bufferMinutes) * 60_000;
-    return slotStart < Date.parse(r.end) + gap && Date.parse(r.start) < slotEnd + gap;
+    const [reservedStart, reservedEnd] = instantsOf(r);
+    return slotStart < reservedEnd + gap && reservedStart < slotEnd + gap;
   });
   if (clashes) return { refusal: 'slot_unavailable' };
   if (!past && seatsTaken === 0 && sessionType.maxSessionsPerDay !== null) {
@@ -144,6 +145,17 @@ export function checkSlot(
     if (sessionsThatDay >= sessionType.maxSessionsPerDay) return { refusal: 'daily_limit_reached' };
   }
   return { seatsLeft: sessionType.capacity - seatsTaken };
+}
+
+/**
+ * A reservation's start and end in epoch ms, parsed once per reservation object: a slot listing checks
+ * every slot of a day against the same reservations (a memo of a pure function, keyed weakly).
+ */
+const parsedInstants = new WeakMap<Reservation, readonly [number, number]>();
+function instantsOf(reservation: Reservation): readonly [number, number] {
+  let instants = parsedInstants.get(reservation);
+  if (!instants) parsedInstants.set(reservation, (instants = [Date.parse(reservation.start), Date.parse(reservation.end)]));
+  return instants;
 }
 
 /** The offered slot starting at `start`, if the schedule offers one on that local date. */

@@ -161,21 +161,27 @@ export class PostgresEventStore implements EventStore {
         throw new ReceiptTakenError(receipt.scope, receipt.key);
       }
       // 40P01 cannot arise from the ordered stream locks; it is a conflict if anything else ever causes it.
-      if (error instanceof DatabaseError && (error.code === '23505' || error.code === '40P01')) return this.replayOrConflict(writes);
+      if (error instanceof DatabaseError && (error.code === '23505' || error.code === '40P01')) return this.replayOrConflict(writes, receipt);
       throw error;
     }
     // No rows: a stream was not at its expected version (or this very append already committed).
-    if (result.rowCount === 0) return this.replayOrConflict(writes);
+    if (result.rowCount === 0) return this.replayOrConflict(writes, receipt);
     return toAppendResult(writes, result.rows);
   }
 
-  /** Answers a retried append from the stored rows if all its events are there; otherwise it is a conflict. */
-  private async replayOrConflict(writes: StreamWrite[]): Promise<AppendResult> {
+  /**
+   * Answers a retried append from the stored rows if all its events are there; otherwise it is a conflict.
+   * With a receipt, events already there were written by an attempt under the same key, with its answer
+   * in the same statement: that answer is the one to give (ReceiptTakenError), not this attempt's own
+   * (its ids, e.g. a redemption id, were never recorded).
+   */
+  private async replayOrConflict(writes: StreamWrite[], receipt?: CommandReceipt): Promise<AppendResult> {
     const eventIds = writes.flatMap((w) => w.events.map((e: NewEvent) => e.eventId));
     const stored = await this.pool.query(
       `SELECT transaction_id::text, global_position::text, stream_id, stream_version, recorded_at FROM events WHERE event_id = ANY($1::uuid[])`,
       [eventIds],
     );
+    if (stored.rowCount === eventIds.length && receipt) throw new ReceiptTakenError(receipt.scope, receipt.key);
     if (stored.rowCount === eventIds.length) return toAppendResult(writes, stored.rows);
     const first = writes[0];
     throw new WrongExpectedVersionError(first.streamId, first.expectedVersion);
