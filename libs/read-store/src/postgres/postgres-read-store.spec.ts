@@ -60,3 +60,35 @@ describe('PostgresReadStore: declared indexes serve the queries that use them', 
     expect(plan).not.toMatch(/Sort/);
   });
 });
+
+describe('PostgresReadStore: an existing read model gains its key columns (ADR 0032)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(readStoreMigrations);
+  });
+  afterAll(() => db.drop());
+
+  it('fills the columns of documents written before, drops the old expression index, and adds columns once', async () => {
+    const store = new PostgresReadStore(db.pool);
+    await store.commit('rows', START, { transactionId: '1', globalPosition: '1' }, [
+      { kind: 'put', key: { collection: 'rows', tenantId: 't', id: 'a' }, data: { status: 'open', group: 'g1' } },
+      { kind: 'put', key: { collection: 'rows', tenantId: 't', id: 'b' }, data: { status: 'closed' } },
+    ]);
+    await db.pool.query(`CREATE INDEX rd_rows_status ON read_documents (tenant_id, (data->>'status'), id) WHERE collection = 'rows'`); // as before ADR 0032
+    const indexes = [
+      { collection: 'rows', field: 'status' },
+      { collection: 'rows', within: 'group', field: 'score', numeric: true },
+    ];
+    await store.ensureIndexes(indexes);
+    await store.ensureIndexes(indexes); // idempotent
+    const { rows } = await db.pool.query(`SELECT id, "f_status", "f_group" FROM read_documents ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 'a', f_status: 'open', f_group: 'g1' },
+      { id: 'b', f_status: 'closed', f_group: null },
+    ]);
+    const names = (await db.pool.query(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'read_documents'`)).rows.map((r) => r.indexname);
+    expect(names).not.toContain('rd_rows_status');
+    expect(names).toEqual(expect.arrayContaining(['rdk_rows_status', 'rdk_rows_group_score_n']));
+    expect(await store.find('rows', 't', { where: { status: 'closed' }, limit: 5 })).toMatchObject([{ id: 'b' }]);
+  });
+});

@@ -64,18 +64,22 @@ export class PostgresReadStore implements ReadStore {
     await inTransaction(this.pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':read-indexes'))`);
       const existing = await keyColumnsIn(client);
+      // A plain index serves filters, which compare the field's key column (ADR 0032); a sort index
+      // (within or numeric) must spell the sort expression exactly, or the planner cannot use it for ORDER BY.
+      const filtered = (index: FieldIndex) => [...(index.within ? [index.within] : []), ...(index.within || index.numeric ? [] : [index.field])];
+      const missing = [...new Set(indexes.flatMap(filtered))].filter((f) => !existing.has(f));
+      missing.forEach(assertField);
+      // Only when missing (ALTER TABLE locks the table even when the columns exist), and all in one
+      // statement: each added stored column rewrites the table, one ALTER rewrites it once.
+      if (missing.length) {
+        await client.query(
+          `ALTER TABLE read_documents ${missing.map((f) => `ADD COLUMN IF NOT EXISTS ${keyColumn(f)} text GENERATED ALWAYS AS (data->>${literal(f)}) STORED`).join(', ')}`,
+        );
+      }
       for (const { collection, field, numeric, within } of indexes) {
         assertField(field);
         if (within) assertField(within);
-        // A plain index serves filters, which compare the field's key column (ADR 0032); a sort index
-        // (within or numeric) must spell the sort expression exactly, or the planner cannot use it for ORDER BY.
         const sorted = Boolean(within || numeric);
-        const filtered = [...(within ? [within] : []), ...(sorted ? [] : [field])];
-        for (const f of filtered.filter((f) => !existing.has(f))) {
-          // Only when missing: ALTER TABLE locks the table even when the column exists.
-          await client.query(`ALTER TABLE read_documents ADD COLUMN IF NOT EXISTS ${keyColumn(f)} text GENERATED ALWAYS AS (data->>${literal(f)}) STORED`);
-          existing.add(f);
-        }
         const columns = ['tenant_id', ...(within ? [keyColumn(within)] : []), sorted ? `(${sortExpression({ field, numeric })})` : keyColumn(field), 'id'];
         const name = (prefix: string) => indexName([prefix, collection, within, field, numeric ? 'n' : ''].filter(Boolean).join('_'));
         // Before ADR 0032 the index spelled `data->>'f'` (named rd_…): drop it, it only cost writes.
@@ -113,7 +117,8 @@ export class PostgresReadStore implements ReadStore {
   private keyColumns(): Promise<Set<string>> {
     let known = keyColumnsByPool.get(this.pool);
     if (!known) {
-      known = keyColumnsIn(this.reader);
+      // On the pool, not a snapshot's connection: its transaction's fate is not every reader's.
+      known = keyColumnsIn(this.pool);
       keyColumnsByPool.set(this.pool, known);
       known.catch(() => keyColumnsByPool.delete(this.pool));
     }
