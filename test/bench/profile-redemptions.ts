@@ -2,7 +2,8 @@
  * A CPU profile of the API server under redemption load (issue 15): the server process runs as the
  * bench runs it (dist/apps/api/src/main.js, projections on, scheduler off) with `--cpu-prof`, while 32
  * concurrent connections (autocannon) redeem credits with an Idempotency-Key for PROFILE_SECONDS (default 20);
- * PROFILE_WORKLOAD=bookings books instead, as the bench does (64 schedules, a random client, auto package). The data is
+ * PROFILE_WORKLOAD=bookings books instead, as the bench does (64 schedules, a random client, auto package);
+ * PROFILE_WORKLOAD=slots lists 4 weeks of the bench's busy schedule with one reader. The data is
  * seeded first by an unprofiled server process in a scratch database, so the profile holds start-up and
  * the load only; the summary counts the load window.
  *
@@ -23,7 +24,9 @@ import { CpuProfile, formatSummary, summarise } from './cpu-profile-summary';
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 20);
 const PACKAGES = Number(process.env.PROFILE_PACKAGES ?? 2000);
 const DIR = process.env.PROFILE_DIR ?? '/tmp/prof';
-const BOOKINGS = process.env.PROFILE_WORKLOAD === 'bookings';
+const WORKLOAD = process.env.PROFILE_WORKLOAD ?? 'redemptions';
+const SLOTS = WORKLOAD === 'slots';
+const BOOKINGS = WORKLOAD === 'bookings';
 
 async function main() {
   const database = await openDatabase(process.env.DATABASE_URL || null, join(process.cwd(), '.tmp/bench-postgres'));
@@ -62,7 +65,7 @@ async function main() {
           }
         }),
       );
-      if (BOOKINGS) {
+      if (BOOKINGS || SLOTS) {
         const allDay = [{ start: '00:00', end: '24:00' }];
         const weeklyHours = Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => [day, allDay]));
         sessionTypeId = (await seeder.call('POST', '/v1/session-types', key(), { name: 'Profile session', durationMinutes: 30, price: { amount: 5000, currency: 'USD' } })).body.id;
@@ -85,11 +88,10 @@ async function main() {
       // Slot n of a schedule: day n / 48 after tomorrow, at (n % 48) × 30 min (as the bench books).
       const tomorrow = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
       const nextSlot = schedules.map(() => 0);
+      const slotStart = (n: number) => new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
       const booking = () => {
         const s = Math.floor(Math.random() * schedules.length);
-        const n = nextSlot[s]++;
-        const start = new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
-        return { clientId: clients[Math.floor(Math.random() * clients.length)], scheduleId: schedules[s], sessionTypeId, start };
+        return { clientId: clients[Math.floor(Math.random() * clients.length)], scheduleId: schedules[s], sessionTypeId, start: slotStart(nextSlot[s]++) };
       };
       const redemptions = (seconds: number): LoadSpec => ({
         name: BOOKINGS ? 'HTTP POST /bookings (profile)' : 'HTTP POST /redemptions (profile)',
@@ -109,14 +111,31 @@ async function main() {
         // A booking may meet a slot taken meanwhile (409), as in the bench.
         expect: (status) => status === 201 || (BOOKINGS && status === 409),
       });
-      await load(server.port, redemptions(3)); // warm-up (JIT, caches, connections)
+      let spec = redemptions;
+      if (SLOTS) {
+        // The bench's busy schedule: ~20 bookings a day for 4 weeks on schedule 0, then its 4-week listing by one reader.
+        while (nextSlot[0] < 48 * 28) {
+          await Promise.all(
+            Array.from({ length: 16 }, async () => {
+              const res = await server.call('POST', '/v1/bookings', key(), { ...booking(), scheduleId: schedules[0], start: slotStart(nextSlot[0]++) });
+              if (res.status !== 201 && res.status !== 409) throw new Error(`booking answered ${res.status}: ${JSON.stringify(res.body)}`);
+            }),
+          );
+          nextSlot[0] += 24;
+        }
+        const day = (n: number) => new Date(tomorrow + n * 86_400_000).toISOString().slice(0, 10);
+        const path = `/v1/schedules/${schedules[0]}/slots?from=${day(0)}&to=${day(27)}`;
+        spec = (seconds) => ({ name: 'HTTP GET /schedules/{id}/slots (profile)', connections: 1, seconds, ring: key, next: () => ({ path, key: key() }), expect: (status) => status === 200 });
+      }
+      await load(server.port, spec(3)); // warm-up (JIT, caches, connections)
       from = (Date.now() - spawnedAt) / 1000;
-      measured = await load(server.port, redemptions(SECONDS));
+      measured = await load(server.port, spec(SECONDS));
       to = (Date.now() - spawnedAt) / 1000;
     } finally {
       await server.stop();
     }
-    console.log(`HTTP POST ${BOOKINGS ? '/bookings' : '/redemptions'} with Idempotency-Key, 32 concurrent, ${SECONDS} s: ${fmt(measured!.perSecond)}/s, p50/p99 ${measured!.p50} / ${measured!.p99} ms`);
+    const what = SLOTS ? 'GET /schedules/{id}/slots (4 weeks of a busy schedule), 1 reader' : `POST ${BOOKINGS ? '/bookings' : '/redemptions'} with Idempotency-Key, 32 concurrent`;
+    console.log(`HTTP ${what}, ${SECONDS} s: ${fmt(measured!.perSecond)}/s, p50/p99 ${measured!.p50} / ${measured!.p99} ms`);
 
     const newest = readdirSync(DIR)
       .filter((f) => f.endsWith('.cpuprofile'))

@@ -123,12 +123,48 @@ export class SlotFinder {
 
 /** `2026-03-08T09:30:00-04:00` for an instant in a zone; a plain offset lookup per slot (luxon's formatting is the slow part of a listing). */
 function localTimeFormatter(zoneName: string): (ms: number) => string {
-  const zone = IANAZone.create(zoneName);
+  const offsetOf = offsetLookup(zoneName);
   const pad = (n: number) => String(n).padStart(2, '0');
   return (ms) => {
-    const offset = zone.offset(ms);
+    const offset = offsetOf(ms);
     const wall = new Date(ms + offset * 60_000).toISOString().slice(0, 19);
     return `${wall}${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  };
+}
+
+const HOUR_MS = 3_600_000;
+/** Offsets (minutes) of zones at whole UTC hours, kept across listings: a fact of the zone, never stale. */
+const offsetsAtHours = new Map<string, Map<number, number>>();
+const MAX_KEPT_OFFSETS = 200_000;
+let keptOffsets = 0;
+
+/**
+ * A zone's UTC offset at an instant. luxon's `IANAZone.offset` formats the instant with Intl each time,
+ * which was a third of a slot listing's CPU (issue 15 profile). The offset at whole UTC hours is
+ * computed once. Within an hour whose two ends have the same offset, that offset holds throughout:
+ * no zone changes its offset twice within an hour. Otherwise the instant is computed exactly.
+ */
+export function offsetLookup(zoneName: string): (ms: number) => number {
+  const zone = IANAZone.create(zoneName);
+  let atHours = offsetsAtHours.get(zoneName);
+  if (!atHours) offsetsAtHours.set(zoneName, (atHours = new Map()));
+  const atHour = (hour: number): number => {
+    let offset = atHours.get(hour);
+    if (offset === undefined) {
+      if (keptOffsets >= MAX_KEPT_OFFSETS) {
+        for (const kept of offsetsAtHours.values()) kept.clear();
+        keptOffsets = 0;
+      }
+      atHours.set(hour, (offset = zone.offset(hour)));
+      keptOffsets++;
+    }
+    return offset;
+  };
+  return (ms) => {
+    const hour = Math.floor(ms / HOUR_MS) * HOUR_MS;
+    const start = atHour(hour);
+    if (hour === ms) return start;
+    return start === atHour(hour + HOUR_MS) ? start : zone.offset(ms);
   };
 }
 
