@@ -121,7 +121,7 @@ export class SlotFinder {
   }
 }
 
-/** `2026-03-08T09:30:00-04:00` for an instant in a zone; a plain offset lookup per slot (luxon's formatting is the slow part of a listing). */
+/** `2026-03-08T09:30:00-04:00` for an instant in a zone: plain arithmetic on the zone's offset (luxon's formatting would be the slow part of a listing). */
 function localTimeFormatter(zoneName: string): (ms: number) => string {
   const offsetOf = offsetLookup(zoneName);
   const pad = (n: number) => String(n).padStart(2, '0');
