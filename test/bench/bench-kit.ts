@@ -242,13 +242,15 @@ export function startWorker(databaseUrl: string, env: Record<string, string> = {
     env: { ...process.env, DATABASE_URL: databaseUrl, PUNCHCARD_SCHEDULER: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-  };
-  return { child, stop };
+  return { child, stop: () => stopChild(child) };
+}
+
+/** SIGTERM, then its exit. A child killed by a signal keeps exitCode null (signalCode is set): waiting for its exit again would hang. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
 }
 
 export interface Server {
@@ -274,11 +276,7 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
   const call: Call = (method, path, key, body) => request(agent, port, method, path, key, body);
   const stop = async () => {
     agent.destroy();
-    // A child killed by a signal keeps exitCode null (signalCode is set): waiting for its exit again would hang.
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await stopChild(child);
   };
   for (let i = 0; (await call('GET', '/health', '').catch(() => ({ status: 0 }))).status !== 200; i++) {
     if (i > 100) {

@@ -25,7 +25,7 @@ import { createInfrastructure, Infrastructure, openDatabase } from '@punchcard/p
 import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { fmt, KeyRing, keyRing, load, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer, startWorker } from './bench-kit';
+import { fmt, KeyRing, keyRing, load, LoadResult, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer, startWorker } from './bench-kit';
 import { busyCalendarBench } from './busy-calendars';
 import { largeTenantBench } from './large-tenant';
 import { messageBench } from './messages';
@@ -125,43 +125,13 @@ function benchEvent(type: string, data: unknown, tenantId = 'bench'): NewEvent {
 
 async function httpBench(databaseUrl: string, raw32: number) {
   const server = await startServer(databaseUrl);
-  const { call, operatorKey, port } = server;
   try {
-    const tenant = (await call('POST', '/v1/tenants', operatorKey, { name: 'Bench', timezone: 'UTC', currency: 'USD' })).body;
-    // The rate limit stays on: the load is spread over a ring of admin keys sized to stay under it (keyRing).
-    const key = await keyRing(call, tenant.adminApiKey);
+    const { key, packages, clients } = await seedRedemptionTenant(server, 'Bench');
     console.log(`HTTP section: ${key.describe()}`);
-    const offering = (await call('POST', '/v1/offerings', key(), { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
-    const packages: string[] = [];
-    const clients: string[] = [];
-    await Promise.all(
-      Array.from({ length: 16 }, async (_, worker) => {
-        for (let i = 0; i < 125; i++) {
-          const client = (await call('POST', '/v1/clients', key(), { name: `Client ${worker}-${i}`, email: `c${worker}-${i}@bench.test` })).body;
-          clients.push(client.id);
-          packages.push((await call('POST', '/v1/packages', key(), { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } })).body.id);
-        }
-      }),
-    );
-    // A front desk's redemption: a random package, the next ring key, a fresh Idempotency-Key; only 201 is expected.
-    const redemptions: LoadSpec = {
-      name: 'HTTP POST /redemptions',
-      connections: 32,
-      ring: key,
-      next: () => ({
-        method: 'POST',
-        path: `/v1/packages/${packages[Math.floor(Math.random() * packages.length)]}/redemptions`,
-        key: key(),
-        headers: { 'idempotency-key': randomUUID() },
-        body: { note: 'bench' },
-      }),
-      expect: (status) => status === 201,
-    };
-    await load(port, redemptions); // warm-up
-    const measured = await load(port, redemptions);
+    const measured = await measureRedemptions(server.port, key, packages);
     report(`HTTP POST /redemptions (${packages.length} packages, Idempotency-Key, separate server process)`, 32, fmt(measured.perSecond), pct(measured.perSecond / raw32), measured.p50, measured.p99);
     // The floor under any request: no key, one `SELECT 1`, the whole HTTP and framework pipeline.
-    const health = await load(port, { name: 'HTTP GET /health', connections: 32, ring: key, next: () => ({ path: '/health' }), expect: (status) => status === 200 });
+    const health = await load(server.port, { name: 'HTTP GET /health', connections: 32, ring: key, next: () => ({ path: '/health' }), expect: (status) => status === 200 });
     report('HTTP GET /health (no key; one SELECT 1: the floor under any request)', 32, fmt(health.perSecond), pct(health.perSecond / raw32), health.p50, health.p99);
     await bookingBench(server, key, clients, raw32);
     report('server process peak RSS', '', `${peakRss(server.child)} MiB`, '', '', '');
@@ -178,41 +148,55 @@ async function workerTopologyBench(databaseUrl: string, raw32: number) {
   const worker = startWorker(databaseUrl);
   const server = await startServer(databaseUrl, { PUNCHCARD_PROJECTIONS: 'off' });
   try {
-    const { call, operatorKey, port } = server;
-    const created = await call('POST', '/v1/tenants', operatorKey, { name: 'Bench (worker)', timezone: 'UTC', currency: 'USD' });
-    if (created.status !== 201) throw new Error(`creating the worker bench's tenant answered ${created.status}: ${JSON.stringify(created.body)}`);
-    const tenant = created.body;
-    const key = await keyRing(call, tenant.adminApiKey);
-    const offering = (await call('POST', '/v1/offerings', key(), { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
-    const packages: string[] = [];
-    await Promise.all(
-      Array.from({ length: 16 }, async (_, worker) => {
-        for (let i = 0; i < 125; i++) {
-          const client = (await call('POST', '/v1/clients', key(), { name: `Client ${worker}-${i}`, email: `w${worker}-${i}@bench.test` })).body;
-          packages.push((await call('POST', '/v1/packages', key(), { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } })).body.id);
-        }
-      }),
-    );
-    const redemptions: LoadSpec = {
-      name: 'HTTP POST /redemptions (worker topology)',
-      connections: 32,
-      ring: key,
-      next: () => ({
-        method: 'POST',
-        path: `/v1/packages/${packages[Math.floor(Math.random() * packages.length)]}/redemptions`,
-        key: key(),
-        headers: { 'idempotency-key': randomUUID() },
-        body: { note: 'bench' },
-      }),
-      expect: (status) => status === 201,
-    };
-    await load(port, redemptions); // warm-up
-    const measured = await load(port, redemptions);
+    const { key, packages } = await seedRedemptionTenant(server, 'Bench (worker)');
+    const measured = await measureRedemptions(server.port, key, packages);
     report('HTTP POST /redemptions, API with PUNCHCARD_PROJECTIONS=off and the projections in the worker process', 32, fmt(measured.perSecond), pct(measured.perSecond / raw32), measured.p50, measured.p99);
   } finally {
     await server.stop();
     await worker.stop();
   }
+}
+
+/**
+ * A new tenant with 2,000 clients, each sold a 1,000-session package (16 sellers at once), and its key ring.
+ * The rate limit stays on: the load is spread over a ring of admin keys sized to stay under it (keyRing).
+ */
+async function seedRedemptionTenant({ call, operatorKey }: Server, name: string): Promise<{ key: KeyRing; packages: string[]; clients: string[] }> {
+  const created = await call('POST', '/v1/tenants', operatorKey, { name, timezone: 'UTC', currency: 'USD' });
+  if (created.status !== 201) throw new Error(`creating the tenant ${name} answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const key = await keyRing(call, created.body.adminApiKey);
+  const offering = (await call('POST', '/v1/offerings', key(), { name: 'Bench pack', sessionCount: 1000, price: { amount: 100000, currency: 'USD' } })).body;
+  const packages: string[] = [];
+  const clients: string[] = [];
+  await Promise.all(
+    Array.from({ length: 16 }, async (_, seller) => {
+      for (let i = 0; i < 125; i++) {
+        const client = (await call('POST', '/v1/clients', key(), { name: `Client ${seller}-${i}`, email: `c${seller}-${i}@bench.test` })).body;
+        clients.push(client.id);
+        packages.push((await call('POST', '/v1/packages', key(), { offeringId: offering.id, clientId: client.id, payment: { method: 'cash' } })).body.id);
+      }
+    }),
+  );
+  return { key, packages, clients };
+}
+
+/** A front desk's redemption at 32 connections: a random package, the next ring key, a fresh Idempotency-Key; only 201 is expected. A warm-up run, then the measured one. */
+async function measureRedemptions(port: number, key: KeyRing, packages: string[]): Promise<LoadResult> {
+  const redemptions: LoadSpec = {
+    name: 'HTTP POST /redemptions',
+    connections: 32,
+    ring: key,
+    next: () => ({
+      method: 'POST',
+      path: `/v1/packages/${packages[Math.floor(Math.random() * packages.length)]}/redemptions`,
+      key: key(),
+      headers: { 'idempotency-key': randomUUID() },
+      body: { note: 'bench' },
+    }),
+    expect: (status) => status === 201,
+  };
+  await load(port, redemptions); // warm-up
+  return load(port, redemptions);
 }
 
 /**
