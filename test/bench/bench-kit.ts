@@ -410,3 +410,35 @@ export function resetPeakRss(child: ChildProcess): boolean {
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
+
+/**
+ * The bench's bookings on `schedules` (open all day in UTC, 30-minute sessions of `sessionTypeId`). Slot n of
+ * a schedule is day n / 48 after tomorrow, at (n % 48) × 30 min; each schedule's slots are booked in order.
+ */
+export function bookingPlan(schedules: string[], sessionTypeId: string, clients: string[]) {
+  const tomorrow = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
+  const nextSlot = schedules.map(() => 0);
+  const day = (n: number) => new Date(tomorrow + n * 86_400_000).toISOString().slice(0, 10);
+  /** The body booking schedule `s`'s next slot for a random client. */
+  const booking = (s: number) => {
+    const n = nextSlot[s]++;
+    const start = new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
+    return { clientId: clients[Math.floor(Math.random() * clients.length)], scheduleId: schedules[s], sessionTypeId, start };
+  };
+  return {
+    booking,
+    /** Schedule `s` busy for 4 weeks (~20 bookings a day): runs of 16 bookings, 24 slots left free after each. 409 (taken meanwhile) is fine. */
+    async fillBusy(call: Call, key: () => string, s: number): Promise<void> {
+      const book = async () => {
+        const res = await call('POST', '/v1/bookings', key(), booking(s));
+        if (res.status !== 201 && res.status !== 409) throw new Error(`booking answered ${res.status}: ${JSON.stringify(res.body)}`);
+      };
+      while (nextSlot[s] < 48 * 28) {
+        await Promise.all(Array.from({ length: 16 }, book));
+        nextSlot[s] += 24;
+      }
+    },
+    /** The slot listing of schedule `s` for the 4 weeks from tomorrow. */
+    listingPath: (s: number) => `/v1/schedules/${schedules[s]}/slots?from=${day(0)}&to=${day(27)}`,
+  };
+}

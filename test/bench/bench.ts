@@ -25,7 +25,7 @@ import { createInfrastructure, Infrastructure, openDatabase } from '@punchcard/p
 import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { fmt, KeyRing, keyRing, load, LoadResult, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer, startWorker } from './bench-kit';
+import { bookingPlan, fmt, KeyRing, keyRing, load, LoadResult, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer, startWorker } from './bench-kit';
 import { busyCalendarBench } from './busy-calendars';
 import { largeTenantBench } from './large-tenant';
 import { messageBench } from './messages';
@@ -213,15 +213,7 @@ async function bookingBench(server: Server, key: KeyRing, clients: string[], raw
   for (let i = 0; i < 64; i++) {
     schedules.push((await call('POST', '/v1/schedules', key(), { host: `Host ${i}`, timezone: 'UTC', weeklyHours, sessionTypeIds: [sessionType.id] })).body.id);
   }
-  // Slot n of a schedule: day n / 48 after tomorrow, at (n % 48) × 30 min.
-  const tomorrow = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
-  const nextSlot = schedules.map(() => 0);
-  const booking = (scheduleIndex: number) => {
-    const n = nextSlot[scheduleIndex]++;
-    const start = new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
-    const clientId = clients[Math.floor(Math.random() * clients.length)];
-    return { clientId, scheduleId: schedules[scheduleIndex], sessionTypeId: sessionType.id, start };
-  };
+  const { booking, fillBusy, listingPath } = bookingPlan(schedules, sessionType.id, clients);
   // 201, or 409 when the slot was taken meanwhile (counted in the row); anything else fails the bench.
   let conflicts = 0;
   const bookings: LoadSpec = {
@@ -241,17 +233,8 @@ async function bookingBench(server: Server, key: KeyRing, clients: string[], raw
 
   // A busy schedule: ~20 bookings a day for 4 weeks on schedule 0.
   const busy = 0;
-  const book = async () => {
-    const res = await call('POST', '/v1/bookings', key(), booking(busy));
-    if (res.status !== 201 && res.status !== 409) throw new Error(`booking answered ${res.status}: ${JSON.stringify(res.body)}`);
-  };
-  while (nextSlot[busy] < 48 * 28) {
-    await Promise.all(Array.from({ length: 16 }, book));
-    nextSlot[busy] += 24; // leave some slots free between runs of bookings
-  }
-  const from = new Date(tomorrow).toISOString().slice(0, 10);
-  const to = new Date(tomorrow + 27 * 86_400_000).toISOString().slice(0, 10);
-  const path = `/v1/schedules/${schedules[busy]}/slots?from=${from}&to=${to}`;
+  await fillBusy(call, key, busy);
+  const path = listingPath(busy);
   const freeSlots = (await call('GET', path, key())).body.slots.length;
   for (const connections of [1, 8]) {
     const listed = await load(port, { name: 'HTTP GET /schedules/{id}/slots', connections, ring: key, next: () => ({ path, key: key() }), expect: (status) => status === 200 });

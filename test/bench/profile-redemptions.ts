@@ -18,7 +18,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { openDatabase } from '@punchcard/platform';
-import { fmt, keyRing, load, LoadResult, LoadSpec, startServer } from './bench-kit';
+import { bookingPlan, fmt, keyRing, load, LoadResult, LoadSpec, startServer } from './bench-kit';
 import { CpuProfile, formatSummary, summarise } from './cpu-profile-summary';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 20);
@@ -85,14 +85,8 @@ async function main() {
     let measured: LoadResult | undefined;
     try {
       const key = await keyRing(server.call, tenant.adminApiKey);
-      // Slot n of a schedule: day n / 48 after tomorrow, at (n % 48) × 30 min (as the bench books).
-      const tomorrow = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1);
-      const nextSlot = schedules.map(() => 0);
-      const slotStart = (n: number) => new Date(tomorrow + Math.floor(n / 48) * 86_400_000 + (n % 48) * 1_800_000).toISOString();
-      const booking = () => {
-        const s = Math.floor(Math.random() * schedules.length);
-        return { clientId: clients[Math.floor(Math.random() * clients.length)], scheduleId: schedules[s], sessionTypeId, start: slotStart(nextSlot[s]++) };
-      };
+      // The bench's bookings (bookingPlan): the load books a random schedule's next slot.
+      const { booking, fillBusy, listingPath } = bookingPlan(schedules, sessionTypeId, clients);
       const redemptions = (seconds: number): LoadSpec => ({
         name: BOOKINGS ? 'HTTP POST /bookings (profile)' : 'HTTP POST /redemptions (profile)',
         connections: 32,
@@ -100,7 +94,7 @@ async function main() {
         ring: key,
         next: () =>
           BOOKINGS
-            ? { method: 'POST', path: '/v1/bookings', key: key(), headers: { 'idempotency-key': randomUUID() }, body: booking() }
+            ? { method: 'POST', path: '/v1/bookings', key: key(), headers: { 'idempotency-key': randomUUID() }, body: booking(Math.floor(Math.random() * schedules.length)) }
             : {
                 method: 'POST',
                 path: `/v1/packages/${packages[Math.floor(Math.random() * packages.length)]}/redemptions`,
@@ -113,18 +107,9 @@ async function main() {
       });
       let spec = redemptions;
       if (SLOTS) {
-        // The bench's busy schedule: ~20 bookings a day for 4 weeks on schedule 0, then its 4-week listing by one reader.
-        while (nextSlot[0] < 48 * 28) {
-          await Promise.all(
-            Array.from({ length: 16 }, async () => {
-              const res = await server.call('POST', '/v1/bookings', key(), { ...booking(), scheduleId: schedules[0], start: slotStart(nextSlot[0]++) });
-              if (res.status !== 201 && res.status !== 409) throw new Error(`booking answered ${res.status}: ${JSON.stringify(res.body)}`);
-            }),
-          );
-          nextSlot[0] += 24;
-        }
-        const day = (n: number) => new Date(tomorrow + n * 86_400_000).toISOString().slice(0, 10);
-        const path = `/v1/schedules/${schedules[0]}/slots?from=${day(0)}&to=${day(27)}`;
+        // The bench's busy schedule (~20 bookings a day for 4 weeks on schedule 0), then its 4-week listing by one reader.
+        await fillBusy(server.call, key, 0);
+        const path = listingPath(0);
         spec = (seconds) => ({ name: 'HTTP GET /schedules/{id}/slots (profile)', connections: 1, seconds, ring: key, next: () => ({ path, key: key() }), expect: (status) => status === 200 });
       }
       await load(server.port, spec(3)); // warm-up (JIT, caches, connections)
