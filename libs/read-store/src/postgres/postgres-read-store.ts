@@ -63,12 +63,13 @@ export class PostgresReadStore implements ReadStore {
   async ensureIndexes(indexes: FieldIndex[]): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':read-indexes'))`);
-      const existing = await keyColumnsIn(client);
+      for (const { field, within } of indexes) [field, ...(within ? [within] : [])].forEach(assertField);
       // A plain index serves filters, which compare the field's key column (ADR 0032); a sort index
       // (within or numeric) must spell the sort expression exactly, or the planner cannot use it for ORDER BY.
-      const filtered = (index: FieldIndex) => [...(index.within ? [index.within] : []), ...(index.within || index.numeric ? [] : [index.field])];
-      const missing = [...new Set(indexes.flatMap(filtered))].filter((f) => !existing.has(f));
-      missing.forEach(assertField);
+      const sorts = (index: FieldIndex) => Boolean(index.within || index.numeric);
+      const keyed = (index: FieldIndex) => [...(index.within ? [index.within] : []), ...(sorts(index) ? [] : [index.field])];
+      const existing = await keyColumnsIn(client);
+      const missing = [...new Set(indexes.flatMap(keyed))].filter((f) => !existing.has(f));
       // Only when missing (ALTER TABLE locks the table even when the columns exist), and all in one
       // statement: each added stored column rewrites the table, one ALTER rewrites it once.
       if (missing.length) {
@@ -76,11 +77,9 @@ export class PostgresReadStore implements ReadStore {
           `ALTER TABLE read_documents ${missing.map((f) => `ADD COLUMN IF NOT EXISTS ${keyColumn(f)} text GENERATED ALWAYS AS (data->>${literal(f)}) STORED`).join(', ')}`,
         );
       }
-      for (const { collection, field, numeric, within } of indexes) {
-        assertField(field);
-        if (within) assertField(within);
-        const sorted = Boolean(within || numeric);
-        const columns = ['tenant_id', ...(within ? [keyColumn(within)] : []), sorted ? `(${sortExpression({ field, numeric })})` : keyColumn(field), 'id'];
+      for (const index of indexes) {
+        const { collection, field, numeric, within } = index;
+        const columns = ['tenant_id', ...(within ? [keyColumn(within)] : []), sorts(index) ? `(${sortExpression({ field, numeric })})` : keyColumn(field), 'id'];
         const name = (prefix: string) => indexName([prefix, collection, within, field, numeric ? 'n' : ''].filter(Boolean).join('_'));
         // Before ADR 0032 the index spelled `data->>'f'` (named rd_…): drop it, it only cost writes.
         await client.query(`DROP INDEX IF EXISTS ${name('rd')}`);
