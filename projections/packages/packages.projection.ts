@@ -11,8 +11,9 @@ export const packagesProjection: Projection = {
   name: 'packages-v2',
   collections: [PACKAGES],
   // purchasedAt, expiresAt: the admin list's date-range filters; status and expiresAt also serve the
-  // effective-status filter (packagesWithStatus).
-  indexes: ['clientId', 'offeringId', 'status', 'purchasedAt', 'expiresAt'].map((field) => ({ collection: PACKAGES, field })),
+  // effective-status filter (packagesWithStatus); offeringName: the text search finds the names sold
+  // under that match (distinctValues), then the packages by name.
+  indexes: ['clientId', 'offeringId', 'offeringName', 'status', 'purchasedAt', 'expiresAt'].map((field) => ({ collection: PACKAGES, field })),
   keys: (event) => (isPackageEvent(event) ? [packageKey(event)] : []),
   apply(event, documents) {
     if (!isPackageEvent(event)) return;

@@ -104,7 +104,9 @@ async function main() {
     await infrastructure.close();
     if (!only || onlyLargeTenant) await largeTenantBench(benchUrl, raw[32], report);
   } finally {
-    await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
+    // BENCH_KEEP_DATABASE=1 leaves the database behind for inspection (its name is printed).
+    if (process.env.BENCH_KEEP_DATABASE === '1' && process.env.DATABASE_URL) console.log(`Kept database ${dbName}.`);
+    else await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     await database.stop();
   }

@@ -121,6 +121,13 @@ describe('Credit ledger: the business owner scenario over HTTP', () => {
     expect((await list({ q: 'boxing' })).items.map((p: any) => p.id)).toEqual([sold[2].id]);
     expect((await list({ q: 'TURING' })).items.map((p: any) => p.id)).toEqual([sold[1].id]);
     expect((await list({ q: 'nobody-matches-this' })).items).toEqual([]);
+    // An offering name and a client name together; a filter on top; part of a package id, in any case.
+    expect((await list({ q: 'ing' })).items.map((p: any) => p.id)).toEqual([sold[2].id, sold[1].id]);
+    expect((await list({ q: 'hopper', offeringId: yoga })).items.map((p: any) => p.id)).toEqual([sold[3].id, sold[0].id]);
+    expect((await list({ q: sold[1].id.slice(-12).toUpperCase() })).items.map((p: any) => p.id)).toEqual([sold[1].id]);
+    // The name a package was sold under, not the offering's name now.
+    await t.http.patch(`/v1/offerings/${boxing}`).set(studio.auth).send({ name: 'Kickboxing' }).expect(200);
+    expect((await list({ q: 'boxing basics' })).items.map((p: any) => p.id)).toEqual([sold[2].id]);
 
     const page1 = await list({ offeringId: yoga, limit: 2 });
     expect(page1.items).toHaveLength(2);

@@ -200,17 +200,32 @@ describe('the ledger cannot be rewritten by the service', () => {
 });
 
 describe('read models stay indexed under row-level security (ADR 0032)', () => {
+  // Enough package documents (written as the owner) for the planner to weigh plans as it would on a
+  // real tenant: 2,000 packages under 20 offering names (and 3 under a rare one) for 1,000 clients.
+  const clientIds = Array.from({ length: 1000 }, () => randomUUID());
+  beforeAll(async () => {
+    const packages = Array.from({ length: 2000 }, (_, i) => ({ id: randomUUID(), offeringName: i < 3 ? 'Rare offering' : `Offering ${i % 20}`, clientId: clientIds[i % 1000] }));
+    await t.db.pool.query(
+      `INSERT INTO read_documents (collection, tenant_id, id, data) SELECT $1, $2, p->>'id', p FROM jsonb_array_elements($3::jsonb) AS p`,
+      [PACKAGES, a.tenantId, JSON.stringify(packages)],
+    );
+    await t.db.pool.query('ANALYZE read_documents');
+  });
+
   /** The plan of the statement `find` sends, as the application role acting for tenant a. */
-  async function planAsTenant(query: FindQuery, collection: string): Promise<string> {
+  const planAsTenant = (query: FindQuery, collection: string) => planOfRead((store) => store.find(collection, a.tenantId, query));
+
+  /** The plan of the last statement `read` sends, as the application role acting for tenant a. */
+  async function planOfRead(read: (store: PostgresReadStore) => Promise<unknown>): Promise<string> {
     const client = await connectAs(urls.app);
     try {
       const sent: [string, unknown[]][] = [];
       const reader = { query: (text: string, values?: unknown[]) => (sent.push([text, values ?? []]), client.query(text, values)) };
       await client.query(`BEGIN; SELECT set_config('punchcard.tenant_id', '${a.tenantId}', true); SET LOCAL enable_seqscan = off`);
       try {
-        await new PostgresReadStore(t.db.pool, reader as never).find(collection, a.tenantId, query);
+        await read(new PostgresReadStore(t.db.pool, reader as never));
         const [text, values] = sent.at(-1)!;
-        return (await client.query(`EXPLAIN ${text}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
+        return (await client.query(`EXPLAIN (ANALYZE, VERBOSE) ${text}`, values)).rows.map((row) => row['QUERY PLAN']).join('\n');
       } finally {
         await client.query('ROLLBACK');
       }
@@ -222,6 +237,16 @@ describe('read models stay indexed under row-level security (ADR 0032)', () => {
   it('a filter on a declared field is an index condition on its key column, not a filter after the policy', async () => {
     const plan = await planAsTenant({ where: { clientId: randomUUID() }, limit: 20 }, PACKAGES);
     expect(plan).toMatch(/Index Cond: .*f_clientId/);
+  });
+
+  it('a text search finds the matching offering names by index probes, then their packages and the matching clients by key column', async () => {
+    const names = await planOfRead((store) => store.distinctValues(PACKAGES, a.tenantId, 'offeringName', { contains: 'pack', limit: 500 }));
+    expect(names).toMatch(/Index Cond: .*f_offeringName" > v\.value/);
+    // A search that matches a handful of packages (a common name is cheaper found walking the ids).
+    const search: FindQuery['search'] = { fields: [], text: 'rare', orAnyOf: [{ offeringName: { in: ['Rare offering'] } }, { clientId: { in: [clientIds[500]] } }] };
+    const packages = await planAsTenant({ search, order: 'desc', limit: 21 }, PACKAGES);
+    expect(packages).toMatch(/Index Cond: .*f_offeringName" = ANY/);
+    expect(packages).toMatch(/Index Cond: .*f_clientId" = ANY/);
   });
 
   it("a package's ledger is an id range on the primary key", async () => {

@@ -34,10 +34,11 @@ export interface FindQuery {
    */
   anyOf?: Record<string, FieldCondition>[];
   /**
-   * Case-insensitive substring match of `text` against any of `fields`, or (when given) the document
-   * matching `orWhere` instead: e.g. offering name contains q, or the client is one whose name matched q.
+   * Case-insensitive substring match of `text` against any of `fields` (`id` is the document id), or
+   * a document matching any of the `orAnyOf` condition sets instead: e.g. the package id contains q,
+   * or the client is one whose name matched q. A search with no fields and no sets matches nothing.
    */
-  search?: { fields: string[]; text: string; orWhere?: Record<string, FieldCondition> };
+  search?: { fields: string[]; text: string; orAnyOf?: Record<string, FieldCondition>[] };
   /** Without `sort`, results are ordered by document id; cursors are ids. */
   order?: 'asc' | 'desc';
   /** Only documents after this id in the chosen order (cursor pagination). */
@@ -119,6 +120,12 @@ export interface ReadStore {
   get<T>(key: DocumentKey): Promise<T | null>;
   getMany(keys: DocumentKey[]): Promise<StoredDocument[]>;
   find<T>(collection: string, tenantId: string, query: FindQuery): Promise<StoredDocument<T>[]>;
+  /**
+   * The distinct values of a filter field (declared with ensureIndexes) whose text contains
+   * `contains` case-insensitively, in text order, at most `limit`: e.g. the offering names a tenant's
+   * packages were sold under that match a search, to find those packages by the field's index.
+   */
+  distinctValues(collection: string, tenantId: string, field: string, query: { contains: string; limit: number }): Promise<string[]>;
   /** Where a projection has got to in the event log; START if it never ran. */
   checkpoint(projection: string): Promise<Position>;
   /**

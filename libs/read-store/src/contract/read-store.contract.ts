@@ -62,10 +62,24 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: '100%' }, limit: 10 }))).toEqual(['a3']);
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: '_' }, limit: 10 }))).toEqual([]);
     expect(ids(await store.find('things', 'tenant-b', { search: { fields: ['name'], text: 'yoga' }, limit: 10 }))).toEqual(['b1']);
-    const orWhere = { status: 'refunded' };
-    expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: 'pilates', orWhere }, limit: 10 }))).toEqual(['a3', 'a4']);
-    const combined = { where: { status: 'active' }, search: { fields: ['name'], text: 'pilates', orWhere }, limit: 10 };
-    expect(ids(await store.find('things', 'tenant-a', combined))).toEqual(['a3']);
+    const orAnyOf: Record<string, FieldCondition>[] = [{ status: 'refunded' }, { credits: { gte: 5, lt: 6 } }];
+    expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: 'pilates', orAnyOf }, limit: 10 }))).toEqual(['a1', 'a3', 'a4']);
+    const combined = { where: { status: 'active' }, search: { fields: ['name'], text: 'pilates', orAnyOf }, limit: 10 };
+    expect(ids(await store.find('things', 'tenant-a', combined))).toEqual(['a1', 'a3']);
+    // `id` is the document id; no fields and no sets match nothing.
+    expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['id'], text: 'A2' }, limit: 10 }))).toEqual(['a2']);
+    expect(ids(await store.find('things', 'tenant-a', { search: { fields: [], text: 'yoga', orAnyOf: [] }, limit: 10 }))).toEqual([]);
+  });
+
+  it('lists the distinct values of a field that contain a text, in order, within a tenant', async () => {
+    // status has a declared index (its key column); name has none: both answer the same way.
+    expect(await store.distinctValues('things', 'tenant-a', 'status', { contains: 'E', limit: 10 })).toEqual(['active', 'expired', 'refunded']);
+    expect(await store.distinctValues('things', 'tenant-a', 'status', { contains: 'E', limit: 2 })).toEqual(['active', 'expired']);
+    expect(await store.distinctValues('things', 'tenant-a', 'status', { contains: 'boxing', limit: 10 })).toEqual([]);
+    // (Sorted here: where 'Yoga' and 'yoga' fall depends on the database's collation.)
+    expect((await store.distinctValues('things', 'tenant-a', 'name', { contains: 'YOGA', limit: 10 })).sort()).toEqual(['Yoga Basics', 'yoga advanced']);
+    expect(await store.distinctValues('things', 'tenant-a', 'name', { contains: '%', limit: 10 })).toEqual(['Pilates 100%']);
+    expect(await store.distinctValues('things', 'tenant-b', 'status', { contains: '', limit: 10 })).toEqual(['active']);
   });
 
   it('reads in one snapshot: what commits meanwhile is not seen there', async () => {

@@ -136,10 +136,10 @@ export class PostgresReadStore implements ReadStore {
     if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${conditions(set).join(' AND ') || 'true'})`).join(' OR ') || 'false'})`);
     if (query.search && query.search.text) {
       query.search.fields.forEach(assertField);
-      const pattern = param(`%${query.search.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
-      const alternatives = query.search.fields.map((f) => `data->>'${f}' ILIKE ${pattern}`);
-      if (query.search.orWhere) alternatives.push(`(${conditions(query.search.orWhere).join(' AND ') || 'true'})`);
-      clauses.push(`(${alternatives.join(' OR ')})`);
+      const pattern = query.search.fields.length ? param(containsPattern(query.search.text)) : '';
+      const alternatives = query.search.fields.map((f) => `${f === 'id' ? 'id' : `data->>'${f}'`} ILIKE ${pattern}`);
+      for (const set of query.search.orAnyOf ?? []) alternatives.push(`(${conditions(set).join(' AND ') || 'true'})`);
+      clauses.push(`(${alternatives.join(' OR ') || 'false'})`);
     }
     let orderBy: string;
     if (query.sort) {
@@ -163,6 +163,35 @@ export class PostgresReadStore implements ReadStore {
       params,
     );
     return result.rows;
+  }
+
+  async distinctValues(collection: string, tenantId: string, field: string, query: { contains: string; limit: number }): Promise<string[]> {
+    assertField(field);
+    const params = [collection, tenantId, containsPattern(query.contains), query.limit];
+    if (!(await this.keyColumns()).has(field)) {
+      // No key column yet (ensureIndexes has not run): correct, but a scan of the tenant's documents.
+      const { rows } = await this.reader.query(
+        `SELECT DISTINCT data->>'${field}' AS value FROM read_documents
+         WHERE collection = $1 AND tenant_id = $2 AND data->>'${field}' ILIKE $3 ORDER BY 1 LIMIT $4`,
+        params,
+      );
+      return rows.map((row: { value: string }) => row.value);
+    }
+    // A loose index scan: one index probe per distinct value, not a read of every document. ILIKE
+    // is not leakproof, so under row-level security it could never narrow an index scan; here it
+    // only filters the few distinct values, while each probe (`>`, leakproof) is an index condition.
+    const column = keyColumn(field);
+    const { rows } = await this.reader.query(
+      `WITH RECURSIVE distinct_values(value) AS (
+         (SELECT ${column} FROM read_documents WHERE collection = $1 AND tenant_id = $2 AND ${column} IS NOT NULL ORDER BY ${column} LIMIT 1)
+         UNION ALL
+         SELECT (SELECT ${column} FROM read_documents WHERE collection = $1 AND tenant_id = $2 AND ${column} > v.value ORDER BY ${column} LIMIT 1)
+         FROM distinct_values v WHERE v.value IS NOT NULL
+       )
+       SELECT value FROM distinct_values WHERE value ILIKE $3 LIMIT $4`,
+      params,
+    );
+    return rows.map((row: { value: string }) => row.value);
   }
 
   async sum(collection: string, tenantId: string, query: SumQuery): Promise<SumRow[]> {
@@ -383,6 +412,11 @@ function equalitySql(field: string, text: string, value: Scalar, param: (value: 
   if (value === null) return `${text} IS NULL`;
   if (typeof value === 'string') return `${text} = ${param(value)}`;
   return `data->'${field}' = ${param(JSON.stringify(value))}::jsonb`;
+}
+
+/** An ILIKE pattern matching text that contains `text`, its wildcard characters taken literally. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 }
 
 function literal(text: string): string {

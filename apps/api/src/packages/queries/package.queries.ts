@@ -7,8 +7,12 @@ import { ClientContact, ClientDirectory } from '../../clients';
 import { toUtcInstant } from '../../http/validators';
 import { Clock, CLOCK, READ_STORE } from '../../tokens';
 
-/** How many matching clients a text search looks at (a search is for finding, not exporting). */
+/** How many matching clients and offering names a text search looks at (a search is for finding, not exporting). */
 const MAX_CLIENT_MATCHES = 500;
+const MAX_OFFERING_NAME_MATCHES = 500;
+
+/** Package ids are lowercase UUIDs: text with any other character can be in none of them. */
+const COULD_BE_IN_AN_ID = /^[0-9a-f-]+$/i;
 
 /** `client`: name and email from the client directory as they are now; null once the client is erased. */
 export type PackageListItem = Omit<PackageDocument, 'tenantId'> & { creditsExpired: number; client: ClientContact | null };
@@ -122,8 +126,17 @@ export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
     if (expires) where.expiresAt = expires;
     let search;
     if (filter.q) {
-      const clientIds = await this.clients.idsMatching(tenantId, filter.q, MAX_CLIENT_MATCHES);
-      search = { fields: ['offeringName', 'id'], text: filter.q, orWhere: clientIds.length ? { clientId: { in: clientIds } } : undefined };
+      // Each alternative an index serves under row-level security, where ILIKE on the documents
+      // never narrows a scan: the offering names and clients that match, then their packages by
+      // key column. Only text that could be part of an id is also matched against every id.
+      const [clientIds, offeringNames] = await Promise.all([
+        this.clients.idsMatching(tenantId, filter.q, MAX_CLIENT_MATCHES),
+        this.readStore.distinctValues(PACKAGES, tenantId, 'offeringName', { contains: filter.q, limit: MAX_OFFERING_NAME_MATCHES }),
+      ]);
+      const orAnyOf: Record<string, FieldCondition>[] = [];
+      if (offeringNames.length) orAnyOf.push({ offeringName: { in: offeringNames } });
+      if (clientIds.length) orAnyOf.push({ clientId: { in: clientIds } });
+      search = { fields: COULD_BE_IN_AN_ID.test(filter.q) ? ['id'] : [], text: filter.q, orAnyOf };
     }
     const docs = await this.readStore.find<PackageDocument>(PACKAGES, tenantId, {
       where,
