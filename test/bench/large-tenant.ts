@@ -78,6 +78,9 @@ export async function largeTenantBench(databaseUrl: string, raw32: number, repor
     await latency('GET /v1/packages?offeringId=…', () => `/v1/packages?limit=20&offeringId=${pick(tenant.offeringIds)}`);
     await latency('GET /v1/packages?clientId=…', () => `/v1/packages?limit=20&clientId=${pick(tenant.clientIds)}`);
     await latency('GET /v1/packages?q=… (client name search)', () => `/v1/packages?limit=20&q=${encodeURIComponent(`Client ${Math.floor(Math.random() * tenant.clientIds.length)}`)}`);
+    await latency('GET /v1/packages?q=sessions (every offering name matches)', () => '/v1/packages?limit=20&q=sessions');
+    // Hex digits only: could be part of an id, so every id is read too.
+    await latency('GET /v1/packages?q=… (4 hex digits: ids searched too)', () => `/v1/packages?limit=20&q=${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`);
     await latency('GET /v1/packages/{id}', () => `/v1/packages/${pick(tenant.packageIds)}`);
     await latency('GET /v1/packages/{id}/ledger (first 100 entries)', () => `/v1/packages/${pick(tenant.packageIds)}/ledger`);
     await latency(`point in time: GET /v1/packages/{id}?asOf= (${fmt(big.version)} events replayed)`, () => `/v1/packages/${tenant.bigPackageId}?asOf=${instant()}`);

@@ -5,3 +5,4 @@ export * from './scoped-pool';
 export * from './tenant-scope';
 export * from './service-roles';
 export * from './unavailable';
+export * from './like';

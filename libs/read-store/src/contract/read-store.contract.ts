@@ -66,6 +66,12 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['name'], text: 'pilates', orAnyOf }, limit: 10 }))).toEqual(['a1', 'a3', 'a4']);
     const combined = { where: { status: 'active' }, search: { fields: ['name'], text: 'pilates', orAnyOf }, limit: 10 };
     expect(ids(await store.find('things', 'tenant-a', combined))).toEqual(['a1', 'a3']);
+    // A document several alternatives match comes once, pages follow the cursor, and filters apply to each.
+    const both = { fields: ['name'], text: 'yoga', orAnyOf: [{ status: { in: ['active', 'expired'] } }] };
+    const first = await store.find('things', 'tenant-a', { search: both, order: 'desc', limit: 2 });
+    expect(ids(first)).toEqual(['a3', 'a2']);
+    expect(ids(await store.find('things', 'tenant-a', { search: both, order: 'desc', after: first[1].id, limit: 2 }))).toEqual(['a1']);
+    expect(ids(await store.find('things', 'tenant-a', { where: { credits: { lt: 12 } }, search: both, limit: 10 }))).toEqual(['a1', 'a2']);
     // `id` is the document id; no fields and no sets match nothing.
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: ['id'], text: 'A2' }, limit: 10 }))).toEqual(['a2']);
     expect(ids(await store.find('things', 'tenant-a', { search: { fields: [], text: 'yoga', orAnyOf: [] }, limit: 10 }))).toEqual([]);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { comparePositions, Position, START } from '@punchcard/event-store';
-import { inTransaction, Migration } from '@punchcard/postgres';
+import { containsPattern, inTransaction, Migration } from '@punchcard/postgres';
 import {
   CheckpointMovedError,
   DocumentChange,
@@ -134,13 +134,6 @@ export class PostgresReadStore implements ReadStore {
     if (query.idBetween) clauses.push(`id >= ${param(query.idBetween.from)}`, `id <= ${param(query.idBetween.to)}`);
     clauses.push(...conditions(query.where ?? {}));
     if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${conditions(set).join(' AND ') || 'true'})`).join(' OR ') || 'false'})`);
-    if (query.search && query.search.text) {
-      query.search.fields.forEach(assertField);
-      const pattern = query.search.fields.length ? param(containsPattern(query.search.text)) : '';
-      const alternatives = query.search.fields.map((f) => `${f === 'id' ? 'id' : `data->>'${f}'`} ILIKE ${pattern}`);
-      for (const set of query.search.orAnyOf ?? []) alternatives.push(`(${conditions(set).join(' AND ') || 'true'})`);
-      clauses.push(`(${alternatives.join(' OR ') || 'false'})`);
-    }
     let orderBy: string;
     if (query.sort) {
       assertField(query.sort.field);
@@ -156,10 +149,41 @@ export class PostgresReadStore implements ReadStore {
       if (query.after !== undefined) clauses.push(`id ${descending ? '<' : '>'} ${param(query.after)}`);
       orderBy = `id ${descending ? 'DESC' : 'ASC'}`;
     }
+    const limit = param(query.limit);
+    if (query.search && query.search.text) {
+      const { fields, text, orAnyOf = [] } = query.search;
+      fields.forEach(assertField);
+      // lower(x) LIKE lower(p) is the match ILIKE makes (it lowercases both sides too), for less CPU.
+      const pattern = fields.length ? `lower(${param(containsPattern(text))})` : '';
+      const textMatch = fields.map((f) => `lower(${f === 'id' ? 'id' : `data->>'${f}'`}) LIKE ${pattern}`).join(' OR ');
+      if (!textMatch && orAnyOf.length === 0) clauses.push('false');
+      else if (query.sort) {
+        const alternatives = [...(textMatch ? [textMatch] : []), ...orAnyOf.map((set) => conditions(set).join(' AND ') || 'true')];
+        clauses.push(`(${alternatives.map((a) => `(${a})`).join(' OR ')})`);
+      } else {
+        // By id, each alternative is its own first page and the page is the first of their union: no
+        // plan then hangs on how many documents an alternative matches, which the planner cannot
+        // estimate for one tenant of one collection (a name every package has, or only two do).
+        const base = clauses.join(' AND ');
+        const firstPage = (condition: string) => `(SELECT id FROM read_documents WHERE ${base} AND (${condition}) ORDER BY ${orderBy} LIMIT ${limit})`;
+        const branches = [
+          ...(textMatch ? [firstPage(textMatch)] : []),
+          ...orAnyOf.map((set) => {
+            const list = keyColumnList(set, columns);
+            if (!list) return firstPage(conditions(set).join(' AND ') || 'true');
+            // One value at a time: each is an ordered walk of its index that stops at the page, where
+            // the whole list at once would be read in full and sorted.
+            return `(SELECT page.id FROM unnest(${param(list.values)}::text[]) AS v(value)
+                     CROSS JOIN LATERAL ${firstPage(`${keyColumn(list.field)} = v.value`)} AS page)`;
+          }),
+        ];
+        clauses.splice(2, clauses.length - 2, `id IN (${branches.join(' UNION ALL ')})`);
+      }
+    }
     const result = await this.reader.query(
       `SELECT collection, tenant_id AS "tenantId", id, data FROM read_documents
        WHERE ${clauses.join(' AND ')}
-       ORDER BY ${orderBy} LIMIT ${param(query.limit)}`,
+       ORDER BY ${orderBy} LIMIT ${limit}`,
       params,
     );
     return result.rows;
@@ -172,12 +196,12 @@ export class PostgresReadStore implements ReadStore {
       // No key column yet (ensureIndexes has not run): correct, but a scan of the tenant's documents.
       const { rows } = await this.reader.query(
         `SELECT DISTINCT data->>'${field}' AS value FROM read_documents
-         WHERE collection = $1 AND tenant_id = $2 AND data->>'${field}' ILIKE $3 ORDER BY 1 LIMIT $4`,
+         WHERE collection = $1 AND tenant_id = $2 AND lower(data->>'${field}') LIKE lower($3) ORDER BY 1 LIMIT $4`,
         params,
       );
       return rows.map((row: { value: string }) => row.value);
     }
-    // A loose index scan: one index probe per distinct value, not a read of every document. ILIKE
+    // A loose index scan: one index probe per distinct value, not a read of every document. LIKE
     // is not leakproof, so under row-level security it could never narrow an index scan; here it
     // only filters the few distinct values, while each probe (`>`, leakproof) is an index condition.
     const column = keyColumn(field);
@@ -188,7 +212,7 @@ export class PostgresReadStore implements ReadStore {
          SELECT (SELECT ${column} FROM read_documents WHERE collection = $1 AND tenant_id = $2 AND ${column} > v.value ORDER BY ${column} LIMIT 1)
          FROM distinct_values v WHERE v.value IS NOT NULL
        )
-       SELECT value FROM distinct_values WHERE value ILIKE $3 LIMIT $4`,
+       SELECT value FROM distinct_values WHERE lower(value) LIKE lower($3) LIMIT $4`,
       params,
     );
     return rows.map((row: { value: string }) => row.value);
@@ -408,15 +432,22 @@ function conditionsSql(where: Record<string, FieldCondition>, param: (value: unk
   return clauses;
 }
 
+/** `{ field: { in: [texts] } }` on a field with a key column: a list whose every value its index serves in id order. */
+function keyColumnList(set: Record<string, FieldCondition>, columns: Set<string>): { field: string; values: string[] } | null {
+  const entries = Object.entries(set);
+  if (entries.length !== 1) return null;
+  const [field, condition] = entries[0];
+  if (!columns.has(field) || !isOperatorCondition(condition) || Object.keys(condition).length !== 1) return null;
+  const values = condition.in;
+  if (!values || !values.every((v): v is string => typeof v === 'string')) return null;
+  assertField(field);
+  return { field, values };
+}
+
 function equalitySql(field: string, text: string, value: Scalar, param: (value: unknown) => string): string {
   if (value === null) return `${text} IS NULL`;
   if (typeof value === 'string') return `${text} = ${param(value)}`;
   return `data->'${field}' = ${param(JSON.stringify(value))}::jsonb`;
-}
-
-/** An ILIKE pattern matching text that contains `text`, its wildcard characters taken literally. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 }
 
 function literal(text: string): string {
