@@ -5,6 +5,11 @@ import { Lease } from './lease';
 import { DocumentSet, Projection } from './projection';
 
 export interface RunnerOptions {
+  /**
+   * Most events one batch applies (default 5,000). Batches are this full only while catching up or
+   * rebuilding, where bigger ones cost fewer round trips and commits per event: in the bench's
+   * catch-up, 1,000 / 4,000 / 10,000 gave about 6.0k / 7.1k / 7.8k events a second.
+   */
   batchSize?: number;
   /** How long an idle loop waits for new events before polling again (a nudge wakes it at once). */
   idleMs?: number;
@@ -42,7 +47,7 @@ export class ProjectionRunner {
     private readonly lease: Lease,
     private readonly options: RunnerOptions = {},
   ) {
-    this.batchSize = options.batchSize ?? 1000;
+    this.batchSize = options.batchSize ?? 5000;
     this.idleMs = options.idleMs ?? 200;
     this.minBatchIntervalMs = options.minBatchIntervalMs ?? 25;
   }
@@ -205,20 +210,23 @@ export class ProjectionRunner {
         continue;
       }
       const started = Date.now();
-      let worked = 0;
-      let full = false;
       const reads = new Map<string, Promise<StoredEvent[]>>();
-      for (const projection of this.projections) {
-        if (!this.running || !this.lease.held) break;
-        try {
-          const applied = await this.runBatch(projection, undefined, reads);
-          worked += applied;
-          full ||= applied === this.batchSize;
-        } catch (error) {
-          this.options.onError?.(projection.name, error);
-          await sleep(500);
-        }
-      }
+      // The projections' batches run side by side: each has its own checkpoint and transaction, and
+      // one's apply (CPU here) overlaps another's writes (in the database).
+      const applied = await Promise.all(
+        this.projections.map(async (projection) => {
+          if (!this.running || !this.lease.held) return 0;
+          try {
+            return await this.runBatch(projection, undefined, reads);
+          } catch (error) {
+            this.options.onError?.(projection.name, error);
+            await sleep(500);
+            return 0;
+          }
+        }),
+      );
+      const worked = applied.reduce((sum, n) => sum + n, 0);
+      const full = applied.some((n) => n === this.batchSize);
       if (worked === 0) await this.idle(this.idleMs);
       else if (!full) await sleep(Math.max(0, this.minBatchIntervalMs - (Date.now() - started)));
     }
