@@ -18,6 +18,12 @@ export interface RunnerOptions {
    * larger batches instead of a round of queries per event; it bounds read-your-writes delay.
    */
   minBatchIntervalMs?: number;
+  /**
+   * How many projections' batches run at once in the running loop (default 2). In the bench's
+   * catch-up, 1 / 2 / 3 / 4 / 9 at once gave about 4.3k / 7.8k / 8.0k / 7.5k / 8.0k events a second on
+   * 2 cores; each one in flight holds a connection of the system pool, which other work needs too.
+   */
+  parallelBatches?: number;
   onError?: (projection: string, error: unknown) => void;
 }
 
@@ -39,6 +45,7 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly idleMs: number;
   private readonly minBatchIntervalMs: number;
+  private readonly parallelBatches: number;
 
   constructor(
     private readonly events: EventStore,
@@ -50,6 +57,7 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 5000;
     this.idleMs = options.idleMs ?? 200;
     this.minBatchIntervalMs = options.minBatchIntervalMs ?? 25;
+    this.parallelBatches = options.parallelBatches ?? 2;
   }
 
   /**
@@ -59,14 +67,28 @@ export class ProjectionRunner {
    */
   async runBatch(projection: Projection, until?: Position, reads?: Map<string, Promise<StoredEvent[]>>): Promise<number> {
     const from = await this.readStore.checkpoint(projection.name);
-    const read = await this.readAllOnce(from, reads);
-    // Events come in their current shape: the store upcasts them (withUpcasting, libs/event-store).
-    const batch = until ? read.filter((event) => comparePositions(event.position, until) <= 0) : read;
+    const batch = upTo(await this.readAllOnce(from, reads), until);
     if (batch.length === 0) return 0;
-    // A projection without a checkpoint starts on an empty slate: a new version of a projection (its
-    // name bumped) must not add its replay onto what the previous version left in the same collections.
-    if (comparePositions(from, START) === 0) await this.readStore.reset(projection.name, projection.collections);
+    await this.startIfNew(projection, from);
+    const { changes } = await this.prepare(projection, batch);
+    await this.readStore.commit(projection.name, from, batch[batch.length - 1].position, changes);
+    return batch.length;
+  }
 
+  /**
+   * A projection without a checkpoint starts on an empty slate: a new version of a projection (its
+   * name bumped) must not add its replay onto what the previous version left in the same collections.
+   */
+  private async startIfNew(projection: Projection, from: Position): Promise<void> {
+    if (comparePositions(from, START) === 0) await this.readStore.reset(projection.name, projection.collections);
+  }
+
+  /**
+   * Applies `batch` in memory: every document it touches is loaded in one query, except those in
+   * `carried` (as a commit still in flight leaves them; undefined = deleted). Returns the changes and
+   * the changed documents as they now stand.
+   */
+  private async prepare(projection: Projection, batch: StoredEvent[], carried = new Map<string, unknown>()) {
     const wanted = new Map<string, DocumentKey>();
     const keysByEvent = batch.map((event) => {
       const keys = projection.keys(event);
@@ -74,7 +96,9 @@ export class ProjectionRunner {
       return keys;
     });
     const documents = new Map<string, unknown>();
-    for (const doc of await this.readStore.getMany([...wanted.values()])) documents.set(keyString(doc), doc.data);
+    const toLoad = [...wanted.entries()].filter(([k]) => !carried.has(k)).map(([, key]) => key);
+    for (const doc of await this.readStore.getMany(toLoad)) documents.set(keyString(doc), doc.data);
+    for (const [k, data] of carried) if (wanted.has(k) && data !== undefined) documents.set(k, data);
 
     const changes = new Map<string, DocumentChange>();
     const set: DocumentSet = {
@@ -91,8 +115,8 @@ export class ProjectionRunner {
     batch.forEach((event, i) => {
       if (keysByEvent[i].length) projection.apply(event, set);
     });
-    await this.readStore.commit(projection.name, from, batch[batch.length - 1].position, [...changes.values()]);
-    return batch.length;
+    const changed = new Map([...changes].map(([k, change]) => [k, change.kind === 'put' ? change.data : undefined]));
+    return { changes: [...changes.values()], changed };
   }
 
   private readAllOnce(from: Position, reads?: Map<string, Promise<StoredEvent[]>>): Promise<StoredEvent[]> {
@@ -107,10 +131,33 @@ export class ProjectionRunner {
     return read;
   }
 
-  /** Applies batches until no event is left (or `until` is reached); returns the number of events applied. */
+  /**
+   * Applies batches until no event is left (or `until` is reached); returns the number of events applied.
+   * Pipelined: while one batch commits, the next is read and applied, with the documents the commit
+   * in flight changes taken from memory (the others it cannot be changing). Its own commit waits for
+   * the one before, and moves the checkpoint on from where that one left it, so a failed commit makes
+   * every later one fail too: nothing is applied twice or skipped.
+   */
   async catchUp(projection: Projection, until?: Position): Promise<number> {
+    let from = await this.readStore.checkpoint(projection.name);
     let total = 0;
-    for (let n = await this.runBatch(projection, until); n > 0; n = await this.runBatch(projection, until)) total += n;
+    let inFlight: Promise<void> = Promise.resolve();
+    let carried = new Map<string, unknown>();
+    try {
+      for (;;) {
+        const batch = upTo(await this.events.readAll(from, this.batchSize), until);
+        if (batch.length === 0) break;
+        if (total === 0) await this.startIfNew(projection, from);
+        const { changes, changed } = await this.prepare(projection, batch, carried);
+        await inFlight;
+        const to = batch[batch.length - 1].position;
+        inFlight = this.readStore.commit(projection.name, from, to, changes);
+        inFlight.catch(() => undefined); // awaited below or at the next batch: not an unhandled rejection meanwhile
+        [from, carried, total] = [to, changed, total + batch.length];
+      }
+    } finally {
+      await inFlight;
+    }
     return total;
   }
 
@@ -211,20 +258,22 @@ export class ProjectionRunner {
       }
       const started = Date.now();
       const reads = new Map<string, Promise<StoredEvent[]>>();
-      // The projections' batches run side by side: each has its own checkpoint and transaction, and
-      // one's apply (CPU here) overlaps another's writes (in the database).
-      const applied = await Promise.all(
-        this.projections.map(async (projection) => {
-          if (!this.running || !this.lease.held) return 0;
+      // A few of the projections' batches run side by side: each has its own checkpoint and
+      // transaction, and one's apply (CPU here) overlaps another's writes (in the database). Only a
+      // few: each holds a connection of the system pool, which other background work needs too.
+      const waiting = [...this.projections];
+      const applied: number[] = [];
+      const lane = async () => {
+        for (let projection = waiting.shift(); projection && this.running && this.lease.held; projection = waiting.shift()) {
           try {
-            return await this.runBatch(projection, undefined, reads);
+            applied.push(await this.runBatch(projection, undefined, reads));
           } catch (error) {
             this.options.onError?.(projection.name, error);
             await sleep(500);
-            return 0;
           }
-        }),
-      );
+        }
+      };
+      await Promise.all(Array.from({ length: this.parallelBatches }, lane));
       const worked = applied.reduce((sum, n) => sum + n, 0);
       const full = applied.some((n) => n === this.batchSize);
       if (worked === 0) await this.idle(this.idleMs);
@@ -264,6 +313,11 @@ export function generationOf(projection: Projection, suffix: string): Projection
         delete: (key) => documents.delete(rename(key)),
       }),
   };
+}
+
+/** The events up to `until` (all of them without one). */
+function upTo(events: StoredEvent[], until?: Position): StoredEvent[] {
+  return until ? events.filter((event) => comparePositions(event.position, until) <= 0) : events;
 }
 
 function storageOf(projection: Projection): ProjectionStorage {
