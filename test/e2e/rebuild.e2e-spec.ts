@@ -125,6 +125,35 @@ describe('Rebuild and check of read models while the service runs', () => {
     expect(new Set(nonEmptyReadsFrom).size).toBe(nonEmptyReadsFrom.length);
   });
 
+  it('a pipelined catch-up whose commit fails starts no later commit, and a second run completes the same documents', async () => {
+    const store = t.infrastructure.system.readStore;
+    const commits: string[] = [];
+    const failSecond = new Proxy(store, {
+      get: (target, name) =>
+        name === 'commit'
+          ? async (...args: Parameters<typeof store.commit>) => {
+              commits.push(`${args[2].transactionId}-${args[2].globalPosition}`);
+              if (commits.length === 2) throw new Error('injected: the second commit fails');
+              return target.commit(...args);
+            }
+          : Reflect.get(target, name),
+    });
+    const replay = generationOf(packagesProjection, '@pipeline');
+    const runner = (readStore: typeof store) =>
+      new ProjectionRunner(t.infrastructure.system.eventStore, readStore, [replay], new PostgresAdvisoryLease(t.db.pool, 'pipeline-test'), { batchSize: 4 });
+    try {
+      await expect(runner(failSecond).catchUp(replay)).rejects.toThrow('injected: the second commit fails');
+      expect(commits).toHaveLength(2); // the third batch was prepared, never committed
+      expect(`${(await store.checkpoint(replay.name)).transactionId}-${(await store.checkpoint(replay.name)).globalPosition}`).toBe(commits[0]);
+      expect(await runner(store).catchUp(replay)).toBeGreaterThan(0);
+      const documents = async (collection: string) =>
+        (await store.find(collection, studio.tenantId, { limit: 100 })).map((d) => d.data as { id: string; creditsRemaining: number; version: number });
+      expect(await documents(replay.collections[0])).toEqual(await documents(packagesProjection.collections[0]));
+    } finally {
+      await store.reset(replay.name, replay.collections);
+    }
+  });
+
   it('every read model equals a replay of the events', async () => {
     // check compares each live read model with a replay up to that model's own checkpoint.
     for (const projection of ALL_PROJECTIONS) {

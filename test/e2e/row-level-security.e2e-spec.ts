@@ -200,17 +200,19 @@ describe('the ledger cannot be rewritten by the service', () => {
 });
 
 describe('read models stay indexed under row-level security (ADR 0032)', () => {
-  // Enough package documents (written as the owner) for the planner to weigh plans as it would on a
-  // real tenant: 2,000 packages under 20 offering names (and 3 under a rare one) for 1,000 clients.
+  // Enough package documents (written as the owner) that the planner's costs tell plans apart:
+  // 2,000 packages under 20 offering names (and 3 under a rare one) for 1,000 clients.
   const clientIds = Array.from({ length: 1000 }, () => randomUUID());
+  const fixture = 'plan-guard';
   beforeAll(async () => {
-    const packages = Array.from({ length: 2000 }, (_, i) => ({ id: randomUUID(), offeringName: i < 3 ? 'Rare offering' : `Offering ${i % 20}`, clientId: clientIds[i % 1000] }));
+    const packages = Array.from({ length: 2000 }, (_, i) => ({ id: randomUUID(), offeringName: i < 3 ? 'Rare offering' : `Offering ${i % 20}`, clientId: clientIds[i % 1000], fixture }));
     await t.db.pool.query(
       `INSERT INTO read_documents (collection, tenant_id, id, data) SELECT $1, $2, p->>'id', p FROM jsonb_array_elements($3::jsonb) AS p`,
       [PACKAGES, a.tenantId, JSON.stringify(packages)],
     );
     await t.db.pool.query('ANALYZE read_documents');
   });
+  afterAll(() => t.db.pool.query(`DELETE FROM read_documents WHERE data->>'fixture' = $1`, [fixture]));
 
   /** The plan of the statement `find` sends, as the application role acting for tenant a. */
   const planAsTenant = (query: FindQuery, collection: string) => planOfRead((store) => store.find(collection, a.tenantId, query));
@@ -245,8 +247,8 @@ describe('read models stay indexed under row-level security (ADR 0032)', () => {
     // Names with 100 packages and with 3, a client with 2: each an index condition, per value.
     const search: FindQuery['search'] = { fields: [], text: 'offering', orAnyOf: [{ offeringName: { in: ['Offering 7', 'Rare offering'] } }, { clientId: { in: [clientIds[500]] } }] };
     const packages = await planAsTenant({ search, order: 'desc', limit: 21 }, PACKAGES);
-    expect(packages).toMatch(/Index Cond: .*f_offeringName" = v\.value/);
-    expect(packages).toMatch(/Index Cond: .*f_clientId" = v_1\.value/);
+    expect(packages).toMatch(/Index Cond: .*f_offeringName" = v\w*\.value/);
+    expect(packages).toMatch(/Index Cond: .*f_clientId" = v\w*\.value/);
   });
 
   it("a package's ledger is an id range on the primary key", async () => {

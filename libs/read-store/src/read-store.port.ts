@@ -121,9 +121,10 @@ export interface ReadStore {
   getMany(keys: DocumentKey[]): Promise<StoredDocument[]>;
   find<T>(collection: string, tenantId: string, query: FindQuery): Promise<StoredDocument<T>[]>;
   /**
-   * The distinct values of a filter field (declared with ensureIndexes) whose text contains
-   * `contains` case-insensitively, in text order, at most `limit`: e.g. the offering names a tenant's
-   * packages were sold under that match a search, to find those packages by the field's index.
+   * The distinct values of a field whose text contains `contains` case-insensitively, in text
+   * order, at most `limit`: e.g. the offering names a tenant's packages were sold under that match a
+   * search, to find those packages by the field's index. Fast only for a field declared with
+   * ensureIndexes on this collection; any other field is answered by reading the tenant's documents.
    */
   distinctValues(collection: string, tenantId: string, field: string, query: { contains: string; limit: number }): Promise<string[]>;
   /** Where a projection has got to in the event log; START if it never ran. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseError, Pool } from 'pg';
-import { containsPattern } from '@punchcard/postgres';
+import { containsPattern, containsSql } from '@punchcard/postgres';
 import { ApiError } from '../http/problem';
 import { PG_POOL } from '../tokens';
 
@@ -32,6 +32,8 @@ export interface ClientChanges {
 }
 
 const COLUMNS = `id, name, email, timezone, groups, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"`;
+/** A search: the name or email contains $2 (a containsPattern). It reads every client of the tenant. */
+const NAME_OR_EMAIL_CONTAINS = `(${containsSql('name', '$2')} OR ${containsSql('email', '$2')})`;
 
 /** The client directory: personal data lives here, never in events, so a client can be erased and the ledger stays whole. */
 @Injectable()
@@ -91,15 +93,11 @@ export class ClientDirectory {
     return rows[0] ?? null;
   }
 
-  // Searches spell `lower(x) LIKE lower(pattern)`: the match ILIKE makes (it lowercases both sides
-  // too) at about half the CPU per row, and under row-level security no index can serve either, so
-  // a search reads every client of the tenant.
-
   /** Name or email contains `q` (case-insensitive); ordered by id (creation order). */
   async list(tenantId: string, query: { q?: string; cursor?: string; limit: number }): Promise<Client[]> {
     const { rows } = await this.pool.query(
       `SELECT ${COLUMNS} FROM clients
-       WHERE tenant_id = $1 AND ($2::text IS NULL OR lower(name) LIKE lower($2) OR lower(email) LIKE lower($2)) AND ($3::uuid IS NULL OR id > $3)
+       WHERE tenant_id = $1 AND ($2::text IS NULL OR ${NAME_OR_EMAIL_CONTAINS}) AND ($3::uuid IS NULL OR id > $3)
        ORDER BY id LIMIT $4`,
       [tenantId, query.q ? containsPattern(query.q) : null, query.cursor ?? null, query.limit],
     );
@@ -109,7 +107,7 @@ export class ClientDirectory {
   /** Ids of the clients whose name or email contains `q` (for package search by client). */
   async idsMatching(tenantId: string, q: string, limit: number): Promise<string[]> {
     const { rows } = await this.pool.query(
-      'SELECT id FROM clients WHERE tenant_id = $1 AND (lower(name) LIKE lower($2) OR lower(email) LIKE lower($2)) ORDER BY id LIMIT $3',
+      `SELECT id FROM clients WHERE tenant_id = $1 AND ${NAME_OR_EMAIL_CONTAINS} ORDER BY id LIMIT $3`,
       [tenantId, containsPattern(q), limit],
     );
     return rows.map((r) => r.id);

@@ -112,7 +112,7 @@ export class ListPackagesParams extends ReadYourWritesParams {
   @ApiPropertyOptional() @IsOptional() @IsUUID() clientId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() offeringId?: string;
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: PackageStatus;
-  @ApiPropertyOptional({ description: 'Text in the offering name, or the client’s name or email' }) @IsOptional() @IsString() @Length(1, 100) q?: string;
+  @ApiPropertyOptional({ description: 'Text in the offering name the package was sold under, the package id, or the client’s name or email' }) @IsOptional() @IsString() @Length(1, 100) q?: string;
   @ApiPropertyOptional({ description: 'Purchased at or after this instant' }) @IsOptional() @IsInstant() purchasedFrom?: string;
   @ApiPropertyOptional({ description: 'Purchased before this instant (not before purchasedFrom)' }) @IsOptional() @IsInstant() @NotBefore('purchasedFrom') purchasedTo?: string;
   @ApiPropertyOptional({ description: 'Expiring at or after this instant (packages that never expire do not match)' }) @IsOptional() @IsInstant() expiresFrom?: string;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { comparePositions, Position, START } from '@punchcard/event-store';
-import { containsPattern, inTransaction, Migration } from '@punchcard/postgres';
+import { containsPattern, containsSql, inTransaction, Migration } from '@punchcard/postgres';
 import {
   CheckpointMovedError,
   DocumentChange,
@@ -129,11 +129,11 @@ export class PostgresReadStore implements ReadStore {
     const param = (value: unknown) => `$${params.push(value)}`;
     const clauses = ['collection = $1', 'tenant_id = $2'];
     const columns = await this.keyColumns();
-    const conditions = (where: Record<string, FieldCondition>) => conditionsSql(where, param, columns);
+    const allOf = (where: Record<string, FieldCondition>) => conditionsSql(where, param, columns).join(' AND ') || 'true';
 
     if (query.idBetween) clauses.push(`id >= ${param(query.idBetween.from)}`, `id <= ${param(query.idBetween.to)}`);
-    clauses.push(...conditions(query.where ?? {}));
-    if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${conditions(set).join(' AND ') || 'true'})`).join(' OR ') || 'false'})`);
+    clauses.push(...conditionsSql(query.where ?? {}, param, columns));
+    if (query.anyOf) clauses.push(`(${query.anyOf.map((set) => `(${allOf(set)})`).join(' OR ') || 'false'})`);
     let orderBy: string;
     if (query.sort) {
       assertField(query.sort.field);
@@ -150,60 +150,68 @@ export class PostgresReadStore implements ReadStore {
       orderBy = `id ${descending ? 'DESC' : 'ASC'}`;
     }
     const limit = param(query.limit);
+    const select = async (sql: string) => (await this.reader.query(sql, params)).rows;
+
     if (query.search && query.search.text) {
       const { fields, text, orAnyOf = [] } = query.search;
       fields.forEach(assertField);
-      // lower(x) LIKE lower(p) is the match ILIKE makes (it lowercases both sides too), for less CPU.
-      const pattern = fields.length ? `lower(${param(containsPattern(text))})` : '';
-      const textMatch = fields.map((f) => `lower(${f === 'id' ? 'id' : `data->>'${f}'`}) LIKE ${pattern}`).join(' OR ');
-      if (!textMatch && orAnyOf.length === 0) clauses.push('false');
-      else if (query.sort) {
-        const alternatives = [...(textMatch ? [textMatch] : []), ...orAnyOf.map((set) => conditions(set).join(' AND ') || 'true')];
+      const pattern = fields.length ? param(containsPattern(text)) : '';
+      const textMatch = fields.map((f) => containsSql(f === 'id' ? 'id' : `data->>'${f}'`, pattern)).join(' OR ');
+      if (!textMatch && orAnyOf.length === 0) return [];
+      if (query.sort) {
+        const alternatives = [...(textMatch ? [textMatch] : []), ...orAnyOf.map(allOf)];
         clauses.push(`(${alternatives.map((a) => `(${a})`).join(' OR ')})`);
       } else {
-        // By id, each alternative is its own first page and the page is the first of their union: no
-        // plan then hangs on how many documents an alternative matches, which the planner cannot
-        // estimate for one tenant of one collection (a name every package has, or only two do).
-        const base = clauses.join(' AND ');
-        const firstPage = (condition: string) => `(SELECT id FROM read_documents WHERE ${base} AND (${condition}) ORDER BY ${orderBy} LIMIT ${limit})`;
+        // By id, each alternative is its own first page, the page is the first of their union, and
+        // only its documents are read: no plan then hangs on how many documents an alternative
+        // matches, which the planner cannot estimate for one tenant of one collection (a name
+        // every package has, or only two do).
+        const where = clauses.join(' AND ');
+        const firstPage = (condition: string) => `(SELECT id FROM read_documents WHERE ${where} AND (${condition}) ORDER BY ${orderBy} LIMIT ${limit})`;
         const branches = [
           ...(textMatch ? [firstPage(textMatch)] : []),
           ...orAnyOf.map((set) => {
             const list = keyColumnList(set, columns);
-            if (!list) return firstPage(conditions(set).join(' AND ') || 'true');
-            // One value at a time: each is an ordered walk of its index that stops at the page, where
-            // the whole list at once would be read in full and sorted.
+            if (!list) return firstPage(allOf(set));
+            // One value at a time: each is an ordered walk of its index that stops at the page,
+            // where the whole list in one `= ANY` would be read in full and sorted.
             return `(SELECT page.id FROM unnest(${param(list.values)}::text[]) AS v(value)
                      CROSS JOIN LATERAL ${firstPage(`${keyColumn(list.field)} = v.value`)} AS page)`;
           }),
         ];
-        clauses.splice(2, clauses.length - 2, `id IN (${branches.join(' UNION ALL ')})`);
+        return select(
+          `SELECT d.collection, d.tenant_id AS "tenantId", d.id, d.data
+           FROM (SELECT id FROM (${branches.join(' UNION ')}) AS matched ORDER BY ${orderBy} LIMIT ${limit}) AS page
+           JOIN read_documents d ON d.collection = $1 AND d.tenant_id = $2 AND d.id = page.id
+           ORDER BY d.${orderBy}`,
+        );
       }
     }
-    const result = await this.reader.query(
+    return select(
       `SELECT collection, tenant_id AS "tenantId", id, data FROM read_documents
        WHERE ${clauses.join(' AND ')}
        ORDER BY ${orderBy} LIMIT ${limit}`,
-      params,
     );
-    return result.rows;
   }
 
   async distinctValues(collection: string, tenantId: string, field: string, query: { contains: string; limit: number }): Promise<string[]> {
     assertField(field);
     const params = [collection, tenantId, containsPattern(query.contains), query.limit];
     if (!(await this.keyColumns()).has(field)) {
-      // No key column yet (ensureIndexes has not run): correct, but a scan of the tenant's documents.
+      // No key column (the field is declared nowhere, or ensureIndexes has not run): correct, but a
+      // scan of the tenant's documents.
       const { rows } = await this.reader.query(
         `SELECT DISTINCT data->>'${field}' AS value FROM read_documents
-         WHERE collection = $1 AND tenant_id = $2 AND lower(data->>'${field}') LIKE lower($3) ORDER BY 1 LIMIT $4`,
+         WHERE collection = $1 AND tenant_id = $2 AND ${containsSql(`data->>'${field}'`, '$3')} ORDER BY 1 LIMIT $4`,
         params,
       );
       return rows.map((row: { value: string }) => row.value);
     }
-    // A loose index scan: one index probe per distinct value, not a read of every document. LIKE
-    // is not leakproof, so under row-level security it could never narrow an index scan; here it
-    // only filters the few distinct values, while each probe (`>`, leakproof) is an index condition.
+    // A loose index scan: one probe of the field's index on this collection per distinct value, not a
+    // read of every document. LIKE is not leakproof, so under row-level security it could never
+    // narrow an index scan; here it only filters the few distinct values, while each probe (`>`,
+    // leakproof) is an index condition. The values come out in the order the recursion finds them:
+    // text order (an ORDER BY here would make it find them all before the LIMIT).
     const column = keyColumn(field);
     const { rows } = await this.reader.query(
       `WITH RECURSIVE distinct_values(value) AS (
@@ -212,7 +220,7 @@ export class PostgresReadStore implements ReadStore {
          SELECT (SELECT ${column} FROM read_documents WHERE collection = $1 AND tenant_id = $2 AND ${column} > v.value ORDER BY ${column} LIMIT 1)
          FROM distinct_values v WHERE v.value IS NOT NULL
        )
-       SELECT value FROM distinct_values WHERE lower(value) LIKE lower($3) LIMIT $4`,
+       SELECT value FROM distinct_values WHERE ${containsSql('value', '$3')} LIMIT $4`,
       params,
     );
     return rows.map((row: { value: string }) => row.value);
@@ -432,7 +440,10 @@ function conditionsSql(where: Record<string, FieldCondition>, param: (value: unk
   return clauses;
 }
 
-/** `{ field: { in: [texts] } }` on a field with a key column: a list whose every value its index serves in id order. */
+/**
+ * The field and values of a condition set that is only `{ field: { in: [texts] } }`, on a field
+ * with a key column: its index then serves each value's documents in id order. Else null.
+ */
 function keyColumnList(set: Record<string, FieldCondition>, columns: Set<string>): { field: string; values: string[] } | null {
   const entries = Object.entries(set);
   if (entries.length !== 1) return null;

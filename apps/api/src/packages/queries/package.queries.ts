@@ -7,8 +7,9 @@ import { ClientContact, ClientDirectory } from '../../clients';
 import { toUtcInstant } from '../../http/validators';
 import { Clock, CLOCK, READ_STORE } from '../../tokens';
 
-/** How many matching clients and offering names a text search looks at (a search is for finding, not exporting). */
+/** How many matching clients a text search looks at (a search is for finding, not exporting). */
 const MAX_CLIENT_MATCHES = 500;
+/** How many matching offering names a search looks up by index; with more, it matches names on every package. */
 const MAX_OFFERING_NAME_MATCHES = 500;
 
 /** Package ids are lowercase UUIDs: text with any other character can be in none of them. */
@@ -131,12 +132,15 @@ export class ListPackagesHandler implements IQueryHandler<ListPackagesQuery> {
       // key column. Only text that could be part of an id is also matched against every id.
       const [clientIds, offeringNames] = await Promise.all([
         this.clients.idsMatching(tenantId, filter.q, MAX_CLIENT_MATCHES),
-        this.readStore.distinctValues(PACKAGES, tenantId, 'offeringName', { contains: filter.q, limit: MAX_OFFERING_NAME_MATCHES }),
+        this.readStore.distinctValues(PACKAGES, tenantId, 'offeringName', { contains: filter.q, limit: MAX_OFFERING_NAME_MATCHES + 1 }),
       ]);
+      const fields = COULD_BE_IN_AN_ID.test(filter.q) ? ['id'] : [];
       const orAnyOf: Record<string, FieldCondition>[] = [];
-      if (offeringNames.length) orAnyOf.push({ offeringName: { in: offeringNames } });
+      // More names than a list should carry: match the name on every package instead (a scan).
+      if (offeringNames.length > MAX_OFFERING_NAME_MATCHES) fields.push('offeringName');
+      else if (offeringNames.length) orAnyOf.push({ offeringName: { in: offeringNames } });
       if (clientIds.length) orAnyOf.push({ clientId: { in: clientIds } });
-      search = { fields: COULD_BE_IN_AN_ID.test(filter.q) ? ['id'] : [], text: filter.q, orAnyOf };
+      search = { fields, text: filter.q, orAnyOf };
     }
     const docs = await this.readStore.find<PackageDocument>(PACKAGES, tenantId, {
       where,
