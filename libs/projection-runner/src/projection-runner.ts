@@ -20,7 +20,8 @@ export interface RunnerOptions {
    */
   minBatchIntervalMs?: number;
   /**
-   * How many projections' batches run at once in the running loop (default 2; at least 1). The same
+   * How many projections' batches run at once in the running loop while it is behind (default 2;
+   * at least 1; one at a time while it keeps up). The same
    * catch-up with batches of 5,000 went at about 4.3k / 7.8k / 8.0k / 7.5k / 8.0k events a second with
    * 1 / 2 / 3 / 4 / 9 at once on 2 cores; each one in flight holds a connection of the system pool,
    * which other background work needs too.
@@ -258,6 +259,9 @@ export class ProjectionRunner {
   }
 
   private async leaseLoop(): Promise<void> {
+    // Side by side only while behind (the last round had a full batch): while keeping up, a second
+    // transaction in flight only competes with the requests (redemptions measured ~10% slower).
+    let behind = false;
     while (this.running) {
       if (!(await this.lease.tryAcquire().catch(() => false))) {
         await this.idle(2000);
@@ -280,9 +284,10 @@ export class ProjectionRunner {
           }
         }
       };
-      await Promise.all(Array.from({ length: this.parallelBatches }, lane));
+      await Promise.all(Array.from({ length: behind ? this.parallelBatches : 1 }, lane));
       const worked = applied.reduce((sum, n) => sum + n, 0);
       const full = applied.some((n) => n === this.batchSize);
+      behind = full;
       if (worked === 0) await this.idle(this.idleMs);
       else if (!full) await sleep(Math.max(0, this.minBatchIntervalMs - (Date.now() - started)));
     }
