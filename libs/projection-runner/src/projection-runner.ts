@@ -20,11 +20,10 @@ export interface RunnerOptions {
    */
   minBatchIntervalMs?: number;
   /**
-   * How many projections' batches run at once in the running loop while it is behind (default 2;
-   * at least 1; one at a time while it keeps up). The same
-   * catch-up with batches of 5,000 went at about 4.3k / 7.8k / 8.0k / 7.5k / 8.0k events a second with
-   * 1 / 2 / 3 / 4 / 9 at once on 2 cores; each one in flight holds a connection of the system pool,
-   * which other background work needs too.
+   * How many projections' batches run at once in the running loop while it is behind (default 2,
+   * at least 1; one at a time while it keeps up). The same catch-up with batches of 5,000 went at
+   * about 4.3k / 7.8k / 8.0k / 7.5k / 8.0k events a second with 1 / 2 / 3 / 4 / 9 at once on 2 cores.
+   * Each one in flight holds a connection of the system pool, which other background work needs too.
    */
   parallelBatches?: number;
   onError?: (projection: string, error: unknown) => void;
@@ -70,6 +69,7 @@ export class ProjectionRunner {
    */
   async runBatch(projection: Projection, until?: Position, reads?: Map<string, Promise<StoredEvent[]>>): Promise<number> {
     const from = await this.readStore.checkpoint(projection.name);
+    // Events come in their current shape: the store upcasts them (withUpcasting, libs/event-store).
     const batch = upTo(await this.readAllOnce(from, reads), until);
     if (batch.length === 0) return 0;
     await this.startIfNew(projection, from);
@@ -269,9 +269,10 @@ export class ProjectionRunner {
       }
       const started = Date.now();
       const reads = new Map<string, Promise<StoredEvent[]>>();
-      // A few of the projections' batches run side by side: each has its own checkpoint and
-      // transaction, and one's apply (CPU here) overlaps another's writes (in the database). Only a
-      // few: each holds a connection of the system pool, which other background work needs too.
+      // Lanes: each takes the next projection and runs its batch. Batches side by side each have
+      // their own checkpoint and transaction, and one's apply (CPU here) overlaps another's writes
+      // (in the database). Only a few: each holds a connection of the system pool, which other
+      // background work needs too.
       const waiting = [...this.projections];
       const applied: number[] = [];
       const lane = async () => {
