@@ -4,6 +4,7 @@ import type { EventStore } from '@punchcard/event-store';
 import { PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { signatureFor, StripeStandIn } from '../support/stripe-stand-in';
+import { withMethod } from '../support/intercept';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**
@@ -39,18 +40,12 @@ afterAll(async () => {
 });
 
 function failingOnDemand(store: EventStore): EventStore {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property !== 'append') return typeof value === 'function' ? value.bind(target) : value;
-      return async (...args: Parameters<EventStore['append']>) => {
-        if (failAppendOf && args[0].some((write) => write.events.some((event) => event.type === failAppendOf))) {
-          failAppendOf = null;
-          throw new Error('simulated: the database went away during the append');
-        }
-        return target.append(...args);
-      };
-    },
+  return withMethod(store, 'append', (append) => async (writes, receipt) => {
+    if (failAppendOf && writes.some((write) => write.events.some((event) => event.type === failAppendOf))) {
+      failAppendOf = null;
+      throw new Error('simulated: the database went away during the append');
+    }
+    return append(writes, receipt);
   });
 }
 

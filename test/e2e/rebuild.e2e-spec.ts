@@ -1,5 +1,7 @@
 import { generationOf, PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
 import { ALL_PROJECTIONS, packageLedgerProjection, packagesProjection } from '@punchcard/projections';
+import { formatPosition } from '@punchcard/event-store';
+import { withMethod } from '../support/intercept';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
 /**
@@ -99,16 +101,11 @@ describe('Rebuild and check of read models while the service runs', () => {
   it('a running runner reads each batch of events once for the projections at one checkpoint (they move in step)', async () => {
     const store = t.infrastructure.system.eventStore;
     const nonEmptyReadsFrom: string[] = [];
-    const counting = new Proxy(store, {
-      get: (target, name) =>
-        name === 'readAll'
-          ? async (...args: Parameters<typeof store.readAll>) => {
-              const events = await target.readAll(...args);
-              // Batch reads only (isCaughtUp, polled below, reads 1 event).
-              if (events.length && args[1] === 5) nonEmptyReadsFrom.push(`${args[0].transactionId}-${args[0].globalPosition}`);
-              return events;
-            }
-          : Reflect.get(target, name),
+    const counting = withMethod(store, 'readAll', (readAll) => async (from, limit) => {
+      const events = await readAll(from, limit);
+      // Batch reads only (isCaughtUp, polled below, reads 1 event).
+      if (events.length && limit === 5) nonEmptyReadsFrom.push(formatPosition(from));
+      return events;
     });
     const scratch = [generationOf(packagesProjection, '@shared-read'), generationOf(packageLedgerProjection, '@shared-read')];
     const runner = new ProjectionRunner(counting, t.infrastructure.system.readStore, scratch, new PostgresAdvisoryLease(t.db.pool, 'shared-read-test'), { batchSize: 5 });
@@ -128,15 +125,10 @@ describe('Rebuild and check of read models while the service runs', () => {
   it('a pipelined catch-up whose commit fails starts no later commit, and a second run completes the same documents', async () => {
     const store = t.infrastructure.system.readStore;
     const commits: string[] = [];
-    const failSecond = new Proxy(store, {
-      get: (target, name) =>
-        name === 'commit'
-          ? async (...args: Parameters<typeof store.commit>) => {
-              commits.push(`${args[2].transactionId}-${args[2].globalPosition}`);
-              if (commits.length === 2) throw new Error('injected: the second commit fails');
-              return target.commit(...args);
-            }
-          : Reflect.get(target, name),
+    const failSecond = withMethod(store, 'commit', (commit) => async (projection, from, to, changes) => {
+      commits.push(formatPosition(to));
+      if (commits.length === 2) throw new Error('injected: the second commit fails');
+      return commit(projection, from, to, changes);
     });
     const replay = generationOf(packagesProjection, '@pipeline');
     const runner = (readStore: typeof store) =>
@@ -144,7 +136,7 @@ describe('Rebuild and check of read models while the service runs', () => {
     try {
       await expect(runner(failSecond).catchUp(replay)).rejects.toThrow('injected: the second commit fails');
       expect(commits).toHaveLength(2); // the third batch was prepared, never committed
-      expect(`${(await store.checkpoint(replay.name)).transactionId}-${(await store.checkpoint(replay.name)).globalPosition}`).toBe(commits[0]);
+      expect(formatPosition(await store.checkpoint(replay.name))).toBe(commits[0]);
       expect(await runner(store).catchUp(replay)).toBeGreaterThan(0);
       const documents = async (collection: string) =>
         (await store.find(collection, studio.tenantId, { limit: 100 })).map((d) => d.data as { id: string; creditsRemaining: number; version: number });

@@ -6,6 +6,7 @@ import { AppModule } from '../../apps/api/src/app.module';
 import { KeyStore } from '../../apps/api/src/auth/key-store';
 import { APP_OPTIONS, configureApp } from '../../apps/api/src/configure-app';
 import { NestFactory } from '@nestjs/core';
+import { withMethod } from './intercept';
 
 /**
  * A real API server process on a test schema (started by spawnApi): the application as bootstrap.ts
@@ -32,18 +33,10 @@ async function main(): Promise<void> {
  * `type` has committed, before the request that made it can answer.
  */
 function killedAfterAppendOf(store: EventStore, type: string): EventStore {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== 'append') {
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      }
-      return async (...args: Parameters<EventStore['append']>) => {
-        const appended = await target.append(...args);
-        if (args[0].some((write) => write.events.some((event) => event.type === type))) process.kill(process.pid, 'SIGKILL');
-        return appended;
-      };
-    },
+  return withMethod(store, 'append', (append) => async (writes, receipt) => {
+    const appended = await append(writes, receipt);
+    if (writes.some((write) => write.events.some((event) => event.type === type))) process.kill(process.pid, 'SIGKILL');
+    return appended;
   });
 }
 
