@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { Config } from '@punchcard/platform';
+import { withTenant } from '@punchcard/postgres';
 import { BusyCalendarScheduler } from '../../apps/api/src/busy-calendars/busy-calendar-scheduler';
 import { BusyCalendarStore } from '../../apps/api/src/busy-calendars/busy-calendar-store';
 import { CalendarRefresher } from '../../apps/api/src/busy-calendars/calendar-refresher';
@@ -116,6 +117,11 @@ describe('Busy calendars', () => {
     const { rows } = await t.db.pool.query('SELECT * FROM busy_intervals WHERE calendar_id = $1', [created.id]);
     expect(rows.length).toBeGreaterThanOrEqual(5);
     expect(JSON.stringify(rows)).not.toContain('Dentist');
+
+    // The busy times a listing and a booking read: each distinct interval once, as toISOString() writes it (PostgreSQL formats them).
+    const read = await withTenant(s.tenant.tenantId, () => t.app.get(BusyCalendarStore).busyBetween(s.tenant.tenantId, s.scheduleId, '2000-01-01', '2100-01-01'));
+    const distinct = [...new Set(rows.map((r) => `${r.starts_at.toISOString()}/${r.ends_at.toISOString()}`))].sort();
+    expect(read).toEqual(distinct.map((interval) => ({ start: interval.split('/')[0], end: interval.split('/')[1] })));
   });
 
   it('an unchanged calendar answers 304 to the ETag: the stored busy times stay', async () => {

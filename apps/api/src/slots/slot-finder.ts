@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { DateTime, IANAZone } from 'luxon';
-import { BookingTarget, checkSlot, datesBetween, scheduleDecider, ScheduleState, scheduleStreamId, sessionTypeDecider, sessionTypeStreamId, slotsOn } from '@punchcard/domain';
+import { BookingTarget, datesBetween, scheduleDecider, ScheduleState, scheduleStreamId, sessionTypeDecider, sessionTypeStreamId, slotChecker, slotsOn } from '@punchcard/domain';
 import { ReadStore } from '@punchcard/read-store';
 import { MAX_SLOT_RANGE_DAYS } from './slots.dto';
 import { BusyIntervalsQuery } from '../busy-calendars';
@@ -71,66 +71,90 @@ export class SlotFinder {
     // Day documents' ids sort by date within a schedule: the range of ids is served by the primary key
     // (a filter on a document field is not, under row-level security), and ends at the last date.
     const dayBefore = DateTime.fromISO(dates[0], { zone: 'utc' }).minus({ days: 1 }).toISODate()!;
-    const days = await this.readStore.find<ScheduleDayDocument>(SCHEDULE_DAYS, tenantId, {
-      where: { scheduleId: schedule.scheduleId },
-      idBetween: { from: scheduleDayDocumentId(schedule.scheduleId, dates[0]), to: scheduleDayDocumentId(schedule.scheduleId, dates.at(-1)!) },
-      limit: dates.length,
-    });
-    const reservationsOn = new Map(days.map((d) => [d.data.date, d.data]));
-    // The host's busy times from external calendars (ADR 0026): one indexed query for the listed days
-    // (a day either side: rows are filed under the local dates of the zone at their last refresh).
     const dayAfter = DateTime.fromISO(dates.at(-1)!, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
-    const busy = (await this.queries.execute(new BusyIntervalsQuery(tenantId, schedule.scheduleId, dayBefore, dayAfter))).map((b) => ({ ...b, from: Date.parse(b.start), to: Date.parse(b.end) }));
+    // Three independent reads, side by side: a listing waits for one round trip, not three.
+    const [days, busyIntervals, sessionTypes] = await Promise.all([
+      this.readStore.find<ScheduleDayDocument>(SCHEDULE_DAYS, tenantId, {
+        where: { scheduleId: schedule.scheduleId },
+        idBetween: { from: scheduleDayDocumentId(schedule.scheduleId, dates[0]), to: scheduleDayDocumentId(schedule.scheduleId, dates.at(-1)!) },
+        limit: dates.length,
+      }),
+      // The host's busy times from external calendars (ADR 0026): one indexed query for the listed days
+      // (a day either side: rows are filed under the local dates of the zone at their last refresh).
+      this.queries.execute(new BusyIntervalsQuery(tenantId, schedule.scheduleId, dayBefore, dayAfter)),
+      Promise.all(sessionTypeIds.map(async (sessionTypeId) => ({ sessionTypeId, sessionType: await this.loadSessionType(tenantId, sessionTypeId) }))),
+    ]);
+    const reservationsOn = new Map(days.map((d) => [d.data.date, d.data]));
+    const busy = busyIntervals.map((b) => ({ ...b, from: Date.parse(b.start), to: Date.parse(b.end) }));
     const now = this.clock.now().toISOString();
     const [fromMs, untilMs] = [windowStart.toMillis(), windowEnd.toMillis()];
     const local = localTimeFormatter(range.viewerZone);
     const found: AvailableSlot[] = [];
-    for (const sessionTypeId of sessionTypeIds) {
-      const sessionType = await this.loadSessionType(tenantId, sessionTypeId);
+    for (const { sessionTypeId, sessionType } of sessionTypes) {
       if (!sessionType.exists) continue;
       const target: BookingTarget = { scheduleId: schedule.scheduleId, schedule, sessionTypeId, sessionType };
       for (const date of dates) {
-        const day = reservationsOn.get(date) ?? { reservations: [] };
         const grid = slotsOn(schedule, sessionType, date);
         if (grid.length === 0) continue;
-        // Only the busy times around this day's grid reach the per-slot check.
-        const [first, last] = [Date.parse(grid[0].start), Date.parse(grid.at(-1)!.end)];
+        // The same check as booking's, prepared once per day; only the busy times around this day's grid are handed over.
+        const [first, last] = [grid[0].startMs, grid.at(-1)!.endMs];
         const busyThatDay = busy.filter((b) => b.from < last && b.to > first);
+        const check = slotChecker(target, reservationsOn.get(date) ?? { reservations: [] }, now, { busy: busyThatDay });
         for (const slot of grid) {
-          const start = Date.parse(slot.start);
-          if (start < fromMs || start >= untilMs) continue;
-          // The same check as booking's; only the busy times this very session overlaps are handed over (compared as numbers here).
-          const end = Date.parse(slot.end);
-          const overlapping = busyThatDay.length === 0 ? busyThatDay : busyThatDay.filter((x) => x.from < end && start < x.to);
-          const check = checkSlot(target, slot, day, now, { busy: overlapping });
-          if (!('seatsLeft' in check)) continue;
+          if (slot.startMs < fromMs || slot.startMs >= untilMs) continue;
+          const checked = check(slot);
+          if (!('seatsLeft' in checked)) continue;
           found.push({
             scheduleId: schedule.scheduleId,
             sessionTypeId,
             start: slot.start,
             end: slot.end,
-            localStart: local(start),
-            localEnd: local(Date.parse(slot.end)),
-            seatsLeft: check.seatsLeft,
+            localStart: local(slot.start),
+            localEnd: local(slot.end),
+            seatsLeft: checked.seatsLeft,
             capacity: sessionType.capacity,
           });
         }
       }
     }
-    return found.sort((a, b) => a.start.localeCompare(b.start) || a.sessionTypeId.localeCompare(b.sessionTypeId));
+    return found.sort((a, b) => compareText(a.start, b.start) || compareText(a.sessionTypeId, b.sessionTypeId));
   }
 }
 
-/** `2026-03-08T09:30:00-04:00` for an instant in a zone: plain arithmetic on the zone's offset (luxon's formatting would be the slow part of a listing). */
-function localTimeFormatter(zoneName: string): (ms: number) => string {
+/** Code-point order, which for UTC ISO instants and ids is their order; `localeCompare` (ICU collation) cost a listing's sort several times as much. */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * `2026-03-08T09:30:00-04:00` for a UTC ISO instant in a zone. A listing formats two per slot, and
+ * formatting was its largest per-slot cost (issue 15 profile), so the results are kept by zone and
+ * instant: the grid's instants recur in every listing of the schedule. A fact of the zone, never stale.
+ */
+export function localTimeFormatter(zoneName: string): (instant: string) => string {
   const offsetOf = offsetLookup(zoneName);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (ms) => {
-    const offset = offsetOf(ms);
-    const wall = new Date(ms + offset * 60_000).toISOString().slice(0, 19);
-    return `${wall}${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  let known = localTimes.get(zoneName);
+  if (!known) localTimes.set(zoneName, (known = new Map()));
+  return (instant) => {
+    let local = known.get(instant);
+    if (local === undefined) {
+      if (keptLocalTimes >= MAX_KEPT_LOCAL_TIMES) {
+        for (const kept of localTimes.values()) kept.clear();
+        keptLocalTimes = 0;
+      }
+      const ms = Date.parse(instant);
+      const offset = offsetOf(ms);
+      const sign = offset < 0 ? '-' : '+';
+      local = `${new Date(ms + offset * 60_000).toISOString().slice(0, 19)}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+      known.set(instant, local);
+      keptLocalTimes++;
+    }
+    return local;
   };
 }
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const localTimes = new Map<string, Map<string, string>>();
+const MAX_KEPT_LOCAL_TIMES = 200_000;
+let keptLocalTimes = 0;
 
 const HOUR_MS = 3_600_000;
 /** Offsets (minutes) of zones at whole UTC hours, kept across listings: a fact of the zone, never stale. */

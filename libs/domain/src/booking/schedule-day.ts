@@ -93,12 +93,7 @@ export interface SlotCheckOptions {
   busy?: readonly BusyInterval[];
 }
 
-/** True when the session [start, end) overlaps a busy interval (touching ends do not overlap). */
-export function overlapsBusy(slot: { start: string; end: string }, busy: readonly BusyInterval[]): boolean {
-  const start = Date.parse(slot.start);
-  const end = Date.parse(slot.end);
-  return busy.some((b) => Date.parse(b.start) < end && start < Date.parse(b.end));
-}
+export type SlotCheck = { seatsLeft: number } | { refusal: SlotRefusal };
 
 /**
  * Seats left in `slot` given the day's reservations, or why it cannot be booked. Pure: `now` is passed in.
@@ -107,55 +102,57 @@ export function overlapsBusy(slot: { start: string; end: string }, busy: readonl
  * flags, lead times, the daily cap and the host's busy times do not.
  * `busy`: the host's busy times from external calendars; an overlapping session is `slot_busy`.
  */
-export function checkSlot(
-  target: BookingTarget,
-  slot: Slot,
-  day: ScheduleDayState,
-  now: string,
-  options: SlotCheckOptions = {},
-): { seatsLeft: number } | { refusal: SlotRefusal } {
-  const { schedule, sessionType, sessionTypeId } = target;
-  const past = options.past === true;
-  if (!past && !schedule.active) return { refusal: 'schedule_inactive' };
-  if (!past && sessionType.status !== 'active') return { refusal: 'session_type_not_bookable' };
-  if (!schedule.sessionTypeIds.includes(sessionTypeId)) return { refusal: 'session_type_not_on_schedule' };
-  const start = Date.parse(slot.start);
-  const nowMs = Date.parse(now);
-  if (!past) {
-    if (start <= nowMs || start < nowMs + sessionType.minLeadHours * HOUR) return { refusal: 'too_late_to_book' };
-    // Lead days are 24-hour periods from now (elapsed time, like lead hours).
-    if (sessionType.maxLeadDays !== null && start > nowMs + sessionType.maxLeadDays * 24 * HOUR) return { refusal: 'too_far_ahead' };
-    if (options.busy && overlapsBusy(slot, options.busy)) return { refusal: 'slot_busy' };
-  }
-
-  const sameSession = (r: Reservation) => r.sessionTypeId === sessionTypeId && r.start === slot.start && r.end === slot.end;
-  const seatsTaken = day.reservations.filter(sameSession).length;
-  if (seatsTaken >= sessionType.capacity) return { refusal: 'slot_full' };
-  const slotStart = start;
-  const slotEnd = Date.parse(slot.end);
-  const clashes = day.reservations.some((r) => {
-    if (sameSession(r)) return false;
-    const gap = Math.max(r.bufferMinutes, sessionType.bufferMinutes) * 60_000;
-    const [reservedStart, reservedEnd] = instantsOf(r);
-    return slotStart < reservedEnd + gap && reservedStart < slotEnd + gap;
-  });
-  if (clashes) return { refusal: 'slot_unavailable' };
-  if (!past && seatsTaken === 0 && sessionType.maxSessionsPerDay !== null) {
-    const sessionsThatDay = new Set(day.reservations.filter((r) => r.sessionTypeId === sessionTypeId).map((r) => r.start)).size;
-    if (sessionsThatDay >= sessionType.maxSessionsPerDay) return { refusal: 'daily_limit_reached' };
-  }
-  return { seatsLeft: sessionType.capacity - seatsTaken };
+export function checkSlot(target: BookingTarget, slot: Slot, day: ScheduleDayState, now: string, options: SlotCheckOptions = {}): SlotCheck {
+  return slotChecker(target, day, now, options)(slot);
 }
 
 /**
- * A reservation's start and end in epoch ms, parsed once per reservation object: a slot listing checks
- * every slot of a day against the same reservations (a memo of a pure function, keyed weakly).
+ * `checkSlot` for many slots of one day and session type: the day's reservations and the busy times
+ * are read into numbers once, so each slot costs a few comparisons (a slot listing checks every slot
+ * of four weeks). The only implementation of the rules: `checkSlot` is one call of it.
  */
-const parsedInstants = new WeakMap<Reservation, readonly [number, number]>();
-function instantsOf(reservation: Reservation): readonly [number, number] {
-  let instants = parsedInstants.get(reservation);
-  if (!instants) parsedInstants.set(reservation, (instants = [Date.parse(reservation.start), Date.parse(reservation.end)]));
-  return instants;
+export function slotChecker(target: BookingTarget, day: ScheduleDayState, now: string, options: SlotCheckOptions = {}): (slot: Slot) => SlotCheck {
+  const { schedule, sessionType, sessionTypeId } = target;
+  const past = options.past === true;
+  const refuseAll = (refusal: SlotRefusal) => () => ({ refusal });
+  if (!past && !schedule.active) return refuseAll('schedule_inactive');
+  if (!past && sessionType.status !== 'active') return refuseAll('session_type_not_bookable');
+  if (!schedule.sessionTypeIds.includes(sessionTypeId)) return refuseAll('session_type_not_on_schedule');
+  const nowMs = Date.parse(now);
+  const earliest = Math.max(nowMs + 1, nowMs + sessionType.minLeadHours * HOUR); // a start at or before now is too late
+  const latest = sessionType.maxLeadDays === null ? Infinity : nowMs + sessionType.maxLeadDays * 24 * HOUR; // lead days are 24-hour periods
+  const busy = (options.busy ?? []).map((b) => [Date.parse(b.start), Date.parse(b.end)] as const);
+  const reservations = day.reservations.map((r) => ({
+    ofThisType: r.sessionTypeId === sessionTypeId,
+    start: r.start,
+    end: r.end,
+    startMs: Date.parse(r.start),
+    endMs: Date.parse(r.end),
+    gap: Math.max(r.bufferMinutes, sessionType.bufferMinutes) * 60_000,
+  }));
+  // The cap counts sessions of this type, not bookings: a group session with three bookings is one.
+  const sessionsThatDay = new Set(reservations.filter((r) => r.ofThisType).map((r) => r.start)).size;
+  const dailyLimitReached = !past && sessionType.maxSessionsPerDay !== null && sessionsThatDay >= sessionType.maxSessionsPerDay;
+
+  return (slot) => {
+    const { startMs: start, endMs: end } = slot;
+    if (!past) {
+      if (start < earliest) return { refusal: 'too_late_to_book' };
+      if (start > latest) return { refusal: 'too_far_ahead' };
+      if (busy.some(([from, to]) => from < end && start < to)) return { refusal: 'slot_busy' };
+    }
+    let seatsTaken = 0;
+    let clashes = false;
+    for (const r of reservations) {
+      if (r.ofThisType && r.start === slot.start && r.end === slot.end) seatsTaken++;
+      else if (start < r.endMs + r.gap && r.startMs < end + r.gap) clashes = true;
+    }
+    if (seatsTaken >= sessionType.capacity) return { refusal: 'slot_full' };
+    if (clashes) return { refusal: 'slot_unavailable' };
+    // Joining a session that already has a booking is not a new session.
+    if (seatsTaken === 0 && dailyLimitReached) return { refusal: 'daily_limit_reached' };
+    return { seatsLeft: sessionType.capacity - seatsTaken };
+  };
 }
 
 /** The offered slot starting at `start`, if the schedule offers one on that local date. */

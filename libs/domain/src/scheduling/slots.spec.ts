@@ -18,8 +18,10 @@ const utc = (localIso: string, zone: string) => DateTime.fromISO(localIso, { zon
 /** "HH:mm" on the wall clock of `zone` at a UTC instant. */
 const wall = (instant: string, zone: string) => DateTime.fromISO(instant, { zone: 'utc' }).setZone(zone).toFormat('HH:mm');
 const offset = (instant: string, zone: string) => DateTime.fromISO(instant, { zone: 'utc' }).setZone(zone).toFormat('ZZ');
-const starts = (slots: Slot[]) => slots.map((s) => s.start);
-const walls = (slots: Slot[], zone: string) => slots.map((s) => wall(s.start, zone));
+/** A slot as slotsOn gives it: the instants as text and as epoch ms. */
+const slotOn = (date: string, start: string, end: string): Slot => ({ start, end, date, startMs: Date.parse(start), endMs: Date.parse(end) });
+const starts = (slots: readonly Slot[]) => slots.map((s) => s.start);
+const walls = (slots: readonly Slot[], zone: string) => slots.map((s) => wall(s.start, zone));
 const minutesBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 60_000;
 const UTC_ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/;
 
@@ -49,9 +51,9 @@ describe('slotsOn: the grid on an ordinary day', () => {
   it('steps from the range start by the duration, in the schedule’s zone, as normalised UTC instants on the local date', () => {
     const slots = slotsOn(berlin, timing(60), WED);
     expect(slots).toEqual([
-      { start: '2026-06-03T07:00:00.000Z', end: '2026-06-03T08:00:00.000Z', date: WED },
-      { start: '2026-06-03T08:00:00.000Z', end: '2026-06-03T09:00:00.000Z', date: WED },
-      { start: '2026-06-03T09:00:00.000Z', end: '2026-06-03T10:00:00.000Z', date: WED },
+      slotOn(WED, '2026-06-03T07:00:00.000Z', '2026-06-03T08:00:00.000Z'),
+      slotOn(WED, '2026-06-03T08:00:00.000Z', '2026-06-03T09:00:00.000Z'),
+      slotOn(WED, '2026-06-03T09:00:00.000Z', '2026-06-03T10:00:00.000Z'),
     ]);
   });
 
@@ -100,8 +102,8 @@ describe('slotsOn: the grid on an ordinary day', () => {
   it('a "24:00" range end lets the last session end at the next local midnight', () => {
     const s = schedule('Europe/Berlin', { ...closed, wednesday: [r('22:00', '24:00')] });
     expect(slotsOn(s, timing(60), WED)).toEqual([
-      { start: '2026-06-03T20:00:00.000Z', end: '2026-06-03T21:00:00.000Z', date: WED },
-      { start: '2026-06-03T21:00:00.000Z', end: '2026-06-03T22:00:00.000Z', date: WED },
+      slotOn(WED, '2026-06-03T20:00:00.000Z', '2026-06-03T21:00:00.000Z'),
+      slotOn(WED, '2026-06-03T21:00:00.000Z', '2026-06-03T22:00:00.000Z'),
     ]);
   });
 

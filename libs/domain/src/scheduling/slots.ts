@@ -8,6 +8,9 @@ export interface Slot {
   end: string;
   /** YYYY-MM-DD in the schedule's zone: the day whose stream holds the slot's bookings. */
   date: string;
+  /** `start` and `end` in epoch ms: a listing compares thousands of slots, and parsing was a large share of it. */
+  startMs: number;
+  endMs: number;
 }
 
 type Timing = Pick<SessionTypeFields, 'durationMinutes' | 'bufferMinutes'>;
@@ -16,7 +19,7 @@ type Timing = Pick<SessionTypeFields, 'durationMinutes' | 'bufferMinutes'>;
 export function hoursOn(schedule: Pick<ScheduleFields, 'weeklyHours' | 'overrides'>, date: string): TimeRange[] {
   const override = schedule.overrides.find((o) => o.date === date);
   if (override) return override.hours;
-  const weekday = WEEKDAYS[DateTime.fromISO(date, { zone: 'utc' }).weekday - 1];
+  const weekday = WEEKDAYS[(new Date(date).getUTCDay() + 6) % 7]; // getUTCDay counts from Sunday, WEEKDAYS from Monday
   return schedule.weeklyHours[weekday];
 }
 
@@ -30,8 +33,26 @@ export function hoursOn(schedule: Pick<ScheduleFields, 'weeklyHours' | 'override
  * - a session and its buffer on both sides fit within the local day, so bookings on different
  *   days never need a buffer between them and each day's stream decides alone (ADR 0008).
  */
-export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours' | 'overrides'>, timing: Timing, date: string): Slot[] {
-  const zone = schedule.timezone;
+export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours' | 'overrides'>, timing: Timing, date: string): readonly Slot[] {
+  const hours = hoursOn(schedule, date);
+  const key = `${schedule.timezone} ${timing.durationMinutes} ${timing.bufferMinutes} ${date} ${JSON.stringify(hours)}`;
+  let grid = grids.get(key);
+  if (!grid) {
+    if (grids.size >= MAX_KEPT_GRIDS) grids.clear();
+    grids.set(key, (grid = Object.freeze(gridOf(schedule.timezone, timing, date, hours).map((slot) => Object.freeze(slot)))));
+  }
+  return grid;
+}
+
+/**
+ * Grids already computed, by zone, timing, date and that date's hours: everything `slotsOn` depends on,
+ * so an entry is never stale. A slot listing asks for the same four weeks again and again, and luxon's
+ * zone arithmetic was a fifth of its CPU (issue 15 profile). Entries are frozen: callers share them.
+ */
+const grids = new Map<string, readonly Slot[]>();
+const MAX_KEPT_GRIDS = 20_000;
+
+function gridOf(zone: string, timing: Timing, date: string, hours: TimeRange[]): Slot[] {
   // The first instant of each local date (not always 00:00: some zones skip midnight when clocks go forward).
   const dayStart = DateTime.fromISO(date, { zone }).startOf('day');
   const nextDayStart = DateTime.fromISO(DateTime.fromISO(date, { zone: 'utc' }).plus({ days: 1 }).toISODate()!, { zone }).startOf('day');
@@ -50,7 +71,7 @@ export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours
   const step = timing.durationMinutes + timing.bufferMinutes;
   const slots: Slot[] = [];
   const seen = new Set<number>();
-  for (const range of hoursOn(schedule, date)) {
+  for (const range of hours) {
     const from = parseTimeOfDay(range.start);
     const to = parseTimeOfDay(range.end);
     const rangeEnd = to === 1440 ? nextDayStartMs : steadyDay ? dayStartMs + to * 60_000 : wallTime(dayStart, to).toMillis();
@@ -60,10 +81,10 @@ export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours
       const end = start + duration;
       if (end > rangeEnd || start - buffer < dayStartMs || end + buffer > nextDayStartMs) continue;
       seen.add(start);
-      slots.push({ start: new Date(start).toISOString(), end: new Date(end).toISOString(), date });
+      slots.push({ start: new Date(start).toISOString(), end: new Date(end).toISOString(), date, startMs: start, endMs: end });
     }
   }
-  return slots.sort((a, b) => a.start.localeCompare(b.start));
+  return slots.sort((a, b) => a.startMs - b.startMs);
 }
 
 /** Local wall-clock time `minute` minutes after midnight on `day` (luxon moves a skipped time forward). */
@@ -74,7 +95,9 @@ function wallTime(day: DateTime, minute: number): DateTime {
 /** Local dates from `from` to `to` inclusive (YYYY-MM-DD). */
 export function datesBetween(from: string, to: string): string[] {
   const dates: string[] = [];
-  for (let d = DateTime.fromISO(from, { zone: 'utc' }); d.toISODate()! <= to; d = d.plus({ days: 1 })) dates.push(d.toISODate()!);
+  const first = Date.parse(from); // a YYYY-MM-DD date is read as UTC midnight
+  if (Number.isNaN(first)) return dates;
+  for (let day = first, date = from; date <= to; day += 86_400_000, date = new Date(day).toISOString().slice(0, 10)) dates.push(date);
   return dates;
 }
 

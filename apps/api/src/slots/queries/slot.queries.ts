@@ -5,7 +5,7 @@ import { SCHEDULES } from '@punchcard/projections';
 import { ReadStore } from '@punchcard/read-store';
 import { ApiError } from '../../http/problem';
 import { READ_STORE } from '../../tokens';
-import { AvailableSlot, checkSlotRange, SlotFinder } from '../slot-finder';
+import { AvailableSlot, checkSlotRange, compareText, SlotFinder } from '../slot-finder';
 
 type ActiveSchedule = Extract<ScheduleState, { exists: true }>;
 
@@ -139,7 +139,7 @@ export class SessionTypeSlotsHandler implements IQueryHandler<SessionTypeSlotsQu
       if (!schedule.exists || !schedule.sessionTypeIds.includes(sessionTypeId)) continue;
       slots.push(...(await this.finder.find(tenantId, schedule, [sessionTypeId], { from: search.from, to: search.to, viewerZone })));
     }
-    slots.sort((a, b) => a.start.localeCompare(b.start) || a.scheduleId.localeCompare(b.scheduleId));
+    slots.sort((a, b) => compareText(a.start, b.start) || compareText(a.scheduleId, b.scheduleId));
     return { sessionTypeId, timezone: viewerZone, from: search.from, to: search.to, slots };
   }
 
