@@ -85,7 +85,6 @@ export class SlotFinder {
       Promise.all(sessionTypeIds.map(async (sessionTypeId) => ({ sessionTypeId, sessionType: await this.loadSessionType(tenantId, sessionTypeId) }))),
     ]);
     const reservationsOn = new Map(days.map((d) => [d.data.date, d.data]));
-    const busy = busyIntervals.map((b) => ({ ...b, from: Date.parse(b.start), to: Date.parse(b.end) }));
     const now = this.clock.now().toISOString();
     const [fromMs, untilMs] = [windowStart.toMillis(), windowEnd.toMillis()];
     const local = localTimeFormatter(range.viewerZone);
@@ -96,9 +95,10 @@ export class SlotFinder {
       for (const date of dates) {
         const grid = slotsOn(schedule, sessionType, date);
         if (grid.length === 0) continue;
-        // The same check as booking's, prepared once per day; only the busy times around this day's grid are handed over.
-        const [first, last] = [grid[0].startMs, grid.at(-1)!.endMs];
-        const busyThatDay = busy.filter((b) => b.from < last && b.to > first);
+        // The same check as booking's, prepared once per day; only the busy times around this day's grid are
+        // handed over (compared as text: both are toISOString() instants, whose text order is their time order).
+        const [first, last] = [grid[0].start, grid.at(-1)!.end];
+        const busyThatDay = busyIntervals.filter((b) => b.start < last && b.end > first);
         const check = slotChecker(target, reservationsOn.get(date) ?? { reservations: [] }, now, { busy: busyThatDay });
         for (const slot of grid) {
           if (slot.startMs < fromMs || slot.startMs >= untilMs) continue;
