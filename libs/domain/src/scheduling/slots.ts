@@ -38,8 +38,13 @@ export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours
   const key = `${schedule.timezone} ${timing.durationMinutes} ${timing.bufferMinutes} ${date} ${JSON.stringify(hours)}`;
   let grid = grids.get(key);
   if (!grid) {
-    if (grids.size >= MAX_KEPT_GRIDS) grids.clear();
-    grids.set(key, (grid = Object.freeze(gridOf(schedule.timezone, timing, date, hours).map((slot) => Object.freeze(slot)))));
+    grid = Object.freeze(gridOf(schedule.timezone, timing, date, hours).map((slot) => Object.freeze(slot)));
+    if (keptSlots + grid.length > MAX_KEPT_SLOTS) {
+      grids.clear();
+      keptSlots = 0;
+    }
+    grids.set(key, grid);
+    keptSlots += grid.length;
   }
   return grid;
 }
@@ -48,9 +53,11 @@ export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours
  * Grids already computed, by zone, timing, date and that date's hours: everything `slotsOn` depends on,
  * so an entry is never stale. A slot listing asks for the same four weeks again and again, and luxon's
  * zone arithmetic was a fifth of its CPU (issue 15 profile). Entries are frozen: callers share them.
+ * Bounded by the slots kept (about 200 bytes each, so some 20 MB at most); when full, it starts over.
  */
 const grids = new Map<string, readonly Slot[]>();
-const MAX_KEPT_GRIDS = 20_000;
+const MAX_KEPT_SLOTS = 100_000;
+let keptSlots = 0;
 
 function gridOf(zone: string, timing: Timing, date: string, hours: TimeRange[]): Slot[] {
   // The first instant of each local date (not always 00:00: some zones skip midnight when clocks go forward).
