@@ -213,8 +213,19 @@ function toInterval(instance: ical.EventInstance, uid: string, zone: string, war
 }
 
 function isKnownZone(tz: string): boolean {
-  return IANAZone.isValidZone(tz) || /^(?:UTC|GMT)?[+-]\d{2}:?\d{2}$/i.test(tz);
+  if (knownZones.has(tz)) return true;
+  const known = IANAZone.isValidZone(tz) || /^(?:UTC|GMT)?[+-]\d{2}:?\d{2}$/i.test(tz);
+  if (known) knownZones.add(tz);
+  return known;
 }
+
+/**
+ * TZIDs found valid. `isValidZone` builds an `Intl.DateTimeFormat` on every call (about 0.2 ms), once
+ * per event of a refresh (issue 15 profile). Only valid names are kept (IANA names and numeric
+ * offsets: a bounded set), so the cache stays small whatever a calendar sends; an unknown TZID is
+ * checked again each time, and warned about.
+ */
+const knownZones = new Set<string>();
 
 /** The server-local wall clock of `date` read in `zone`. */
 function wallClockIn(date: Date, zone: string, dateOnly: boolean): Date {
