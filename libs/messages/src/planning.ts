@@ -118,15 +118,20 @@ export function planningZone(zone: string | null | undefined): string {
 export function isKnownZone(zone: string): boolean {
   if (knownZones.has(zone)) return true;
   const known = IANAZone.isValidZone(zone);
-  if (known) knownZones.add(zone);
+  if (known) {
+    if (knownZones.size >= MAX_KNOWN_ZONES) knownZones.clear();
+    knownZones.add(zone);
+  }
   return known;
 }
 
 /**
  * Zones found valid. `isValidZone` builds an `Intl.DateTimeFormat` on every call (about 0.2 ms), and
- * planning asks for every event it plans. Only valid IANA names are kept, a bounded set.
+ * planning asks for every event it plans. Only valid names are kept, at most MAX_KNOWN_ZONES (names
+ * are valid in any letter case, so the spellings are not a bounded set).
  */
 const knownZones = new Set<string>();
+const MAX_KNOWN_ZONES = 1_000;
 
 const iso = (dt: DateTime) => {
   const text = dt.toUTC().toISO();

@@ -212,7 +212,7 @@ export class BusyCalendarStore implements OnModuleInit {
     const { rows } = await this.pool.query<{ start: string; end: string }>(
       `SELECT ${isoText('starts_at')} AS start, ${isoText('ends_at')} AS end FROM (
          SELECT DISTINCT starts_at, ends_at FROM busy_intervals WHERE tenant_id = $1 AND schedule_id = $2 AND local_date BETWEEN $3 AND $4
-       ) busy ORDER BY starts_at`,
+       ) busy ORDER BY starts_at, ends_at`,
       [tenantId, scheduleId, from, to],
     );
     return rows;

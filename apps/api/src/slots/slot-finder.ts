@@ -57,6 +57,12 @@ export class SlotFinder {
     return { offered, free: offered === 0 ? 0 : (await this.find(tenantId, schedule, sessionTypeIds, range)).length };
   }
 
+  private async loadSessionTypes(tenantId: string, sessionTypeIds: string[]) {
+    const loaded = [];
+    for (const sessionTypeId of sessionTypeIds) loaded.push({ sessionTypeId, sessionType: await this.loadSessionType(tenantId, sessionTypeId) });
+    return loaded;
+  }
+
   /** Slots starting within the viewer's local dates `from`..`to` (inclusive) in `viewerZone`. */
   async find(
     tenantId: string,
@@ -72,7 +78,8 @@ export class SlotFinder {
     // (a filter on a document field is not, under row-level security), and ends at the last date.
     const dayBefore = DateTime.fromISO(dates[0], { zone: 'utc' }).minus({ days: 1 }).toISODate()!;
     const dayAfter = DateTime.fromISO(dates.at(-1)!, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
-    // Three independent reads, side by side: a listing waits for one round trip, not three.
+    // Three independent reads, side by side: a listing waits for one round trip, not three. The session
+    // types (up to 100 on a schedule) are loaded one after another, so a listing holds at most three connections.
     const [days, busyIntervals, sessionTypes] = await Promise.all([
       this.readStore.find<ScheduleDayDocument>(SCHEDULE_DAYS, tenantId, {
         where: { scheduleId: schedule.scheduleId },
@@ -82,7 +89,7 @@ export class SlotFinder {
       // The host's busy times from external calendars (ADR 0026): one indexed query for the listed days
       // (a day either side: rows are filed under the local dates of the zone at their last refresh).
       this.queries.execute(new BusyIntervalsQuery(tenantId, schedule.scheduleId, dayBefore, dayAfter)),
-      Promise.all(sessionTypeIds.map(async (sessionTypeId) => ({ sessionTypeId, sessionType: await this.loadSessionType(tenantId, sessionTypeId) }))),
+      this.loadSessionTypes(tenantId, sessionTypeIds),
     ]);
     const reservationsOn = new Map(days.map((d) => [d.data.date, d.data]));
     const now = this.clock.now().toISOString();
@@ -137,7 +144,9 @@ export function localTimeFormatter(zoneName: string): (instant: string) => strin
     let local = known.get(instant);
     if (local === undefined) {
       if (keptLocalTimes >= MAX_KEPT_LOCAL_TIMES) {
+        // The zones too: a zone name is valid in any letter case, so there is no bound on their spellings.
         for (const kept of localTimes.values()) kept.clear();
+        localTimes.clear();
         keptLocalTimes = 0;
       }
       const ms = Date.parse(instant);
@@ -177,6 +186,7 @@ export function offsetLookup(zoneName: string): (ms: number) => number {
     if (offset === undefined) {
       if (keptOffsets >= MAX_KEPT_OFFSETS) {
         for (const kept of offsetsAtHours.values()) kept.clear();
+        offsetsAtHours.clear(); // the zones too: their spellings (any letter case) are not a bounded set
         keptOffsets = 0;
       }
       atHours.set(hour, (offset = zone.offset(hour)));

@@ -39,12 +39,14 @@ export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours
   let grid = grids.get(key);
   if (!grid) {
     grid = Object.freeze(gridOf(schedule.timezone, timing, date, hours).map((slot) => Object.freeze(slot)));
-    if (keptSlots + grid.length > MAX_KEPT_SLOTS) {
+    // An empty grid (a closed day) is an entry too: it counts as one, or closed days could grow the cache without bound.
+    const weight = Math.max(1, grid.length);
+    if (keptSlots + weight > MAX_KEPT_SLOTS) {
       grids.clear();
       keptSlots = 0;
     }
     grids.set(key, grid);
-    keptSlots += grid.length;
+    keptSlots += weight;
   }
   return grid;
 }
@@ -53,7 +55,8 @@ export function slotsOn(schedule: Pick<ScheduleFields, 'timezone' | 'weeklyHours
  * Grids already computed, by zone, timing, date and that date's hours: everything `slotsOn` depends on,
  * so an entry is never stale. A slot listing asks for the same four weeks again and again, and luxon's
  * zone arithmetic was a fifth of its CPU (issue 15 profile). Entries are frozen: callers share them.
- * Bounded by the slots kept (about 200 bytes each, so some 20 MB at most); when full, it starts over.
+ * Bounded by the slots kept, an empty grid counting as one (measured: about 200 bytes a slot and 260 an
+ * empty grid, so 20–30 MB at most); when full, it starts over.
  */
 const grids = new Map<string, readonly Slot[]>();
 const MAX_KEPT_SLOTS = 100_000;
