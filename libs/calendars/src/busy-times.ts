@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { isKnownIanaZone } from './zones';
 import * as ical from 'node-ical';
 
 /**
@@ -213,23 +214,8 @@ function toInterval(instance: ical.EventInstance, uid: string, zone: string, war
 }
 
 function isKnownZone(tz: string): boolean {
-  if (knownZones.has(tz)) return true;
-  const known = IANAZone.isValidZone(tz) || /^(?:UTC|GMT)?[+-]\d{2}:?\d{2}$/i.test(tz);
-  if (known) {
-    if (knownZones.size >= MAX_KNOWN_ZONES) knownZones.clear();
-    knownZones.add(tz);
-  }
-  return known;
+  return isKnownIanaZone(tz) || /^(?:UTC|GMT)?[+-]\d{2}:?\d{2}$/i.test(tz);
 }
-
-/**
- * TZIDs found valid. `isValidZone` builds an `Intl.DateTimeFormat` on every call (about 0.2 ms), once
- * per event of a refresh (issue 15 profile). Only valid names are kept, at most MAX_KNOWN_ZONES (names
- * are valid in any letter case, so a calendar could send endless spellings); an unknown TZID is checked
- * again each time, and warned about.
- */
-const knownZones = new Set<string>();
-const MAX_KNOWN_ZONES = 1_000;
 
 /** The server-local wall clock of `date` read in `zone`. */
 function wallClockIn(date: Date, zone: string, dateOnly: boolean): Date {

@@ -1,4 +1,5 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isKnownIanaZone } from '@punchcard/calendars';
 
 /**
  * What is due, decided from package events (ADR 0023). Pure: the state of one package, one event and
@@ -116,22 +117,8 @@ export function planningZone(zone: string | null | undefined): string {
 }
 
 export function isKnownZone(zone: string): boolean {
-  if (knownZones.has(zone)) return true;
-  const known = IANAZone.isValidZone(zone);
-  if (known) {
-    if (knownZones.size >= MAX_KNOWN_ZONES) knownZones.clear();
-    knownZones.add(zone);
-  }
-  return known;
+  return isKnownIanaZone(zone);
 }
-
-/**
- * Zones found valid. `isValidZone` builds an `Intl.DateTimeFormat` on every call (about 0.2 ms), and
- * planning asks for every event it plans. Only valid names are kept, at most MAX_KNOWN_ZONES (names
- * are valid in any letter case, so the spellings are not a bounded set).
- */
-const knownZones = new Set<string>();
-const MAX_KNOWN_ZONES = 1_000;
 
 const iso = (dt: DateTime) => {
   const text = dt.toUTC().toISO();
