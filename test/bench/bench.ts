@@ -81,7 +81,18 @@ async function main() {
     // BENCH_ONLY=worker: the raw rate and the redemptions with the projections in the worker process only.
     const onlyWorker = process.env.BENCH_ONLY === 'worker';
     const only = onlyLargeTenant || onlyAppends || onlyHttp || onlyWebhooks || onlyMessages || onlyBusyCalendars || onlyWorker;
+    // The ceiling of an append: the same row into a copy of the events table (its three indexes and
+    // defaults), as the owner, with no version check, no row-level security and no tenant setting.
+    await pool.query('CREATE TABLE raw_events (LIKE events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES)');
     for (const connections of only && !onlyAppends ? [] : [1, 8, 32]) {
+      const rawEvents = await rate(connections, () => {
+        const event = benchEvent('BenchAppended', payload);
+        return pool.query(
+          'INSERT INTO raw_events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata) VALUES ($1, $2, 1, $3, $4, 1, $5, $6)',
+          ['bench', `bench-${uuidv7()}`, event.eventId, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata)],
+        );
+      });
+      report('raw PostgreSQL INSERT of one event row (copy of the events table and its indexes; no checks, no RLS)', connections, fmt(rawEvents), pct(rawEvents / raw[connections]), '', '');
       const appends = await rate(connections, () =>
         // A type no projection reads: a redemption without its purchase would stop projections that check it (accounting).
         store.append([{ streamId: `bench-${uuidv7()}`, expectedVersion: 0, events: [benchEvent('BenchAppended', payload)] }]),
