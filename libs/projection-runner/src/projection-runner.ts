@@ -140,25 +140,19 @@ export class ProjectionRunner {
    * in flight changes taken from memory (it cannot be changing any other). A batch's commit starts
    * only once the one before has succeeded, from the checkpoint that one set: after a failed commit
    * no later one is started (and its compare-and-set would refuse it), so nothing is applied twice
-   * or skipped. The read of the next batch starts as soon as this one is read: it depends on no
-   * commit, only on where this batch ends (at most two batches are held).
+   * or skipped.
    */
   async catchUp(projection: Projection, until?: Position): Promise<number> {
     let from = await this.readStore.checkpoint(projection.name);
     let total = 0;
     let inFlight: Promise<void> = Promise.resolve();
     let inFlightChanged = new Map<string, unknown>();
-    let reading = this.events.readAll(from, this.batchSize);
     try {
       for (let first = true, more = true; more; first = false) {
-        const read = await reading;
+        const read = await this.events.readAll(from, this.batchSize);
         const batch = upTo(read, until);
         if (batch.length === 0) break;
         more = batch.length === read.length; // else `until` cut this batch: nothing after it is wanted
-        if (more) {
-          reading = this.events.readAll(batch[batch.length - 1].position, this.batchSize);
-          reading.catch(() => undefined); // awaited at the next batch; a stop before it leaves it unread
-        }
         if (first) await this.startIfNew(projection, from);
         const { changes, changed } = await this.prepare(projection, batch, inFlightChanged);
         await inFlight;
