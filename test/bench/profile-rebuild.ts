@@ -1,18 +1,19 @@
 /**
  * Where a rebuild's time goes: seeds PROFILE_EVENTS events (default 200,000: packages of a purchase and 9
- * redemptions, as the bench's rebuild section; with PROFILE_SEED=large-tenant, the large tenant's mix of
- * bookings, redemptions and adjustments), then rebuilds each projection (PROFILE_PROJECTIONS, comma
- * separated names, default all) and splits its time into reading events, loading documents, applying them,
- * committing, and the switch. Run: npm run build && node dist/test/bench/profile-rebuild.js
+ * redemptions, as the bench's rebuild section; with PROFILE_SEED=large-tenant, the large tenant's history
+ * of large-tenant-seed.ts), then rebuilds each projection (PROFILE_PROJECTIONS, comma separated names,
+ * default all). It times the reads of events, the loads of documents, the commits and the switch, counts
+ * the documents and the WAL written, and measures how fast PostgreSQL alone writes those documents.
+ * Run: npm run build && node dist/test/bench/profile-rebuild.js
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import { createInfrastructure, openDatabase } from '@punchcard/platform';
-import { NewEvent, PostgresEventStore } from '@punchcard/event-store';
+import { PostgresEventStore } from '@punchcard/event-store';
 import { createPool } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
+import { seedPackages } from './bench-events';
 import { fmt } from './bench-kit';
 import { seedSize, seedTenant } from './large-tenant-seed';
 
@@ -87,42 +88,6 @@ async function main() {
     await admin.end();
     await database.stop();
   }
-}
-
-/** Packages of 10 events each (a purchase and 9 redemptions) until the store holds `target` events. */
-async function seedPackages(store: PostgresEventStore, target: number) {
-  const offeringId = uuidv7();
-  const event = (type: string, data: unknown): NewEvent => ({
-    eventId: uuidv7(),
-    type,
-    schemaVersion: 1,
-    data,
-    metadata: { tenantId: 'bench', actor: { id: 'bench', role: 'admin' }, correlationId: uuidv7(), causationId: null, idempotencyKey: null, occurredAt: new Date().toISOString() },
-  });
-  await store.append([{ streamId: `offering-${offeringId}`, expectedVersion: 0, events: [event('OfferingCreated', { offeringId, name: 'Seed', description: null, sessionCount: 10, price: { amount: 50000, currency: 'USD' }, validity: { kind: 'none' }, status: 'active' })] }]);
-  const packagesNeeded = Math.ceil((target - 1) / 10);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < packagesNeeded) {
-        next++;
-        const packageId = uuidv7();
-        const ref = { packageId, offeringId, clientId: uuidv7() };
-        await store.append([
-          {
-            streamId: `package-${packageId}`,
-            expectedVersion: 0,
-            events: [
-              event('PackagePurchased', { ...ref, offeringName: 'Seed', credits: 10, price: { amount: 50000, currency: 'USD' }, payment: { method: 'cash', reference: null }, purchasedAt: new Date().toISOString(), expiresAt: null }),
-              ...Array.from({ length: 9 }, () =>
-                event('SessionRedeemed', { ...ref, redemptionId: uuidv7(), bookingId: null, serviceId: null, note: null, sessionAt: new Date().toISOString(), creditKind: 'paid', value: 5000 }),
-              ),
-            ],
-          },
-        ]);
-      }
-    }),
-  );
 }
 
 main().catch((error) => {
