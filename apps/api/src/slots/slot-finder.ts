@@ -138,38 +138,49 @@ export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b
  */
 export function localTimeFormatter(zoneName: string): (instant: string) => string {
   const offsetOf = offsetLookup(zoneName);
-  let known = localTimes.get(zoneName);
-  if (!known) localTimes.set(zoneName, (known = new Map()));
-  return (instant) => {
-    let local = known.get(instant);
-    if (local === undefined) {
-      if (keptLocalTimes >= MAX_KEPT_LOCAL_TIMES) {
-        // The zones too: a zone name is valid in any letter case, so there is no bound on their spellings.
-        for (const kept of localTimes.values()) kept.clear();
-        localTimes.clear();
-        keptLocalTimes = 0;
-      }
-      const ms = Date.parse(instant);
-      const offset = offsetOf(ms);
-      const sign = offset < 0 ? '-' : '+';
-      local = `${new Date(ms + offset * 60_000).toISOString().slice(0, 19)}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-      known.set(instant, local);
-      keptLocalTimes++;
-    }
-    return local;
+  const format = (instant: string) => {
+    const ms = Date.parse(instant);
+    const offset = offsetOf(ms);
+    const sign = offset < 0 ? '-' : '+';
+    return `${new Date(ms + offset * 60_000).toISOString().slice(0, 19)}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
   };
+  const kept = localTimes(zoneName);
+  return (instant) => kept(instant, format);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
-const localTimes = new Map<string, Map<string, string>>();
-const MAX_KEPT_LOCAL_TIMES = 200_000;
-let keptLocalTimes = 0;
+
+/**
+ * Values computed per zone and key, kept up to `max` in all. When full, every zone starts over and
+ * the zones themselves are dropped: a zone name is valid in any letter case, so its spellings are not
+ * a bounded set.
+ */
+function keptPerZone<K, V>(max: number): (zoneName: string) => (key: K, compute: (key: K) => V) => V {
+  const zones = new Map<string, Map<K, V>>();
+  let kept = 0;
+  return (zoneName) => (key, compute) => {
+    let known = zones.get(zoneName);
+    let value = known?.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (kept >= max) {
+        zones.clear();
+        kept = 0;
+        known = undefined;
+      }
+      if (!known) zones.set(zoneName, (known = new Map()));
+      known.set(key, value);
+      kept++;
+    }
+    return value;
+  };
+}
+
+const localTimes = keptPerZone<string, string>(200_000);
 
 const HOUR_MS = 3_600_000;
 /** Offsets (minutes) of zones at whole UTC hours, kept across listings: a fact of the zone, never stale. */
-const offsetsAtHours = new Map<string, Map<number, number>>();
-const MAX_KEPT_OFFSETS = 200_000;
-let keptOffsets = 0;
+const offsetsAtHours = keptPerZone<number, number>(200_000);
 
 /**
  * A zone's UTC offset at an instant. luxon's `IANAZone.offset` formats the instant with Intl each time,
@@ -179,21 +190,9 @@ let keptOffsets = 0;
  */
 export function offsetLookup(zoneName: string): (ms: number) => number {
   const zone = IANAZone.create(zoneName);
-  let atHours = offsetsAtHours.get(zoneName);
-  if (!atHours) offsetsAtHours.set(zoneName, (atHours = new Map()));
-  const atHour = (hour: number): number => {
-    let offset = atHours.get(hour);
-    if (offset === undefined) {
-      if (keptOffsets >= MAX_KEPT_OFFSETS) {
-        for (const kept of offsetsAtHours.values()) kept.clear();
-        offsetsAtHours.clear(); // the zones too: their spellings (any letter case) are not a bounded set
-        keptOffsets = 0;
-      }
-      atHours.set(hour, (offset = zone.offset(hour)));
-      keptOffsets++;
-    }
-    return offset;
-  };
+  const offsetAt = (hour: number) => zone.offset(hour);
+  const kept = offsetsAtHours(zoneName);
+  const atHour = (hour: number): number => kept(hour, offsetAt);
   return (ms) => {
     const hour = Math.floor(ms / HOUR_MS) * HOUR_MS;
     const start = atHour(hour);
