@@ -1,6 +1,7 @@
-import { generationOf, PostgresAdvisoryLease, ProjectionRunner } from '@punchcard/projection-runner';
+import { generationOf, PostgresAdvisoryLease, Projection, ProjectionRunner } from '@punchcard/projection-runner';
 import { ALL_PROJECTIONS, packageLedgerProjection, packagesProjection } from '@punchcard/projections';
-import { formatPosition } from '@punchcard/event-store';
+import { formatPosition, START } from '@punchcard/event-store';
+import { ReadStore } from '@punchcard/read-store';
 import { withMethod } from '../support/intercept';
 import { createTestApp, TenantSession, TestApp } from '../support/test-app';
 
@@ -120,6 +121,93 @@ describe('Rebuild and check of read models while the service runs', () => {
     // Many batches of 5, each read from the store once although two projections applied it.
     expect(nonEmptyReadsFrom.length).toBeGreaterThan(10);
     expect(new Set(nonEmptyReadsFrom).size).toBe(nonEmptyReadsFrom.length);
+  });
+
+  /** A running runner over `projections` (batches of 5) until `done` holds; returns what it reported. */
+  async function runUntil(readStore: ReadStore, projections: Projection[], done: (runner: ProjectionRunner) => Promise<boolean>) {
+    const errors: { projection: string; message: string }[] = [];
+    const runner = new ProjectionRunner(t.infrastructure.system.eventStore, readStore, projections, new PostgresAdvisoryLease(t.db.pool, 'together-test'), {
+      batchSize: 5,
+      onError: (projection, error) => errors.push({ projection, message: (error as Error).message }),
+    });
+    runner.start();
+    try {
+      expect((await runner.waitUntil(() => done(runner), 30_000)).reached).toBe(true);
+    } finally {
+      await runner.stop();
+    }
+    return errors;
+  }
+
+  /** A projection whose every apply throws (keys ask for one document, so apply runs). */
+  const broken = (name: string): Projection => ({
+    name,
+    collections: [name],
+    keys: () => [{ collection: name, tenantId: studio.tenantId, id: 'x' }],
+    apply: () => {
+      throw new Error(`injected: ${name} cannot apply`);
+    },
+  });
+
+  const documents = async (collection: string) => (await t.infrastructure.system.readStore.find(collection, studio.tenantId, { limit: 100 })).map((d) => d.data);
+
+  it('a running runner commits the projections at one checkpoint in one transaction, and one that cannot apply holds back only itself', async () => {
+    const store = t.infrastructure.system.readStore;
+    const together = [generationOf(packagesProjection, '@together'), generationOf(packageLedgerProjection, '@together')];
+    const failing = broken('broken@together');
+    const joint: string[][] = [];
+    let single = 0;
+    const counting = withMethod(
+      withMethod(store, 'commitAll', (commitAll) => async (batches) => {
+        joint.push(batches.map((b) => b.projection).sort());
+        return commitAll(batches);
+      }),
+      'commit',
+      (commit) => async (...args) => {
+        single++;
+        return commit(...args);
+      },
+    );
+    try {
+      const errors = await runUntil(counting, [...together, failing], async (runner) => (await Promise.all(together.map((p) => runner.isCaughtUp(p.name)))).every(Boolean));
+      expect(joint.length).toBeGreaterThan(10); // many batches of 5
+      expect(joint.every((names) => names.join() === together.map((p) => p.name).sort().join())).toBe(true);
+      expect(single).toBe(0);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((e) => e.projection === failing.name && e.message === 'injected: broken@together cannot apply')).toBe(true);
+      expect(await store.checkpoint(failing.name)).toEqual(START);
+      expect(await documents(together[0].collections[0])).toEqual(await documents(packagesProjection.collections[0]));
+    } finally {
+      for (const p of [...together, failing]) await store.reset(p.name, p.collections);
+    }
+  });
+
+  it('when the joint commit fails, each projection commits on its own, so one the store refuses holds back only itself', async () => {
+    const store = t.infrastructure.system.readStore;
+    const refused = generationOf(packageLedgerProjection, '@refused');
+    const healthy = generationOf(packagesProjection, '@alone');
+    // The store refuses whatever carries the refused projection's batch, alone or with others.
+    const refuse = () => {
+      throw new Error('injected: the store refuses this one');
+    };
+    let joint = 0;
+    const flaky = withMethod(
+      withMethod(store, 'commitAll', (commitAll) => async (batches) => {
+        if (batches.length > 1) joint++;
+        return batches.some((b) => b.projection === refused.name) ? refuse() : commitAll(batches);
+      }),
+      'commit',
+      (commit) => async (projection, from, to, changes) => (projection === refused.name ? refuse() : commit(projection, from, to, changes)),
+    );
+    try {
+      const errors = await runUntil(flaky, [refused, healthy], (runner) => runner.isCaughtUp(healthy.name));
+      expect(joint).toBeGreaterThan(0);
+      expect(new Set(errors.map((e) => `${e.projection}: ${e.message}`))).toEqual(new Set([`${refused.name}: injected: the store refuses this one`]));
+      expect(await store.checkpoint(refused.name)).toEqual(START);
+      expect(await documents(healthy.collections[0])).toEqual(await documents(packagesProjection.collections[0]));
+    } finally {
+      for (const p of [refused, healthy]) await store.reset(p.name, p.collections);
+    }
   });
 
   it('a pipelined catch-up whose commit fails starts no later commit, and a second run completes the same documents', async () => {

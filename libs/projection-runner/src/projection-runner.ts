@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { comparePositions, EventStore, Position, START, StoredEvent } from '@punchcard/event-store';
-import { DocumentChange, DocumentDifference, DocumentKey, ProjectionStorage, ReadStore } from '@punchcard/read-store';
+import { DocumentChange, DocumentDifference, DocumentKey, ProjectionBatch, ProjectionStorage, ReadStore } from '@punchcard/read-store';
 import { Lease } from './lease';
 import { DocumentSet, Projection } from './projection';
 
@@ -15,17 +15,10 @@ export interface RunnerOptions {
   /** How long an idle loop waits for new events before polling again (a nudge wakes it at once). */
   idleMs?: number;
   /**
-   * Least time between two batches that were not full. Under load this lets events gather into
+   * Least time between two rounds of the running loop. Under load this lets events gather into
    * larger batches instead of a round of queries per event; it bounds read-your-writes delay.
    */
   minBatchIntervalMs?: number;
-  /**
-   * How many projections' batches run at once in the running loop while it is behind (default 2,
-   * at least 1; one at a time while it keeps up). The same catch-up with batches of 5,000 went at
-   * about 4.3k / 7.8k / 8.0k / 7.5k / 8.0k events a second with 1 / 2 / 3 / 4 / 9 at once on 2 cores.
-   * Each one in flight holds a connection of the system pool, which other background work needs too.
-   */
-  parallelBatches?: number;
   onError?: (projection: string, error: unknown) => void;
 }
 
@@ -38,7 +31,8 @@ const keyString = (k: DocumentKey) => `${k.collection}\u0000${k.tenantId}\u0000$
 /**
  * Keeps projections up to date. Each batch: read events after the checkpoint, load every document
  * they touch in one query, apply them in order in memory, then write the changed documents and the
- * new checkpoint in one transaction. Runs only while it holds the lease.
+ * new checkpoint in one transaction. While it holds the lease, the running loop moves the projections
+ * that stand at one checkpoint together: one read, one load and one transaction for all of them.
  */
 export class ProjectionRunner {
   private running = false;
@@ -47,7 +41,6 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly idleMs: number;
   private readonly minBatchIntervalMs: number;
-  private readonly parallelBatches: number;
 
   constructor(
     private readonly events: EventStore,
@@ -59,21 +52,16 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 5000;
     this.idleMs = options.idleMs ?? 200;
     this.minBatchIntervalMs = options.minBatchIntervalMs ?? 25;
-    this.parallelBatches = Math.max(1, options.parallelBatches ?? 2);
   }
 
-  /**
-   * Applies one batch (no event past `until`, when given); returns how many events it applied (0 = caught up).
-   * `reads`: events already read in this round, by the position they were read from; projections
-   * at the same checkpoint (they move in step while catching up) then share one read.
-   */
-  async runBatch(projection: Projection, until?: Position, reads?: Map<string, Promise<StoredEvent[]>>): Promise<number> {
+  /** Applies one batch (no event past `until`, when given); returns how many events it applied (0 = caught up). */
+  async runBatch(projection: Projection, until?: Position): Promise<number> {
     const from = await this.readStore.checkpoint(projection.name);
     // Events come in their current shape: the store upcasts them (withUpcasting, libs/event-store).
-    const batch = upTo(await this.readAllOnce(from, reads), until);
+    const batch = upTo(await this.events.readAll(from, this.batchSize), until);
     if (batch.length === 0) return 0;
     await this.startIfNew(projection, from);
-    const { changes } = await this.prepare(projection, batch);
+    const [{ changes }] = await this.prepareOne(projection, batch);
     await this.readStore.commit(projection.name, from, batch[batch.length - 1].position, changes);
     return batch.length;
   }
@@ -87,51 +75,63 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies `batch` in memory: every document it touches is loaded in one query, except those in
-   * `inFlight` (as a commit still in flight leaves them; undefined = deleted). Returns the changes
-   * and the changed documents as they now stand.
+   * Applies `batch` in memory for each of `projections`: every document they touch is loaded in one
+   * query, except those in `inFlight` (as a commit still in flight leaves them; undefined = deleted).
+   * Returns each projection's changes, and the changed documents as they now stand. A projection whose
+   * `keys` or `apply` throws is left out and listed in `failed`: it holds back no other.
    */
-  private async prepare(projection: Projection, batch: StoredEvent[], inFlight = new Map<string, unknown>()) {
+  private async prepare(projections: Projection[], batch: StoredEvent[], inFlight = new Map<string, unknown>()) {
+    const failed: { projection: Projection; error: unknown }[] = [];
     const wanted = new Map<string, DocumentKey>();
-    const keysByEvent = batch.map((event) => {
-      const keys = projection.keys(event);
-      keys.forEach((k) => wanted.set(keyString(k), k));
-      return keys;
-    });
+    const keyed: { projection: Projection; keysByEvent: DocumentKey[][] }[] = [];
+    for (const projection of projections) {
+      try {
+        keyed.push({ projection, keysByEvent: batch.map((event) => projection.keys(event)) });
+      } catch (error) {
+        failed.push({ projection, error });
+      }
+    }
+    for (const { keysByEvent } of keyed) for (const keys of keysByEvent) for (const k of keys) wanted.set(keyString(k), k);
     const documents = new Map<string, unknown>();
     const toLoad = [...wanted.entries()].filter(([k]) => !inFlight.has(k)).map(([, key]) => key);
     for (const doc of await this.readStore.getMany(toLoad)) documents.set(keyString(doc), doc.data);
     for (const [k, data] of inFlight) if (wanted.has(k) && data !== undefined) documents.set(k, data);
 
-    const changes = new Map<string, DocumentChange>();
-    const set: DocumentSet = {
-      get: <T>(key: DocumentKey) => (documents.get(keyString(key)) as T | undefined) ?? null,
-      put: (key, data) => {
-        documents.set(keyString(key), data);
-        changes.set(keyString(key), { kind: 'put', key, data });
-      },
-      delete: (key) => {
-        documents.delete(keyString(key));
-        changes.set(keyString(key), { kind: 'delete', key });
-      },
-    };
-    batch.forEach((event, i) => {
-      if (keysByEvent[i].length) projection.apply(event, set);
-    });
-    const changed = new Map([...changes].map(([k, change]) => [k, change.kind === 'put' ? change.data : undefined]));
-    return { changes: [...changes.values()], changed };
+    // Each projection writes only its own collections, so they share the loaded documents.
+    const prepared: { projection: Projection; changes: DocumentChange[] }[] = [];
+    const changed = new Map<string, unknown>();
+    for (const { projection, keysByEvent } of keyed) {
+      const changes = new Map<string, DocumentChange>();
+      const set: DocumentSet = {
+        get: <T>(key: DocumentKey) => (documents.get(keyString(key)) as T | undefined) ?? null,
+        put: (key, data) => {
+          documents.set(keyString(key), data);
+          changes.set(keyString(key), { kind: 'put', key, data });
+        },
+        delete: (key) => {
+          documents.delete(keyString(key));
+          changes.set(keyString(key), { kind: 'delete', key });
+        },
+      };
+      try {
+        batch.forEach((event, i) => {
+          if (keysByEvent[i].length) projection.apply(event, set);
+        });
+      } catch (error) {
+        failed.push({ projection, error });
+        continue;
+      }
+      prepared.push({ projection, changes: [...changes.values()] });
+      for (const [k, change] of changes) changed.set(k, change.kind === 'put' ? change.data : undefined);
+    }
+    return { prepared, failed, changed };
   }
 
-  private readAllOnce(from: Position, reads?: Map<string, Promise<StoredEvent[]>>): Promise<StoredEvent[]> {
-    if (!reads) return this.events.readAll(from, this.batchSize);
-    const at = `${from.transactionId}-${from.globalPosition}`;
-    let read = reads.get(at);
-    if (!read) {
-      read = this.events.readAll(from, this.batchSize);
-      reads.set(at, read);
-      read.catch(() => reads.delete(at)); // a failed read is not shared: the next projection reads again
-    }
-    return read;
+  /** `prepare` for one projection, which throws what its `keys` or `apply` threw. */
+  private async prepareOne(projection: Projection, batch: StoredEvent[], inFlight?: Map<string, unknown>) {
+    const { prepared, failed, changed } = await this.prepare([projection], batch, inFlight);
+    if (failed.length) throw failed[0].error;
+    return [prepared[0], changed] as const;
   }
 
   /**
@@ -154,7 +154,7 @@ export class ProjectionRunner {
         if (batch.length === 0) break;
         more = batch.length === read.length; // else `until` cut this batch: nothing after it is wanted
         if (first) await this.startIfNew(projection, from);
-        const { changes, changed } = await this.prepare(projection, batch, inFlightChanged);
+        const [{ changes }, changed] = await this.prepareOne(projection, batch, inFlightChanged);
         await inFlight;
         const to = batch[batch.length - 1].position;
         inFlight = this.readStore.commit(projection.name, from, to, changes);
@@ -212,10 +212,8 @@ export class ProjectionRunner {
 
   /** True once every projection's checkpoint is at or past `position`. */
   async hasReached(position: Position): Promise<boolean> {
-    for (const projection of this.projections) {
-      if (comparePositions(await this.readStore.checkpoint(projection.name), position) < 0) return false;
-    }
-    return true;
+    const checkpoints = await this.readStore.checkpoints(this.projections.map((projection) => projection.name));
+    return [...checkpoints.values()].every((checkpoint) => comparePositions(checkpoint, position) >= 0);
   }
 
   /** True once the named projection has applied every event committed so far. */
@@ -259,39 +257,115 @@ export class ProjectionRunner {
   }
 
   private async leaseLoop(): Promise<void> {
-    // Side by side only while behind (the last round had a full batch): while keeping up, a second
-    // transaction in flight only competes with the requests (redemptions measured ~10% slower).
-    let behind = false;
     while (this.running) {
       if (!(await this.lease.tryAcquire().catch(() => false))) {
         await this.idle(2000);
         continue;
       }
       const started = Date.now();
-      const reads = new Map<string, Promise<StoredEvent[]>>();
-      // Lanes: each takes the next projection and runs its batch. Batches side by side each have
-      // their own checkpoint and transaction, and one's apply (CPU here) overlaps another's writes
-      // (in the database). Only a few: each holds a connection of the system pool, which other
-      // background work needs too.
-      const waiting = [...this.projections];
-      const applied: number[] = [];
-      const lane = async () => {
-        for (let projection = waiting.shift(); projection && this.running && this.lease.held; projection = waiting.shift()) {
-          try {
-            applied.push(await this.runBatch(projection, undefined, reads));
-          } catch (error) {
-            this.options.onError?.(projection.name, error);
-            await sleep(500);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: behind ? this.parallelBatches : 1 }, lane));
-      const worked = applied.reduce((sum, n) => sum + n, 0);
-      const full = applied.some((n) => n === this.batchSize);
-      behind = full;
-      if (worked === 0) await this.idle(this.idleMs);
-      else if (!full) await sleep(Math.max(0, this.minBatchIntervalMs - (Date.now() - started)));
+      const { applied, failures } = await this.round();
+      if (failures > 0) await sleep(500);
+      else if (applied === 0) await this.idle(this.idleMs);
+      else await sleep(Math.max(0, this.minBatchIntervalMs - (Date.now() - started)));
     }
+  }
+
+  /**
+   * One round of the running loop: each group of projections that stand at one checkpoint (normally
+   * all of them) applies every event after it. Returns the events applied and the failures reported.
+   */
+  private async round(): Promise<{ applied: number; failures: number }> {
+    let applied = 0;
+    let failures = 0;
+    const fail = (projections: string, error: unknown) => {
+      failures++;
+      this.options.onError?.(projections, error);
+    };
+    try {
+      const checkpoints = await this.readStore.checkpoints(this.projections.map((projection) => projection.name));
+      const groups = new Map<string, { from: Position; projections: Projection[] }>();
+      for (const projection of this.projections) {
+        const from = checkpoints.get(projection.name)!;
+        const at = `${from.transactionId}-${from.globalPosition}`;
+        if (groups.has(at)) groups.get(at)!.projections.push(projection);
+        else groups.set(at, { from, projections: [projection] });
+      }
+      for (const { from, projections } of groups.values()) {
+        try {
+          applied += await this.advance(projections, from, fail);
+        } catch (error) {
+          fail(projections.map((projection) => projection.name).join(', '), error);
+        }
+      }
+    } catch (error) {
+      fail('(checkpoints)', error);
+    }
+    return { applied, failures };
+  }
+
+  /**
+   * Moves projections that stand at `from` together through every event after it: per batch one
+   * read, one load of their documents and one transaction for all their changes and checkpoints
+   * (ReadStore.commitAll). Pipelined as `catchUp` is: while one batch commits, the next is read and
+   * applied. A projection that fails drops out, to be retried from its own checkpoint next round.
+   */
+  private async advance(projections: Projection[], from: Position, fail: (projection: string, error: unknown) => void): Promise<number> {
+    let members = projections;
+    let applied = 0;
+    let inFlight: Promise<Set<string>> = Promise.resolve(new Set());
+    let inFlightChanged = new Map<string, unknown>();
+    try {
+      for (let first = true, more = true; more && members.length > 0 && this.running && this.lease.held; first = false) {
+        const batch = await this.events.readAll(from, this.batchSize);
+        if (batch.length === 0) break;
+        more = batch.length === this.batchSize;
+        if (first) for (const projection of members) await this.startIfNew(projection, from);
+        const { prepared, failed, changed } = await this.prepare(members, batch, inFlightChanged);
+        for (const { projection, error } of failed) fail(projection.name, error);
+        // The batch before must have committed first: a projection whose commit failed stays where it was.
+        const notCommitted = await inFlight;
+        const committing = prepared.filter(({ projection }) => !notCommitted.has(projection.name));
+        const to = batch[batch.length - 1].position;
+        inFlight = this.commitTogether(
+          committing.map(({ projection, changes }) => ({ projection: projection.name, from, to, changes })),
+          fail,
+        );
+        members = committing.map(({ projection }) => projection);
+        [from, inFlightChanged, applied] = [to, changed, applied + batch.length];
+      }
+    } finally {
+      await inFlight; // never rejects: its failures are reported
+    }
+    return applied;
+  }
+
+  /**
+   * Commits batches of projections that moved together, in one transaction. If that fails with more
+   * than one in it, each commits on its own, so that one projection's failure (a checkpoint a rebuild
+   * switched, a document the store refuses) holds back only itself. Never rejects: resolves to the
+   * projections whose batch was not committed, each reported.
+   */
+  private async commitTogether(batches: ProjectionBatch[], fail: (projection: string, error: unknown) => void): Promise<Set<string>> {
+    const notCommitted = new Set<string>();
+    if (batches.length === 0) return notCommitted;
+    try {
+      await this.readStore.commitAll(batches);
+      return notCommitted;
+    } catch (error) {
+      if (batches.length === 1) {
+        fail(batches[0].projection, error);
+        return new Set([batches[0].projection]);
+      }
+    }
+    for (const { projection, from, to, changes } of batches) {
+      try {
+        await this.readStore.commit(projection, from, to, changes);
+      } catch (error) {
+        fail(projection, error);
+        notCommitted.add(projection);
+      }
+    }
+    return notCommitted;
   }
 
   private idle(ms: number): Promise<void> {

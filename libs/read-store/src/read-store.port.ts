@@ -99,6 +99,14 @@ export interface DocumentDifference {
   rebuilt: unknown | null;
 }
 
+/** One projection's batch: its document changes and the checkpoint move that goes with them. */
+export interface ProjectionBatch {
+  projection: string;
+  from: Position;
+  to: Position;
+  changes: DocumentChange[];
+}
+
 /** A projection's checkpoint name and the collections it writes. */
 export interface ProjectionStorage {
   projection: string;
@@ -129,12 +137,19 @@ export interface ReadStore {
   distinctValues(collection: string, tenantId: string, field: string, query: { contains: string; limit: number }): Promise<string[]>;
   /** Where a projection has got to in the event log; START if it never ran. */
   checkpoint(projection: string): Promise<Position>;
+  /** Where each of these projections has got to, read together (START for one that never ran). */
+  checkpoints(projections: string[]): Promise<Map<string, Position>>;
   /**
    * Writes `changes` and moves the projection's checkpoint from `from` to `to`, in one transaction.
    * Throws CheckpointMovedError, writing nothing, if the checkpoint is no longer at `from`
    * (another runner got there first): a stale runner can never apply a batch twice.
    */
   commit(projection: string, from: Position, to: Position, changes: DocumentChange[]): Promise<void>;
+  /**
+   * `commit` for several projections in one transaction: every batch is written or none is. Throws
+   * CheckpointMovedError, writing nothing, if any of their checkpoints is no longer at its `from`.
+   */
+  commitAll(batches: ProjectionBatch[]): Promise<void>;
   /** Adds up numeric fields of the matching documents in the store (no documents cross the wire). */
   sum(collection: string, tenantId: string, query: SumQuery): Promise<SumRow[]>;
   /** Deletes every document of `collections` and the projection's checkpoint, in one transaction. */

@@ -139,6 +139,36 @@ export function readStoreContract(createSubject: () => Promise<ReadStoreSubject>
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof CheckpointMovedError)).toHaveLength(1);
   });
 
+  it('commits several projections in one transaction: all of them, or nothing when any checkpoint moved', async () => {
+    const put = (id: string, collection: string, v: number) => ({ kind: 'put' as const, key: key(id, 'tenant-a', collection), data: { v } });
+    await store.commitAll([
+      { projection: 'all-a', from: START, to: at(1), changes: [put('x', 'all-a', 1)] },
+      { projection: 'all-b', from: START, to: at(1), changes: [put('x', 'all-b', 1)] },
+    ]);
+    await store.commitAll([
+      { projection: 'all-a', from: at(1), to: at(2), changes: [put('x', 'all-a', 2)] },
+      { projection: 'all-b', from: at(1), to: at(3), changes: [put('x', 'all-b', 3), { kind: 'delete', key: key('gone', 'tenant-a', 'all-b') }] },
+    ]);
+    expect(await store.checkpoints(['all-a', 'all-b', 'all-never'])).toEqual(new Map([['all-a', at(2)], ['all-b', at(3)], ['all-never', START]]));
+
+    // all-b is no longer at at(2): all-a's batch is refused with it, and the error names all-b.
+    const refused = store.commitAll([
+      { projection: 'all-a', from: at(2), to: at(4), changes: [put('x', 'all-a', 4)] },
+      { projection: 'all-b', from: at(2), to: at(4), changes: [put('x', 'all-b', 4)] },
+    ]);
+    await expect(refused).rejects.toEqual(new CheckpointMovedError('all-b'));
+    // A first batch that another runner already wrote is refused the same way, with the rest.
+    await expect(
+      store.commitAll([
+        { projection: 'all-a', from: at(2), to: at(4), changes: [put('x', 'all-a', 4)] },
+        { projection: 'all-b', from: START, to: at(4), changes: [put('x', 'all-b', 4)] },
+      ]),
+    ).rejects.toEqual(new CheckpointMovedError('all-b'));
+    expect(await store.get(key('x', 'tenant-a', 'all-a'))).toEqual({ v: 2 });
+    expect(await store.get(key('x', 'tenant-a', 'all-b'))).toEqual({ v: 3 });
+    expect(await store.checkpoints(['all-a', 'all-b'])).toEqual(new Map([['all-a', at(2)], ['all-b', at(3)]]));
+  });
+
   it('applies the last change to a key within one commit', async () => {
     await store.commit('last', START, at(1), [
       { kind: 'put', key: key('x', 'tenant-a', 'last'), data: { v: 1 } },

@@ -10,6 +10,7 @@ import {
   FieldCondition,
   FieldIndex,
   FindQuery,
+  ProjectionBatch,
   ProjectionStorage,
   ReadStore,
   Scalar,
@@ -257,26 +258,28 @@ export class PostgresReadStore implements ReadStore {
     return row ? { transactionId: row.transaction_id, globalPosition: row.global_position } : START;
   }
 
-  async commit(projection: string, from: Position, to: Position, changes: DocumentChange[]): Promise<void> {
+  async checkpoints(projections: string[]): Promise<Map<string, Position>> {
+    const { rows } = await this.reader.query(
+      'SELECT projection, transaction_id::text, global_position::text FROM projection_checkpoints WHERE projection = ANY($1::text[])',
+      [projections],
+    );
+    const found = new Map<string, Position>(rows.map((row) => [row.projection, { transactionId: row.transaction_id, globalPosition: row.global_position }]));
+    return new Map(projections.map((projection) => [projection, found.get(projection) ?? START]));
+  }
+
+  commit(projection: string, from: Position, to: Position, changes: DocumentChange[]): Promise<void> {
+    return this.commitAll([{ projection, from, to, changes }]);
+  }
+
+  async commitAll(batches: ProjectionBatch[]): Promise<void> {
+    if (batches.length === 0) return;
     await inTransaction(this.pool, async (client) => {
-      // The checkpoint moves first: its row lock orders competing runners, and the compare-and-set
+      // The checkpoints move first: their row locks order competing runners, and the compare-and-set
       // (or, for a first batch, the primary key) makes the loser write nothing.
-      const fromStart = comparePositions(from, START) === 0;
-      const moved = await client.query(
-        fromStart
-          ? `INSERT INTO projection_checkpoints AS c (projection, transaction_id, global_position)
-             VALUES ($1, $4::xid8, $5::bigint)
-             ON CONFLICT (projection) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-               global_position = EXCLUDED.global_position, updated_at = now()
-             WHERE c.transaction_id = $2::xid8 AND c.global_position = $3::bigint`
-          : `UPDATE projection_checkpoints SET transaction_id = $4::xid8, global_position = $5::bigint, updated_at = now()
-             WHERE projection = $1 AND transaction_id = $2::xid8 AND global_position = $3::bigint`,
-        [projection, from.transactionId, from.globalPosition, to.transactionId, to.globalPosition],
-      );
-      if (moved.rowCount === 0) throw new CheckpointMovedError(projection);
+      await moveCheckpoints(client, batches);
       const puts = new Map<string, { collection: string; tenant_id: string; id: string; data: unknown }>();
       const deletes = new Map<string, { collection: string; tenant_id: string; id: string }>();
-      for (const change of changes) {
+      for (const change of batches.flatMap((batch) => batch.changes)) {
         const k = `${change.key.collection}\u0000${change.key.tenantId}\u0000${change.key.id}`;
         const row = { collection: change.key.collection, tenant_id: change.key.tenantId, id: change.key.id };
         if (change.kind === 'put') {
@@ -471,4 +474,47 @@ function isOperatorCondition(condition: FieldCondition): condition is Exclude<Fi
 
 function assertField(field: string): void {
   if (!FIELD.test(field)) throw new Error(`Invalid field name ${JSON.stringify(field)}`);
+}
+
+/**
+ * Moves each batch's checkpoint from its `from` to its `to`, or throws CheckpointMovedError. One
+ * statement moves every checkpoint past the start; a projection's first batch inserts its row, and
+ * the primary key refuses a second runner's. Sorted by projection, so two runners racing over the
+ * same rows usually lock them in one order; should they deadlock, PostgreSQL fails one, which
+ * writes nothing and retries.
+ */
+async function moveCheckpoints(client: PoolClient, batches: ProjectionBatch[]): Promise<void> {
+  const inOrder = [...batches].sort((a, b) => (a.projection < b.projection ? -1 : a.projection > b.projection ? 1 : 0));
+  const fromStart = inOrder.filter((batch) => comparePositions(batch.from, START) === 0);
+  const onward = inOrder.filter((batch) => comparePositions(batch.from, START) !== 0);
+  for (const { projection, from, to } of fromStart) {
+    const inserted = await client.query(
+      `INSERT INTO projection_checkpoints AS c (projection, transaction_id, global_position)
+       VALUES ($1, $4::xid8, $5::bigint)
+       ON CONFLICT (projection) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+         global_position = EXCLUDED.global_position, updated_at = now()
+       WHERE c.transaction_id = $2::xid8 AND c.global_position = $3::bigint`,
+      [projection, from.transactionId, from.globalPosition, to.transactionId, to.globalPosition],
+    );
+    if (inserted.rowCount === 0) throw new CheckpointMovedError(projection);
+  }
+  if (onward.length === 0) return;
+  const column = <T>(pick: (batch: ProjectionBatch) => T) => onward.map(pick);
+  const moved = await client.query<{ projection: string }>(
+    `UPDATE projection_checkpoints c SET transaction_id = n.to_tx, global_position = n.to_gp, updated_at = now()
+     FROM unnest($1::text[], $2::xid8[], $3::bigint[], $4::xid8[], $5::bigint[]) AS n(projection, from_tx, from_gp, to_tx, to_gp)
+     WHERE c.projection = n.projection AND c.transaction_id = n.from_tx AND c.global_position = n.from_gp
+     RETURNING c.projection`,
+    [
+      column((b) => b.projection),
+      column((b) => b.from.transactionId),
+      column((b) => b.from.globalPosition),
+      column((b) => b.to.transactionId),
+      column((b) => b.to.globalPosition),
+    ],
+  );
+  if (moved.rowCount !== onward.length) {
+    const done = new Set(moved.rows.map((row) => row.projection));
+    throw new CheckpointMovedError(onward.find((batch) => !done.has(batch.projection))!.projection);
+  }
 }
