@@ -4,7 +4,7 @@ import { DocumentKey, FieldIndex } from '@punchcard/read-store';
 /**
  * Documents of one batch: everything `keys` named is loaded before `apply` runs. Never change an
  * object `get` returned or one already `put` in place: put a new one. A document put in one batch
- * is handed to the next while its commit is still writing it (ProjectionRunner.catchUp).
+ * is handed to the next while its commit is still writing it (ProjectionRunner's catch-up and running loop).
  */
 export interface DocumentSet {
   get<T>(key: DocumentKey): T | null;
