@@ -271,30 +271,44 @@ export class ProjectionRunner {
   }
 
   /**
-   * One round of the running loop: each group of projections that stand at one checkpoint (normally
-   * all of them) applies every event after it. Returns the events applied and the failures reported.
+   * One round of the running loop. Projections that stand at one checkpoint form a group (normally
+   * all of them are one) and move together. A lone group runs through every event after it. Several
+   * groups (after a failure, a rebuild's switch, a new projection) each take one batch a round, so
+   * none waits for another's whole catch-up; one behind goes no further than the next group's
+   * checkpoint and joins that group there. Returns the events applied and the failures reported.
    */
   private async round(): Promise<{ applied: number; failures: number }> {
     let applied = 0;
     let failures = 0;
     const fail = (projections: string, error: unknown) => {
       failures++;
-      this.options.onError?.(projections, error);
+      try {
+        this.options.onError?.(projections, error);
+      } catch {
+        // a failing error handler must not stop the loop
+      }
     };
     try {
       const checkpoints = await this.readStore.checkpoints(this.projections.map((projection) => projection.name));
-      const groups = new Map<string, { from: Position; projections: Projection[] }>();
+      const byPosition = new Map<string, { from: Position; projections: Projection[] }>();
       for (const projection of this.projections) {
         const from = checkpoints.get(projection.name)!;
         const at = `${from.transactionId}-${from.globalPosition}`;
-        if (groups.has(at)) groups.get(at)!.projections.push(projection);
-        else groups.set(at, { from, projections: [projection] });
+        if (byPosition.has(at)) byPosition.get(at)!.projections.push(projection);
+        else byPosition.set(at, { from, projections: [projection] });
       }
-      for (const { from, projections } of groups.values()) {
+      const groups = [...byPosition.values()].sort((a, b) => comparePositions(a.from, b.from));
+      let joining: Projection[] = [];
+      for (const [i, { from, projections }] of groups.entries()) {
+        const next = groups[i + 1]?.from;
+        const members = [...joining, ...projections];
+        joining = [];
         try {
-          applied += await this.advance(projections, from, fail);
+          const moved = await this.advance(members, from, fail, groups.length > 1 ? { until: next, batches: 1 } : undefined);
+          applied += moved.applied;
+          if (next && comparePositions(moved.at, next) === 0) joining = moved.members;
         } catch (error) {
-          fail(projections.map((projection) => projection.name).join(', '), error);
+          fail(members.map((projection) => projection.name).join(', '), error);
         }
       }
     } catch (error) {
@@ -304,22 +318,32 @@ export class ProjectionRunner {
   }
 
   /**
-   * Moves projections that stand at `from` together through every event after it: per batch one
-   * read, one load of their documents and one transaction for all their changes and checkpoints
-   * (ReadStore.commitAll). Pipelined as `catchUp` is: while one batch commits, the next is read and
-   * applied. A projection that fails drops out, to be retried from its own checkpoint next round.
+   * Moves projections that stand at `from` together through the events after it (at most `limit`'s
+   * batches, and to no event past its `until`): per batch one read, one load of their documents and
+   * one transaction for all their changes and checkpoints (ReadStore.commitAll). Pipelined as
+   * `catchUp` is: while one batch commits, the next is read and applied. A projection that fails
+   * drops out, to be retried from its own checkpoint next round. Returns where the rest now stand.
    */
-  private async advance(projections: Projection[], from: Position, fail: (projection: string, error: unknown) => void): Promise<number> {
+  private async advance(
+    projections: Projection[],
+    from: Position,
+    fail: (projection: string, error: unknown) => void,
+    limit?: { until?: Position; batches: number },
+  ): Promise<{ applied: number; at: Position; members: Projection[] }> {
     let members = projections;
     let applied = 0;
     let inFlight: Promise<Set<string>> = Promise.resolve(new Set());
     let inFlightChanged = new Map<string, unknown>();
     try {
-      for (let first = true, more = true; more && members.length > 0 && this.running && this.lease.held; first = false) {
-        const batch = await this.events.readAll(from, this.batchSize);
+      for (let batches = 0, more = true; more && members.length > 0 && this.running && this.lease.held; batches++) {
+        const read = await this.events.readAll(from, this.batchSize);
+        const batch = upTo(read, limit?.until);
         if (batch.length === 0) break;
-        more = batch.length === this.batchSize;
-        if (first) for (const projection of members) await this.startIfNew(projection, from);
+        more = read.length === this.batchSize && batch.length === read.length && batches + 1 < (limit?.batches ?? Infinity);
+        // Checkpoints were read at the start of the round: a rebuild may have switched one in since.
+        if (batches === 0 && comparePositions(from, START) === 0) {
+          for (const projection of members) await this.startIfNew(projection, await this.readStore.checkpoint(projection.name));
+        }
         const { prepared, failed, changed } = await this.prepare(members, batch, inFlightChanged);
         for (const { projection, error } of failed) fail(projection.name, error);
         // The batch before must have committed first: a projection whose commit failed stays where it was.
@@ -334,9 +358,10 @@ export class ProjectionRunner {
         [from, inFlightChanged, applied] = [to, changed, applied + batch.length];
       }
     } finally {
-      await inFlight; // never rejects: its failures are reported
+      const notCommitted = await inFlight; // never rejects: its failures are reported
+      members = members.filter((projection) => !notCommitted.has(projection.name));
     }
-    return applied;
+    return { applied, at: from, members };
   }
 
   /**
@@ -352,10 +377,8 @@ export class ProjectionRunner {
       await this.readStore.commitAll(batches);
       return notCommitted;
     } catch (error) {
-      if (batches.length === 1) {
-        fail(batches[0].projection, error);
-        return new Set([batches[0].projection]);
-      }
+      fail(batches.map((batch) => batch.projection).join(', '), error);
+      if (batches.length === 1) return new Set([batches[0].projection]);
     }
     for (const { projection, from, to, changes } of batches) {
       try {

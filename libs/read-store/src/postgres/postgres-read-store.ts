@@ -479,14 +479,13 @@ function assertField(field: string): void {
 /**
  * Moves each batch's checkpoint from its `from` to its `to`, or throws CheckpointMovedError. One
  * statement moves every checkpoint past the start; a projection's first batch inserts its row, and
- * the primary key refuses a second runner's. Sorted by projection, so two runners racing over the
- * same rows usually lock them in one order; should they deadlock, PostgreSQL fails one, which
- * writes nothing and retries.
+ * the primary key refuses a second runner's. The order the statement locks rows in follows its plan:
+ * should two runners racing over the same rows deadlock, PostgreSQL fails one, which writes nothing.
  */
 async function moveCheckpoints(client: PoolClient, batches: ProjectionBatch[]): Promise<void> {
-  const inOrder = [...batches].sort((a, b) => (a.projection < b.projection ? -1 : a.projection > b.projection ? 1 : 0));
-  const fromStart = inOrder.filter((batch) => comparePositions(batch.from, START) === 0);
-  const onward = inOrder.filter((batch) => comparePositions(batch.from, START) !== 0);
+  if (new Set(batches.map((batch) => batch.projection)).size !== batches.length) throw new Error('commitAll takes at most one batch per projection');
+  const fromStart = batches.filter((batch) => comparePositions(batch.from, START) === 0);
+  const onward = batches.filter((batch) => comparePositions(batch.from, START) !== 0);
   for (const { projection, from, to } of fromStart) {
     const inserted = await client.query(
       `INSERT INTO projection_checkpoints AS c (projection, transaction_id, global_position)
