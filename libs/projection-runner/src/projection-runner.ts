@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { comparePositions, EventStore, Position, START, StoredEvent } from '@punchcard/event-store';
+import { comparePositions, EventStore, formatPosition, Position, START, StoredEvent } from '@punchcard/event-store';
 import { DocumentChange, DocumentDifference, DocumentKey, ProjectionBatch, ProjectionStorage, ReadStore } from '@punchcard/read-store';
 import { Lease } from './lease';
 import { DocumentSet, Projection } from './projection';
@@ -293,7 +293,7 @@ export class ProjectionRunner {
       const byPosition = new Map<string, { from: Position; projections: Projection[] }>();
       for (const projection of this.projections) {
         const from = checkpoints.get(projection.name)!;
-        const at = `${from.transactionId}-${from.globalPosition}`;
+        const at = formatPosition(from);
         if (byPosition.has(at)) byPosition.get(at)!.projections.push(projection);
         else byPosition.set(at, { from, projections: [projection] });
       }
@@ -342,7 +342,8 @@ export class ProjectionRunner {
         more = read.length === this.batchSize && batch.length === read.length && batches + 1 < (limit?.batches ?? Infinity);
         // Checkpoints were read at the start of the round: a rebuild may have switched one in since.
         if (batches === 0 && comparePositions(from, START) === 0) {
-          for (const projection of members) await this.startIfNew(projection, await this.readStore.checkpoint(projection.name));
+          const now = await this.readStore.checkpoints(members.map((projection) => projection.name));
+          for (const projection of members) await this.startIfNew(projection, now.get(projection.name)!);
         }
         const { prepared, failed, changed } = await this.prepare(members, batch, inFlightChanged);
         for (const { projection, error } of failed) fail(projection.name, error);
