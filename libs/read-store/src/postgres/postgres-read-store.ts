@@ -327,9 +327,16 @@ export class PostgresReadStore implements ReadStore {
       ]);
       if (moved.rowCount === 0) throw new Error(`Projection ${rebuilt.projection} has no checkpoint: nothing was rebuilt to switch to`);
       await client.query('DELETE FROM read_documents WHERE collection = ANY($1::text[])', [live.collections]);
+      // A copy under the live name, then a delete of the rebuilt rows: about three times faster than an
+      // UPDATE of `collection` (measured in docs/performance.md), which changes the key of every row.
+      // The key columns (f_…) are generated, so the copy carries every column a document has.
       for (const [i, collection] of live.collections.entries()) {
-        await client.query('UPDATE read_documents SET collection = $1 WHERE collection = $2', [collection, rebuilt.collections[i]]);
+        await client.query('INSERT INTO read_documents (collection, tenant_id, id, data) SELECT $1, tenant_id, id, data FROM read_documents WHERE collection = $2', [
+          collection,
+          rebuilt.collections[i],
+        ]);
       }
+      await client.query('DELETE FROM read_documents WHERE collection = ANY($1::text[])', [rebuilt.collections]);
       const { transaction_id, global_position } = moved.rows[0];
       await client.query(
         `INSERT INTO projection_checkpoints (projection, transaction_id, global_position) VALUES ($1, $2::xid8, $3::bigint)
