@@ -22,7 +22,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { createInfrastructure, openDatabase } from '@punchcard/platform';
+import { createInfrastructure, Infrastructure, openDatabase } from '@punchcard/platform';
 import { PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
@@ -261,32 +261,39 @@ async function bookingBench(server: Server, key: KeyRing, clients: string[], raw
 async function rebuildBench(admin: Pool, baseUrl: string) {
   const dbName = `punchcard_bench_rebuild_${Date.now()}`;
   await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${dbName}`;
-  const infrastructure = await createInfrastructure({ connectionString: url.toString(), poolSize: 40, projections: ALL_PROJECTIONS });
-  const pool = createPool({ connectionString: url.toString(), maxConnections: 8 });
   try {
-    const store = new PostgresEventStore(pool);
-    for (const target of [100_000, 200_000]) {
-      await seedPackages(store, target);
-      const total = Number((await pool.query('SELECT count(*) FROM events')).rows[0].count);
-      for (const projection of ALL_PROJECTIONS) {
-        global.gc?.();
-        const before = process.memoryUsage().rss;
-        let peak = before;
-        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-        const started = Date.now();
-        const events = await infrastructure.runner.rebuild(projection);
-        const seconds = (Date.now() - started) / 1000;
-        clearInterval(sampler);
-        report(`rebuild ${projection.name} over ${fmt(total)} events (packages of a purchase and 9 redemptions)`, 1, fmt(events / seconds), '', '', '');
-        report(`  peak RSS during that rebuild`, '', `${Math.round(peak / 2 ** 20)} MiB`, '', '', '');
-      }
+    const url = new URL(baseUrl);
+    url.pathname = `/${dbName}`;
+    const infrastructure = await createInfrastructure({ connectionString: url.toString(), poolSize: 40, projections: ALL_PROJECTIONS });
+    const pool = createPool({ connectionString: url.toString(), maxConnections: 8 });
+    try {
+      await rebuildAtTwoSizes(infrastructure, pool);
+    } finally {
+      await pool.end();
+      await infrastructure.close();
     }
   } finally {
-    await pool.end();
-    await infrastructure.close();
     await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+async function rebuildAtTwoSizes(infrastructure: Infrastructure, pool: Pool) {
+  const store = new PostgresEventStore(pool);
+  for (const target of [100_000, 200_000]) {
+    await seedPackages(store, target);
+    const total = Number((await pool.query('SELECT count(*) FROM events')).rows[0].count);
+    for (const projection of ALL_PROJECTIONS) {
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+      const started = Date.now();
+      const events = await infrastructure.runner.rebuild(projection);
+      const seconds = (Date.now() - started) / 1000;
+      clearInterval(sampler);
+      report(`rebuild ${projection.name} over ${fmt(total)} events (packages of a purchase and 9 redemptions)`, 1, fmt(events / seconds), '', '', '');
+      report(`  peak RSS during that rebuild`, '', `${Math.round(peak / 2 ** 20)} MiB`, '', '', '');
+    }
   }
 }
 
