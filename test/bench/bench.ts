@@ -10,14 +10,14 @@
  *  4. HTTP bookings/s at 32 concurrent clients over 64 schedules, and slot listing p50/p99 for 4 weeks of a busy schedule
  *  4a. slot listing for 4 weeks with 3 external busy calendars of 500 events each (test/bench/busy-calendars.ts; BENCH_ONLY=busy-calendars)
  *  4b. verified Stripe webhook deliveries/s at 32 concurrent senders (test/bench/webhooks.ts)
- *  5. projection rebuild events/s over 100k and 200k events of one mix, in a database of its own, with peak RSS (memory must stay flat)
+ *  5. projection rebuild events/s over 100k and 200k events of one mix, in a database of its own, with peak RSS (memory must stay flat; BENCH_ONLY=rebuilds)
  *  5b. lifecycle messages: planning cost per event, the due-message scan with 100,000 scheduled, and
  *     the dispatch rate to a local SMTP server (test/bench/messages.ts; BENCH_ONLY=messages)
  *  6. a large tenant (BENCH_LARGE_EVENTS, default 1M events): projection catch-up, dashboard and
  *     point-in-time latencies, and the ledger CSV export's rate and memory (test/bench/large-tenant.ts)
  * Uses DATABASE_URL when set, else an embedded PostgreSQL; works in a scratch database it drops at the end.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -40,6 +40,9 @@ const report = (...cells: (string | number)[]) => {
 };
 
 async function main() {
+  // One service-role password for every database the bench creates: the roles belong to the server, and
+  // a database without one would set its own (ADR 0014), locking the other databases' new connections out.
+  process.env.PUNCHCARD_DB_SERVICE_PASSWORD ??= randomBytes(24).toString('base64url');
   const database = await openDatabase(process.env.DATABASE_URL || null, join(process.cwd(), '.tmp/bench-postgres'));
   const baseUrl = database.connectionString;
   const dbName = `punchcard_bench_${Date.now()}`;
@@ -116,7 +119,11 @@ async function main() {
     if (!only || onlyRebuilds) await rebuildBench(admin, baseUrl);
     // The message section plans over the log as it was when the rebuilds shared this database: the
     // sections' events, then packages seeded to 200,000 events or 100,000 past them.
-    if (!only) await seedPackages(store, Math.max(200_000, Number((await pool.query('SELECT count(*) FROM events')).rows[0].count) + 100_000));
+    if (!only) {
+      await seedPackages(store, Math.max(200_000, Number((await pool.query('SELECT count(*) FROM events')).rows[0].count) + 100_000));
+      // As the rebuilds used to leave them: the large tenant's catch-up then times its own events only.
+      await infrastructure.runner.catchUpAll();
+    }
     if (!only || onlyMessages) await messageBench(infrastructure, raw[1], report);
     await pool.end();
     await infrastructure.close();

@@ -41,6 +41,15 @@ describe('Rebuild and check of read models while the service runs', () => {
   const redeem = async (packageId: string) =>
     (await t.http.post(`/v1/packages/${packageId}/redemptions`).set(studio.auth).send({}).expect(201)).headers['punchcard-position'] as string;
 
+  it('stores nothing in a read document row that the switch would not copy: only its key, its data and generated key columns', async () => {
+    // ReadStore.swap copies the rebuilt rows under the live name (collection, tenant_id, id, data); a new
+    // stored column would be lost by that copy, so adding one must change the switch too.
+    const { rows } = await t.db.pool.query(
+      `SELECT attname FROM pg_attribute WHERE attrelid = 'read_documents'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
+    );
+    expect(rows.map((row) => row.attname)).toEqual(['collection', 'tenant_id', 'id', 'data']);
+  });
+
   it('keeps serving every package while the packages read model is rebuilt beside it, and writes made meanwhile land in the new one', async () => {
     let rebuilding = true;
     const rebuild = operator.rebuild(packagesProjection).finally(() => (rebuilding = false));
