@@ -329,7 +329,7 @@ export class PostgresReadStore implements ReadStore {
       await client.query('DELETE FROM read_documents WHERE collection = ANY($1::text[])', [live.collections]);
       // A copy under the live name, then a delete of the rebuilt rows: about three times faster than an
       // UPDATE of `collection` for these documents (measured in docs/performance.md). The key columns
-      // (f_…) are generated, so the copy carries every column a row has (the read store's spec checks).
+      // (f_…) are generated, so the copy carries every column a row has (test/e2e/rebuild.e2e-spec.ts checks).
       for (const [i, collection] of live.collections.entries()) {
         await client.query('INSERT INTO read_documents (collection, tenant_id, id, data) SELECT $1, tenant_id, id, data FROM read_documents WHERE collection = $2', [
           collection,
