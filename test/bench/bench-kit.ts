@@ -6,8 +6,22 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { Pool } from 'pg';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+
+/** Creates the empty database `name` on the server of `baseUrl` and returns its URL (same credentials). */
+export async function createScratchDatabase(admin: Pool, baseUrl: string, name: string): Promise<string> {
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops a scratch database, closing its connections; one that is gone, or was never made, is no error. */
+export async function dropScratchDatabase(admin: Pool, name: string): Promise<void> {
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+}
 
 /** One row of the results table (measure, connections, per second, vs raw insert, p50 ms, p99 ms). */
 export type Report = (...cells: (string | number)[]) => void;

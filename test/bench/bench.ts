@@ -26,7 +26,7 @@ import { createInfrastructure, Infrastructure, openDatabase } from '@punchcard/p
 import { PostgresEventStore } from '@punchcard/event-store';
 import { createPool, withTenant } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
-import { bookingPlan, fmt, KeyRing, keyRing, load, LoadResult, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer, startWorker } from './bench-kit';
+import { bookingPlan, createScratchDatabase, dropScratchDatabase, fmt, KeyRing, keyRing, load, LoadResult, LoadSpec, pct, peakRss, rate, SECONDS, Server, startServer, startWorker } from './bench-kit';
 import { benchEvent, seedPackages } from './bench-events';
 import { busyCalendarBench } from './busy-calendars';
 import { largeTenantBench } from './large-tenant';
@@ -50,10 +50,7 @@ async function main() {
   // pool.end() resolves before its idle connection has closed: the embedded PostgreSQL's fast shutdown right
   // after may still reach it (57P01), which would crash the run after it had finished.
   admin.on('error', () => undefined);
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${dbName}`;
-  const benchUrl = url.toString();
+  const benchUrl = await createScratchDatabase(admin, baseUrl, dbName);
   const server = (await admin.query('SHOW server_version')).rows[0].server_version;
   console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${server}${process.env.DATABASE_URL ? ' (DATABASE_URL)' : ' (embedded)'}`);
   console.log(`Each rate is measured for ${SECONDS} s.\n`);
@@ -131,7 +128,7 @@ async function main() {
   } finally {
     // BENCH_KEEP_DATABASE=1 leaves the database behind for inspection (its name is printed).
     if (process.env.BENCH_KEEP_DATABASE === '1' && process.env.DATABASE_URL) console.log(`Kept database ${dbName}.`);
-    else await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
+    else await dropScratchDatabase(admin, dbName);
     await admin.end();
     await database.stop();
   }
@@ -267,12 +264,10 @@ async function bookingBench(server: Server, key: KeyRing, clients: string[], raw
  */
 async function rebuildBench(admin: Pool, baseUrl: string) {
   const dbName = `punchcard_bench_rebuild_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = await createScratchDatabase(admin, baseUrl, dbName);
   try {
-    const url = new URL(baseUrl);
-    url.pathname = `/${dbName}`;
-    const infrastructure = await createInfrastructure({ connectionString: url.toString(), poolSize: 40, projections: ALL_PROJECTIONS });
-    const pool = createPool({ connectionString: url.toString(), maxConnections: 8 });
+    const infrastructure = await createInfrastructure({ connectionString: url, poolSize: 40, projections: ALL_PROJECTIONS });
+    const pool = createPool({ connectionString: url, maxConnections: 8 });
     try {
       await rebuildAtTwoSizes(infrastructure, pool);
     } finally {
@@ -280,7 +275,7 @@ async function rebuildBench(admin: Pool, baseUrl: string) {
       await infrastructure.close();
     }
   } finally {
-    await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await dropScratchDatabase(admin, dbName);
   }
 }
 

@@ -14,7 +14,7 @@ import { PostgresEventStore } from '@punchcard/event-store';
 import { createPool } from '@punchcard/postgres';
 import { ALL_PROJECTIONS } from '@punchcard/projections';
 import { seedPackages } from './bench-events';
-import { fmt } from './bench-kit';
+import { createScratchDatabase, dropScratchDatabase, fmt } from './bench-kit';
 import { seedSize, seedTenant } from './large-tenant-seed';
 
 const TARGET = Number(process.env.PROFILE_EVENTS ?? 200_000);
@@ -25,12 +25,9 @@ async function main() {
   admin.on('error', () => undefined);
   const dbName = `punchcard_profile_${Date.now()}`;
   try {
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = new URL(database.connectionString);
-    url.pathname = `/${dbName}`;
-    await profile(url.toString());
+    await profile(await createScratchDatabase(admin, database.connectionString, dbName));
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await dropScratchDatabase(admin, dbName);
     await admin.end();
     await database.stop();
   }

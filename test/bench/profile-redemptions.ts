@@ -18,7 +18,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { openDatabase } from '@punchcard/platform';
-import { bookingPlan, fmt, keyRing, load, LoadResult, LoadSpec, startServer } from './bench-kit';
+import { bookingPlan, createScratchDatabase, dropScratchDatabase, fmt, keyRing, load, LoadResult, LoadSpec, startServer } from './bench-kit';
 import { CpuProfile, formatSummary, summarise } from './cpu-profile-summary';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 20);
@@ -35,9 +35,7 @@ async function main() {
   // after may still reach it (57P01), which would crash the run after it had finished.
   admin.on('error', () => undefined);
   const dbName = `punchcard_profile_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(database.connectionString);
-  url.pathname = `/${dbName}`;
+  const url = await createScratchDatabase(admin, database.connectionString, dbName);
   const pgVersion = (await admin.query('SHOW server_version')).rows[0].server_version;
   console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}${process.env.DATABASE_URL ? ' (DATABASE_URL)' : ' (embedded)'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   try {
@@ -47,7 +45,7 @@ async function main() {
     const schedules: string[] = [];
     let sessionTypeId = '';
     let tenant: { adminApiKey: string };
-    const seeder = await startServer(url.toString());
+    const seeder = await startServer(url);
     try {
       tenant = (await seeder.call('POST', '/v1/tenants', seeder.operatorKey, { name: 'Profile', timezone: 'UTC', currency: 'USD' })).body;
       const key = await keyRing(seeder.call, tenant.adminApiKey);
@@ -79,7 +77,7 @@ async function main() {
     // before the load window (the per-key rate limit stays on, as in the bench: keyRing).
     mkdirSync(DIR, { recursive: true });
     const spawnedAt = Date.now();
-    const server = await startServer(url.toString(), {}, ['--cpu-prof', `--cpu-prof-dir=${DIR}`]);
+    const server = await startServer(url, {}, ['--cpu-prof', `--cpu-prof-dir=${DIR}`]);
     let from = 0;
     let to = 0;
     let measured: LoadResult | undefined;
@@ -130,7 +128,7 @@ async function main() {
     const profile = JSON.parse(readFileSync(newest, 'utf8')) as CpuProfile;
     console.log(formatSummary(summarise(profile, from, to)));
   } finally {
-    await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await dropScratchDatabase(admin, dbName);
     await admin.end();
     await database.stop();
   }
